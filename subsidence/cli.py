@@ -1,0 +1,113 @@
+"""Command line: ``subsidence run|check|info|validate|compare|...``.
+
+Commands are thin: they parse arguments and import the heavy code inside ``main``.
+Extra commands live in their own modules (``COMMANDS``), each with
+``add_arguments(parser)`` and ``main(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+#: command name -> (module with add_arguments/main, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("subsidence.insar.cli", "compare a run (or case) with InSAR time series; write report.html"),
+    "compare": ("subsidence.compare", "compare two run directories (difference table and plots)"),
+}
+
+
+def _add_run(sub):
+    p = sub.add_parser("run", help="run a case file and write its output directory")
+    p.add_argument("case", help="case file (TOML)")
+    p.add_argument("--out", "-o", required=True, help="output directory (written atomically)")
+    p.add_argument("--quiet", "-q", action="store_true", help="only warnings and errors")
+
+
+def _add_check(sub):
+    p = sub.add_parser("check", help="check a case file without running it")
+    p.add_argument("case", help="case file (TOML)")
+
+
+def _add_info(sub):
+    p = sub.add_parser("info", help="versions of the toolkit, dolfinx, PETSc, MPI, gmsh")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from subsidence import __version__
+
+    parser = argparse.ArgumentParser(prog="subsidence", description="Subsidence and salt-cavern simulation toolkit")
+    parser.add_argument("--version", action="version", version=f"subsidence {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_run(sub)
+    _add_check(sub)
+    _add_info(sub)
+    for name, (module, help_) in COMMANDS.items():
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        p = sub.add_parser(name, help=help_, description=help_)
+        mod.add_arguments(p)
+        p.set_defaults(_module=mod)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from mpi4py import MPI
+
+    from subsidence.config import CaseError
+    from subsidence.io.rundir import OutputDirError
+    from subsidence.log import setup_logging
+
+    comm = MPI.COMM_WORLD
+    import logging
+
+    setup_logging(comm, level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
+    try:
+        if args.command == "run":
+            from subsidence.run import run_case
+
+            run_case(args.case, args.out, comm=comm)
+            return 0
+        if args.command == "check":
+            from subsidence.config import load_case
+
+            case = load_case(args.case)
+            if comm.rank == 0:
+                print(f"{args.case}: OK ({case.kind} case {case.name!r})")
+            return 0
+        if args.command == "info":
+            return _info(args, comm)
+        return int(args._module.main(args) or 0)
+    except (CaseError, OutputDirError, FileNotFoundError, PermissionError) as exc:
+        return _fail(comm, f"error: {exc}")
+
+
+def _fail(comm, msg: str) -> int:
+    if comm.rank == 0:
+        print(msg, file=sys.stderr)
+    return 2
+
+
+def _info(args, comm) -> int:
+    from subsidence.versions import versions
+
+    v = versions()
+    if comm.rank == 0:
+        if args.json:
+            import json
+
+            print(json.dumps(v, indent=2))
+        else:
+            width = max(map(len, v))
+            for k, val in v.items():
+                print(f"{k:<{width}}  {val}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

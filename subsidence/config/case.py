@@ -1,0 +1,140 @@
+"""Loading a case file: TOML → checked, SI-converted configuration of one study kind.
+
+Top-level keys shared by every kind::
+
+    name = "..."                 # required
+    kind = "deep"                # deep (default) | shallow | coupled | cavern
+    crs = "EPSG:28992"           # optional, CRS of all coordinates
+    start_date = "2015-01-01"    # optional, calendar date of time 0
+
+Everything else is read by the study module of that kind (``subsidence.studies``):
+its ``parse(root, case)`` reads and checks its own tables, so that every error is
+raised before any computation starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import importlib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from subsidence.config.errors import CaseError
+from subsidence.config.table import Table
+
+#: study kind -> module implementing ``parse(root: Table, case: Case)`` and ``run(case, rundir, comm)``
+KINDS: dict[str, str] = {
+    "deep": "subsidence.studies.deep",
+    "shallow": "subsidence.studies.shallow",
+    "coupled": "subsidence.studies.coupled",
+    "cavern": "subsidence.studies.cavern",
+}
+
+
+@dataclasses.dataclass
+class Case:
+    file: Path
+    text: str
+    sha256: str
+    data: dict
+    name: str
+    kind: str
+    crs: str | None
+    start_date: _dt.date | None
+    config: Any = None
+
+    @property
+    def study(self):
+        return importlib.import_module(KINDS[self.kind])
+
+    def resolved(self) -> dict:
+        """The checked configuration as JSON-able data (SI units), for the manifest."""
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "crs": self.crs,
+            "start_date": self.start_date.isoformat() if self.start_date else None,
+            "config": to_jsonable(self.config),
+        }
+
+
+def load_case(path: str | Path) -> Case:
+    path = Path(path)
+    if not path.is_file():
+        raise CaseError(str(path), "", "case file not found")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseError(str(path), "", f"not valid TOML: {exc}") from None
+    return case_from_dict(data, file=path, text=text)
+
+
+def case_from_dict(data: dict, *, file: str | Path = "<dict>", text: str | None = None) -> Case:
+    """Build a case from already-parsed TOML data (used by tests and the Python API)."""
+    root = Table(data, file=file)
+    name = root.string("name")
+    kind = root.string("kind", "deep", choices=tuple(KINDS))
+    crs = root.string("crs", None)
+    if crs is not None:
+        crs = _check_crs(root, crs)
+    start = root.raw("start_date", None)
+    if start is not None:
+        if isinstance(start, str):
+            try:
+                start = _dt.date.fromisoformat(start)
+            except ValueError:
+                raise root.error("start_date", f"not an ISO date (YYYY-MM-DD): {start!r}") from None
+        elif isinstance(start, _dt.datetime):
+            start = start.date()
+        elif not isinstance(start, _dt.date):
+            raise root.error("start_date", "expected a date such as 2015-01-01")
+    if text is None:
+        text = repr(data)
+    case = Case(
+        file=Path(file),
+        text=text,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        data=data,
+        name=name,
+        kind=kind,
+        crs=crs,
+        start_date=start,
+    )
+    case.config = case.study.parse(root, case)
+    root.finish()
+    return case
+
+
+def _check_crs(root: Table, crs: str) -> str:
+    try:
+        import pyproj
+
+        pyproj.CRS.from_user_input(crs)
+    except Exception as exc:
+        raise root.error("crs", f"unknown CRS {crs!r} ({exc})") from None
+    return crs
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Dataclasses, numpy arrays and paths → plain JSON types."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.repr}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        if obj.size > 64:
+            return {"shape": list(obj.shape), "min": float(np.nanmin(obj)), "max": float(np.nanmax(obj))}
+        return obj.tolist()
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    if isinstance(obj, (Path, _dt.date)):
+        return str(obj)
+    return obj

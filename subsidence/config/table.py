@@ -1,0 +1,210 @@
+"""A checked view of one TOML table.
+
+Every reader of a case file goes through :class:`Table`: it converts units once, checks
+ranges, and remembers which keys were read so that :meth:`Table.finish` can reject
+unknown keys (a misspelt key must never be silently ignored). Errors name the file, the
+dotted key and the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from subsidence.config.errors import CaseError
+from subsidence.units import UnitError, to_si
+
+_MISSING = object()
+
+
+class Table:
+    def __init__(self, data: dict, *, file: str | Path, path: str = ""):
+        if not isinstance(data, dict):
+            raise CaseError(str(file), path, f"expected a table, got {type(data).__name__}")
+        self.data = data
+        self.file = str(file)
+        self.path = path
+        self._used: set[str] = set()
+
+    # -- basics -------------------------------------------------------------------------
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def error(self, name: str | None, reason: str) -> CaseError:
+        return CaseError(self.file, self.key(name) if name else self.path, reason)
+
+    @property
+    def base_dir(self) -> Path:
+        """Directory that relative file paths in this case are resolved against."""
+        return Path(self.file).resolve().parent if self.file else Path.cwd()
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def raw(self, name: str, default: Any = _MISSING) -> Any:
+        self._used.add(name)
+        if name not in self.data:
+            if default is _MISSING:
+                raise self.error(name, "required key is missing")
+            return default
+        return self.data[name]
+
+    def finish(self) -> None:
+        """Reject keys that no reader asked for."""
+        unknown = sorted(set(self.data) - self._used)
+        if unknown:
+            known = sorted(self._used)
+            hint = f" (known keys here: {', '.join(known)})" if known else ""
+            raise self.error(unknown[0], f"unknown key{hint}")
+
+    # -- typed getters ------------------------------------------------------------------
+    def table(self, name: str, default: Any = _MISSING) -> Table | None:
+        if self._absent(name, default):
+            return default
+        v = self.raw(name)
+        if not isinstance(v, dict):
+            raise self.error(name, f"expected a table, got {_typename(v)}")
+        return Table(v, file=self.file, path=self.key(name))
+
+    def tables(self, name: str, default: Any = _MISSING) -> list[Table]:
+        if self._absent(name, default):
+            return default
+        v = self.raw(name)
+        if isinstance(v, dict):
+            v = [v]
+        if not isinstance(v, list) or not all(isinstance(e, dict) for e in v):
+            raise self.error(name, "expected an array of tables ([[...]])")
+        return [Table(e, file=self.file, path=f"{self.key(name)}[{i}]") for i, e in enumerate(v)]
+
+    def string(self, name: str, default: Any = _MISSING, *, choices: Sequence[str] | None = None) -> str:
+        if self._absent(name, default):
+            return default
+        v = self.raw(name)
+        if not isinstance(v, str):
+            raise self.error(name, f"expected a string, got {_typename(v)}")
+        if choices is not None and v not in choices:
+            raise self.error(name, f"{v!r} is not one of: {', '.join(choices)}")
+        return v
+
+    def boolean(self, name: str, default: Any = _MISSING) -> bool:
+        if self._absent(name, default):
+            return default
+        v = self.raw(name)
+        if not isinstance(v, bool):
+            raise self.error(name, f"expected true or false, got {_typename(v)}")
+        return v
+
+    def path_(self, name: str, default: Any = _MISSING, *, must_exist: bool = True) -> Path | None:
+        """A file path; relative paths are resolved against the case file's directory."""
+        v = self.string(name, default)
+        if v is None:
+            return None
+        p = Path(v).expanduser()
+        if not p.is_absolute():
+            p = self.base_dir / p
+        if must_exist and not p.exists():
+            raise self.error(name, f"file not found: {p}")
+        return p
+
+    def number(
+        self,
+        name: str,
+        default: Any = _MISSING,
+        *,
+        unit: str = "",
+        bare: str | None = None,
+        gt: float | None = None,
+        ge: float | None = None,
+        lt: float | None = None,
+        le: float | None = None,
+        integer: bool = False,
+    ) -> float:
+        """A scalar in SI ``unit``; a bare number is in ``bare`` (default: ``unit``)."""
+        if self._absent(name, default):
+            return default
+        v = self.raw(name)
+        val = self._convert(name, v, unit, bare)
+        if integer:
+            if isinstance(v, bool) or not float(val).is_integer():
+                raise self.error(name, f"expected an integer, got {v!r}")
+            val = int(val)
+        self._check_range(name, val, gt=gt, ge=ge, lt=lt, le=le)
+        return val
+
+    def array(
+        self,
+        name: str,
+        default: Any = _MISSING,
+        *,
+        unit: str = "",
+        bare: str | None = None,
+        length: int | None = None,
+        min_length: int = 0,
+        increasing: bool = False,
+        nondecreasing: bool = False,
+        gt: float | None = None,
+        ge: float | None = None,
+        lt: float | None = None,
+        le: float | None = None,
+    ) -> np.ndarray:
+        """A 1-D array of numbers (or unit strings) in SI ``unit``. A scalar is not an array."""
+        if self._absent(name, default):
+            return default
+        v = self.raw(name)
+        if not isinstance(v, list):
+            raise self.error(name, f"expected an array, got {_typename(v)}")
+        vals = np.array([self._convert(f"{name}[{i}]", e, unit, bare) for i, e in enumerate(v)], dtype=float)
+        if length is not None and vals.size != length:
+            raise self.error(name, f"expected {length} values, got {vals.size}")
+        if vals.size < min_length:
+            raise self.error(name, f"expected at least {min_length} values, got {vals.size}")
+        if increasing and np.any(np.diff(vals) <= 0):
+            raise self.error(name, "values must be strictly increasing")
+        if nondecreasing and np.any(np.diff(vals) < 0):
+            raise self.error(name, "values must be in order (non-decreasing)")
+        for x in vals:
+            self._check_range(name, x, gt=gt, ge=ge, lt=lt, le=le)
+        return vals
+
+    def strings(self, name: str, default: Any = _MISSING) -> list[str]:
+        if self._absent(name, default):
+            return default
+        v = self.raw(name)
+        if not isinstance(v, list) or not all(isinstance(e, str) for e in v):
+            raise self.error(name, "expected an array of strings")
+        return list(v)
+
+    # -- helpers ------------------------------------------------------------------------
+    def _absent(self, name: str, default: Any) -> bool:
+        """True when the key is missing and a default was given (the caller returns it)."""
+        self._used.add(name)
+        return name not in self.data and default is not _MISSING
+
+    def _convert(self, name: str, v: Any, unit: str, bare: str | None) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+            raise self.error(name, f"expected a number, got {_typename(v)}")
+        try:
+            val = to_si(v, unit, bare) if unit or isinstance(v, str) else float(v)
+        except UnitError as exc:
+            raise self.error(name, str(exc)) from None
+        if not math.isfinite(val):
+            raise self.error(name, f"must be finite, got {v!r}")
+        return val
+
+    def _check_range(self, name, val, *, gt=None, ge=None, lt=None, le=None) -> None:
+        if gt is not None and not val > gt:
+            raise self.error(name, f"must be > {gt:g}, got {val:g}")
+        if ge is not None and not val >= ge:
+            raise self.error(name, f"must be >= {ge:g}, got {val:g}")
+        if lt is not None and not val < lt:
+            raise self.error(name, f"must be < {lt:g}, got {val:g}")
+        if le is not None and not val <= le:
+            raise self.error(name, f"must be <= {le:g}, got {val:g}")
+
+
+def _typename(v: Any) -> str:
+    return {dict: "a table", list: "an array", str: "a string", bool: "a boolean"}.get(type(v), type(v).__name__)

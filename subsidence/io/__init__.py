@@ -1,0 +1,1 @@
+"""Input/output: run directories, surface grids and points, fields, data readers."""

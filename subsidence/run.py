@@ -1,0 +1,75 @@
+"""Running a case end to end: load, compute, write the output contract, move into place.
+
+Every run type (deep analytic/FE, shallow, coupled, cavern) goes through
+:func:`run_case`, so every run directory has ``summary.json``, ``manifest.json`` and a
+copy of its case file, and a failed run never leaves a directory that looks complete.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from pathlib import Path
+
+from subsidence.config import Case, load_case
+from subsidence.io.rundir import RunDirectory
+from subsidence.io.surface import write_json
+from subsidence.log import get_logger
+
+log = get_logger("run")
+
+
+def run_case(case: str | Path | Case, out: str | Path, *, comm=None) -> dict:
+    """Run a case file into directory ``out``; return the summary (on every rank)."""
+    if comm is None:
+        from mpi4py import MPI
+
+        comm = MPI.COMM_WORLD
+    if not isinstance(case, Case):
+        case = load_case(case)
+    log.info("case %s (%s) -> %s on %d rank(s)", case.name, case.kind, out, comm.size)
+    t0 = time.perf_counter()
+    started = _dt.datetime.now(_dt.timezone.utc)
+    with RunDirectory(out, comm) as rd:
+        summary = case.study.run(case, rd, comm) or {}
+        wall = comm.allreduce(time.perf_counter() - t0, op=_max_op())
+        summary = {"name": case.name, "kind": case.kind, **summary}
+        if rd.rank == 0:
+            write_json(rd.file("summary.json"), summary)
+            rd.file("case.toml").write_text(case.text, encoding="utf-8")
+            write_json(rd.file("manifest.json"), manifest(case, comm, wall, started, rd.path))
+        comm.Barrier()
+        rd.commit()
+        comm.Barrier()
+    log.info("done in %.1f s: %s", wall, Path(out))
+    return summary
+
+
+def manifest(case: Case, comm, wall: float, started, path: Path) -> dict:
+    from subsidence.versions import versions
+
+    v = versions(fem=case_uses_fem(case))
+    files = sorted(p.name for p in Path(path).iterdir() if p.name != "manifest.json")
+    return {
+        "toolkit": {"name": "subsidence", "version": v["subsidence"], "git_commit": v.get("git_commit")},
+        "versions": v,
+        "ranks": comm.size,
+        "case_file": str(case.file),
+        "case_sha256": case.sha256,
+        "case": case.resolved(),
+        "started_utc": started.isoformat(timespec="seconds"),
+        "wall_time_s": round(wall, 3),
+        "files": files,
+        "complete": True,
+    }
+
+
+def case_uses_fem(case: Case) -> bool:
+    cfg = case.config
+    return case.kind == "cavern" or getattr(getattr(cfg, "model", None), "method", "") == "fem"
+
+
+def _max_op():
+    from mpi4py import MPI
+
+    return MPI.MAX
