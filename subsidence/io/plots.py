@@ -77,3 +77,28 @@ def _nice_levels(z: np.ndarray, n: int = 8) -> np.ndarray:
             break
     lv = np.arange(np.ceil(lo / step) * step, hi, step)
     return lv[np.abs(lv) > 1e-12 * max(abs(lo), abs(hi))]
+
+
+def plot_point_series(times_s, names, pux, puz, outdir, *, title: str = "", start_date=None, max_points: int = 12):
+    """``points_timeseries.png``: uz (and ux) against time at the named points."""
+    plt = _plt()
+    from subsidence.units import SECONDS_PER_YEAR
+
+    t = np.asarray(times_s) / SECONDS_PER_YEAR
+    xlabel = "time [yr]"
+    if start_date is not None:
+        t = start_date.year + (start_date.timetuple().tm_yday - 1) / 365.25 + t
+        xlabel = "year"
+    fig, ax = plt.subplots(figsize=(8, 4.5), constrained_layout=True)
+    for k, n in enumerate(names[:max_points]):
+        (ln,) = ax.plot(t, np.asarray(puz)[:, k] * 1e3, label=f"{n} uz")
+        ax.plot(t, np.asarray(pux)[:, k] * 1e3, ls=":", color=ln.get_color())
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("displacement [mm] (solid uz up +, dotted ux east +)")
+    ax.set_title(f"{title}: displacement at named points")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    f = Path(outdir) / "points_timeseries.png"
+    fig.savefig(f, dpi=130)
+    plt.close(fig)
+    return f

@@ -64,33 +64,79 @@ def write_points_csv(path: str | Path, res: SurfaceResult) -> None:
                 )
 
 
-def write_surface_nc(path: str | Path, res: SurfaceResult, *, title: str = "", attrs: dict | None = None) -> None:
-    import xarray as xr
+class SurfaceNCWriter:
+    """Writes ``surface.nc`` one output time at a time (bounded memory for big grids)."""
 
-    coords = {"time": ("time", res.times_yr, {"units": "years since time 0", "long_name": "time"}),
-              "y": ("y", np.asarray(res.y), {"units": "m", "long_name": "northing", "axis": "Y"}),
-              "x": ("x", np.asarray(res.x), {"units": "m", "long_name": "easting", "axis": "X"})}
-    if res.start_date is not None:
-        t0 = np.datetime64(res.start_date.isoformat(), "s")
-        dates = t0 + np.round(np.asarray(res.times)).astype("timedelta64[s]")
-        coords["date"] = ("time", dates.astype("datetime64[ns]"))
-    dv = {}
-    names = {"ux": "eastward displacement", "uy": "northward displacement", "uz": "upward displacement (subsidence negative)"}
-    for comp, arr in (("ux", res.grid_ux), ("uy", res.grid_uy), ("uz", res.grid_uz)):
-        dv[comp] = (("time", "y", "x"), np.asarray(arr, dtype=float), {"units": "m", "long_name": names[comp]})
-    ds = xr.Dataset(dv, coords=coords)
-    ds.attrs.update({"title": title, "conventions": "East-North-Up, up positive", "Conventions": "CF-1.8"})
-    if res.crs:
-        import pyproj
+    def __init__(self, path, x, y, times_s, *, crs=None, start_date=None, title: str = "", attrs: dict | None = None):
+        import netCDF4
 
-        crs = pyproj.CRS.from_user_input(res.crs)
-        ds.attrs["crs"] = res.crs
-        ds["spatial_ref"] = xr.DataArray(0, attrs={**crs.to_cf(), "spatial_ref": crs.to_wkt()})
+        self.ds = ds = netCDF4.Dataset(str(path), "w", format="NETCDF4")
+        ds.createDimension("time", len(times_s))
+        ds.createDimension("y", len(y))
+        ds.createDimension("x", len(x))
+        tv = ds.createVariable("time", "f8", ("time",))
+        tv[:] = np.asarray(times_s) / SECONDS_PER_YEAR
+        tv.units = "years since time 0"
+        tv.long_name = "time"
+        if start_date is not None:
+            dv = ds.createVariable("date", "f8", ("time",))
+            dv[:] = np.asarray(times_s, float)
+            dv.units = f"seconds since {start_date.isoformat()} 00:00:00"
+            dv.calendar = "proleptic_gregorian"
+            dv.long_name = "calendar date"
+        for name, vals, ln in (("y", y, "northing"), ("x", x, "easting")):
+            v = ds.createVariable(name, "f8", (name,))
+            v[:] = np.asarray(vals, float)
+            v.units = "m"
+            v.long_name = ln
+            v.axis = name.upper()
+        names = {"ux": "eastward displacement", "uy": "northward displacement",
+                 "uz": "upward displacement (subsidence negative)"}
+        self.vars = {}
         for comp in ("ux", "uy", "uz"):
-            ds[comp].attrs["grid_mapping"] = "spatial_ref"
-    if attrs:
-        ds.attrs.update(attrs)
-    ds.to_netcdf(path)
+            v = ds.createVariable(comp, "f8", ("time", "y", "x"), chunksizes=(1, len(y), len(x)))
+            v.units = "m"
+            v.long_name = names[comp]
+            if start_date is not None:
+                v.coordinates = "date"
+            self.vars[comp] = v
+        ds.title = title
+        ds.conventions = "East-North-Up, up positive; time in years since time 0"
+        ds.Conventions = "CF-1.8"
+        if crs:
+            import pyproj
+
+            c = pyproj.CRS.from_user_input(crs)
+            ds.crs = crs
+            sr = ds.createVariable("spatial_ref", "i4")
+            for k, val in c.to_cf().items():
+                sr.setncattr(k, val)
+            sr.spatial_ref = c.to_wkt()
+            for v in self.vars.values():
+                v.grid_mapping = "spatial_ref"
+        for k, val in (attrs or {}).items():
+            ds.setncattr(k, val)
+
+    def write(self, it: int, ux, uy, uz) -> None:
+        for comp, arr in (("ux", ux), ("uy", uy), ("uz", uz)):
+            self.vars[comp][it, :, :] = np.asarray(arr, float)
+
+    def close(self) -> None:
+        self.ds.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def write_surface_nc(path: str | Path, res: SurfaceResult, *, title: str = "", attrs: dict | None = None) -> None:
+    with SurfaceNCWriter(path, res.x, res.y, res.times, crs=res.crs, start_date=res.start_date,
+                         title=title, attrs=attrs) as w:
+        for it in range(len(res.times)):
+            w.write(it, res.grid_ux[it], res.grid_uy[it], res.grid_uz[it])
 
 
 def surface_summary(res: SurfaceResult) -> dict:

@@ -1,0 +1,1 @@
+"""Deep reservoir compaction → surface displacement (semi-analytical superposition)."""

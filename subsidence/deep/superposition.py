@@ -1,0 +1,231 @@
+"""Superposition of nucleus-of-strain kernels over reservoir cells — fast and exact.
+
+The surface displacement is a sum over cells i of V_i(t) · K(x - x_i, y - y_i; D_i).
+Three ideas make it fast without truncating anything:
+
+1. **Low rank in time.** The compaction volumes form a matrix V (cells × times) that is
+   exactly a short sum of products s_k(cell) · w_k(time): one term per reservoir with a
+   single pressure history, and a truncated SVD (relative tolerance 1e-13, i.e. exact in
+   double precision) for per-cell histories. Each term is convolved once; every output time
+   is then a linear combination. When the rank is not smaller than the number of times, the
+   times are convolved one by one instead (and streamed, so memory stays bounded).
+2. **FFT convolution on a lattice.** Sources are placed on a lattice aligned with the output
+   grid (spacing h/m, m ≥ 1 chosen so that the lattice spacing is at most depth/20), so
+   the sum over *all* cells for *all* grid points is one linear convolution, done exactly
+   (no cut-off radius, no aliasing) with zero-padded real FFTs in double precision.
+3. **Depth levels.** Cells at different depths are split linearly between depth levels at
+   most 0.5 % of the shallowest depth apart (error below 1e-5 relative); one depth: one level.
+
+Named points are evaluated by direct summation over the same cells (exact).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable
+
+import numpy as np
+import scipy.fft as sfft
+import scipy.sparse as sp
+
+from subsidence.deep.geometry import Lattice
+from subsidence.deep.kernels import Kernel
+
+SVD_RTOL = 1e-13
+LEVEL_RTOL = 0.005  # depth-level spacing relative to the shallowest depth
+SPACING_PER_DEPTH = 1.0 / 20.0  # lattice spacing at most depth/20
+
+
+@dataclasses.dataclass
+class Sources:
+    """Cells (all reservoirs) and their compaction volumes V = S @ W.T (m³)."""
+
+    x: np.ndarray  # (ncell,)
+    y: np.ndarray
+    depth: np.ndarray
+    S: np.ndarray  # (ncell, rank) spatial factors (m³ per unit of w)
+    W: np.ndarray  # (nt, rank) time factors
+
+    @property
+    def ncell(self) -> int:
+        return self.x.size
+
+    @property
+    def rank(self) -> int:
+        return self.S.shape[1]
+
+    def volumes(self, it: int) -> np.ndarray:
+        return self.S @ self.W[it]
+
+
+def low_rank(C: np.ndarray, rtol: float = SVD_RTOL) -> tuple[np.ndarray, np.ndarray]:
+    """C (ncell, nt) ≈ S @ W.T with the smallest rank keeping singular values > rtol·σ_max."""
+    if not np.any(C):
+        return np.zeros((C.shape[0], 0)), np.zeros((C.shape[1], 0))
+    u, s, vt = np.linalg.svd(C, full_matrices=False)
+    k = int(np.sum(s > rtol * s[0]))
+    return u[:, :k] * s[:k], vt[:k].T
+
+
+def depth_levels(depth: np.ndarray) -> tuple[np.ndarray, sp.csr_matrix]:
+    """Levels and a (nlevel, ncell) interpolation matrix splitting each cell between two levels."""
+    dmin, dmax = float(depth.min()), float(depth.max())
+    n = depth.size
+    if dmax - dmin <= 1e-9 * dmax:
+        return np.array([dmin]), sp.csr_matrix((np.ones(n), (np.zeros(n, int), np.arange(n))), shape=(1, n))
+    nlev = int(np.ceil((dmax - dmin) / (LEVEL_RTOL * dmin))) + 1
+    levels = np.linspace(dmin, dmax, nlev)
+    f = (depth - dmin) / (levels[1] - levels[0])
+    i0 = np.clip(np.floor(f).astype(int), 0, nlev - 2)
+    w1 = f - i0
+    rows = np.r_[i0, i0 + 1]
+    cols = np.r_[np.arange(n), np.arange(n)]
+    vals = np.r_[1 - w1, w1]
+    return levels, sp.csr_matrix((vals, (rows, cols)), shape=(nlev, n))
+
+
+def bilinear_matrix(x: np.ndarray, y: np.ndarray, lat: Lattice) -> sp.csr_matrix:
+    """(ny·nx, ncell) matrix spreading each point to its 4 lattice nodes (keeps sum and centroid)."""
+    fx = (x - lat.x0) / lat.dx
+    fy = (y - lat.y0) / lat.dy
+    i0 = np.clip(np.floor(fx).astype(int), 0, lat.nx - 2)
+    j0 = np.clip(np.floor(fy).astype(int), 0, lat.ny - 2)
+    ax, ay = fx - i0, fy - j0
+    if np.any(ax < -1e-9) or np.any(ax > 1 + 1e-9) or np.any(ay < -1e-9) or np.any(ay > 1 + 1e-9):
+        raise ValueError("internal error: a source lies outside the source lattice")
+    n = x.size
+    cols = np.tile(np.arange(n), 4)
+    rows = np.r_[j0 * lat.nx + i0, j0 * lat.nx + i0 + 1, (j0 + 1) * lat.nx + i0, (j0 + 1) * lat.nx + i0 + 1]
+    vals = np.r_[(1 - ax) * (1 - ay), ax * (1 - ay), (1 - ax) * ay, ax * ay]
+    return sp.csr_matrix((vals, (rows, cols)), shape=(lat.ny * lat.nx, n))
+
+
+def compute_lattice(out: Lattice, min_depth: float) -> tuple[Lattice, int]:
+    """Computation lattice aligned with ``out``: spacing out.d/m with m the smallest integer
+    making it at most min_depth/20. Returns the (unbounded-origin) lattice and m."""
+    h = max(out.dx, out.dy)
+    m = max(1, int(np.ceil(h / (SPACING_PER_DEPTH * min_depth) - 1e-9)))
+    return Lattice(out.x0, out.y0, out.dx / m, out.dy / m, (out.nx - 1) * m + 1, (out.ny - 1) * m + 1), m
+
+
+def grid_displacement(
+    src: Sources,
+    kernel: Kernel,
+    out: Lattice,
+    callback: Callable[[int, np.ndarray, np.ndarray, np.ndarray], None],
+    *,
+    lattice: Lattice | None = None,
+    m: int = 1,
+    memory_budget: float = 256e6,
+    workers: int | None = None,
+) -> dict:
+    """Displacements (ux, uy, uz), each (out.ny, out.nx), for every output time via ``callback``.
+
+    ``lattice``/``m``: the computation lattice (aligned with ``out``, spacing out.d/m); the
+    sources are spread onto it bilinearly. Returns statistics (rank, levels, FFT shape).
+    """
+    workers = workers or os.cpu_count() or 1
+    nt = src.W.shape[0]
+    if lattice is None:
+        lattice, m = compute_lattice(out, float(src.depth.min()))
+    fine_out = Lattice(out.x0, out.y0, out.dx / m, out.dy / m, (out.nx - 1) * m + 1, (out.ny - 1) * m + 1)
+    xmin, xmax = src.x.min(), src.x.max()
+    ymin, ymax = src.y.min(), src.y.max()
+    slat = lattice.covering((xmin, xmax, ymin, ymax), margin_cells=1)
+    P = bilinear_matrix(src.x, src.y, slat)
+    levels, Lm = depth_levels(src.depth)
+    # shape of the linear convolution of the source lattice with the fine output lattice
+    Ly, Lx = slat.ny + fine_out.ny - 1, slat.nx + fine_out.nx - 1
+    Ny, Nx = sfft.next_fast_len(Ly, real=True), sfft.next_fast_len(Lx, real=True)
+    # kernel offsets: (fine_out origin - source origin) + k·h, k = -(ns-1) .. no-1
+    offx = (fine_out.x0 - slat.x0) + lattice.dx * np.arange(-(slat.nx - 1), fine_out.nx)
+    offy = (fine_out.y0 - slat.y0) + lattice.dy * np.arange(-(slat.ny - 1), fine_out.ny)
+    sl = (slice(slat.ny - 1, slat.ny - 1 + fine_out.ny, m), slice(slat.nx - 1, slat.nx - 1 + fine_out.nx, m))
+
+    spec_bytes = Ny * (Nx // 2 + 1) * 16
+    cache_kernels = len(levels) * 3 * spec_bytes <= memory_budget
+    kcache: dict[int, list[np.ndarray]] = {}
+
+    def kernel_spectra(il: int) -> list[np.ndarray]:
+        if il in kcache:
+            return kcache[il]
+        dx = offx[None, :]
+        dy = offy[:, None]
+        comps = kernel.xy(dx, dy, float(levels[il]))
+        specs = [sfft.rfft2(np.asarray(np.broadcast_to(c, (Ly, Lx))), s=(Ny, Nx), workers=workers) for c in comps]
+        if cache_kernels:
+            kcache[il] = specs
+        return specs
+
+    # per-level source matrices: (nlattice, ncell) = P · diag(level weight)
+    PL = [P @ sp.diags(Lm[il].toarray().ravel()) for il in range(len(levels))]
+
+    def convolve(vol: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        acc = None
+        for il in range(len(levels)):
+            s = (PL[il] @ vol).reshape(slat.ny, slat.nx)
+            if not np.any(s):
+                continue
+            fs = sfft.rfft2(s, s=(Ny, Nx), workers=workers)
+            ks = kernel_spectra(il)
+            if acc is None:
+                acc = [fs * k for k in ks]
+            else:
+                for a, k in zip(acc, ks):
+                    a += fs * k
+        if acc is None:
+            z = np.zeros((out.ny, out.nx))
+            return z, z.copy(), z.copy()
+        return tuple(np.ascontiguousarray(sfft.irfft2(a, s=(Ny, Nx), workers=workers)[sl]) for a in acc)
+
+    out_bytes = 3 * out.nx * out.ny * 8
+    use_basis = src.rank < nt and src.rank * out_bytes <= memory_budget
+    if use_basis:
+        basis = [convolve(src.S[:, k]) for k in range(src.rank)]
+        for it in range(nt):
+            w = src.W[it]
+            comps = []
+            for c in range(3):
+                u = np.zeros((out.ny, out.nx))
+                for k in range(src.rank):
+                    if w[k] != 0.0:
+                        u += w[k] * basis[k][c]
+                comps.append(u)
+            callback(it, *comps)
+    else:
+        for it in range(nt):
+            callback(it, *convolve(src.volumes(it)))
+    return {
+        "rank": src.rank,
+        "path": "low-rank basis" if use_basis else "per time",
+        "depth_levels": len(levels),
+        "fft_shape": [Ny, Nx],
+        "lattice_spacing_m": [lattice.dx, lattice.dy],
+        "refinement": m,
+        "cells": src.ncell,
+    }
+
+
+def point_displacement(src: Sources, kernel: Kernel, px: np.ndarray, py: np.ndarray, *, chunk: int = 2_000_000):
+    """Direct (exact) sums at named points: arrays (nt, npoints) for ux, uy, uz."""
+    npnt = px.size
+    nt = src.W.shape[0]
+    G = np.zeros((3, npnt, src.rank))
+    step = max(1, chunk // max(npnt, 1))
+    if kernel.name == "geertsma":  # closed form broadcasts over per-cell depths
+        groups = [(np.arange(src.ncell), src.depth)]
+    else:
+        depths, inv = np.unique(src.depth, return_inverse=True)
+        groups = [(np.flatnonzero(inv == k), float(d)) for k, d in enumerate(depths)]
+    for idx, d in groups:
+        for a in range(0, idx.size, step):
+            ii = idx[a : a + step]
+            dx = px[:, None] - src.x[None, ii]
+            dy = py[:, None] - src.y[None, ii]
+            dd = d[None, ii] if isinstance(d, np.ndarray) else d
+            ux, uy, uz = kernel.xy(dx, dy, dd)
+            for c, u in enumerate((ux, uy, uz)):
+                G[c] += u @ src.S[ii]
+    res = [G[c] @ src.W.T for c in range(3)]  # (npnt, nt)
+    return tuple(r.T for r in res) if npnt else tuple(np.zeros((nt, 0)) for _ in range(3))

@@ -1,0 +1,279 @@
+"""Shared reading machinery: date columns, CRS transformation, chunked CSV, bad-data rules.
+
+Every reader ends in :func:`finalize`, which applies the same explicit bad-data rules to
+every format (each dropped point or epoch is counted under a reason in
+``dataset.skipped``; nothing is dropped silently):
+
+- non-finite coordinates -> point skipped ("no valid coordinates");
+- outside the model domain (``bbox``) -> point skipped while reading ("outside model domain");
+- duplicate id -> later occurrences skipped ("duplicate id");
+- same position and identical time series as an earlier point -> skipped ("duplicate point");
+- epochs out of order -> sorted (noted in provenance); the same date twice -> the later
+  column skipped ("duplicate date");
+- epochs that are missing (NaN) for every point -> dropped ("epoch without data");
+- points with fewer than ``min_epochs`` valid epochs -> skipped ("too few valid epochs");
+- individual NaN values are kept as NaN and counted (``missing_values`` in the summary).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from subsidence.config.errors import CaseError
+from subsidence.insar.data import InsarDataset, file_sha256
+from subsidence.log import get_logger
+
+log = get_logger("insar")
+
+_DATE_RE = re.compile(r"^(?:d_|D|d)?(\d{4})-?(\d{2})-?(\d{2})$")
+DEFAULT_CHUNK = 20000
+
+
+def date_of_column(name: str) -> _dt.date | None:
+    """``20180110``, ``d_20180110``, ``D20180110``, ``2018-01-10`` -> date; anything else -> None."""
+    m = _DATE_RE.match(name.strip())
+    if not m:
+        return None
+    try:
+        return _dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        return None
+
+
+def header(path: Path, *, delimiter: str = ",") -> list[str]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        row = next(csv.reader(f, delimiter=delimiter), None)
+    if not row:
+        raise CaseError(str(path), "", "empty file (no header line)")
+    return [c.strip() for c in row]
+
+
+def date_columns(path: Path, cols: list[str]) -> tuple[list[int], list[_dt.date]]:
+    pos, dates = [], []
+    for i, c in enumerate(cols):
+        d = date_of_column(c)
+        if d is not None:
+            pos.append(i)
+            dates.append(d)
+    if not pos:
+        raise CaseError(str(path), "", "no displacement columns named by date (YYYYMMDD, d_YYYYMMDD or YYYY-MM-DD)")
+    return pos, dates
+
+
+def find_column(cols: list[str], candidates, *, path: Path | None = None, what: str = "", required: bool = True):
+    """Position of the first column whose (case-insensitive) name is in ``candidates``."""
+    low = [c.lower() for c in cols]
+    for cand in ([candidates] if isinstance(candidates, str) else candidates):
+        if cand.lower() in low:
+            return low.index(cand.lower())
+    if required:
+        raise CaseError(str(path), "", f"no {what or 'required'} column (looked for: {', '.join(candidates)})")
+    return None
+
+
+def transformer(src_crs: str | None, dst_crs: str | None, *, path: Path, key: str = "crs"):
+    """A pyproj transformer src -> dst (always x=east/lon, y=north/lat); None when identical."""
+    import pyproj
+
+    if src_crs is None:
+        raise CaseError(str(path), key, "the CRS of the coordinates is unknown; declare it (e.g. --insar-crs EPSG:28992)")
+    try:
+        src = pyproj.CRS.from_user_input(src_crs)
+    except Exception as exc:
+        raise CaseError(str(path), key, f"unknown CRS {src_crs!r} ({exc})") from None
+    if dst_crs is None:
+        return None
+    try:
+        dst = pyproj.CRS.from_user_input(dst_crs)
+    except Exception as exc:
+        raise CaseError(str(path), "crs", f"unknown model CRS {dst_crs!r} ({exc})") from None
+    if src == dst:
+        return None
+    return pyproj.Transformer.from_crs(src, dst, always_xy=True)
+
+
+def apply_transform(tr, x, y):
+    if tr is None:
+        return np.asarray(x, float), np.asarray(y, float)
+    x2, y2 = tr.transform(np.asarray(x, float), np.asarray(y, float))
+    return np.asarray(x2, float), np.asarray(y2, float)
+
+
+def in_bbox(x, y, bbox) -> np.ndarray:
+    if bbox is None:
+        return np.isfinite(x) & np.isfinite(y)
+    x0, y0, x1, y1 = bbox
+    return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+
+
+def read_csv_chunks(path: Path, positions: list[int], *, chunksize: int, delimiter: str = ","):
+    """Yield DataFrames of the given column positions (named by position), ``chunksize`` rows each."""
+    import pandas as pd
+
+    yield from pd.read_csv(
+        path, header=None, skiprows=1, usecols=sorted(set(positions)), chunksize=chunksize,
+        sep=delimiter, low_memory=True, encoding="utf-8-sig",
+    )
+
+
+def to_float(series, *, path: Path, col: str) -> np.ndarray:
+    import pandas as pd
+
+    v = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    return v
+
+
+def chunked_points(
+    path: Path,
+    *,
+    date_pos: list[int],
+    other_pos: list[int],
+    chunk_fn: Callable,
+    bbox,
+    chunksize: int,
+    scale: float,
+    delimiter: str = ",",
+) -> dict:
+    """Read a wide CSV chunk by chunk. ``chunk_fn(df) -> dict(ids, x, y, [los], [sigma])`` with
+    x, y already in the model CRS; points outside ``bbox`` are dropped per chunk so that only
+    the kept points are held in memory (float32 displacements)."""
+    parts: dict[str, list] = {"ids": [], "x": [], "y": [], "disp": [], "los": [], "sigma": []}
+    n_read = n_bad_xy = n_out = 0
+    nchunks = 0
+    for df in read_csv_chunks(path, date_pos + other_pos, chunksize=chunksize, delimiter=delimiter):
+        nchunks += 1
+        n_read += len(df)
+        got = chunk_fn(df)
+        x, y = got["x"], got["y"]
+        ok = np.isfinite(x) & np.isfinite(y)
+        n_bad_xy += int((~ok).sum())
+        inside = ok & in_bbox(x, y, bbox)
+        n_out += int((ok & ~inside).sum())
+        if not inside.any():
+            continue
+        import pandas as pd
+
+        d = df[date_pos].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float32)[inside]
+        if scale != 1.0:
+            d *= np.float32(scale)
+        parts["ids"].append(np.asarray(got["ids"]).astype(str)[inside])
+        parts["x"].append(x[inside])
+        parts["y"].append(y[inside])
+        parts["disp"].append(d)
+        if got.get("los") is not None:
+            parts["los"].append(got["los"][inside])
+        if got.get("sigma") is not None:
+            parts["sigma"].append(got["sigma"][inside])
+    nt = len(date_pos)
+    out = {
+        "ids": np.concatenate(parts["ids"]) if parts["ids"] else np.zeros(0, str),
+        "x": np.concatenate(parts["x"]) if parts["x"] else np.zeros(0),
+        "y": np.concatenate(parts["y"]) if parts["y"] else np.zeros(0),
+        "disp": np.concatenate(parts["disp"]) if parts["disp"] else np.zeros((0, nt), np.float32),
+        "los": np.concatenate(parts["los"]) if parts["los"] else None,
+        "sigma": np.concatenate(parts["sigma"]) if parts["sigma"] else None,
+        "skipped": {"no valid coordinates": n_bad_xy, "outside model domain": n_out},
+        "n_read": n_read,
+        "chunks": nchunks,
+    }
+    return out
+
+
+def finalize(
+    path: Path,
+    got: dict,
+    dates: list[_dt.date],
+    *,
+    fmt: str,
+    component: str,
+    crs: str | None,
+    min_epochs: int = 3,
+    name: str | None = None,
+    provenance: dict | None = None,
+) -> InsarDataset:
+    """Apply the common bad-data rules and build the dataset."""
+    dates64 = np.array([np.datetime64(d, "D") for d in dates])
+    disp = got["disp"]
+    sigma = got.get("sigma")
+    notes = []
+    skipped = {k: v for k, v in got.get("skipped", {}).items()}
+
+    def count(reason, k):
+        if k:
+            skipped[reason] = skipped.get(reason, 0) + int(k)
+
+    # epochs: order and duplicates
+    order = np.argsort(dates64, kind="stable")
+    if np.any(order != np.arange(len(order))):
+        notes.append("epoch columns were not in date order; sorted")
+        dates64, disp = dates64[order], disp[:, order]
+        if sigma is not None and sigma.ndim == 2:
+            sigma = sigma[:, order]
+    dup_t = np.zeros(len(dates64), bool)
+    dup_t[1:] = dates64[1:] == dates64[:-1]
+    count("duplicate date (epochs)", dup_t.sum())
+    empty_t = np.all(np.isnan(disp), axis=0) if disp.shape[0] else np.zeros(len(dates64), bool)
+    count("epoch without data (epochs)", (empty_t & ~dup_t).sum())
+    keep_t = ~dup_t & ~empty_t
+    dates64, disp = dates64[keep_t], disp[:, keep_t]
+    if sigma is not None and sigma.ndim == 2:
+        sigma = sigma[:, keep_t]
+
+    keep = np.ones(disp.shape[0], bool)
+    ids = got["ids"]
+    # duplicate ids
+    _, first = np.unique(ids, return_index=True)
+    is_first = np.zeros(len(ids), bool)
+    is_first[first] = True
+    count("duplicate id", (~is_first).sum())
+    keep &= is_first
+    # duplicate points: same position (mm) and identical series
+    if disp.shape[0]:
+        import pandas as pd
+
+        key = pd.DataFrame({"x": np.round(got["x"], 3), "y": np.round(got["y"], 3)})
+        h = pd.util.hash_pandas_object(pd.DataFrame(np.nan_to_num(disp, nan=1e30)), index=False).to_numpy()
+        key["h"] = h
+        dup_p = key.duplicated().to_numpy() & keep
+        count("duplicate point (same position and time series as an earlier one)", dup_p.sum())
+        keep &= ~dup_p
+    nvalid = np.sum(np.isfinite(disp), axis=1)
+    few = keep & (nvalid < min(min_epochs, max(len(dates64), 1)))
+    count(f"too few valid epochs (< {min_epochs})", few.sum())
+    keep &= ~few
+    if got.get("los") is not None:
+        badlos = keep & ~np.all(np.isfinite(got["los"]), axis=1)
+        count("no valid line-of-sight geometry", badlos.sum())
+        keep &= ~badlos
+    los = got["los"][keep] if got.get("los") is not None else None
+    if sigma is not None:
+        sigma = sigma[keep]
+    ds = InsarDataset(
+        ids=ids[keep], x=got["x"][keep], y=got["y"][keep], dates=dates64, disp=disp[keep],
+        component=component, los=los, sigma=sigma, crs=crs, name=name or Path(path).stem,
+        skipped={k: v for k, v in skipped.items() if v},
+    )
+    ds.provenance = {
+        "file": str(Path(path).resolve()),
+        "sha256": file_sha256(path),
+        "format": fmt,
+        "points_in_file": int(got.get("n_read", disp.shape[0])),
+        "points_kept": ds.n,
+        "notes": notes,
+        **(provenance or {}),
+    }
+    if ds.n == 0:
+        raise CaseError(str(path), "", f"no usable points left after reading ({_reasons(ds.skipped)})")
+    for reason, k in ds.skipped.items():
+        log.info("%s: skipped %d: %s", Path(path).name, k, reason)
+    return ds
+
+
+def _reasons(sk: dict) -> str:
+    return "; ".join(f"{k}: {v}" for k, v in sk.items()) or "file holds no points"

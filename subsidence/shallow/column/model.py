@@ -1,0 +1,273 @@
+"""The layered soil column: vertical pore-water flow coupled to compression and oxidation.
+
+Cells are ordered from the top down; the column stands on a base that moves with the deep
+subsidence (the caller gives every level relative to that base). For each time step:
+
+1. total vertical stress at the cell centres from the weights above (saturated unit weight
+   below the phreatic level, unsaturated above) plus a surface surcharge;
+2. pore-water heads ``H`` in the saturated cells from the implicit (backward-Euler)
+   finite-volume balance ``outflow * dt = d_eps * h`` with the phreatic level as drained top
+   boundary and, at the base, a prescribed aquifer head or no flow (Terzaghi consolidation
+   with the compression law's consistent tangent; Newton iterations on a tridiagonal system,
+   vectorised over a batch of columns that share the layering);
+3. strains from the compression law (:mod:`.compression`), thickness ``h = h0 exp(-eps)``;
+4. oxidation of organic cells above the phreatic level (:mod:`.oxidation`).
+
+Cells above the phreatic level carry no pore pressure (suction is neglected).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from subsidence.shallow.column.compression import TAU_REF, Isotache, LinearCompression, strain_increment
+from subsidence.shallow.column.oxidation import NoOxidation, PeatOxidation, thickness_loss
+
+GAMMA_W = 9810.0  # N/m^3
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnLayer:
+    """One soil layer. Units: m, m/s, N/m^3, Pa."""
+
+    name: str
+    thickness: float
+    k: float
+    gamma_sat: float
+    gamma_unsat: float
+    compression: LinearCompression | Isotache
+    ocr: float = 1.0
+    pop: float = 0.0
+    oxidation: NoOxidation | PeatOxidation = NoOxidation()
+    max_cell: float = 0.25
+
+    def __post_init__(self):
+        for name in ("thickness", "k", "gamma_sat", "max_cell"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"layer {self.name}: {name} must be > 0")
+        if not self.gamma_unsat >= 0 or not self.ocr >= 1 or not self.pop >= 0:
+            raise ValueError(f"layer {self.name}: need gamma_unsat >= 0, ocr >= 1, pop >= 0")
+
+
+@dataclasses.dataclass
+class ColumnHistory:
+    """Results at the requested times. Settlements positive downwards (m), shape (nt, nb)."""
+
+    times: np.ndarray
+    settlement: np.ndarray
+    compaction: np.ndarray
+    oxidation: np.ndarray
+    layer_settlement: np.ndarray  # (nt, nb, nlayers)
+    layer_names: list[str]
+    mean_effective_stress: np.ndarray  # (nt, nb) thickness-weighted, Pa
+
+
+class Column:
+    def __init__(self, layers: list[ColumnLayer], *, bottom: str = "no_flow", oxidation_depth: float = 1.2,
+                 gamma_w: float = GAMMA_W, tau_ref: float = TAU_REF, newton_tol: float = 1e-9, max_iter: int = 40):
+        if not layers:
+            raise ValueError("a column needs at least one layer")
+        if bottom not in ("no_flow", "head"):
+            raise ValueError("bottom must be 'no_flow' or 'head'")
+        self.layers = list(layers)
+        self.bottom = bottom
+        self.oxidation_depth = oxidation_depth
+        self.gamma_w = gamma_w
+        self.tau_ref = tau_ref
+        self.newton_tol = newton_tol
+        self.max_iter = max_iter
+        h, lay = [], []
+        for i, layer in enumerate(layers):
+            n = max(1, int(np.ceil(layer.thickness / layer.max_cell - 1e-9)))
+            h += [layer.thickness / n] * n
+            lay += [i] * n
+        self.h_init = np.array(h)
+        self.layer_of_cell = np.array(lay)
+        pick = lambda f: np.array([f(layers[i]) for i in lay], dtype=float)  # noqa: E731
+        self.k = pick(lambda L: L.k)
+        self.g_sat = pick(lambda L: L.gamma_sat)
+        self.g_unsat = pick(lambda L: L.gamma_unsat)
+        self.ocr = pick(lambda L: L.ocr)
+        self.pop = pick(lambda L: L.pop)
+        self.mv, self.a, self.b, self.c = (pick(lambda L, j=j: L.compression.params()[j]) for j in range(4))
+        self.alpha, self.rho_org, self.f_vol = (pick(lambda L, j=j: L.oxidation.rate_params()[j]) for j in range(3))
+
+    @property
+    def ncell(self) -> int:
+        return self.h_init.size
+
+    @property
+    def height(self) -> float:
+        return float(self.h_init.sum())
+
+    # -- geometry and stresses ----------------------------------------------------------
+    @staticmethod
+    def _levels(h):
+        """Cell top, bottom, centre elevations above the base; h (nb, n) top-down."""
+        below = np.cumsum(h[:, ::-1], axis=1)[:, ::-1]  # top of each cell
+        top = below
+        bot = below - h
+        return top, bot, 0.5 * (top + bot)
+
+    def _total_stress(self, h0, h, bot, hp, surcharge):
+        f_sat = np.clip((hp[:, None] - bot) / h, 0.0, 1.0)
+        w = (self.g_unsat + f_sat * (self.g_sat - self.g_unsat)) * h0
+        ponded = self.gamma_w * np.maximum(hp - (bot[:, 0] + h[:, 0]), 0.0)  # free water above the surface
+        return np.cumsum(w, axis=1) - 0.5 * w + (surcharge + ponded)[:, None]
+
+    def _transmissibility(self, h, sat, hp, zc):
+        r = h / (2.0 * self.k)
+        t_int = 1.0 / (r[:, :-1] + r[:, 1:])
+        t_int = np.where(sat[:, :-1] & sat[:, 1:], t_int, 0.0)
+        first = sat & ~np.concatenate([np.zeros_like(sat[:, :1]), sat[:, :-1]], axis=1)
+        dist = np.maximum(hp[:, None] - zc, 0.05 * h)
+        t_top = np.where(first, self.k / dist, 0.0)
+        t_bot = np.zeros_like(h)
+        if self.bottom == "head":
+            t_bot[:, -1] = np.where(sat[:, -1], 2.0 * self.k[-1] / h[:, -1], 0.0)
+        return t_int, t_top, t_bot
+
+    # -- run ------------------------------------------------------------------------------
+    def run(self, times, *, phreatic, bottom_head=None, surcharge=None, temperature=None) -> ColumnHistory:
+        """March over ``times`` (s, increasing). ``phreatic``: (nt,) or (nt, nb) phreatic level
+        above the column base (m); ``bottom_head`` same shape (needed for ``bottom='head'``);
+        ``surcharge`` (Pa) same shape; ``temperature`` (degC) (nt,). The state at ``times[0]``
+        is the steady (hydrostatic or seepage) equilibrium with zero strain."""
+        times = np.asarray(times, dtype=float)
+        nt = times.size
+        hp_all = np.asarray(phreatic, dtype=float)
+        if hp_all.ndim == 1:
+            hp_all = hp_all[:, None]
+        nb = hp_all.shape[1]
+        if hp_all.shape[0] != nt:
+            raise ValueError("phreatic must have one row per time")
+
+        def as2d(v, default):
+            if v is None:
+                return np.full((nt, nb), default)
+            v = np.asarray(v, dtype=float)
+            return np.broadcast_to(v[:, None] if v.ndim == 1 else v, (nt, nb))
+
+        if self.bottom == "head" and bottom_head is None:
+            raise ValueError("bottom='head' needs bottom_head")
+        phi_all = as2d(bottom_head, np.nan)
+        q_all = as2d(surcharge, 0.0)
+        temp_all = np.broadcast_to(np.asarray(temperature if temperature is not None else 12.27, dtype=float), (nt,))
+
+        n = self.ncell
+        h0 = np.broadcast_to(self.h_init, (nb, n)).copy()  # reference (unstrained) thickness
+        eps = np.zeros((nb, n))
+        m_org = h0 * self.rho_org * (self.alpha > 0)
+        ox_total = np.zeros(nb)
+        h = h0.copy()
+        top, bot, zc = self._levels(h)
+        hp = hp_all[0]
+        sig_tot = self._total_stress(h0, h, bot, hp, q_all[0])
+        head = self._steady_heads(h, zc, hp, phi_all[0])
+        sat = zc < hp[:, None]
+        sig = np.where(sat, sig_tot - self.gamma_w * (head - zc), sig_tot)
+        sig = np.maximum(sig, 1.0)
+        sp = np.maximum(self.ocr * sig + self.pop, sig)
+
+        nl = len(self.layers)
+        out_set = np.zeros((nt, nb))
+        out_ox = np.zeros((nt, nb))
+        out_layer = np.zeros((nt, nb, nl))
+        out_sig = np.zeros((nt, nb))
+        onehot = (self.layer_of_cell[:, None] == np.arange(nl)[None, :]).astype(float)
+        out_sig[0] = (sig * h).sum(1) / h.sum(1)
+
+        for it in range(1, nt):
+            dt = times[it] - times[it - 1]
+            if dt <= 0:
+                raise ValueError("times must be strictly increasing")
+            hp = hp_all[it]
+            top, bot, zc = self._levels(h)
+            sig_tot = self._total_stress(h0, h, bot, hp, q_all[it])
+            sat = zc < hp[:, None]
+            head = np.where(sat, np.where(np.isfinite(head), head, hp[:, None]), zc)
+            t_int, t_top, t_bot = self._transmissibility(h, sat, hp, zc)
+            phi = phi_all[it]
+            for _ in range(self.max_iter):
+                s1 = np.where(sat, sig_tot - self.gamma_w * (head - zc), sig_tot)
+                d_eps, tang, _ = strain_increment(sig, s1, sp, dt, self.mv, self.a, self.b, self.c, tau_ref=self.tau_ref)
+                flow = t_top * (head - hp[:, None])
+                if self.bottom == "head":
+                    flow = flow + t_bot * (head - np.nan_to_num(phi)[:, None])
+                dh = head[:, :-1] - head[:, 1:]
+                flow[:, :-1] += t_int * dh
+                flow[:, 1:] -= t_int * dh
+                res = flow - d_eps * h / dt
+                res = np.where(sat, res, 0.0)
+                diag = t_top + t_bot + self.gamma_w * tang * h / dt
+                diag[:, :-1] += t_int
+                diag[:, 1:] += t_int
+                diag = np.where(sat, diag, 1.0)
+                delta = _thomas(-t_int, diag, -t_int, -res)
+                delta = np.clip(delta, -2.0, 2.0)
+                head = head + delta
+                if np.max(np.abs(delta), initial=0.0) < self.newton_tol:
+                    break
+            else:
+                raise RuntimeError(f"soil column: Newton did not converge at t = {times[it]:.4g} s")
+            s1 = np.where(sat, sig_tot - self.gamma_w * (head - zc), sig_tot)
+            d_eps, _, sp = strain_increment(sig, s1, sp, dt, self.mv, self.a, self.b, self.c, tau_ref=self.tau_ref)
+            eps = eps + d_eps
+            sig = np.maximum(s1, 1.0)
+            h = h0 * np.exp(-eps)
+            # oxidation above the phreatic level, within the oxidation depth below the surface
+            if np.any(self.alpha > 0):
+                top, bot, zc = self._levels(h)
+                lower = np.maximum(hp, top[:, 0] - self.oxidation_depth)[:, None]
+                unsat = np.clip(top - np.maximum(bot, lower), 0.0, h)
+                dh_ox, dm = thickness_loss(alpha=self.alpha, rho_org=self.rho_org, f_vol=self.f_vol,
+                                           unsat_thickness=unsat, temperature_c=temp_all[it], dt=dt, organic_mass=m_org)
+                dh_ox = np.minimum(dh_ox, 0.9 * h)
+                m_org = m_org - dm
+                h0 = h0 - dh_ox * np.exp(eps)
+                h = h0 * np.exp(-eps)
+                ox_total += dh_ox.sum(1)
+            out_ox[it] = ox_total
+            out_set[it] = self.h_init.sum() - h.sum(1)
+            out_layer[it] = (self.h_init[None, :] - h) @ onehot
+            out_sig[it] = (sig * h).sum(1) / h.sum(1)
+        return ColumnHistory(times=times, settlement=out_set, compaction=out_set - out_ox, oxidation=out_ox,
+                             layer_settlement=out_layer, layer_names=[L.name for L in self.layers],
+                             mean_effective_stress=out_sig)
+
+    def _steady_heads(self, h, zc, hp, phi):
+        sat = zc < hp[:, None]
+        head = np.where(sat, hp[:, None], zc)
+        if self.bottom == "head":
+            t_int, t_top, t_bot = self._transmissibility(h, sat, hp, zc)
+            diag = t_top + t_bot
+            diag[:, :-1] += t_int
+            diag[:, 1:] += t_int
+            rhs = t_top * hp[:, None] + t_bot * phi[:, None]
+            rhs = np.where(sat, rhs, zc)
+            diag = np.where(sat, diag, 1.0)
+            head = _thomas(-t_int, diag, -t_int, rhs)
+        return head
+
+
+def _thomas(lower, diag, upper, rhs):
+    """Solve tridiagonal systems, batched over axis 0. ``lower[:, i]`` couples cell i+1 to i,
+    ``upper[:, i]`` couples cell i to i+1 (both length n-1)."""
+    nb, n = diag.shape
+    c = np.zeros((nb, n))
+    d = np.zeros((nb, n))
+    c0 = diag[:, 0]
+    c[:, 0] = (upper[:, 0] / c0) if n > 1 else 0.0
+    d[:, 0] = rhs[:, 0] / c0
+    for i in range(1, n):
+        m = diag[:, i] - lower[:, i - 1] * c[:, i - 1]
+        if i < n - 1:
+            c[:, i] = upper[:, i] / m
+        d[:, i] = (rhs[:, i] - lower[:, i - 1] * d[:, i - 1]) / m
+    x = np.zeros((nb, n))
+    x[:, -1] = d[:, -1]
+    for i in range(n - 2, -1, -1):
+        x[:, i] = d[:, i] - c[:, i] * x[:, i + 1]
+    return x

@@ -1,0 +1,123 @@
+"""The deep-subsidence study (``kind = "deep"``): reservoirs → surface displacement.
+
+``method = "analytic"``: nucleus-of-strain superposition (Geertsma half-space or van
+Opstal rigid basement), see :mod:`subsidence.deep.superposition`.
+``method = "fem"``: the finite-element model (:mod:`subsidence.fem`).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from subsidence.deep.config import DeepConfig, parse  # noqa: F401  (parse is the study entry point)
+from subsidence.deep.geometry import Lattice
+from subsidence.deep.kernels import Kernel
+from subsidence.deep.sources import build_sources
+from subsidence.deep.superposition import SPACING_PER_DEPTH, compute_lattice, grid_displacement, point_displacement
+from subsidence.io.surface import SurfaceNCWriter, SurfaceResult, surface_summary, write_points_csv
+from subsidence.log import get_logger
+
+log = get_logger("deep")
+
+
+def kernel_of(cfg: DeepConfig) -> Kernel:
+    return Kernel(cfg.model.kernel, cfg.model.poisson_ratio, cfg.model.basement_depth)
+
+
+def _lattice(cfg: DeepConfig) -> tuple[Lattice, int]:
+    dmin = min(r.min_depth for r in cfg.reservoirs)
+    caps = [r.cell_size for r in cfg.reservoirs if r.cell_size is not None]
+    if cfg.output.grid is not None:
+        lat, m = compute_lattice(cfg.output.grid, dmin)
+        if caps and lat.dx > min(caps):  # user asked for finer reservoir cells
+            g = cfg.output.grid
+            m = max(m, int(np.ceil(max(g.dx, g.dy) / min(caps) - 1e-9)))
+            lat = Lattice(g.x0, g.y0, g.dx / m, g.dy / m, (g.nx - 1) * m + 1, (g.ny - 1) * m + 1)
+        return lat, m
+    h = min(caps) if caps else SPACING_PER_DEPTH * dmin
+    return Lattice(0.0, 0.0, h, h, 1, 1), 1
+
+
+def displacement_at(cfg: DeepConfig, x, y, times_s, comm=None):
+    """Surface displacement (ux, uy, uz), each (nt, npoints), at arbitrary points and times (s).
+
+    Used by other studies (e.g. the coupled deep + shallow chain). Analytic method only.
+    """
+    if cfg.model.method != "analytic":
+        raise NotImplementedError("displacement_at needs method = 'analytic' (run FE cases and read points.csv)")
+    times_s = np.atleast_1d(np.asarray(times_s, float))
+    lat, _ = _lattice(cfg)
+    src = build_sources(cfg, lat, times_s)
+    return point_displacement(src, kernel_of(cfg), np.atleast_1d(np.asarray(x, float)), np.atleast_1d(np.asarray(y, float)))
+
+
+def run(case, rundir, comm) -> dict:
+    cfg: DeepConfig = case.config
+    if cfg.model.method == "fem":
+        from subsidence.fem.study import run as run_fem
+
+        return run_fem(case, rundir, comm)
+    summary = {}
+    if comm.rank == 0:  # the analytic superposition is serial and involves no collectives
+        summary = _run_analytic(case, rundir)
+    return comm.bcast(summary, root=0)
+
+
+def _run_analytic(case, rundir) -> dict:
+    cfg: DeepConfig = case.config
+    out = cfg.output
+    times = out.times
+    kernel = kernel_of(cfg)
+    t0 = time.perf_counter()
+    lat, m = _lattice(cfg)
+    src = build_sources(cfg, lat, times)
+    log.info("%d reservoir(s), %d cells, rank %d, %d output time(s)", len(cfg.reservoirs), src.ncell, src.rank, times.size)
+    px, py = out.point_x, out.point_y
+    pux, puy, puz = point_displacement(src, kernel, px, py)
+    stats: dict = {"cells": src.ncell, "time_rank": src.rank}
+    result = SurfaceResult(times=times, point_names=list(out.point_names), point_x=px, point_y=py,
+                           point_ux=pux, point_uy=puy, point_uz=puz, crs=case.crs, start_date=case.start_date)
+    if out.point_names:
+        write_points_csv(rundir.file("points.csv"), result)
+    series = []
+    if out.grid is not None:
+        g = out.grid
+        last = {}
+
+        with SurfaceNCWriter(rundir.file("surface.nc"), g.x, g.y, times, crs=case.crs, start_date=case.start_date,
+                             title=case.name, attrs={"kernel": kernel.name, "poisson_ratio": kernel.nu}) as w:
+
+            def sink(it, ux, uy, uz):
+                w.write(it, ux, uy, uz)
+                series.append((float(-uz.min()), float(np.hypot(ux, uy).max())))
+                if it == times.size - 1:
+                    last.update(ux=ux, uy=uy, uz=uz)
+
+            stats.update(grid_displacement(src, kernel, g, sink, lattice=lat, m=m))
+        result = SurfaceResult(times=times[-1:], x=g.x, y=g.y, grid_ux=last["ux"][None], grid_uy=last["uy"][None],
+                               grid_uz=last["uz"][None], point_names=list(out.point_names), point_x=px, point_y=py,
+                               point_ux=pux[-1:], point_uy=puy[-1:], point_uz=puz[-1:], crs=case.crs,
+                               start_date=case.start_date)
+        from subsidence.io.plots import plot_surface
+
+        plot_surface(result, rundir.path, title=case.name)
+    summary = surface_summary(result)
+    compaction_volume = float(np.sum(src.S @ src.W[-1]))
+    summary.update(
+        method="analytic",
+        kernel=kernel.name,
+        compaction_volume_m3=compaction_volume,
+        compute_time_s=round(time.perf_counter() - t0, 3),
+        superposition=stats,
+    )
+    if series:
+        summary["max_subsidence_series_m"] = [s[0] for s in series]
+        summary["max_horizontal_series_m"] = [s[1] for s in series]
+    if out.point_names and times.size > 1:
+        from subsidence.io.plots import plot_point_series
+
+        plot_point_series(times, list(out.point_names), pux, puz, rundir.path, title=case.name,
+                          start_date=case.start_date)
+    return summary
