@@ -37,11 +37,13 @@ Fast exact evaluation
 ``uz = half-space closed form + correction``; the correction is the transform of
 ``F − e^{−λD}``, which decays like ``(1+2x) e^{−λ(2k−D)}`` — a smooth field of
 "image" sources at depths ≥ 2k − D.  It is integrated once per (D, k, ν) with a
-composite Gauss–Legendre rule (:mod:`subsidence.analytic.hankel`) on 1 600–2 000
-radii spaced uniformly in ``s = log(1 + r/(2k−D))`` out to ``r = 50 k`` and
-interpolated with a cubic spline in ``s``.  Beyond 50 k the total field is below
-1e-15 of its peak and is returned as 0.  Measured interpolation + quadrature error
-(tests): below 1e-8 of the peak |uz|; 10 million radii take about a second.
+composite Gauss–Legendre rule (:mod:`subsidence.analytic.hankel`) on 1 300–1 600
+radii spaced uniformly in ``s = log(1 + r/(2k−D))`` (Δs = 1/400) out to ``r = 50 k``
+and interpolated with a cubic spline in ``s`` (table build 0.1–0.3 s).  Beyond 50 k
+the total field is below 1e-12 of its peak and the closed-form half-space part is
+cancelled exactly (total 0).  Measured error against adaptive quadrature, for
+k/D = 1.01…20 and ν = −0.5…0.49: at most 1.5e-11 of the peak |uz| (tests assert
+1e-10); 10 million radii (uz and ur) take 0.3–0.8 s on one core.
 """
 
 from __future__ import annotations
@@ -153,8 +155,7 @@ class RigidBaseNucleus:
         # spline coefficients, shape (4, n): value = ((c0 t + c1) t + c2) t + c3
         self._cz = CubicSpline(s, cz).c.copy()
         self._cr = CubicSpline(s, cr).c.copy()
-        hz, hr = _halfspace_shape(0.0, D)
-        self.peak = abs(self._pref * (hz + cz[0]))  # |uz(0)| per m³
+        self.peak = abs(self._pref * (_halfspace_shape(0.0, D)[0] + cz[0]))  # |uz(0)| per m³
 
     def correction(self, r):
         """Spline of the correction integrals ``(∫λ g_z J0, ∫λ g_r J1)`` for ``0 <= r <= r_max``."""
@@ -253,24 +254,41 @@ def rigid_base_nucleus_approx(r, depth: float, basement_depth: float):
     _check(depth, basement_depth)
     nu = 0.25
     D, k = float(depth), float(basement_depth)
-    r = np.abs(np.asarray(r, dtype=float))
-    hz, hr = _halfspace_shape(r, D)
-    uz, ur = hz.copy(), hr.copy()
     co = VAN_OPSTAL_COEFFICIENTS
     phi_terms = [(a1, 0, a2) for a1, a2 in zip(co["a1"], co["a2"])]
     phi_terms += [(b1, 1, b2) for b1, b2 in zip(co["b1"], co["b2"])]
-    pz, pr = _p_terms(nu)
-    for terms, out, order in ((pz, uz, 0), (pr, ur, 1)):
+    # collect c·λ^n·e^{−λh} terms, grouped by h: {h: {n: coef}} for uz and ur
+    groups: list[dict[float, dict[int, float]]] = [{}, {}]
+    for terms, grp in zip(_p_terms(nu), groups):
         for cp, mp, ap, sd in terms:
             for cf, mf, af in phi_terms:
-                coef = 0.5 * cp * cf * k ** (mp + mf)
-                n = mp + mf + 1  # power of λ including the Hankel weight λ
                 h = (ap + af) * k - sd * D
-                rho = np.sqrt(r * r + h * h)
-                p, dp = _legendre(n, h / rho)
-                if order == 0:
-                    out += coef * math.factorial(n) * p / rho ** (n + 1)
-                else:
-                    out += coef * math.factorial(n - 1) * r * dp / rho ** (n + 2)
+                n = mp + mf + 1  # power of λ including the Hankel weight λ
+                byn = grp.setdefault(h, {})
+                byn[n] = byn.get(n, 0.0) + 0.5 * cp * cf * k ** (mp + mf)
+    legendre = {n: np.polynomial.legendre.Legendre.basis(n) for n in range(1, 6)}
+    dlegendre = {n: p.deriv() for n, p in legendre.items()}
+
+    def block(r):
+        uz, ur = _halfspace_shape(r, D)
+        for h, byn in groups[0].items():
+            rho = np.sqrt(r * r + h * h)
+            u = h / rho
+            for n, coef in byn.items():
+                uz += coef * math.factorial(n) * legendre[n](u) / rho ** (n + 1)
+        for h, byn in groups[1].items():
+            rho = np.sqrt(r * r + h * h)
+            u = h / rho
+            for n, coef in byn.items():
+                ur += coef * math.factorial(n - 1) * r * dlegendre[n](u) / rho ** (n + 2)
+        return uz, ur
+
+    r = np.abs(np.asarray(r, dtype=float))
+    flat = r.ravel()
+    uz = np.empty_like(flat)
+    ur = np.empty_like(flat)
+    step = 1 << 15
+    for a in range(0, flat.size, step):
+        uz[a : a + step], ur[a : a + step] = block(flat[a : a + step])
     pref = -(1.0 - nu) / np.pi
-    return pref * uz, pref * ur
+    return (pref * uz).reshape(r.shape), (pref * ur).reshape(r.shape)

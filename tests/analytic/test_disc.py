@@ -65,8 +65,8 @@ def test_halfspace_profile_matches_area_quadrature(R, D):
     uz, ur = disc_surface(r, R, D, C, NU)
     qz, qr = halfspace_disc_by_area_quadrature(r, R, D, NU, C)
     peak = abs(uz[0])
-    assert np.max(np.abs(uz - qz)) < 1e-9 * peak
-    assert np.max(np.abs(ur - qr)) < 1e-9 * peak
+    assert np.max(np.abs(uz - qz)) < 1e-12 * peak
+    assert np.max(np.abs(ur - qr)) < 1e-12 * peak
 
 
 def test_rigid_base_against_published_values():
