@@ -73,7 +73,7 @@ VAN_OPSTAL_COEFFICIENTS = {
     "b2": (4.0,),
 }
 
-_FAR = 50.0  # table extent in basement depths; beyond it the field is < 1e-15 of the peak
+_FAR = 50.0  # table extent in basement depths; beyond it the field is < 1e-12 of the peak (rate >= 0.739/k)
 _DS = 1.0 / 400.0  # spline spacing in s = log1p(r / (2k - D))
 
 
