@@ -106,6 +106,10 @@ def case_from_dict(data: dict, *, file: str | Path = "<dict>", text: str | None 
         crs=crs,
         start_date=start,
     )
+    if root.has("validation"):  # optional InSAR validation settings, read by subsidence.insar.config
+        from subsidence.insar.config import parse_validation
+
+        case.validation = parse_validation(root.table("validation"), case)
     case.config = case.study.parse(root, case)
     root.finish()
     return case

@@ -54,16 +54,20 @@ def _corr_rows(a, b, ok):
         return (da * db).sum(1) / np.sqrt((da**2).sum(1) * (db**2).sum(1))
 
 
-def point_metrics(obs, mod, t) -> dict[str, np.ndarray]:
-    """Per-point metrics (arrays of length n), metres and metres/year."""
+def point_metrics(obs, mod, t, *, exclude=None) -> dict[str, np.ndarray]:
+    """Per-point metrics (arrays of length n), metres and metres/year.
+
+    ``exclude`` (n, nt) marks values left out of RMSE/bias/correlation (e.g. the reference
+    epoch, zero by construction); trends use every valid value."""
     obs, mod = np.asarray(obs, float), np.asarray(mod, float)
-    ok = np.isfinite(obs) & np.isfinite(mod)
+    okt = np.isfinite(obs) & np.isfinite(mod)
+    ok = okt & ~exclude if exclude is not None else okt
     r = np.where(ok, obs - mod, np.nan)
     k = ok.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         rmse = np.sqrt(np.nansum(r**2, axis=1) / k)
         bias = np.nansum(np.nan_to_num(r), axis=1) / k
-    om, mm = np.where(ok, obs, np.nan), np.where(ok, mod, np.nan)
+    om, mm = np.where(okt, obs, np.nan), np.where(okt, mod, np.nan)
     vo, vm = velocity(om, t), velocity(mm, t)
     ao, am = seasonal_amplitude(om, t), seasonal_amplitude(mm, t)
     return {"n": k, "rmse": rmse, "bias": bias, "corr": _corr_rows(obs, mod, ok),
@@ -71,9 +75,11 @@ def point_metrics(obs, mod, t) -> dict[str, np.ndarray]:
             "amp_obs": ao, "amp_model": am, "amp_residual": ao - am}
 
 
-def overall_metrics(obs, mod, pm: dict) -> dict[str, float]:
+def overall_metrics(obs, mod, pm: dict, *, exclude=None) -> dict[str, float]:
     obs, mod = np.asarray(obs, float), np.asarray(mod, float)
     ok = np.isfinite(obs) & np.isfinite(mod)
+    if exclude is not None:
+        ok &= ~exclude
     r = (obs - mod)[ok]
     o, m = obs[ok], mod[ok]
 

@@ -1,0 +1,190 @@
+"""Model–data comparison: sample, project to the observed component, reference, measure.
+
+Referencing ("the model like the data"): the same operations are applied to observed and
+modelled series —
+
+1. reference epoch: subtract each point's value at that epoch (default: the first common
+   epoch, which is how most products are delivered);
+2. reference point/area (optional): subtract, at every epoch, the mean over the
+   observation points within ``reference_radius`` of ``reference_point`` (radius 0: the
+   nearest observation point only).
+
+The values that referencing makes zero by construction (the reference epoch; a single
+reference point) are left out of RMSE, bias and correlation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+
+import numpy as np
+
+from subsidence.config.errors import CaseError
+from subsidence.insar import metrics
+from subsidence.insar.data import InsarDataset
+from subsidence.insar.geometry import project
+from subsidence.insar.model import ModelRun
+from subsidence.insar.noise import DUTCH_S1, NoiseModel, chi2, chi2_diagonal
+from subsidence.log import get_logger
+
+log = get_logger("insar")
+
+
+@dataclasses.dataclass
+class Options:
+    reference_epoch: str = "first"  # "first" | "none" | "YYYY-MM-DD"
+    reference_point: tuple[float, float] | None = None  # model CRS, metres
+    reference_radius: float = 0.0  # m
+    noise: NoiseModel = DUTCH_S1
+    noise_source: str = "auto"  # "model" | "product" | "auto" (product σ if the file has one, else the model)
+    match_distance: float = 1.0  # m, observation point ↔ model point
+    max_noise_points: int = 3000
+    timeseries_points: list[str] = dataclasses.field(default_factory=list)
+    n_timeseries: int = 6
+
+
+@dataclasses.dataclass
+class Comparison:
+    ds: InsarDataset
+    t_yr: np.ndarray
+    obs: np.ndarray
+    mod: np.ndarray
+    exclude: np.ndarray
+    ref_epoch: int | None
+    ref_points: np.ndarray | None
+    points: dict
+    overall: dict
+    noise: dict
+    source: np.ndarray
+    start_date: _dt.date
+
+    @property
+    def residual(self) -> np.ndarray:
+        return self.obs - self.mod
+
+    def timeseries_ids(self, wanted: list[str], n: int) -> list[int]:
+        if wanted:
+            pos = {s: i for i, s in enumerate(self.ds.ids)}
+            return [pos[s] for s in wanted if s in pos]
+        v = self.points["vel_obs"]
+        fin = np.flatnonzero(np.isfinite(v))
+        if not len(fin):
+            return list(range(min(n, self.ds.n)))
+        order = fin[np.argsort(v[fin])]
+        pick = order[np.unique(np.round(np.linspace(0, len(order) - 1, min(n, len(order)))).astype(int))]
+        return list(pick)
+
+
+def model_component(ds: InsarDataset, vals: dict) -> np.ndarray:
+    if ds.component == "los":
+        return project(ds.los, vals["ux"], vals["uy"], vals["uz"])
+    return vals["uz"] if ds.component == "up" else vals["ux"]
+
+
+def compare(ds: InsarDataset, run: ModelRun, opts: Options | None = None) -> Comparison:
+    opts = opts or Options()
+    if run.start_date is None:
+        raise CaseError(str(run.path or run.case_name), "start_date",
+                        "the model has no start_date, so its times cannot be matched to the InSAR dates; set start_date in the case (or --start-date)")
+    t = ds.years_since(run.start_date)
+    t0, t1 = run.time_span()
+    keep_t = (t >= t0 - 1e-9) & (t <= t1 + 1e-9)
+    if not keep_t.any():
+        raise CaseError(ds.provenance.get("file", ds.name), "", f"no InSAR epoch within the model time span "
+                        f"({run.start_date} + {t0:.2f}…{t1:.2f} yr; data {ds.dates[0]}…{ds.dates[-1]})")
+    if not keep_t.all():
+        ds = ds.epochs(keep_t, reason="epoch outside the model time span")
+        t = t[keep_t]
+    vals, source, ok = run.sample(ds.ids, ds.x, ds.y, t, match_distance=opts.match_distance)
+    if not ok.any():
+        raise CaseError(ds.provenance.get("file", ds.name), "", "no observation point lies within the model domain")
+    if not ok.all():
+        ds = ds.subset(ok, reason="outside the model domain (no model value there)")
+        vals = {c: v[ok] for c, v in vals.items()}
+        source = source[ok]
+    obs = ds.disp.astype(float)
+    mod = model_component(ds, vals)
+
+    # 1. reference epoch
+    ref_t = None
+    if opts.reference_epoch != "none":
+        if opts.reference_epoch == "first":
+            ref_t = 0
+        else:
+            try:
+                d = np.datetime64(_dt.date.fromisoformat(str(opts.reference_epoch)), "D")
+            except ValueError:
+                raise CaseError("", "validation.reference_epoch", f"not 'first', 'none' or a date: {opts.reference_epoch!r}") from None
+            ref_t = int(np.argmin(np.abs(ds.dates - d)))
+            if abs((ds.dates[ref_t] - d).astype(int)) > 30:
+                raise CaseError("", "validation.reference_epoch", f"no epoch within 30 days of {d}")
+        bad = ~np.isfinite(obs[:, ref_t])
+        if bad.any():
+            ds = ds.subset(~bad, reason="no value at the reference epoch")
+            obs, mod, source = obs[~bad], mod[~bad], source[~bad]
+        obs = obs - obs[:, ref_t:ref_t + 1]
+        mod = mod - mod[:, ref_t:ref_t + 1]
+    # 2. reference point / area
+    ref_p = None
+    if opts.reference_point is not None:
+        x0, y0 = opts.reference_point
+        d = np.hypot(ds.x - x0, ds.y - y0)
+        ref_p = np.flatnonzero(d <= opts.reference_radius) if opts.reference_radius > 0 else np.array([int(np.argmin(d))])
+        if not len(ref_p):
+            raise CaseError("", "validation.reference_radius", f"no observation point within {opts.reference_radius:g} m of {opts.reference_point}")
+        if opts.reference_radius <= 0 and d[ref_p[0]] > 1000:
+            log.warning("nearest observation point to the reference point is %.0f m away", d[ref_p[0]])
+        obs = obs - np.nanmean(obs[ref_p], axis=0)[None]
+        mod = mod - np.nanmean(mod[ref_p], axis=0)[None]
+    exclude = np.zeros(obs.shape, bool)
+    if ref_t is not None:
+        exclude[:, ref_t] = True
+    if ref_p is not None and len(ref_p) == 1:
+        exclude[ref_p[0], :] = True
+    pm = metrics.point_metrics(obs, mod, t, exclude=exclude)
+    overall = metrics.overall_metrics(obs, mod, pm, exclude=exclude)
+    noise = noise_misfit(ds, obs, mod, t, ref_t, ref_p, opts)
+    return Comparison(ds=ds, t_yr=t, obs=obs, mod=mod, exclude=exclude, ref_epoch=ref_t, ref_points=ref_p,
+                      points=pm, overall=overall, noise=noise, source=source, start_date=run.start_date)
+
+
+def noise_misfit(ds, obs, mod, t, ref_t, ref_p, opts: Options) -> dict:
+    R = obs - mod
+    out: dict = {}
+    use = opts.noise_source
+    if use == "auto":
+        use = "product" if ds.sigma is not None else "model"
+    if use == "product":
+        if ds.sigma is None:
+            raise CaseError(ds.provenance.get("file", ""), "validation.noise.source", "the InSAR product has no uncertainty column; use the noise model")
+        r = np.where(np.isfinite(R), R, np.nan)
+        if ref_t is not None:
+            r[:, ref_t] = np.nan
+        out = {"source": "product uncertainty (diagonal)", **chi2_diagonal(r, ds.sigma, referenced_epoch=ref_t is not None)}
+    else:
+        complete = np.all(np.isfinite(R), axis=1)
+        idx = np.flatnonzero(complete)
+        note = []
+        if (~complete).any():
+            note.append(f"{int((~complete).sum())} points with missing epochs left out")
+        if len(idx) > opts.max_noise_points:
+            rng = np.random.default_rng(0)
+            keep_ref = np.intersect1d(idx, ref_p) if ref_p is not None else np.zeros(0, int)
+            rest = np.setdiff1d(idx, keep_ref)
+            idx = np.sort(np.concatenate([keep_ref, rng.choice(rest, opts.max_noise_points - len(keep_ref), replace=False)]))
+            note.append(f"evaluated on a random subset of {len(idx)} points")
+        rp = None
+        if ref_p is not None:
+            rp = np.flatnonzero(np.isin(idx, ref_p))
+            if len(rp) == 0:
+                rp = None
+        if len(idx) == 0:
+            return {"source": "noise model", "note": "no point with a complete series"}
+        res = chi2(opts.noise, R[idx], ds.x[idx], ds.y[idx], t,
+                   ref_epochs=None if ref_t is None else [ref_t], ref_points=rp)
+        out = {"source": "spatio-temporal noise model", "model": opts.noise.describe(), "points": int(len(idx)), **res}
+        if note:
+            out["note"] = "; ".join(note)
+    out["normalised_rms"] = float(np.sqrt(out["chi2_per_value"])) if "chi2_per_value" in out else float("nan")
+    return out
