@@ -1,0 +1,100 @@
+"""Lumped (one reservoir per parcel) groundwater model.
+
+The parcel-mean phreatic level h obeys, with backward Euler over each step,
+
+    S(h) - S(h_n) = dt [P - kc E f(h_n) + (phi - h)/c - (h - h_d)/gamma - R(h)]
+
+S the stored water of the layered profile (specific yield per layer), f the water-table
+depth reduction of evapotranspiration, c the aquitard resistance to the aquifer head phi,
+gamma the Hooghoudt/Ernst drainage resistance for the parcel *mean* level (horizontal
+L^2/(12 kD) + radial + entry) and R the runoff above the surface. The mid-parcel level is
+h_d + (h - h_d) gamma_mid/gamma_mean (the ratio of the steady profiles). Vectorised over a
+batch of parcels with their own ditch levels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from subsidence.shallow.groundwater.forcing_steps import GroundwaterResult, check_inputs
+from subsidence.shallow.groundwater.parcel import Parcel, sigmoid
+
+
+class LumpedGroundwater:
+    """``drainage_resistance`` (s, parcel mean) defaults to the Ernst sum of the parcel;
+    ``seepage_resistance`` (s) defaults to the parcel's aquitard resistance;
+    ``mid_ratio`` = gamma_mid/gamma_mean. :meth:`from_cross_section` takes all three from
+    steady solutions of the FE cross-section instead."""
+
+    def __init__(self, parcel: Parcel, *, reference_level: float | None = None, drainage_resistance: float | None = None,
+                 seepage_resistance: float | None = None, mid_ratio: float | None = None, dt: float = 86400.0):
+        self.parcel = parcel
+        ref = parcel.surface - parcel.ditch_depth / 2 if reference_level is None else reference_level
+        r = parcel.drainage_resistances(ref)
+        self.gamma_mean = r["mean"] if drainage_resistance is None else drainage_resistance
+        self.gamma_mid = self.gamma_mean * (r["mid"] / r["mean"] if mid_ratio is None else mid_ratio)
+        self.seepage_resistance = parcel.aquitard_resistance if seepage_resistance is None else seepage_resistance
+        self.dt = dt
+
+    @classmethod
+    def from_cross_section(cls, fe, *, recharge: float = 1e-3 / 86400.0, dhead: float = 0.2) -> LumpedGroundwater:
+        """Fit the reservoir to two steady FE solutions (same parcel): recharge with the aquifer
+        at ditch level gives 1/gamma + 1/c; an aquifer head raised by ``dhead`` without
+        recharge gives the share of the aquifer, gamma/(gamma + c)."""
+        p = fe.parcel
+        hd = fe.z_ref
+        mean1, mid1 = fe.steady(recharge=recharge, ditch_level=hd, aquifer_head=hd)
+        g_tot = (mean1 - hd) / recharge
+        ratio = (mid1 - hd) / (mean1 - hd)
+        if p.seepage:
+            mean2, _ = fe.steady(recharge=0.0, ditch_level=hd, aquifer_head=hd + dhead)
+            share = (mean2 - hd) / dhead
+            inv_c, inv_g = share / g_tot, (1.0 - share) / g_tot
+            c = 1.0 / inv_c if inv_c > 0 else np.inf
+        else:
+            inv_g, c = 1.0 / g_tot, np.inf
+        return cls(p, reference_level=hd, drainage_resistance=1.0 / inv_g, seepage_resistance=c, mid_ratio=ratio, dt=fe.dt)
+
+    def run(self, precip, evap, ditch_level, *, aquifer_head=None, initial=None) -> GroundwaterResult:
+        """``precip``, ``evap`` (m/s) per step (nd,); ``ditch_level`` (nd+1,) or (nd+1, nb);
+        ``aquifer_head`` like it (default: the parcel's); ``initial`` mean level (default: the
+        first ditch level)."""
+        p = self.parcel
+        precip, evap, hd, phi = check_inputs(precip, evap, ditch_level, aquifer_head)
+        if phi is None and p.seepage:
+            phi = np.full(hd.shape, p.aquifer_head)
+        seep_c = self.seepage_resistance if phi is not None else np.inf
+        nd, nb = precip.size, hd.shape[1]
+        dt = self.dt
+        h = np.array(hd[0], dtype=float) if initial is None else np.broadcast_to(np.asarray(initial, float), (nb,)).copy()
+        mean = np.zeros((nd + 1, nb))
+        mean[0] = h
+        terms = {k: np.zeros((nd + 1, nb)) for k in ("precipitation", "evapotranspiration", "seepage", "drainage", "runoff", "storage")}
+        inv_c = 0.0 if not np.isfinite(seep_c) else 1.0 / seep_c
+        s0 = p.storage(h)
+        for i in range(nd):
+            hn = h
+            sn = p.storage(hn)
+            et = p.crop_factor * evap[i] * p.et_factor(hn)
+            hdi = hd[i + 1]
+            phii = phi[i + 1] if phi is not None else 0.0
+            for _ in range(50):
+                g = (p.storage(h) - sn - dt * (precip[i] - et + (phii - h) * inv_c - (h - hdi) / self.gamma_mean - p.runoff(h)))
+                dg = p.storage_slope(h) + dt * (inv_c + 1.0 / self.gamma_mean + sigmoid(h - p.surface) / p.runoff_resistance)
+                step = np.clip(g / dg, -0.5, 0.5)
+                h = h - step
+                if np.max(np.abs(step)) < 1e-11:
+                    break
+            else:
+                raise RuntimeError("lumped groundwater model: Newton did not converge")
+            mean[i + 1] = h
+            c = terms
+            c["precipitation"][i + 1] = c["precipitation"][i] + dt * precip[i]
+            c["evapotranspiration"][i + 1] = c["evapotranspiration"][i] + dt * et
+            c["seepage"][i + 1] = c["seepage"][i] + dt * (phii - h) * inv_c
+            c["drainage"][i + 1] = c["drainage"][i] + dt * (h - hdi) / self.gamma_mean
+            c["runoff"][i + 1] = c["runoff"][i] + dt * p.runoff(h)
+            c["storage"][i + 1] = p.storage(h) - s0
+        mid = hd + (mean - hd) * self.gamma_mid / self.gamma_mean
+        times = np.arange(nd + 1) * dt
+        return GroundwaterResult(times=times, mean=mean, mid=mid, balance=terms)
