@@ -1,0 +1,353 @@
+"""Finite-element creep model of rock salt around caverns (DOLFINx).
+
+Displacement u (P2 on a curved P2 mesh) is measured from the initial, isotropic
+lithostatic state σ₀ = −p_lith(z) 1 (tension positive), which is in equilibrium with
+gravity; only the change Δσ enters the weak form, and the cavern wall carries the
+traction change (p_lith(z) − P(z)) n, n pointing out of the rock into the cavern::
+
+    R(u, P) = ∫ Δσ(u) · ε(v) w dx − f₀ + Σ_i P_i b_i = 0
+    f₀  = Σ_i ∫_wall_i (p_lith(z) − γ_i (z_shoe,i − z)) n·v w ds,   b_i = ∫_wall_i n·v w ds
+
+(w = r for axisymmetric meshes, 1 otherwise). Δσ and the tangent live in quadrature
+spaces and are computed by :func:`subsidence.cavern.material.update_stress`. The cavern
+volume is linear in u: V_i = V_i⁰ − m b_i·u (m = 2π × symmetry factor). Cavern shoe
+pressures P_i are either given or unknowns closed by a mass balance r_i(P_i, V_i) = 0;
+the coupled Newton step is solved by bordering (two solves with one factorisation).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from mpi4py import MPI
+from petsc4py import PETSc
+
+import numpy as np
+
+from subsidence.cavern.geometry import WALL0, CavernMesh
+from subsidence.cavern.material import PointMaterial, SaltLaw, update_stress
+
+
+class StepFailed(RuntimeError):
+    """The Newton iteration of one time step did not converge."""
+
+
+def mandel_strain(u, kind: str):
+    import ufl
+
+    x = ufl.SpatialCoordinate(u.ufl_function_space().mesh)
+    g = ufl.grad(u)
+    r2 = np.sqrt(2.0)
+    if kind == "axisymmetric":
+        return ufl.as_vector([g[0, 0], g[1, 1], u[0] / x[0], r2 * 0.5 * (g[0, 1] + g[1, 0])])
+    if kind == "plane_strain":
+        return ufl.as_vector([g[0, 0], g[1, 1], 0.0 * g[0, 0], r2 * 0.5 * (g[0, 1] + g[1, 0])])
+    e = ufl.sym(g)
+    return ufl.as_vector([e[0, 0], e[1, 1], e[2, 2], r2 * e[1, 2], r2 * e[0, 2], r2 * e[0, 1]])
+
+
+@dataclasses.dataclass
+class StepResult:
+    iterations: int
+    pressures: np.ndarray
+    volumes: np.ndarray
+
+
+class CreepModel:
+    """Elasto-creep model on a :class:`CavernMesh`; one instance per simulation.
+
+    ``zone_laws[k]`` is the law of cell tag k + 1. ``temperature(z)`` [K] and
+    ``p_lith(z)`` [Pa, compression positive] take elevations (numpy arrays).
+    ``brine_gradient[i]`` [Pa/m] and ``shoe_z[i]`` [m elevation] define the pressure
+    profile inside cavern i.
+    """
+
+    def __init__(
+        self,
+        cm: CavernMesh,
+        *,
+        zone_laws: list[SaltLaw],
+        temperature: Callable[[np.ndarray], np.ndarray],
+        p_lith: Callable[[np.ndarray], np.ndarray],
+        brine_gradient: np.ndarray,
+        shoe_z: np.ndarray,
+        degree: int = 2,
+        quadrature_degree: int = 2,
+        solver: str = "lu",
+        prefix: str = "cavern_",
+        newton_rtol: float = 1e-8,
+        newton_max_it: int = 15,
+    ):
+        import basix.ufl
+        import ufl
+        from dolfinx import fem
+
+        self.cm = cm
+        self.comm = cm.mesh.comm
+        mesh = cm.mesh
+        self.kind = cm.kind
+        gdim = cm.gdim
+        self.m = 6 if self.kind == "3d" else 4
+        self.newton_rtol = newton_rtol
+        self.newton_max_it = newton_max_it
+        self.V = fem.functionspace(mesh, ("Lagrange", degree, (gdim,)))
+        self.u = fem.Function(self.V, name="displacement")
+        cell = mesh.basix_cell()
+        qe_v = basix.ufl.quadrature_element(cell, value_shape=(self.m,), degree=quadrature_degree)
+        qe_t = basix.ufl.quadrature_element(cell, value_shape=(self.m, self.m), degree=quadrature_degree)
+        self.Qv = fem.functionspace(mesh, qe_v)
+        self.Qt = fem.functionspace(mesh, qe_t)
+        self.sig = fem.Function(self.Qv)
+        self.Ct = fem.Function(self.Qt)
+        self.dxq = ufl.Measure("dx", domain=mesh, metadata={"quadrature_degree": quadrature_degree, "quadrature_scheme": "default"})
+        ds = ufl.Measure("ds", domain=mesh, subdomain_data=cm.facet_tags)
+        x = ufl.SpatialCoordinate(mesh)
+        w = x[0] if self.kind == "axisymmetric" else 1.0
+        self.wfac = (2 * np.pi if self.kind == "axisymmetric" else 1.0) * cm.multiplier
+        v, du = ufl.TestFunction(self.V), ufl.TrialFunction(self.V)
+        n = ufl.FacetNormal(mesh)
+        ev, edu = mandel_strain(v, self.kind), mandel_strain(du, self.kind)
+        self.F_int = fem.form(ufl.dot(self.sig, ev) * w * self.dxq)
+        self.J = fem.form(ufl.dot(ufl.dot(self.Ct, edu), ev) * w * self.dxq)
+        # initial-stress and pressure loads
+        S = fem.functionspace(mesh, ("Lagrange", degree))
+        zc = gdim - 1
+        self.plith_h = fem.Function(S)
+        self.plith_h.interpolate(lambda X: np.asarray(p_lith(X[zc]), dtype=float) + 0 * X[0])
+        nc = cm.n_caverns
+        self.n_caverns = nc
+        self.brine_gradient = np.asarray(brine_gradient, float)
+        self.shoe_z = np.asarray(shoe_z, float)
+        f0 = 0
+        b_forms = []
+        for i in range(nc):
+            dsi = ds(WALL0 + i)
+            hyd = self.brine_gradient[i] * (self.shoe_z[i] - x[zc])
+            f0 = f0 + (self.plith_h - hyd) * ufl.dot(n, v) * w * dsi
+            b_forms.append(fem.form(ufl.dot(n, v) * w * dsi))
+        # Dirichlet rollers
+        fdim = gdim - 1
+        mesh.topology.create_connectivity(fdim, gdim)
+        self.bcs = []
+        for tag, comp in cm.fixed:
+            facets = cm.facet_tags.find(tag)
+            Vc = self.V.sub(comp)
+            dofs = fem.locate_dofs_topological(Vc, fdim, facets)
+            self.bcs.append(fem.dirichletbc(PETSc.ScalarType(0), dofs, Vc))
+        from dolfinx.fem import petsc as fp
+
+        self._fp = fp
+        self.f0 = self._assemble_vec(fem.form(f0))
+        self.b = [self._assemble_vec(bf) for bf in b_forms]
+        self.A = fp.create_matrix(self.J)
+        self.R = fp.create_vector(self.V)
+        self.ksp = PETSc.KSP().create(self.comm)
+        self.ksp.setOptionsPrefix(prefix)
+        opts = PETSc.Options()
+        if solver == "lu":
+            opts[f"{prefix}ksp_type"] = "preonly"
+            opts[f"{prefix}pc_type"] = "lu"
+            opts[f"{prefix}pc_factor_mat_solver_type"] = "mumps"
+        else:
+            opts[f"{prefix}ksp_type"] = "cg"
+            opts[f"{prefix}pc_type"] = "gamg"
+            opts[f"{prefix}ksp_rtol"] = 1e-11
+            opts[f"{prefix}ksp_max_it"] = 500
+            opts[f"{prefix}pc_gamg_threshold"] = 0.02
+        self.ksp.setFromOptions()
+        self.ksp.setOperators(self.A)
+        self._solver = solver
+        self._nullspace_set = False
+        # integration points: coordinates, zones, material
+        self.cells = np.arange(mesh.topology.index_map(gdim).size_local + mesh.topology.index_map(gdim).num_ghosts, dtype=np.int32)
+        self.qpts = self.Qv.element.interpolation_points
+        self.nq = self.qpts.shape[0]
+        self._eps_expr = fem.Expression(mandel_strain(self.u, self.kind), self.qpts)
+        X = fem.Expression(x, self.qpts).eval(mesh, self.cells).reshape(-1, gdim)
+        self.X = X
+        ct = cm.cell_tags
+        zone_cell = np.zeros(self.cells.size, dtype=int)
+        zone_cell[ct.indices] = ct.values - 1
+        self.zone = np.repeat(zone_cell, self.nq)
+        if self.zone.min() < 0 or self.zone.max() >= len(zone_laws):
+            raise ValueError("mesh has a material zone without a law")
+        self.T = np.asarray(temperature(X[:, zc]), dtype=float) * np.ones(X.shape[0])
+        self.mat = PointMaterial.build(zone_laws, self.zone, self.T)
+        self.p_lith_q = np.asarray(p_lith(X[:, zc]), dtype=float) * np.ones(X.shape[0])
+        dm = self.Qv.dofmap.list
+        self._qidx = dm[self.cells].reshape(-1)  # quadrature dof per (cell, point)
+        N = self._qidx.size
+        self.eN = np.zeros((N, self.m))
+        self.eK = np.zeros((N, self.m))
+        self.stress = np.zeros((N, self.m))
+        self._trial = None
+        self.V0 = np.asarray(cm.volumes, float)
+        self.pressures = np.zeros(nc)
+
+    # -- helpers -----------------------------------------------------------------------
+    def _assemble_vec(self, form):
+        vec = self._fp.assemble_vector(form)
+        vec.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+        self._fp.set_bc(vec, self.bcs)
+        return vec
+
+    def _set_q(self, func, values: np.ndarray):
+        bs = func.function_space.dofmap.bs
+        arr = func.x.array.reshape(-1, bs)
+        arr[self._qidx] = values.reshape(self._qidx.size, bs)
+
+    def strain(self) -> np.ndarray:
+        vals = self._eps_expr.eval(self.cm.mesh, self.cells)
+        return vals.reshape(-1, self.m)
+
+    def volumes(self) -> np.ndarray:
+        uvec = self.u.x.petsc_vec
+        return np.array([self.V0[i] - self.wfac * b.dot(uvec) for i, b in enumerate(self.b)])
+
+    def _set_nullspace(self):
+        if self._solver == "lu" or self._nullspace_set:
+            return
+        from dolfinx import la
+
+        V = self.V
+        gdim = self.cm.gdim
+        bs = V.dofmap.index_map_bs
+        nloc = V.dofmap.index_map.size_local
+        basis = [la.vector(V.dofmap.index_map, bs=bs) for _ in range(6)]
+        b = [v.array for v in basis]
+        dofs = [V.sub(i).dofmap.list.reshape(-1) for i in range(3)]
+        x = V.tabulate_dof_coordinates()
+        dofs_block = V.dofmap.list.reshape(-1)
+        x0, x1, x2 = x[dofs_block, 0], x[dofs_block, 1], x[dofs_block, 2]
+        for i in range(3):
+            b[i][dofs[i]] = 1.0
+        b[3][dofs[0]] = -x1
+        b[3][dofs[1]] = x0
+        b[4][dofs[0]] = x2
+        b[4][dofs[2]] = -x0
+        b[5][dofs[2]] = x1
+        b[5][dofs[1]] = -x2
+        la.orthonormalize(basis)
+        vecs = [PETSc.Vec().createWithArray(v.array[: bs * nloc], bsize=gdim, comm=V.mesh.comm) for v in basis]
+        self._ns = PETSc.NullSpace().create(vectors=vecs)
+        self._ns_vecs = vecs
+        self.A.setNearNullSpace(self._ns)
+        self._nullspace_set = True
+
+    # -- one implicit step -------------------------------------------------------------
+    def _update_points(self, dt: float):
+        up = update_stress(self.strain(), self.eN, self.eK, dt, self.mat)
+        self._set_q(self.sig, up.stress)
+        self._set_q(self.Ct, up.tangent)
+        self.sig.x.scatter_forward()
+        self.Ct.x.scatter_forward()
+        self._trial = up
+
+    def solve_step(
+        self,
+        dt: float,
+        pressures: np.ndarray,
+        free: np.ndarray,
+        balance: Callable[[int, float, float], tuple[float, float, float]] | None = None,
+    ) -> StepResult:
+        """Advance by ``dt`` (0 = elastic). ``pressures``: given shoe pressures (initial
+        guesses where ``free``); ``balance(i, P, V) -> (r, dr/dP, dr/dV)`` closes the free
+        ones. Raises :class:`StepFailed` (state untouched) when Newton does not converge."""
+        fp = self._fp
+        P = np.array(pressures, dtype=float)
+        free = np.asarray(free, dtype=bool)
+        fidx = np.flatnonzero(free)
+        u_save = self.u.x.array.copy()
+        self._u_start = u_save
+        uvec = self.u.x.petsc_vec
+        du = self.A.createVecRight()
+        x1 = self.A.createVecRight()
+        X = [self.A.createVecRight() for _ in fidx]
+        fext = self.f0.copy()
+        for i in range(self.n_caverns):
+            fext.axpy(-P[i], self.b[i])
+        fscale = max(fext.norm(), 1e-30)
+        du_norm = np.inf
+        for it in range(1, self.newton_max_it + 1):
+            try:
+                self._update_points(dt)
+            except FloatingPointError as exc:
+                self.u.x.array[:] = u_save
+                raise StepFailed(str(exc)) from None
+            with self.R.localForm() as loc:
+                loc.set(0.0)
+            fp.assemble_vector(self.R, self.F_int)
+            self.R.ghostUpdate(addv=PETSc.InsertMode.ADD, mode=PETSc.ScatterMode.REVERSE)
+            self.R.axpy(-1.0, self.f0)
+            for i in range(self.n_caverns):
+                self.R.axpy(P[i], self.b[i])
+            fp.set_bc(self.R, self.bcs)
+            rnorm = self.R.norm()
+            Vi = self.volumes()
+            rb = np.zeros(fidx.size)
+            dRdP = np.zeros(fidx.size)
+            dRdV = np.zeros(fidx.size)
+            for k, i in enumerate(fidx):
+                rb[k], dRdP[k], dRdV[k] = balance(int(i), float(P[i]), float(Vi[i]))
+            conv_b = all(abs(rb[k]) <= 1e-13 * self.V0[i] for k, i in enumerate(fidx))
+            small_du = it > 1 and du_norm <= 1e-12 * max(uvec.norm(), 1e-30) and rnorm <= 1e3 * self.newton_rtol * fscale
+            if it > 1 and (rnorm <= self.newton_rtol * fscale or small_du) and conv_b:
+                return StepResult(it - 1, P, Vi)
+            if not np.isfinite(rnorm) or not np.all(np.isfinite(rb)):
+                break
+            self.A.zeroEntries()
+            fp.assemble_matrix(self.A, self.J, bcs=self.bcs)
+            self.A.assemble()
+            self._set_nullspace()
+            self.ksp.setOperators(self.A)
+            self.ksp.solve(self.R, x1)
+            if self.ksp.getConvergedReason() < 0:
+                break
+            if fidx.size:
+                for k, i in enumerate(fidx):
+                    self.ksp.solve(self.b[i], X[k])
+                # linearised balance: r + r_P dP + r_V (−m b_i·du) = 0, du = −x1 − Σ X_j dP_j
+                M = np.diag(dRdP).astype(float)
+                rhs = -rb.copy()
+                for k, i in enumerate(fidx):
+                    bi_x1 = self.b[i].dot(x1)
+                    rhs[k] -= dRdV[k] * self.wfac * bi_x1
+                    for j in range(fidx.size):
+                        M[k, j] += dRdV[k] * self.wfac * self.b[i].dot(X[j])
+                dP = np.linalg.solve(M, rhs)
+                du.set(0.0)
+                du.axpy(-1.0, x1)
+                for k in range(fidx.size):
+                    du.axpy(-dP[k], X[k])
+                P[fidx] += dP
+            else:
+                du.set(0.0)
+                du.axpy(-1.0, x1)
+            uvec.axpy(1.0, du)
+            du_norm = du.norm()
+            self.u.x.scatter_forward()
+        self.u.x.array[:] = u_save
+        self.u.x.scatter_forward()
+        raise StepFailed(f"Newton did not converge in {self.newton_max_it} iterations (|R|/|f| = {rnorm / fscale:.2e})")
+
+    def rollback(self):
+        """Discard the last converged (but rejected) step."""
+        self.u.x.array[:] = self._u_start
+        self.u.x.scatter_forward()
+        self._trial = None
+
+    def commit(self):
+        """Accept the last converged step: creep strains and stresses become the state."""
+        up = self._trial
+        self.eN, self.eK, self.stress = up.eN, up.eK, up.stress
+        self._trial = None
+
+    # -- state for checkpoints ---------------------------------------------------------
+    def get_state(self) -> dict:
+        return {"u": self.u.x.array.copy(), "eN": self.eN.copy(), "eK": self.eK.copy(), "stress": self.stress.copy()}
+
+    def set_state(self, st: dict):
+        self.u.x.array[:] = st["u"]
+        self.u.x.scatter_forward()
+        self.eN, self.eK, self.stress = st["eN"].copy(), st["eK"].copy(), st["stress"].copy()

@@ -1,0 +1,204 @@
+"""Operation scenarios of one cavern: open well, shut-in, CBBO, constant pressure, filling.
+
+A cavern follows a list of :class:`Phase` s (each from its ``start`` time on). The
+:class:`Operator` tells the integrator, for every step, whether the cavern pressure is
+imposed (``fixed``) or an unknown closed by the brine mass balance (``free``, with an
+imposed well out-flow rate), checks the end-of-step pressure against CBBO thresholds
+(asking for a shorter step when a threshold is overshot), and reports events (pressure
+changes) after which the time step is reset to its minimum.
+
+Modes (pressures are at the casing shoe, Pa):
+
+- ``open``: brine column to surface, P = wellhead_pressure + γ_brine · shoe depth.
+- ``shut_in``: sealed, no out-flow; pressure from the mass balance.
+- ``cbbo`` with ``p_high``/``p_low``: sealed until P reaches p_high, then bleed at
+  ``rate`` (m³/s at cavern conditions) until P falls to p_low; without ``rate`` the
+  pressure is dropped to p_low in one short step ("fast").
+- ``cbbo`` with ``interval``/``volume``: every ``interval`` release ``volume`` at ``rate``
+  (default: the volume over one day).
+- ``pressure``: pressure held at ``pressure`` (brine injected or produced as needed).
+- ``fill``: the lost volume is replaced by injection at a held pressure (``pressure``, or
+  the pressure at the start of the phase); the injected volume is reported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+MODES = ("open", "shut_in", "cbbo", "pressure", "fill")
+
+
+@dataclasses.dataclass(frozen=True)
+class Phase:
+    start: float
+    mode: str
+    pressure: float | None = None
+    wellhead_pressure: float = 0.0
+    p_high: float | None = None
+    p_low: float | None = None
+    interval: float | None = None
+    volume: float | None = None
+    rate: float | None = None
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}")
+        if self.mode == "cbbo":
+            by_p = self.p_high is not None and self.p_low is not None
+            by_v = self.interval is not None and self.volume is not None
+            if by_p == by_v:
+                raise ValueError("cbbo needs either p_high and p_low, or interval and volume")
+            if by_p and not self.p_low < self.p_high:
+                raise ValueError("cbbo needs p_low < p_high")
+        if self.mode == "pressure" and self.pressure is None:
+            raise ValueError("mode 'pressure' needs a pressure")
+
+    @property
+    def periodic(self) -> bool:
+        return self.mode == "cbbo" and self.interval is not None
+
+
+@dataclasses.dataclass
+class Plan:
+    free: bool
+    pressure: float  # imposed value, or initial guess when free
+    q_out: float = 0.0
+
+
+DAY = 86400.0
+
+
+class Operator:
+    """State machine of one cavern's operation. ``state()``/``load()`` for checkpoints."""
+
+    def __init__(self, phases: list[Phase], *, brine_gradient: float, shoe_depth: float, tol: float = 1e-3):
+        if not phases or phases[0].start != 0.0:
+            raise ValueError("the first phase must start at time 0")
+        self.phases = sorted(phases, key=lambda p: p.start)
+        self.gamma = brine_gradient
+        self.shoe_depth = shoe_depth
+        self.tol = tol
+        self.iphase = -1
+        self.status = "sealed"  # sealed | bleeding | drop
+        self.remaining = 0.0  # volume still to release (periodic)
+        self.next_release = None
+        self.held = None  # pressure held by 'fill' without explicit pressure
+
+    # -- checkpoint -------------------------------------------------------------------
+    def state(self) -> dict:
+        return {k: getattr(self, k) for k in ("iphase", "status", "remaining", "next_release", "held")}
+
+    def load(self, st: dict) -> None:
+        for k, v in st.items():
+            setattr(self, k, v)
+
+    # -- pressures --------------------------------------------------------------------
+    def open_pressure(self, ph: Phase | None = None) -> float:
+        ph = ph or self.phases[0]
+        return ph.wellhead_pressure + self.gamma * self.shoe_depth
+
+    def initial_pressure(self) -> float:
+        ph = self.phases[0]
+        if ph.mode in ("pressure", "fill") and ph.pressure is not None:
+            return ph.pressure
+        return self.open_pressure(ph)
+
+    @property
+    def phase(self) -> Phase:
+        return self.phases[self.iphase]
+
+    def schedule(self) -> list[float]:
+        """Times the step must land on (phase starts and pending releases)."""
+        out = [p.start for p in self.phases]
+        if self.next_release is not None:
+            out.append(self.next_release)
+        return out
+
+    def begin_step(self, t: float, P: float) -> bool:
+        """Enter the phase/release due at time t; True if that is an event."""
+        event = False
+        k = max(i for i, p in enumerate(self.phases) if p.start <= t * (1 + 1e-12) + 1e-9)
+        if k != self.iphase:
+            self.iphase = k
+            self.status, self.remaining, self.held = "sealed", 0.0, None
+            ph = self.phase
+            self.next_release = ph.start + ph.interval if ph.periodic else None
+            if ph.mode == "fill":
+                self.held = ph.pressure if ph.pressure is not None else P
+            event = True
+        ph = self.phase
+        if ph.periodic and self.next_release is not None and t >= self.next_release * (1 - 1e-12) - 1e-6:
+            self.status = "bleeding"
+            self.remaining = ph.volume
+            self.next_release += ph.interval
+            event = True
+        return event
+
+    def max_dt(self) -> float:
+        ph = self.phase
+        if self.status == "bleeding" and ph.periodic:
+            return self.remaining / self._rate()
+        return float("inf")
+
+    def _rate(self) -> float:
+        ph = self.phase
+        if ph.rate is not None:
+            return ph.rate
+        return ph.volume / DAY
+
+    def plan(self, P: float) -> Plan:
+        ph = self.phase
+        if ph.mode == "open":
+            return Plan(False, self.open_pressure(ph))
+        if ph.mode == "pressure":
+            return Plan(False, ph.pressure)
+        if ph.mode == "fill":
+            return Plan(False, self.held)
+        if ph.mode == "shut_in":
+            return Plan(True, P)
+        # cbbo
+        if self.status == "drop":
+            return Plan(False, ph.p_low)
+        if self.status == "bleeding":
+            return Plan(True, P, q_out=self._rate())
+        return Plan(True, P)
+
+    def check(self, P_old: float, P_new: float, dt: float, dt_min: float) -> float | None:
+        """A shorter step if a CBBO threshold was overshot by more than the tolerance."""
+        ph = self.phase
+        if ph.mode != "cbbo" or ph.periodic or dt <= dt_min * 1.0001:
+            return None
+        span = ph.p_high - ph.p_low
+        target = None
+        if self.status == "sealed" and P_new > ph.p_high + self.tol * span:
+            target = ph.p_high
+        elif self.status == "bleeding" and P_new < ph.p_low - self.tol * span:
+            target = ph.p_low
+        if target is None or P_new == P_old:
+            return None
+        frac = (target - P_old) / (P_new - P_old)
+        return max(dt_min, min(0.9, max(frac, 0.05)) * dt)
+
+    def end_step(self, P_new: float, dt: float) -> bool:
+        """Update the state after an accepted step; True if a pressure event starts."""
+        ph = self.phase
+        if ph.mode != "cbbo":
+            return False
+        if ph.periodic:
+            if self.status == "bleeding":
+                self.remaining -= self._rate() * dt
+                if self.remaining <= 1e-9 * max(ph.volume, 1.0):
+                    self.status, self.remaining = "sealed", 0.0
+                    return True
+            return False
+        span = ph.p_high - ph.p_low
+        if self.status == "drop":
+            self.status = "sealed"
+            return True
+        if self.status == "sealed" and P_new >= ph.p_high - self.tol * span:
+            self.status = "bleeding" if ph.rate is not None else "drop"
+            return True
+        if self.status == "bleeding" and P_new <= ph.p_low + self.tol * span:
+            self.status = "sealed"
+            return True
+        return False

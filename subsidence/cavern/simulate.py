@@ -1,0 +1,306 @@
+"""Implicit time integration of a cavern model with operations, step control and checkpoints.
+
+Step control: after every pressure event (phase start, start/end of a release) the
+step restarts at ``dt_min`` and then grows by ``growth`` up to ``dt_max``. Steps land on
+phase starts, release times and output times. A step whose Newton iteration fails is
+retried with a quarter of the step (``max_cutbacks`` times); a sealed cavern whose
+pressure changes by more than ``dp_max`` in one step, or a CBBO threshold that is
+overshot, is retried shorter. If a step still fails the run stops with
+:class:`SimulationFailed`, which carries everything computed so far.
+
+Checkpoints (one pickle per rank, same number of ranks to resume) hold the FE state,
+the operators, the brine masses and the history, so that a resumed run continues
+exactly as the uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from subsidence.cavern.brine import Brine, BrineStep
+from subsidence.cavern.model import CreepModel, StepFailed
+from subsidence.cavern.operations import Operator
+from subsidence.log import get_logger
+from subsidence.units import SECONDS_PER_YEAR
+
+log = get_logger("cavern")
+
+
+class SimulationFailed(RuntimeError):
+    def __init__(self, message: str, result: SimulationResult):
+        super().__init__(message)
+        self.result = result
+
+
+class Interrupted(RuntimeError):
+    """Raised by ``stop_after`` (tests / controlled interruption) after a checkpoint."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeControl:
+    end: float
+    dt_min: float = 86400.0
+    dt_max: float = SECONDS_PER_YEAR
+    growth: float = 1.5
+    max_cutbacks: int = 8
+    dp_max: float = 0.25e6
+    outputs: tuple[float, ...] = ()
+    checkpoint_every: int = 20
+
+
+@dataclasses.dataclass
+class CavernSpec:
+    name: str
+    shoe_depth: float
+    operator: Operator
+    brine: Brine
+    rock_T: float  # K, at cavern mid-depth
+    mid_depth: float
+    sigma_v_shoe: float  # Pa
+
+
+@dataclasses.dataclass
+class SimulationResult:
+    rows: list[dict] = dataclasses.field(default_factory=list)
+    outputs: list[tuple[float, object]] = dataclasses.field(default_factory=list)
+    steps: int = 0
+    failed: str | None = None
+
+
+class Simulation:
+    def __init__(
+        self,
+        model: CreepModel,
+        caverns: list[CavernSpec],
+        time: TimeControl,
+        *,
+        indicators=None,
+        on_output=None,
+        checkpoint_dir: str | Path | None = None,
+        checkpoint_key: str = "",
+    ):
+        self.model = model
+        self.caverns = caverns
+        self.tc = time
+        self.indicators = indicators
+        self.on_output = on_output
+        self.ckdir = Path(checkpoint_dir) if checkpoint_dir else None
+        self.ckkey = checkpoint_key
+        self.comm = model.comm
+        nc = len(caverns)
+        self.P = np.array([c.operator.initial_pressure() for c in caverns])
+        self.mass = np.zeros(nc)
+        self.bled = np.zeros(nc)  # cumulative well out-flow (> 0), m³ at cavern conditions
+        self.injected = np.zeros(nc)  # cumulative injection (> 0)
+        self.permeated = np.zeros(nc)
+        self.mass_out = np.zeros(nc)  # cumulative ρ/ρ_ref-weighted out-flow (bleed + permeation − injection)
+        self.mass0 = np.zeros(nc)
+        self.t = 0.0
+        self.dt = time.dt_min
+        self.step = 0
+        self.iout = 0
+        self.result = SimulationResult()
+        self.outputs = sorted(set(float(t) for t in time.outputs if 0 < t <= time.end) | {time.end})
+
+    # -- helpers -----------------------------------------------------------------------
+    def _brine_T(self, i: int, t: float) -> float:
+        c = self.caverns[i]
+        return c.brine.temperature(t, rock_T=c.rock_T, volume=self.model.V0[i])
+
+    def _brine_step(self, i: int, t1: float, dt: float, q_out: float) -> BrineStep:
+        c = self.caverns[i]
+        coef = c.brine.permeation_coefficient(self.model.V0[i])
+        gamma = self.model.brine_gradient[i]
+        offset = gamma * (c.mid_depth - c.shoe_depth) - c.brine.pore_pressure_gradient * c.mid_depth
+        return BrineStep(c.brine, self.mass[i], self._brine_T(i, t1), dt, q_out=q_out, perm_coef=coef, perm_offset=offset)
+
+    def _record(self, dt: float, its: int, events: list[bool]):
+        m = self.model
+        V = m.volumes()
+        ind = self.indicators.evaluate(self.P) if self.indicators is not None else [{}] * len(self.caverns)
+        pillars = self.indicators.pillar_stress() if self.indicators is not None else {}
+        for i, c in enumerate(self.caverns):
+            rho = c.brine.relative_density(self.P[i], self._brine_T(i, self.t))
+            row = {
+                "time_yr": self.t / SECONDS_PER_YEAR,
+                "cavern": c.name,
+                "mode": c.operator.phase.mode if c.operator.iphase >= 0 else c.operator.phases[0].mode,
+                "status": c.operator.status,
+                "pressure_MPa": self.P[i] / 1e6,
+                "pressure_gradient_MPa_per_m": self.P[i] / 1e6 / c.shoe_depth,
+                "pressure_over_sigma_v": self.P[i] / c.sigma_v_shoe,
+                "volume_m3": V[i],
+                "volume_loss_rel": 1.0 - V[i] / m.V0[i],
+                "bled_m3": self.bled[i],
+                "injected_m3": self.injected[i],
+                "permeated_m3": self.permeated[i],
+                "brine_T_C": self._brine_T(i, self.t) - 273.15,
+                "brine_mass_rel": rho * V[i],
+                "mass_balance_error": (rho * V[i] + self.mass_out[i] - self.mass0[i]) / self.mass0[i],
+                **ind[i],
+                "dt_s": dt,
+                "newton_iterations": its,
+                "event": int(events[i]) if events else 0,
+            }
+            for k, v in pillars.items():
+                row[f"pillar_{k}_vertical_MPa"] = v["vertical_MPa"]
+            self.result.rows.append(row)
+
+    # -- checkpoints ---------------------------------------------------------------------
+    def _ck_path(self) -> Path:
+        return self.ckdir / f"checkpoint_rank{self.comm.rank}of{self.comm.size}.pkl"
+
+    def save_checkpoint(self):
+        if self.ckdir is None:
+            return
+        if self.comm.rank == 0:
+            self.ckdir.mkdir(parents=True, exist_ok=True)
+        self.comm.Barrier()
+        st = {
+            "key": self.ckkey,
+            "model": self.model.get_state(),
+            "ops": [c.operator.state() for c in self.caverns],
+            **{k: getattr(self, k) for k in ("P", "mass", "bled", "injected", "permeated", "mass_out", "mass0", "t", "dt", "step", "iout")},
+            "result": self.result,
+        }
+        p = self._ck_path()
+        tmp = p.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(st, f)
+        os.replace(tmp, p)
+        self.comm.Barrier()
+
+    def try_resume(self) -> bool:
+        if self.ckdir is None:
+            return False
+        p = self._ck_path()
+        ok = p.is_file()
+        st = None
+        if ok:
+            try:
+                with open(p, "rb") as f:
+                    st = pickle.load(f)
+                ok = st.get("key") == self.ckkey
+            except Exception:  # unreadable checkpoint: start again
+                ok = False
+        steps = self.comm.allgather(st["step"] if ok else -1)
+        if not ok or len(set(steps)) != 1 or steps[0] < 0:
+            return False
+        self.model.set_state(st["model"])
+        for c, s in zip(self.caverns, st["ops"]):
+            c.operator.load(s)
+        for k in ("P", "mass", "bled", "injected", "permeated", "mass_out", "mass0", "t", "dt", "step", "iout"):
+            setattr(self, k, st[k])
+        self.result = st["result"]
+        log.info("resumed from checkpoint at t = %.4g yr (step %d)", self.t / SECONDS_PER_YEAR, self.step)
+        return True
+
+    # -- main loop ----------------------------------------------------------------------
+    def initial_state(self):
+        m = self.model
+        nc = len(self.caverns)
+        try:
+            m.solve_step(0.0, self.P, np.zeros(nc, bool))
+        except StepFailed as exc:
+            raise SimulationFailed(f"initial elastic state: {exc}", self.result) from None
+        m.commit()
+        V = m.volumes()
+        for i, c in enumerate(self.caverns):
+            self.mass[i] = c.brine.relative_density(self.P[i], self._brine_T(i, 0.0)) * V[i]
+        self.mass0 = self.mass.copy()
+        self._record(0.0, 0, [])
+        if self.on_output is not None:
+            self.result.outputs.append((0.0, self.on_output(0.0)))
+
+    def run(self, *, resume: bool = True, stop_after: int | None = None) -> SimulationResult:
+        if not (resume and self.try_resume()):
+            self.initial_state()
+        tc = self.tc
+        nc = len(self.caverns)
+        ops = [c.operator for c in self.caverns]
+        while self.t < tc.end * (1 - 1e-12):
+            events = [op.begin_step(self.t, self.P[i]) for i, op in enumerate(ops)]
+            if any(events):
+                self.dt = tc.dt_min
+            targets = [s for op in ops for s in op.schedule()] + self.outputs
+            nxt = min([s for s in targets if s > self.t * (1 + 1e-12) + 1e-6] + [tc.end])
+            dt = min(self.dt, tc.dt_max, nxt - self.t, min(op.max_dt() for op in ops))
+            plans = [op.plan(self.P[i]) for i, op in enumerate(ops)]
+            free = np.array([p.free for p in plans])
+            P_try = np.array([p.pressure for p in plans])
+            for attempt in range(tc.max_cutbacks + 1):
+                steps = [self._brine_step(i, self.t + dt, dt, plans[i].q_out) for i in range(nc)]
+                try:
+                    res = self.model.solve_step(dt, P_try, free, lambda i, P, V: steps[i].residual(P, V))
+                except StepFailed as exc:
+                    log.warning("t = %.4g yr: step of %.3g s failed (%s); retrying smaller", self.t / SECONDS_PER_YEAR, dt, exc)
+                    dt = dt / 4
+                    continue
+                retry = None
+                for i in np.flatnonzero(free):
+                    dP = abs(res.pressures[i] - self.P[i])
+                    if dP > tc.dp_max and dt > tc.dt_min * 1.0001:
+                        retry = min(retry or np.inf, max(tc.dt_min, dt * 0.8 * tc.dp_max / dP))
+                for i, op in enumerate(ops):
+                    r = op.check(self.P[i], res.pressures[i], dt, tc.dt_min)
+                    if r is not None:
+                        retry = min(retry or np.inf, r)
+                if retry is not None and retry < dt:
+                    self.model.rollback()
+                    dt = retry
+                    continue
+                break
+            else:
+                self.result.failed = (
+                    f"time step at t = {self.t / SECONDS_PER_YEAR:.6g} yr did not converge after "
+                    f"{tc.max_cutbacks} cut-backs (last dt = {dt:.3g} s)"
+                )
+                raise SimulationFailed(self.result.failed, self.result)
+            self.model.commit()
+            for i in range(nc):
+                st = steps[i]
+                P, V = res.pressures[i], res.volumes[i]
+                rho = st.brine.relative_density(P, st.T)
+                if free[i]:
+                    out, perm = plans[i].q_out * dt, st.perm_coef * (P + st.perm_offset) * dt
+                else:
+                    out, perm = st.outflow(P, V)
+                if out >= 0:
+                    self.bled[i] += out
+                else:
+                    self.injected[i] -= out
+                self.permeated[i] += perm
+                self.mass_out[i] += rho * (out + perm)
+                self.mass[i] = rho * V
+            self.P = res.pressures.copy()
+            self.t += dt
+            self.step += 1
+            ev = [op.end_step(self.P[i], dt) for i, op in enumerate(ops)]
+            self._record(dt, res.iterations, ev)
+            self.dt = tc.dt_min if any(ev) else dt * tc.growth
+            while self.iout < len(self.outputs) and self.t >= self.outputs[self.iout] * (1 - 1e-9):
+                if self.on_output is not None:
+                    self.result.outputs.append((self.t, self.on_output(self.t)))
+                self.iout += 1
+            self.result.steps = self.step
+            if tc.checkpoint_every and self.step % tc.checkpoint_every == 0:
+                self.save_checkpoint()
+            if stop_after is not None and self.step >= stop_after:
+                self.save_checkpoint()
+                raise Interrupted(f"stopped after {self.step} steps")
+        return self.result
+
+    def remove_checkpoint(self):
+        if self.ckdir is not None:
+            self.comm.Barrier()
+            p = self._ck_path()
+            if p.exists():
+                p.unlink()
+            self.comm.Barrier()
+            if self.comm.rank == 0 and self.ckdir.exists() and not any(self.ckdir.iterdir()):
+                self.ckdir.rmdir()

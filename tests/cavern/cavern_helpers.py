@@ -1,0 +1,46 @@
+"""Small builders shared by the cavern tests (verification geometry: a = 1, b = 10)."""
+
+import numpy as np
+
+from subsidence.cavern.brine import Brine
+from subsidence.cavern.geometry import quarter_annulus
+from subsidence.cavern.material import SaltLaw
+from subsidence.cavern.model import CreepModel
+from subsidence.cavern.operations import Operator, Phase
+from subsidence.cavern.simulate import CavernSpec, Simulation, TimeControl
+
+A, B = 1.0, 10.0
+P_FAR, P_CAV = 20e6, 10e6
+
+
+def shell_model(comm, *, kind="axisymmetric", law=None, h_wall=0.1, h_far=2.0):
+    cm = quarter_annulus(comm, a=A, b=B, h_wall=h_wall, h_far=h_far, kind=kind)
+    law = law or SaltLaw(E=25e9, nu=0.3, A=1e-6, n=5, sigma_ref=1e6)
+    model = CreepModel(
+        cm, zone_laws=[law], temperature=lambda z: 300.0 + 0 * z, p_lith=lambda z: P_FAR + 0 * z,
+        brine_gradient=[0.0], shoe_z=[0.0],
+    )
+    return model, law
+
+
+def sphere_simulation(comm, phases, *, brine=None, law=None, end=20.0, dp_max=0.1e6, h_wall=0.1, h_far=2.0, **tc):
+    model, law = shell_model(comm, law=law, h_wall=h_wall, h_far=h_far)
+    brine = brine or Brine()
+    op = Operator(phases, brine_gradient=0.0, shoe_depth=1.0)
+    spec = CavernSpec("c", 1.0, op, brine, 300.0, 1.0, P_FAR)
+    tcs = TimeControl(end=end, dt_min=1e-4, dt_max=1.0, growth=1.3, dp_max=dp_max, **tc)
+    return Simulation(model, [spec], tcs, **({} if "ck" not in tc else {})), law
+
+
+def run_steady(model, P, *, t_end=2000.0, dt0=1e-4, growth=1.5):
+    """Elastic step then creep at constant pressure; returns the last V̇/V0."""
+    model.solve_step(0.0, np.array([P]), np.array([False]))
+    model.commit()
+    v_old, dt, t, rate = model.volumes()[0], dt0, 0.0, None
+    while t < t_end:
+        model.solve_step(dt, np.array([P]), np.array([False]))
+        model.commit()
+        v = model.volumes()[0]
+        rate = (v - v_old) / dt / model.V0[0]
+        v_old, t, dt = v, t + dt, dt * growth
+    return rate
