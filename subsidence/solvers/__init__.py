@@ -1,0 +1,1 @@
+"""PETSc solver presets and time stepping."""
