@@ -1,8 +1,9 @@
 """Misfit metrics between observed and modelled time series (residual = observed − model).
 
 Per point (over its valid epochs) and overall (over all valid values):
-RMSE, bias (mean residual), Pearson correlation; the velocity (least-squares linear trend)
-of data and model and their difference; the seasonal amplitude (fit of
+RMSE, bias (mean residual), Pearson correlation; the velocity (least-squares linear trend,
+fitted jointly with an annual cycle when the series spans at least a year) of data and
+model and their difference; the seasonal amplitude (fit of
 a + b t + c cos 2πt + d sin 2πt, amplitude √(c² + d²)) of data and model and their
 difference. Values that are NaN in either series are left out.
 """
@@ -36,7 +37,11 @@ def fit_trend(D, t, *, seasonal: bool) -> np.ndarray:
 
 
 def velocity(D, t) -> np.ndarray:
-    return fit_trend(D, t, seasonal=False)[:, 1]
+    """Linear trend; fitted together with an annual cycle when the series spans a year or more
+    (so that a seasonal signal does not bias it)."""
+    t = np.asarray(t, float)
+    seasonal = len(t) >= 6 and np.ptp(t) >= 1.0
+    return fit_trend(D, t, seasonal=seasonal)[:, 1]
 
 
 def seasonal_amplitude(D, t) -> np.ndarray:

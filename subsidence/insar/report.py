@@ -16,8 +16,9 @@ from subsidence.insar.figures import LABEL
 CONVENTIONS = (
     "East-North-Up, metres; up positive (subsidence is negative). Line of sight (LOS) is the unit "
     "vector from the ground towards the satellite, so a LOS displacement is positive when the ground "
-    "moves towards the satellite. Residual = observed − model. Velocities are least-squares linear "
-    "trends; the seasonal amplitude is √(c²+d²) of a + bt + c·cos 2πt + d·sin 2πt (t in years)."
+    "moves towards the satellite. Residual = observed − model. Velocity = b and seasonal amplitude = "
+    "√(c²+d²) of the least-squares fit a + bt + c·cos 2πt + d·sin 2πt (t in years; without the annual "
+    "terms for series shorter than a year)."
 )
 
 

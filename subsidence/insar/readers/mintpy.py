@@ -11,7 +11,8 @@
 - geometry (``geometryGeo.h5``/``geometryRadar.h5``): ``incidenceAngle`` and
   ``azimuthAngle`` (LOS azimuth, ground→satellite, from north anticlockwise) [deg]; without
   it the ``HEADING`` attribute and the ``incidence`` option (or ``CENTER_INCIDENCE_ANGLE``).
-- pixels that are NaN (or exactly 0) at every epoch and pixels with ``mask == 0`` are skipped.
+- pixels that are NaN (or exactly 0, MintPy's no-data value; the reference pixel excepted) at
+  every epoch and pixels with ``mask == 0`` are skipped.
 
 Rows are read in blocks, so a large grid never has to be in memory as one array.
 """
@@ -83,6 +84,7 @@ def read_mintpy(
                 incidence = incidence if incidence is not None else _attr(a, "CENTER_INCIDENCE_ANGLE")
                 if incidence is None or heading is None:
                     raise CaseError(str(path), "incidenceAngle", "no LOS geometry: give the geometry file (incidenceAngle, azimuthAngle) or HEADING + incidence")
+            ref_rc = (int(float(_attr(a, "REF_Y"))), int(float(_attr(a, "REF_X")))) if _attr(a, "REF_Y") is not None else None
             parts = {"ids": [], "x": [], "y": [], "disp": [], "los": []}
             n_nodata = n_masked = n_bad = n_out = n_read = 0
             cols = np.arange(0, nx, stride)
@@ -102,6 +104,8 @@ def read_mintpy(
                 x, y = C.apply_transform(tr, np.ravel(lon), np.ravel(lat))
                 d = block.reshape(nt, -1).T
                 nodata = np.all(~np.isfinite(d) | (d == 0), axis=1)
+                if ref_rc is not None:  # the reference pixel is zero at every epoch by construction
+                    nodata &= ~((np.ravel(rr) == ref_rc[0]) & (np.ravel(cc) == ref_rc[1]) & np.all(np.isfinite(d), axis=1))
                 ok = ~nodata
                 n_nodata += int(nodata.sum())
                 if mf is not None:
