@@ -134,17 +134,17 @@ def axisymmetric_cavern(
     h_far: float,
     order: int = 2,
 ) -> CavernMesh:
-    """One cavern of revolution, profile r(depth) with r = 0 at both ends, in a cylinder of
-    rock; horizontal layer interfaces at the given depths split the material zones."""
+    """One cavern of revolution, profile r(depth) (a polyline with r = 0 at both ends) in a
+    cylinder of rock; horizontal layer interfaces at the given depths split the zones."""
     gmsh = _init_gmsh()
     depths, radii = np.asarray(depths, float), np.asarray(radii, float)
     if comm.rank == 0:
         occ = gmsh.model.occ
         rect = occ.addRectangle(0, -domain_depth, 0, domain_radius, domain_depth)
         pts = [occ.addPoint(r, -d, 0) for d, r in zip(depths, radii)]
-        spline = occ.addSpline(pts)
+        lines = [occ.addLine(p0, p1) for p0, p1 in zip(pts[:-1], pts[1:])]
         axis = occ.addLine(pts[-1], pts[0])
-        loop = occ.addCurveLoop([spline, axis])
+        loop = occ.addCurveLoop(lines + [axis])
         cav = occ.addPlaneSurface([loop])
         rock, _ = occ.cut([(2, rect)], [(2, cav)])
         tools = [(1, occ.addLine(occ.addPoint(0, -z, 0), occ.addPoint(domain_radius, -z, 0)))
@@ -274,3 +274,32 @@ def cluster_3d(
     mesh, ct, ft = _to_dolfinx(gmsh, comm, 3)
     fixed = [(SIDE, 0), (SIDE_Y, 1), (BOTTOM, 2)]  # rollers
     return CavernMesh(mesh, ct, ft, "3d", len(caverns), fixed, multiplier=1.0, volumes=np.array(vols))
+
+
+def cavern_profile(shape: str, *, top_depth: float, bottom_depth: float, radius: float = 0.0,
+                   dome_height: float = 0.0, npts: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """Depth/radius profile (r = 0 at the ends) of a standard shape.
+
+    - ``cylinder``: vertical wall with elliptical roof and floor domes of ``dome_height``
+    - ``sphere``: diameter bottom_depth − top_depth (``radius`` ignored)
+    - ``pear``: widest (``radius``) at 70 % of the height, narrow neck at the top
+    """
+    H = bottom_depth - top_depth
+    if shape == "cylinder":
+        h = dome_height
+        phi = np.linspace(0, np.pi / 2, npts)
+        d_top, r_top = top_depth + h * (1 - np.cos(phi)), radius * np.sin(phi)
+        d_bot, r_bot = bottom_depth - h * (1 - np.cos(phi[::-1])), radius * np.sin(phi[::-1])
+        if H - 2 * h > 1e-9:
+            return np.concatenate([d_top, d_bot]), np.concatenate([r_top, r_bot])
+        return np.concatenate([d_top, d_bot[1:]]), np.concatenate([r_top, r_bot[1:]])
+    if shape == "sphere":
+        phi = np.linspace(0, np.pi, 2 * npts)
+        return top_depth + H / 2 * (1 - np.cos(phi)), H / 2 * np.sin(phi)
+    if shape == "pear":
+        s = np.linspace(0, 1, 3 * npts)
+        r = np.sin(np.pi * s**1.3) ** 0.7
+        r = radius * r / r.max()
+        r[0] = r[-1] = 0.0
+        return top_depth + H * s, r
+    raise ValueError(f"unknown cavern shape {shape!r}")

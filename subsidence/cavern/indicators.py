@@ -7,8 +7,9 @@ J2 = ½ s:s, J3 = det s, Lode angle ψ with sin 3ψ = −(3√3/2) J3 / J2^{3/2}
 
 - Van Sambeek/Ratigan dilatancy: √J2 = 0.27 I1 → safety factor 0.27 I1/√J2.
 - De Vries-type: √J2_dil = [D1 (I1/σ₀)^m + T0] / (√3 cos ψ − D2 sin ψ) → √J2_dil/√J2.
-- Effective tension (leak/fracture): σ_min,c − P_brine(z); negative means the brine
-  pressure exceeds the smallest compressive stress.
+- Effective tension (leak/fracture): the least compressive stress *tangential* to the
+  wall (the normal one equals the brine pressure there) minus P_brine(z); negative means
+  the brine pressure exceeds it (tensile effective stress at the wall).
 
 Values are taken at the integration points of the cells touching the wall (not on the
 wall itself), which is the usual FE approximation.
@@ -55,6 +56,33 @@ def dilatancy_factors(I1, sqJ2, psi, dv: DeVries = DeVries()):
     return fs_vs, strength / sq
 
 
+def _facet_normals(mesh, facets: np.ndarray) -> np.ndarray:
+    """Unit normals (3-vectors, sign arbitrary) of boundary facets; 2D meshes → (n_x, n_y, 0)."""
+    from dolfinx.mesh import entities_to_geometry
+
+    tdim = mesh.topology.dim
+    if facets.size == 0:
+        return np.zeros((0, 3))
+    nodes = entities_to_geometry(mesh, tdim - 1, facets.astype(np.int32))
+    x = mesh.geometry.x
+    if tdim == 2:
+        t = x[nodes[:, 1]] - x[nodes[:, 0]]
+        n = np.column_stack([-t[:, 1], t[:, 0], np.zeros(len(t))])
+    else:
+        n = np.cross(x[nodes[:, 1]] - x[nodes[:, 0]], x[nodes[:, 2]] - x[nodes[:, 0]])
+    return n / np.linalg.norm(n, axis=1)[:, None]
+
+
+def min_tangential(sc: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Smallest normal stress on planes containing the wall normal n, i.e. the least
+    principal value of the stress restricted to the wall's tangent plane."""
+    P = np.eye(3)[None] - np.einsum("ni,nj->nij", n, n)
+    st = np.einsum("nij,njk,nkl->nil", P, sc, P)
+    big = 1e6 * (1.0 + np.abs(sc).max())
+    st = st + big * np.einsum("ni,nj->nij", n, n)
+    return np.linalg.eigvalsh(st)[:, 0]
+
+
 def _global_min(comm, val: np.ndarray, X: np.ndarray):
     """Minimum over all ranks and the coordinates where it occurs."""
     if val.size:
@@ -80,17 +108,23 @@ class WallIndicators:
         nq = model.nq
         self.zc = cm.gdim - 1
         self.points = []
+        self.normals = []
         self.roof = []
         for i in range(cm.n_caverns):
             facets = cm.facet_tags.find(WALL0 + i)
-            cells = np.unique(np.concatenate([f2c.links(f) for f in facets])) if facets.size else np.zeros(0, int)
-            cells = cells[cells < nown]
+            cells = np.array([f2c.links(f)[0] for f in facets], dtype=np.int64)
+            normals = _facet_normals(mesh, facets)
+            keep = cells < nown
+            cells, normals = cells[keep], normals[keep]
+            cells, first = np.unique(cells, return_index=True)
+            normals = normals[first]
             idx = (cells[:, None] * nq + np.arange(nq)[None]).reshape(-1)
             self.points.append(idx)
+            self.normals.append(np.repeat(normals, nq, axis=0))
             z = model.X[idx, self.zc]
             ztop = model.comm.allreduce(z.max() if z.size else -np.inf, op=MPI.MAX)
             zbot = model.comm.allreduce(z.min() if z.size else np.inf, op=MPI.MIN)
-            self.roof.append(idx[z >= ztop - roof_fraction * (ztop - zbot)])
+            self.roof.append(idx[z >= ztop - roof_fraction * (ztop - zbot)])  # sorted like idx
         self.pillars = []
         for i, j, ci, cj in pillars or []:
             X = model.X[: nown * nq]
@@ -124,7 +158,7 @@ class WallIndicators:
             X = m.X[idx]
             z = X[:, self.zc]
             Pz = (pressures[i] + m.brine_gradient[i] * (m.shoe_z[i] - z)) / 1e6
-            margin = eig[:, 0] - Pz
+            margin = min_tangential(sc, self.normals[i]) - Pz
             rec = {}
             for name, val in (("fs_vansambeek", fs_vs), ("fs_devries", fs_dv), ("tension_margin_MPa", margin)):
                 v, loc = _global_min(comm, val, X)
@@ -134,7 +168,8 @@ class WallIndicators:
             roof = self.roof[i]
             rsc = self.total_stress_c(roof)
             if roof.size:
-                re = np.linalg.eigvalsh(rsc)[:, 0]
+                pos = np.searchsorted(idx, roof)  # roof ⊂ idx, both sorted by construction
+                re = min_tangential(rsc, self.normals[i][pos])
                 rz = m.X[roof, self.zc]
                 rP = (pressures[i] + m.brine_gradient[i] * (m.shoe_z[i] - rz)) / 1e6
                 rmin = float(np.min(re - rP))

@@ -4,6 +4,7 @@ import numpy as np
 
 from subsidence.cavern.brine import Brine
 from subsidence.cavern.geometry import quarter_annulus
+from subsidence.cavern.indicators import WallIndicators
 from subsidence.cavern.material import SaltLaw
 from subsidence.cavern.model import CreepModel
 from subsidence.cavern.operations import Operator, Phase
@@ -29,7 +30,7 @@ def sphere_simulation(comm, phases, *, brine=None, law=None, end=20.0, dp_max=0.
     op = Operator(phases, brine_gradient=0.0, shoe_depth=1.0)
     spec = CavernSpec("c", 1.0, op, brine, 300.0, 1.0, P_FAR)
     tcs = TimeControl(end=end, dt_min=1e-4, dt_max=1.0, growth=1.3, dp_max=dp_max, **tc)
-    return Simulation(model, [spec], tcs, **({} if "ck" not in tc else {})), law
+    return Simulation(model, [spec], tcs, indicators=WallIndicators(model)), law
 
 
 def run_steady(model, P, *, t_end=2000.0, dt0=1e-4, growth=1.5):

@@ -53,7 +53,7 @@ def test_sealed_sphere_pressure_buildup(comm):
     """
     law = SaltLaw(E=1e14, nu=0.3, A=1e-6, n=5, sigma_ref=1e6)
     brine = Brine()
-    sim, _ = sphere_simulation(comm, [Phase(0.0, "pressure", pressure=P_CAV), Phase(0.05, "shut_in")], brine=brine, law=law)
+    sim, _ = sphere_simulation(comm, [Phase(0.0, "pressure", pressure=P_CAV), Phase(0.05, "shut_in")], brine=brine, law=law, end=5.0, h_wall=0.2, h_far=3.0)
     res = sim.run(resume=False)
     rows = [r for r in res.rows if r["mode"] == "shut_in"]
     t = np.array([r["time_yr"] for r in rows]) * 365.25 * 86400
@@ -62,7 +62,7 @@ def test_sealed_sphere_pressure_buildup(comm):
     exact = an.sealed_sphere_pressure(
         t - t[0], P_far=P_FAR, dP0=P_FAR - P[0], A_star=law.A / 1e30, n=5, beta=brine.compressibility + beta_el, a=A, b=B
     )
-    assert P[-1] - P[0] > 5e6  # the pressure really builds up
+    assert P[-1] - P[0] > 4e6  # the pressure really builds up
     np.testing.assert_allclose(P_FAR - P, P_FAR - exact, rtol=0.02)
 
 
@@ -72,7 +72,7 @@ def test_brine_mass_balance_closes(comm):
     Recomputed from the reported P, T, V and the bled / permeated volumes."""
     brine = Brine(initial_temperature_deficit=5.0, warming_time=2.0, permeability=1e-14, viscosity=1e-3)
     phases = [Phase(0.0, "pressure", pressure=P_CAV), Phase(0.02, "cbbo", p_high=12e6, p_low=11e6, rate=1e-2)]
-    sim, _ = sphere_simulation(comm, phases, brine=brine, end=6.0, h_wall=0.2, h_far=3.0)
+    sim, _ = sphere_simulation(comm, phases, brine=brine, end=4.5, h_wall=0.25, h_far=3.0)
     rows = sim.run(resume=False).rows
     P = np.array([r["pressure_MPa"] for r in rows]) * 1e6
     T = np.array([r["brine_T_C"] for r in rows]) + 273.15

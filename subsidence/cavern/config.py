@@ -1,0 +1,327 @@
+"""Reading the ``kind = "cavern"`` case file into checked, SI configuration objects.
+
+See docs/caverns.md for the keys, units and defaults. Every table is closed with
+``finish()`` so that misspelt keys are errors naming the file and key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from subsidence.cavern.brine import Brine
+from subsidence.cavern.geometry import cavern_profile, profile_volume
+from subsidence.cavern.indicators import DeVries
+from subsidence.cavern.material import SaltLaw
+from subsidence.cavern.operations import MODES, Phase
+from subsidence.config.table import Table
+from subsidence.units import SECONDS_PER_YEAR
+
+G_ACC = 9.81
+
+
+@dataclasses.dataclass
+class Layer:
+    name: str
+    bottom_depth: float
+    density: float
+    law: SaltLaw
+
+
+@dataclasses.dataclass
+class CavernDef:
+    name: str
+    x: float
+    y: float
+    top_depth: float
+    bottom_depth: float
+    radius: float
+    dome_height: float
+    shoe_depth: float
+    depths: np.ndarray  # profile (axisymmetric)
+    radii: np.ndarray
+    operation: list[Phase] | None  # own operation (else the scenario's)
+
+
+@dataclasses.dataclass
+class Scenario:
+    name: str
+    operation: list[Phase]
+
+
+@dataclasses.dataclass
+class CavernConfig:
+    geometry: str  # axisymmetric | cluster
+    domain_radius: float
+    domain_depth: float
+    extent: tuple[float, float, float, float] | None
+    origin: tuple[float, float]
+    mesh_size_wall: float
+    mesh_size_far: float
+    caverns: list[CavernDef]
+    layers: list[Layer]
+    surface_temperature: float  # K
+    temperature_gradient: float  # K/m
+    brine: Brine
+    brine_gradient: float  # Pa/m
+    scenarios: list[Scenario]
+    end: float
+    dt_min: float
+    dt_max: float
+    growth: float
+    max_cutbacks: int
+    dp_max: float
+    outputs: np.ndarray
+    checkpoint_every: int
+    surface_half_width: float
+    surface_n: int
+    points: list[tuple[str, float, float]]
+    devries: DeVries
+    roof_fraction: float
+    degree: int
+    solver: str
+
+    # -- derived fields ---------------------------------------------------------------
+    def temperature(self, z):
+        return self.surface_temperature + self.temperature_gradient * (-np.asarray(z, float))
+
+    def p_lith(self, z):
+        """Lithostatic (isotropic) stress, compression positive, at elevation z."""
+        d = -np.asarray(z, float)
+        out = np.zeros_like(d)
+        top = 0.0
+        for L in self.layers:
+            seg = np.clip(d - top, 0.0, L.bottom_depth - top)
+            out += L.density * G_ACC * seg
+            top = L.bottom_depth
+        return out
+
+    def interfaces(self) -> list[float]:
+        return [L.bottom_depth for L in self.layers[:-1]]
+
+
+def _law(t: Table | None, *, E: float, nu: float) -> SaltLaw:
+    if t is None:
+        return SaltLaw(E=E, nu=nu)
+    A = t.number("A", unit="1/s", bare="1/d", ge=0)
+    n = t.number("n", 5.0, ge=1)
+    Q = t.number("Q", 54e3, unit="J/mol", ge=0)
+    sref = t.number("sigma_ref", 1e6, unit="Pa", gt=0)
+    GK = t.number("kelvin_shear_modulus", 0.0, unit="Pa", ge=0)
+    eta = t.number("kelvin_viscosity", 0.0, unit="Pa*s", ge=0)
+    if (GK > 0) != (eta > 0):
+        raise t.error("kelvin_viscosity", "the Kelvin transient needs both kelvin_shear_modulus and kelvin_viscosity")
+    t.finish()
+    return SaltLaw(E=E, nu=nu, A=A, n=n, Q=Q, sigma_ref=sref, kelvin_G=GK, kelvin_eta=eta)
+
+
+def _layers(root: Table, domain_depth: float) -> list[Layer]:
+    out = []
+    tabs = root.tables("layers")
+    if not tabs:
+        raise root.error("layers", "at least one [[layers]] table is needed")
+    for t in tabs:
+        name = t.string("name", f"layer{len(out)}")
+        bottom = t.number("bottom_depth", unit="m", gt=0)
+        if out and bottom <= out[-1].bottom_depth:
+            raise t.error("bottom_depth", "layers must be listed from the top down with increasing bottom_depth")
+        rho = t.number("density", unit="kg/m^3", gt=0)
+        E = t.number("youngs_modulus", unit="Pa", gt=0)
+        nu = t.number("poisson_ratio", gt=-1, lt=0.5)
+        law = _law(t.table("creep", None), E=E, nu=nu)
+        t.finish()
+        out.append(Layer(name, bottom, rho, law))
+    if out[-1].bottom_depth < domain_depth - 1e-6:
+        raise tabs[-1].error("bottom_depth", f"the last layer must reach the model bottom ({domain_depth:g} m)")
+    return out
+
+
+def _pressure(t: Table, name: str, shoe_depth: float, default=None):
+    """A shoe pressure given as ``name`` (Pa) or ``name_gradient`` (Pa/m × shoe depth)."""
+    gname = f"{name}_gradient"
+    if t.has(name) and t.has(gname):
+        raise t.error(gname, f"give either {name} or {gname}, not both")
+    if t.has(gname):
+        return t.number(gname, unit="Pa/m", bare="MPa/m", gt=0) * shoe_depth
+    t.raw(gname, None)
+    return t.number(name, default, unit="Pa", bare="MPa")
+
+
+def _operation(tabs: list[Table], shoe_depth: float, where: Table, key: str) -> list[Phase]:
+    if not tabs:
+        raise where.error(key, "at least one operation phase is needed")
+    phases = []
+    for t in tabs:
+        start = t.number("start", 0.0, unit="s", bare="yr", ge=0)
+        mode = t.string("mode", choices=MODES)
+        kw = dict(start=start, mode=mode)
+        kw["wellhead_pressure"] = t.number("wellhead_pressure", 0.0, unit="Pa", bare="MPa")
+        kw["pressure"] = _pressure(t, "pressure", shoe_depth)
+        kw["p_high"] = _pressure(t, "p_high", shoe_depth)
+        kw["p_low"] = _pressure(t, "p_low", shoe_depth)
+        kw["interval"] = t.number("interval", None, unit="s", bare="yr", gt=0)
+        kw["volume"] = t.number("volume", None, unit="m^3", gt=0)
+        kw["rate"] = t.number("rate", None, unit="m^3/s", bare="m^3/d", gt=0)
+        t.finish()
+        if phases and start <= phases[-1].start:
+            raise t.error("start", "phases must be in time order")
+        if not phases and start != 0:
+            raise t.error("start", "the first phase must start at 0")
+        try:
+            phases.append(Phase(**kw))
+        except ValueError as exc:
+            raise t.error("mode", str(exc)) from None
+    return phases
+
+
+def _cavern(t: Table, i: int, axisym: bool) -> tuple[CavernDef, list[Table]]:
+    name = t.string("name", f"cavern{i + 1}")
+    x = t.number("x", 0.0, unit="m")
+    y = t.number("y", 0.0, unit="m")
+    shape = t.string("shape", "cylinder", choices=("cylinder", "sphere", "pear", "profile"))
+    if not axisym and shape != "cylinder":
+        raise t.error("shape", "clusters support cylinders with domes only")
+    if shape == "profile":
+        depths = t.array("depths", unit="m", min_length=3, increasing=True, ge=0)
+        radii = t.array("radii", unit="m", length=depths.size, ge=0)
+        if radii[0] != 0 or radii[-1] != 0:
+            depths = np.concatenate([[depths[0]], depths, [depths[-1]]])
+            radii = np.concatenate([[0.0], radii, [0.0]])
+        top, bottom, radius, dome = float(depths[0]), float(depths[-1]), float(radii.max()), 0.0
+    else:
+        top = t.number("top_depth", unit="m", gt=0)
+        bottom = t.number("bottom_depth", unit="m", gt=top)
+        radius = t.number("radius", 0.5 * (bottom - top), unit="m", gt=0)
+        dome = t.number("dome_height", 0.0 if shape != "cylinder" else min(radius, 0.25 * (bottom - top)), unit="m", ge=0)
+        if shape == "cylinder" and not (0 < dome <= 0.5 * (bottom - top)):
+            raise t.error("dome_height", "must be > 0 and at most half the cavern height")
+        depths, radii = cavern_profile(shape, top_depth=top, bottom_depth=bottom, radius=radius, dome_height=dome)
+    shoe = t.number("casing_shoe_depth", top, unit="m", gt=0)
+    if shoe > bottom:
+        raise t.error("casing_shoe_depth", "must be above the cavern bottom")
+    ops = t.tables("operation", [])
+    return CavernDef(name, x, y, top, bottom, radius, dome, shoe, depths, radii, None), ops
+
+
+def parse_config(root: Table) -> CavernConfig:
+    g = root.table("geometry")
+    gtype = g.string("type", "axisymmetric", choices=("axisymmetric", "cluster"))
+    axisym = gtype == "axisymmetric"
+    domain_depth = g.number("domain_depth", unit="m", gt=0)
+    domain_radius = g.number("domain_radius", None, unit="m", gt=0)
+    extent = g.array("extent", None, unit="m", length=4)
+    if axisym and domain_radius is None:
+        raise g.error("domain_radius", "required for an axisymmetric model")
+    if not axisym:
+        if extent is None:
+            raise g.error("extent", "required for a cluster: [xmin, xmax, ymin, ymax] in m")
+        if not (extent[0] < extent[1] and extent[2] < extent[3]):
+            raise g.error("extent", "expected xmin < xmax and ymin < ymax")
+        extent = tuple(float(e) for e in extent)
+    origin = g.array("origin", np.zeros(2), unit="m", length=2)
+    hw = g.number("mesh_size_wall", unit="m", gt=0)
+    hf = g.number("mesh_size_far", unit="m", gt=0)
+    g.finish()
+    layers = _layers(root, domain_depth)
+    ctabs = root.tables("caverns")
+    if axisym and len(ctabs) != 1:
+        raise root.error("caverns", "an axisymmetric model has exactly one [[caverns]] entry")
+    caverns, own_ops = [], []
+    for i, t in enumerate(ctabs):
+        c, ops = _cavern(t, i, axisym)
+        if axisym:
+            if c.x != 0 or c.y != 0:
+                raise t.error("x", "the axisymmetric cavern sits on the axis (x = y = 0); use geometry.origin for its map position")
+            if c.radius >= 0.25 * domain_radius or c.bottom_depth >= 0.8 * domain_depth:
+                raise t.error("radius", "the model domain must be much larger than the cavern")
+        elif not (extent[0] < c.x - c.radius and c.x + c.radius < extent[1] and extent[2] < c.y - c.radius and c.y + c.radius < extent[3]):
+            raise t.error("x", "the cavern lies outside geometry.extent")
+        caverns.append(c)
+        own_ops.append(ops)
+        if c.bottom_depth >= domain_depth:
+            raise t.error("bottom_depth", "the cavern must lie above the model bottom")
+    T = root.table("temperature", None) or Table({}, file=root.file, path="temperature")
+    Ts = T.number("surface_celsius", 10.0) + 273.15
+    Tg = T.number("gradient", 0.031, unit="K/m")
+    T.finish()
+    b = root.table("brine", None) or Table({}, file=root.file, path="brine")
+    brine = Brine(
+        density=b.number("density", 1200.0, unit="kg/m^3", gt=0),
+        compressibility=b.number("compressibility", 2.6e-10, unit="1/Pa", bare="1/MPa", ge=0),
+        thermal_expansion=b.number("thermal_expansion", 4.4e-4, unit="1/K", ge=0),
+        permeability=b.number("permeability", 0.0, unit="m^2", ge=0),
+        viscosity=b.number("viscosity", 1.2e-3, unit="Pa*s", gt=0),
+        initial_temperature_deficit=b.number("initial_temperature_deficit", 0.0, unit="K", ge=0),
+        warming_time=b.number("warming_time", None, unit="s", bare="yr", gt=0),
+        salt_diffusivity=b.number("salt_thermal_diffusivity", 3.0e-6, unit="m^2/s", gt=0),
+        pore_pressure_gradient=b.number("pore_pressure_gradient", 0.012e6, unit="Pa/m", bare="MPa/m", ge=0),
+    )
+    brine_gradient = b.number("gradient", 0.012e6, unit="Pa/m", bare="MPa/m", ge=0)
+    b.finish()
+    tt = root.table("time")
+    end = tt.number("end", unit="s", bare="yr", gt=0)
+    dt_min = tt.number("dt_min", 86400.0, unit="s", bare="yr", gt=0)
+    dt_max = tt.number("dt_max", SECONDS_PER_YEAR, unit="s", bare="yr", gt=0)
+    if dt_max < dt_min:
+        raise tt.error("dt_max", "must be >= dt_min")
+    growth = tt.number("growth", 1.5, ge=1.0, le=4.0)
+    cut = tt.number("max_cutbacks", 8, integer=True, ge=0)
+    dpmax = tt.number("dp_max", 0.25e6, unit="Pa", bare="MPa", gt=0)
+    outputs = tt.array("outputs", None, unit="s", bare="yr", increasing=True, gt=0)
+    if outputs is None:
+        outputs = np.linspace(0, end, 21)[1:]
+    ck = tt.number("checkpoint_every", 20, integer=True, ge=0)
+    tt.finish()
+    # operations and scenarios
+    stabs = root.tables("scenarios", [])
+    shoe0 = caverns[0].shoe_depth
+    if stabs and root.has("operation"):
+        raise root.error("operation", "give either [[operation]] or [[scenarios]], not both")
+    if stabs:
+        scen = []
+        for s in stabs:
+            nm = s.string("name")
+            if not nm or any(ch in nm for ch in "/\\\n") or nm in [x.name for x in scen]:
+                raise s.error("name", "scenario names must be unique, non-empty and contain no slashes")
+            scen.append(Scenario(nm, _operation(s.tables("operation"), shoe0, s, "operation")))
+            s.finish()
+    else:
+        scen = [Scenario("base", _operation(root.tables("operation", []), shoe0, root, "operation"))]
+    for c, ops, t in zip(caverns, own_ops, ctabs):
+        if ops:
+            c.operation = _operation(ops, c.shoe_depth, t, "operation")
+        t.finish()
+    srf = root.table("surface", None) or Table({}, file=root.file, path="surface")
+    half = srf.number("half_width", (domain_radius if axisym else 0.5 * min(extent[1] - extent[0], extent[3] - extent[2])) * 0.75, unit="m", gt=0)
+    nsurf = srf.number("n", 41, integer=True, ge=3)
+    pts = []
+    for p in srf.tables("points", []):
+        pts.append((p.string("name"), p.number("x", unit="m"), p.number("y", unit="m")))
+        p.finish()
+    srf.finish()
+    ind = root.table("indicators", None) or Table({}, file=root.file, path="indicators")
+    dv = DeVries(
+        D1=ind.number("devries_D1", 0.773, gt=0),
+        D2=ind.number("devries_D2", 0.524, ge=0),
+        m=ind.number("devries_m", 0.693, gt=0),
+        T0=ind.number("devries_T0", 1.953, ge=0),
+    )
+    roof = ind.number("roof_fraction", 0.15, gt=0, le=1)
+    ind.finish()
+    sv = root.table("solver", None) or Table({}, file=root.file, path="solver")
+    degree = sv.number("degree", 2, integer=True, ge=1, le=2)
+    solver = sv.string("linear_solver", "lu" if axisym else "iterative", choices=("lu", "iterative"))
+    sv.finish()
+    return CavernConfig(
+        geometry=gtype, domain_radius=domain_radius or 0.0, domain_depth=domain_depth, extent=extent,
+        origin=(float(origin[0]), float(origin[1])), mesh_size_wall=hw, mesh_size_far=hf, caverns=caverns, layers=layers,
+        surface_temperature=Ts, temperature_gradient=Tg, brine=brine, brine_gradient=brine_gradient, scenarios=scen,
+        end=end, dt_min=dt_min, dt_max=dt_max, growth=growth, max_cutbacks=cut, dp_max=dpmax, outputs=outputs,
+        checkpoint_every=ck, surface_half_width=half, surface_n=nsurf, points=pts, devries=dv, roof_fraction=roof,
+        degree=degree, solver=solver,
+    )
+
+
+def cavern_volume(c: CavernDef) -> float:
+    return profile_volume(c.depths, c.radii)

@@ -1,0 +1,124 @@
+"""Outputs of a cavern study: cavern.csv, the scenario comparison table, plots."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+
+TABLE_COLUMNS = [
+    ("scenario", "scenario", "{}"),
+    ("cavern", "cavern", "{}"),
+    ("volume_loss_pct", "volume loss at end [%]", "{:.3f}"),
+    ("max_pressure_MPa", "max shoe pressure [MPa]", "{:.2f}"),
+    ("max_gradient_MPa_per_m", "max shoe gradient [MPa/m]", "{:.4f}"),
+    ("max_pressure_over_sigma_v", "max P/σv at shoe", "{:.3f}"),
+    ("bled_m3", "brine bled [m³]", "{:.0f}"),
+    ("injected_m3", "brine injected [m³]", "{:.0f}"),
+    ("releases", "releases", "{:d}"),
+    ("min_fs_vansambeek", "min FS dilatancy (Van Sambeek)", "{:.2f}"),
+    ("min_fs_devries", "min FS dilatancy (De Vries)", "{:.2f}"),
+    ("min_tension_margin_MPa", "min σmin−P at wall [MPa]", "{:.2f}"),
+    ("min_roof_tension_margin_MPa", "min σmin−P at roof [MPa]", "{:.2f}"),
+    ("max_subsidence_mm", "max subsidence at end [mm]", "{:.1f}"),
+    ("subsidence_rate_mm_per_yr", "subsidence rate at end [mm/yr]", "{:.3f}"),
+]
+
+
+def write_rows_csv(path: Path, rows: list[dict]) -> None:
+    keys: list[str] = []
+    for r in rows:
+        for k in r:
+            if k not in keys:
+                keys.append(k)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=keys)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: (f"{v:.10g}" if isinstance(v, float) else v) for k, v in r.items()})
+
+
+def scenario_table(scenario: str, rows: list[dict], surf: dict) -> list[dict]:
+    """Indicators per cavern of one scenario (surf: max_subsidence_mm, subsidence_rate_mm_per_yr)."""
+    out = []
+    names = list(dict.fromkeys(r["cavern"] for r in rows))
+    for name in names:
+        rr = [r for r in rows if r["cavern"] == name]
+        prev = "sealed"
+        releases = 0
+        for r in rr:
+            if r["status"] in ("bleeding", "drop") and prev == "sealed":
+                releases += 1
+            prev = r["status"]
+
+        def col(k):
+            return np.array([r.get(k, np.nan) for r in rr], dtype=float)
+
+        out.append({
+            "scenario": scenario,
+            "cavern": name,
+            "volume_loss_pct": 100 * rr[-1]["volume_loss_rel"],
+            "max_pressure_MPa": float(np.max(col("pressure_MPa"))),
+            "max_gradient_MPa_per_m": float(np.max(col("pressure_gradient_MPa_per_m"))),
+            "max_pressure_over_sigma_v": float(np.max(col("pressure_over_sigma_v"))),
+            "bled_m3": rr[-1]["bled_m3"],
+            "injected_m3": rr[-1]["injected_m3"],
+            "releases": releases,
+            "min_fs_vansambeek": float(np.nanmin(col("fs_vansambeek"))),
+            "min_fs_devries": float(np.nanmin(col("fs_devries"))),
+            "min_tension_margin_MPa": float(np.nanmin(col("tension_margin_MPa"))),
+            "min_roof_tension_margin_MPa": float(np.nanmin(col("roof_tension_margin_MPa"))),
+            **surf,
+        })
+    return out
+
+
+def write_table(rundir_path: Path, table: list[dict]) -> None:
+    write_rows_csv(rundir_path / "scenarios.csv", table)
+    lines = ["| " + " | ".join(h for _, h, _ in TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
+    for r in table:
+        cells = []
+        for k, _, fmt in TABLE_COLUMNS:
+            v = r.get(k)
+            cells.append("" if v is None else fmt.format(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    text = (
+        "# Scenario comparison\n\nSafety factors are minima over the wall and over time (dilatancy: > 1 is "
+        "outside the dilatant domain); σmin−P is the smallest compressive principal stress minus the brine "
+        "pressure at the wall (negative: tensile effective stress, fracture/leak risk).\n\n" + "\n".join(lines) + "\n"
+    )
+    (rundir_path / "scenarios.md").write_text(text, encoding="utf-8")
+
+
+def plot_histories(path: Path, rows_by_scenario: dict[str, list[dict]]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [
+        ("pressure_MPa", "shoe pressure [MPa]"),
+        ("volume_loss_rel", "relative volume loss [-]"),
+        ("bled_m3", "brine bled [m³]"),
+        ("fs_devries", "min dilatancy FS (De Vries)"),
+        ("tension_margin_MPa", "min σmin − P at wall [MPa]"),
+        ("brine_T_C", "brine temperature [°C]"),
+    ]
+    fig, axes = plt.subplots(3, 2, figsize=(11, 10), sharex=True)
+    for ax, (k, lab) in zip(axes.flat, panels):
+        for scen, rows in rows_by_scenario.items():
+            for cav in dict.fromkeys(r["cavern"] for r in rows):
+                rr = [r for r in rows if r["cavern"] == cav]
+                label = scen if len(rows_by_scenario) > 1 else cav
+                if len(rows_by_scenario) > 1 and len({r["cavern"] for r in rows}) > 1:
+                    label = f"{scen}/{cav}"
+                ax.plot([r["time_yr"] for r in rr], [r.get(k, np.nan) for r in rr], label=label, lw=1.2)
+        ax.set_ylabel(lab)
+        ax.grid(alpha=0.3)
+    for ax in axes[-1]:
+        ax.set_xlabel("time [yr]")
+    axes[0, 0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

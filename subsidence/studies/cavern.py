@@ -1,0 +1,188 @@
+"""``kind = "cavern"``: creep of rock salt around one cavern (axisymmetric) or a cluster
+(3D), brine pressure and operations (shut-in, CBBO, constant pressure, filling),
+stability indicators and surface subsidence; optionally several scenarios compared.
+
+Writes ``cavern.csv`` (all scenarios, caverns and time steps), ``scenarios.csv`` and
+``scenarios.md`` (comparison table), ``cavern_history.png``, and the surface output
+contract (``points.csv``, ``surface.nc``, maps) for the first scenario at the top level
+and for every scenario under ``scenarios/<name>/``. See docs/caverns.md.
+
+A run that stops (error or interruption) keeps checkpoints in ``<out>.checkpoint/``;
+running the same command again with the same case file resumes from them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from subsidence.cavern.config import CavernConfig, cavern_volume, parse_config
+from subsidence.config.table import Table
+from subsidence.log import get_logger
+from subsidence.units import SECONDS_PER_YEAR
+
+log = get_logger("cavern")
+
+
+def parse(root: Table, case) -> CavernConfig:
+    return parse_config(root)
+
+
+def build_mesh(cfg: CavernConfig, comm):
+    from subsidence.cavern import geometry as geo
+
+    if cfg.geometry == "axisymmetric":
+        c = cfg.caverns[0]
+        return geo.axisymmetric_cavern(
+            comm, depths=c.depths, radii=c.radii, domain_radius=cfg.domain_radius, domain_depth=cfg.domain_depth,
+            interfaces=cfg.interfaces(), h_wall=cfg.mesh_size_wall, h_far=cfg.mesh_size_far,
+        )
+    cav = [dict(x=c.x, y=c.y, top_depth=c.top_depth, bottom_depth=c.bottom_depth, radius=c.radius, dome_height=c.dome_height)
+           for c in cfg.caverns]
+    return geo.cluster_3d(comm, caverns=cav, extent=cfg.extent, domain_depth=cfg.domain_depth, interfaces=cfg.interfaces(),
+                          h_wall=cfg.mesh_size_wall, h_far=cfg.mesh_size_far)
+
+
+def build_model(cfg: CavernConfig, cm, *, prefix: str = "cavern_"):
+    from subsidence.cavern.model import CreepModel
+
+    return CreepModel(
+        cm, zone_laws=[L.law for L in cfg.layers], temperature=cfg.temperature, p_lith=cfg.p_lith,
+        brine_gradient=np.full(len(cfg.caverns), cfg.brine_gradient), shoe_z=np.array([-c.shoe_depth for c in cfg.caverns]),
+        degree=cfg.degree, solver=cfg.solver, prefix=prefix,
+    )
+
+
+def build_simulation(cfg: CavernConfig, model, scenario, *, checkpoint_dir=None, key: str = "", surface=None):
+    from subsidence.cavern.indicators import WallIndicators
+    from subsidence.cavern.operations import Operator
+    from subsidence.cavern.simulate import CavernSpec, Simulation, TimeControl
+
+    specs = []
+    for c in cfg.caverns:
+        phases = c.operation or scenario.operation
+        op = Operator(phases, brine_gradient=cfg.brine_gradient, shoe_depth=c.shoe_depth)
+        mid = 0.5 * (c.top_depth + c.bottom_depth)
+        specs.append(CavernSpec(c.name, c.shoe_depth, op, cfg.brine, float(cfg.temperature(-mid)), mid,
+                                float(cfg.p_lith(-c.shoe_depth))))
+    pillars = []
+    if cfg.geometry == "cluster":
+        cs = [dataclasses.asdict(c) for c in cfg.caverns]
+        for i in range(len(cs)):
+            d = [np.hypot(cs[j]["x"] - cs[i]["x"], cs[j]["y"] - cs[i]["y"]) if j != i else np.inf for j in range(len(cs))]
+            for j in range(i + 1, len(cs)):
+                if d[j] <= 1.01 * min(d):
+                    pillars.append((i, j, cs[i], cs[j]))
+    ind = WallIndicators(model, roof_fraction=cfg.roof_fraction, pillars=pillars)
+    tc = TimeControl(end=cfg.end, dt_min=cfg.dt_min, dt_max=cfg.dt_max, growth=cfg.growth, max_cutbacks=cfg.max_cutbacks,
+                     dp_max=cfg.dp_max, outputs=tuple(cfg.outputs), checkpoint_every=cfg.checkpoint_every)
+    return Simulation(model, specs, tc, indicators=ind, on_output=surface, checkpoint_dir=checkpoint_dir, checkpoint_key=key)
+
+
+def _surface_grid(cfg: CavernConfig):
+    x0, y0 = cfg.origin
+    h = cfg.surface_half_width
+    xs = x0 + np.linspace(-h, h, cfg.surface_n)
+    ys = y0 + np.linspace(-h, h, cfg.surface_n)
+    pts = list(cfg.points)
+    if not pts:
+        if cfg.geometry == "axisymmetric":
+            pts = [("above_cavern", x0, y0)]
+        else:
+            pts = [(f"above_{c.name}", x0 + c.x, y0 + c.y) for c in cfg.caverns]
+    return xs, ys, pts
+
+
+class _SubDir:
+    """Minimal run-directory view of a subdirectory (for write_surface_outputs)."""
+
+    def __init__(self, path: Path, rank: int):
+        self.path, self.rank = path, rank
+        if rank == 0:
+            path.mkdir(parents=True, exist_ok=True)
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+
+def run(case, rundir, comm) -> dict:
+    from subsidence.cavern.report import plot_histories, scenario_table, write_rows_csv, write_table
+    from subsidence.cavern.simulate import SimulationFailed
+    from subsidence.cavern.surface import SurfaceSampler
+    from subsidence.io.surface import SurfaceResult, write_surface_outputs
+
+    cfg: CavernConfig = case.config
+    ckroot = Path(rundir.out).with_name(Path(rundir.out).name + ".checkpoint")
+    cm = build_mesh(cfg, comm)
+    ndofs = None
+    xs, ys, pts = _surface_grid(cfg)
+    X, Y = np.meshgrid(xs, ys)
+    px = np.array([p[1] for p in pts])
+    py = np.array([p[2] for p in pts])
+    rows_by: dict[str, list[dict]] = {}
+    table: list[dict] = []
+    summaries: dict[str, dict] = {}
+    all_rows: list[dict] = []
+    first_summary = None
+    for k, scen in enumerate(cfg.scenarios):
+        model = build_model(cfg, cm, prefix=f"cavern{k}_")
+        ndofs = model.V.dofmap.index_map.size_global * model.V.dofmap.index_map_bs
+        sampler = SurfaceSampler(model)
+        x0, y0 = cfg.origin
+
+        def on_output(t, sampler=sampler):
+            gx, gy, gz = sampler.on_points(X.ravel() - x0, Y.ravel() - y0)
+            qx, qy, qz = sampler.on_points(px - x0, py - y0)
+            return (gx.reshape(X.shape), gy.reshape(X.shape), gz.reshape(X.shape), qx, qy, qz)
+
+        sim = build_simulation(cfg, model, scen, checkpoint_dir=ckroot / scen.name, key=f"{case.sha256}:{scen.name}:{comm.size}",
+                               surface=on_output)
+        log.info("scenario %s: %d caverns, %d displacement dofs", scen.name, len(cfg.caverns), ndofs)
+        try:
+            res = sim.run()
+        except SimulationFailed as exc:
+            if rundir.rank == 0:
+                rows = [{"scenario": scen.name, **r} for r in exc.result.rows]
+                write_rows_csv(rundir.file("cavern.csv"), all_rows + rows)
+            raise
+        rows = [{"scenario": scen.name, **r} for r in res.rows]
+        all_rows += rows
+        rows_by[scen.name] = rows
+        times = np.array([t for t, _ in res.outputs])
+        o = [v for _, v in res.outputs]
+        sres = SurfaceResult(
+            times=times, x=xs, y=ys, grid_ux=np.array([v[0] for v in o]), grid_uy=np.array([v[1] for v in o]),
+            grid_uz=np.array([v[2] for v in o]), point_names=[p[0] for p in pts], point_x=px, point_y=py,
+            point_ux=np.array([v[3] for v in o]), point_uy=np.array([v[4] for v in o]), point_uz=np.array([v[5] for v in o]),
+            crs=case.crs, start_date=case.start_date,
+        )
+        title = f"{case.name}: {scen.name}"
+        ssum = write_surface_outputs(_SubDir(rundir.path / "scenarios" / scen.name, rundir.rank), sres, title=title)
+        if k == 0:
+            first_summary = write_surface_outputs(rundir, sres, title=title)
+        uz_min = sres.grid_uz.min(axis=(1, 2))
+        rate = -(uz_min[-1] - uz_min[-2]) / ((times[-1] - times[-2]) / SECONDS_PER_YEAR) if len(times) > 1 else 0.0
+        surf = {"max_subsidence_mm": 1e3 * ssum.get("max_subsidence_m", 0.0), "subsidence_rate_mm_per_yr": 1e3 * rate}
+        tab = scenario_table(scen.name, res.rows, surf)
+        table += tab
+        summaries[scen.name] = {"steps": res.steps, "caverns": tab, "surface": ssum}
+        if rundir.rank == 0:
+            write_rows_csv(rundir.file("scenarios") / scen.name / "cavern.csv", rows)
+    if rundir.rank == 0:
+        write_rows_csv(rundir.file("cavern.csv"), all_rows)
+        write_table(rundir.path, table)
+        plot_histories(rundir.file("cavern_history.png"), rows_by)
+    comm.Barrier()
+    if rundir.rank == 0 and ckroot.exists():
+        shutil.rmtree(ckroot, ignore_errors=True)
+    return {
+        **(first_summary or {}),
+        "geometry": cfg.geometry,
+        "displacement_dofs": ndofs,
+        "caverns": {c.name: {"initial_volume_m3": cavern_volume(c) if cfg.geometry == "axisymmetric" else float(cm.volumes[i]),
+                             "shoe_depth_m": c.shoe_depth} for i, c in enumerate(cfg.caverns)},
+        "scenarios": summaries,
+    }
