@@ -102,3 +102,19 @@ class ElasticModel:
 
         return stress(self.kin.strain(self.u), self.fields["lmbda"], self.fields["mu"]) - \
             self.fields["biot"] * self.load * ufl.Identity(3)
+
+
+def displacement_bcs_mixed(model, built: BuiltMesh, *, base: str) -> None:
+    """The same displacement conditions as :func:`displacement_bcs`, on a BiotModel."""
+    gdim = built.mesh.geometry.dim
+    ft = built.facet_tags
+    if gdim == 3:
+        for tag, comp in ((Facets.XMIN, 0), (Facets.XMAX, 0), (Facets.YMIN, 1), (Facets.YMAX, 1)):
+            model.fix_displacement(ft.find(tag), comp)
+    else:
+        model.fix_displacement(ft.find(Facets.AXIS), 0)
+        model.fix_displacement(ft.find(Facets.OUTER), 0)
+    model.fix_displacement(ft.find(Facets.BASE), gdim - 1)
+    if base == "fixed":
+        for c in range(gdim - 1):
+            model.fix_displacement(ft.find(Facets.BASE), c)

@@ -5,35 +5,48 @@ from __future__ import annotations
 import numpy as np
 
 
-def evaluate(u, points: np.ndarray) -> np.ndarray:
-    """Values of ``u`` at ``points`` (N, 3); returns (N, value_size), NaN where no rank owns the point.
+class PointSampler:
+    """Evaluate functions on one mesh at fixed points; the point location is done once.
 
-    Collective over ``u``'s communicator. Each point is evaluated by the lowest rank whose
-    local (or ghost) cells contain it, then shared with an allreduce.
+    Each point is evaluated by the lowest rank whose local (or ghost) cells contain it and
+    shared with an allreduce, so every rank receives all values. Points outside the mesh
+    give NaN. All methods are collective.
     """
-    from mpi4py import MPI
 
-    from dolfinx import geometry
+    def __init__(self, mesh, points: np.ndarray):
+        from mpi4py import MPI
 
-    mesh = u.function_space.mesh
-    comm = mesh.comm
-    pts = np.zeros((len(points), 3))
-    pts[:, : points.shape[1]] = points
-    tdim = mesh.topology.dim
-    bs = int(np.prod(u.ufl_shape)) if u.ufl_shape else 1
-    tree = geometry.bb_tree(mesh, tdim)
-    cand = geometry.compute_collisions_points(tree, pts)
-    coll = geometry.compute_colliding_cells(mesh, cand, pts)
-    found = np.array([len(coll.links(i)) > 0 for i in range(len(pts))], dtype=bool)
-    mine = np.where(found, comm.rank, comm.size).astype(np.int32)
-    owner = np.empty_like(mine)
-    comm.Allreduce(mine, owner, op=MPI.MIN)
-    idx = np.flatnonzero(owner == comm.rank)
-    vals = np.zeros((len(pts), bs))
-    if idx.size:
-        cells = np.array([coll.links(i)[0] for i in idx], dtype=np.int32)
-        vals[idx] = np.asarray(u.eval(pts[idx], cells)).reshape(idx.size, bs)
-    out = np.empty_like(vals)
-    comm.Allreduce(vals, out, op=MPI.SUM)
-    out[owner == comm.size] = np.nan
-    return out
+        from dolfinx import geometry
+
+        self.mesh = mesh
+        self.comm = mesh.comm
+        pts = np.zeros((len(points), 3))
+        pts[:, : np.asarray(points).shape[1]] = points
+        self.points = pts
+        tree = geometry.bb_tree(mesh, mesh.topology.dim)
+        cand = geometry.compute_collisions_points(tree, pts)
+        coll = geometry.compute_colliding_cells(mesh, cand, pts)
+        offsets = coll.offsets
+        found = np.diff(offsets) > 0
+        mine = np.where(found, self.comm.rank, self.comm.size).astype(np.int32)
+        owner = np.empty_like(mine)
+        self.comm.Allreduce(mine, owner, op=MPI.MIN)
+        self.idx = np.flatnonzero(owner == self.comm.rank)
+        self.cells = coll.array[offsets[self.idx]].astype(np.int32)
+        self.missing = owner == self.comm.size
+
+    def __call__(self, u) -> np.ndarray:
+        """Values (npoints, value_size) of ``u`` (a Function on this mesh)."""
+        bs = int(np.prod(u.ufl_shape)) if u.ufl_shape else 1
+        vals = np.zeros((len(self.points), bs))
+        if self.idx.size:
+            vals[self.idx] = np.asarray(u.eval(self.points[self.idx], self.cells)).reshape(self.idx.size, bs)
+        out = np.empty_like(vals)
+        self.comm.Allreduce(vals, out)
+        out[self.missing] = np.nan
+        return out
+
+
+def evaluate(u, points: np.ndarray) -> np.ndarray:
+    """Values of ``u`` at ``points`` (N, gdim or 3); NaN where outside the mesh. Collective."""
+    return PointSampler(u.function_space.mesh, np.asarray(points, float))(u)

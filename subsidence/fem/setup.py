@@ -1,0 +1,117 @@
+"""From a deep case (DeepConfig + FemSpec) to the mesh inputs: domain, layers, volumes, sizes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from subsidence.fem.config import FemSpec
+from subsidence.mesh.builder import Domain, Sizes
+from subsidence.mesh.shapes import BoxVolume, DiscVolume, PrismVolume, Slab
+
+
+@dataclasses.dataclass
+class Layout:
+    mode: str
+    domain: Domain
+    slabs: list[Slab]
+    bodies: list
+    reservoirs: list
+    sizes: Sizes
+    materials: dict  # region name → Material
+    origin: tuple[float, float]  # axisymmetric: the axis (x, y); 3D: (0, 0)
+
+
+def _output_points(cfg) -> np.ndarray:
+    out = cfg.output
+    pts = [np.c_[out.point_x, out.point_y]] if len(out.point_names) else []
+    if out.grid is not None:
+        g = out.grid
+        pts.append(np.array([[g.x[0], g.y[0]], [g.x[-1], g.y[-1]], [g.x[0], g.y[-1]], [g.x[-1], g.y[0]]]))
+    return np.vstack(pts) if pts else np.zeros((0, 2))
+
+
+def layout(cfg, spec: FemSpec) -> Layout:
+    from subsidence.deep.geometry import Disc
+
+    axi = spec.geometry == "axisymmetric"
+    origin = spec.axis if axi else (0.0, 0.0)
+    vols = []
+    for r in cfg.reservoirs:
+        top, bottom = r.depth - r.thickness / 2, r.depth + r.thickness / 2
+        if isinstance(r.shape, Disc):
+            c = (0.0, 0.0) if axi else tuple(map(float, r.shape.center))
+            vols.append(DiscVolume(r.name, c, float(r.shape.radius), top, bottom))
+        else:
+            vols.append(PrismVolume(r.name, np.asarray(r.shape.vertices, float), top, bottom))
+    bodies = []
+    for b in spec.bodies:
+        if b.shape["type"] == "cylinder":
+            c = (0.0, 0.0) if axi else b.shape["center"]
+            bodies.append(DiscVolume(b.name, c, b.shape["radius"], b.top, b.bottom))
+        else:
+            (x0, x1), (y0, y1) = b.shape["x"], b.shape["y"]
+            bodies.append(BoxVolume(b.name, x0, x1, y0, y1, b.top, b.bottom))
+
+    deepest = max(v.bottom for v in vols)
+    shallowest = min(v.top + (v.bottom - v.top) / 2 for v in vols)
+    thinnest = min(v.bottom - v.top for v in vols)
+    f = spec.mesh.domain_factor
+    margin = spec.mesh.lateral_margin if spec.mesh.lateral_margin is not None else f * deepest
+    if spec.rigid_basement is not None:
+        depth = spec.rigid_basement
+    elif spec.mesh.depth is not None:
+        depth = spec.mesh.depth
+    else:
+        depth = f * deepest
+    depth = max(depth, max([b.bottom for b in bodies], default=0.0) * 1.05, deepest * 1.05)
+    if spec.layers[-1].top >= depth:
+        raise ValueError(f"layer {spec.layers[-1].name!r} starts below the model base ({depth:g} m)")
+    tops = [lay.top for lay in spec.layers] + [depth]
+    slabs = [Slab(lay.name, tops[i], tops[i + 1]) for i, lay in enumerate(spec.layers)]
+
+    ext = np.array([v.extent for v in vols + bodies])
+    pts = _output_points(cfg)
+    if axi:
+        ox, oy = origin
+        rmax = ext[:, 1].max() - (0.0 if True else 0)
+        rpts = np.hypot(pts[:, 0] - ox, pts[:, 1] - oy).max() if len(pts) else 0.0
+        domain = Domain(0.0, max(rmax + margin, rpts * 1.02 + 1.0), depth)
+    else:
+        x0, x1 = ext[:, 0].min() - margin, ext[:, 1].max() + margin
+        y0, y1 = ext[:, 2].min() - margin, ext[:, 3].max() + margin
+        if len(pts):
+            pad = 0.02 * max(x1 - x0, y1 - y0)
+            x0, x1 = min(x0, pts[:, 0].min() - pad), max(x1, pts[:, 0].max() + pad)
+            y0, y1 = min(y0, pts[:, 1].min() - pad), max(y1, pts[:, 1].max() + pad)
+        domain = Domain(x0, x1, depth, y0, y1)
+
+    m = spec.mesh
+    if axi:
+        h_res = m.reservoir_size or min(thinnest / 2, shallowest / 30)
+        h_surf = m.surface_size or shallowest / 20
+        h_far = m.far_size or depth / 15
+    else:
+        h_res = m.reservoir_size or max(thinnest, shallowest / 15)
+        h_surf = m.surface_size or shallowest / 6
+        h_far = m.far_size or depth / 6
+    sizes = Sizes(h_res, h_surf, h_far, m.grading or shallowest, surface_zone=shallowest)
+    materials = {lay.name: lay.material for lay in spec.layers}
+    materials.update({b.name: b.material for b in spec.bodies})
+    materials.update(spec.reservoirs)
+    return Layout("axisymmetric" if axi else "3d", domain, slabs, bodies, vols, sizes, materials, origin)
+
+
+def effective_pressure(reservoir, times: np.ndarray) -> np.ndarray:
+    """Pressure change (Pa) that, acting elastically, gives the reservoir's compaction law at ``times``.
+
+    Linear: the pressure history itself. Time-decay: the history filtered by the law's
+    relaxation (exact, since the law is linear in the pressure).
+    """
+    from subsidence.physics.compaction import TimeDecay
+
+    law = reservoir.compaction
+    if isinstance(law, TimeDecay):
+        return -np.asarray(law.compaction(reservoir.history, times, 1.0, cm=1.0), float).reshape(-1)
+    return np.asarray(reservoir.history.at(times), float).reshape(-1)

@@ -1,0 +1,177 @@
+"""Run a deep case with ``[model] method = "fem"``: mesh, solve, sample the surface, write outputs.
+
+All ranks take part in every collective (mesh distribution, assembly, solves, sampling,
+field output); rank 0 alone writes the shared files (points.csv, surface.nc, plots).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from subsidence.fem.config import FemSpec
+from subsidence.fem.setup import Layout, effective_pressure, layout
+from subsidence.log import get_logger
+from subsidence.units import SECONDS_PER_YEAR
+
+log = get_logger("fem")
+
+
+def run(case, rundir, comm) -> dict:
+    from subsidence.fem.sampling import PointSampler
+    from subsidence.io.surface import SurfaceResult, write_surface_outputs
+    from subsidence.mesh.builder import build
+
+    cfg = case.config
+    spec: FemSpec = cfg.fem
+    t_start = time.perf_counter()
+    lay = layout(cfg, spec)
+    t0 = time.perf_counter()
+    built = build(comm, mode=lay.mode, domain=lay.domain, slabs=lay.slabs, bodies=lay.bodies,
+                  reservoirs=lay.reservoirs, sizes=lay.sizes,
+                  write=str(rundir.file("mesh.msh")) if spec.mesh.write_msh and comm.rank == 0 else None)
+    mesh_s = time.perf_counter() - t0
+    ncells = built.mesh.topology.index_map(built.mesh.topology.dim).size_global
+    log.info("%s mesh: %d cells (%.1f s)", lay.mode, ncells, mesh_s)
+    materials = {built.regions.tag(n): m for n, m in lay.materials.items()}
+    res_tags = {r.name: built.regions.tag(r.name) for r in cfg.reservoirs}
+
+    out = cfg.output
+    xy = _surface_points(cfg)
+    if lay.mode == "axisymmetric":
+        ox, oy = lay.origin
+        rr = np.hypot(xy[:, 0] - ox, xy[:, 1] - oy)
+        sampler = PointSampler(built.mesh, np.c_[rr, np.zeros_like(rr)])
+    else:
+        sampler = PointSampler(built.mesh, np.c_[xy, np.zeros(len(xy))])
+    if np.any(sampler.missing):
+        raise RuntimeError("some output points lie outside the FE domain (domain set-up error)")
+
+    times = out.times
+    U = np.zeros((times.size, len(xy), 3))
+    if spec.coupling == "one-way":
+        stats = _one_way(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rundir, comm)
+    else:
+        stats = _biot(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rundir, comm)
+
+    npts = len(out.point_names)
+    res = SurfaceResult(times=times, point_names=list(out.point_names), point_x=out.point_x, point_y=out.point_y,
+                        point_ux=U[:, :npts, 0], point_uy=U[:, :npts, 1], point_uz=U[:, :npts, 2],
+                        crs=case.crs, start_date=case.start_date)
+    if out.grid is not None:
+        g = out.grid
+        G = U[:, npts:, :].reshape(times.size, g.ny, g.nx, 3)
+        res.x, res.y = g.x, g.y
+        res.grid_ux, res.grid_uy, res.grid_uz = G[..., 0], G[..., 1], G[..., 2]
+    summary = write_surface_outputs(rundir, res, title=f"{case.name} (FE, {lay.mode})")
+    summary.update(method="fem", fem={
+        "geometry": lay.mode, "coupling": spec.coupling, "degree": spec.degree, "cells": int(ncells),
+        "domain": {"depth_m": lay.domain.depth, "x_m": [lay.domain.xmin, lay.domain.xmax],
+                   **({"y_m": [lay.domain.ymin, lay.domain.ymax]} if lay.mode == "3d" else {})},
+        "element_sizes_m": {"reservoir": lay.sizes.reservoir, "surface": lay.sizes.surface, "far": lay.sizes.far},
+        "mesh_s": round(mesh_s, 3), **stats, "ranks": comm.size,
+        "fields": ["displacement.bp", "cells.bp"] + (["pressure.bp"] if spec.coupling == "biot" else []),
+    }, compute_time_s=round(time.perf_counter() - t_start, 3))
+    return summary
+
+
+def _surface_points(cfg) -> np.ndarray:
+    out = cfg.output
+    pts = [np.c_[out.point_x, out.point_y]]
+    if out.grid is not None:
+        X, Y = np.meshgrid(out.grid.x, out.grid.y)
+        pts.append(np.c_[X.ravel(), Y.ravel()])
+    return np.vstack(pts)
+
+
+def _to_enu(vals: np.ndarray, lay: Layout, xy: np.ndarray) -> np.ndarray:
+    """(n, gdim) FE values at the surface → (n, 3) East, North, Up."""
+    if lay.mode == "3d":
+        return vals
+    ox, oy = lay.origin
+    dx, dy = xy[:, 0] - ox, xy[:, 1] - oy
+    r = np.hypot(dx, dy)
+    safe = np.where(r > 0, r, 1.0)
+    ur, uz = vals[:, 0], vals[:, 1]
+    return np.c_[np.where(r > 0, ur * dx / safe, 0.0), np.where(r > 0, ur * dy / safe, 0.0), uz]
+
+
+def _one_way(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rundir, comm) -> dict:
+    from subsidence.fem.elastic import ElasticModel
+    from subsidence.fem.fields import FieldWriter
+
+    model = ElasticModel(built, materials, degree=spec.degree, base=spec.base, solver=spec.solver, rtol=spec.rtol)
+    log.info("one-way elastic model: %d displacement DOFs, solver %s", model.stats.dofs, model.stats.preset)
+    p_eff = {r.name: effective_pressure(r, times) for r in cfg.reservoirs}
+    fields = FieldWriter(rundir.path, u=model.u, pressure=model.load, kin=model.kin, lmbda=model.fields["lmbda"],
+                         mu=model.fields["mu"], biot=model.fields["biot"])
+    xy = _surface_points(cfg)
+    try:
+        for it, t in enumerate(times):
+            model.solve({res_tags[n]: float(v[it]) for n, v in p_eff.items()})
+            U[it] = _to_enu(sampler(model.u), lay, xy)
+            fields.write(t / SECONDS_PER_YEAR)
+    finally:
+        fields.close()
+    return {"displacement_dofs": model.stats.dofs, **model.stats.as_dict()}
+
+
+def _biot(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rundir, comm) -> dict:
+    from dolfinx import fem
+
+    from subsidence.fem.biot import BiotModel
+    from subsidence.fem.elastic import displacement_bcs_mixed
+    from subsidence.fem.fields import FieldWriter
+    from subsidence.fem.materials import material_fields
+    from subsidence.mesh.tags import Facets
+
+    mesh = built.mesh
+    fields = material_fields(mesh, built.cell_tags, materials)
+    model = BiotModel(mesh, mode=lay.mode, fields=fields, degree=(2, 1), facet_tags=built.facet_tags)
+    displacement_bcs_mixed(model, built, base=spec.base)
+    model.fix_pressure(built.facet_tags.find(Facets.SURFACE), 0.0)
+    p_res = {}
+    for r in cfg.reservoirs:
+        p_res[r.name] = model.fix_pressure(built.cell_tags.find(res_tags[r.name]), 0.0, dim=mesh.topology.dim)
+    # time grid: output times, pressure-history knots, and sub-steps of at most time_step
+    knots = [0.0] + list(times)
+    for r in cfg.reservoirs:
+        knots += [t for t in r.history.times if 0 < t < times[-1]]
+    knots = np.unique(np.array(knots))
+    steps = []
+    for a, b in zip(knots[:-1], knots[1:]):
+        n = max(1, int(np.ceil((b - a) / spec.time_step - 1e-9)))
+        steps += list(np.linspace(a, b, n + 1)[1:])
+    u_out, p_out = model.split()
+    writer = FieldWriter(rundir.path, u=u_out, pressure=p_out, kin=model.kin, lmbda=fields["lmbda"], mu=fields["mu"],
+                         biot=fields["biot"], pressure_p1=p_out)
+    xy = _surface_points(cfg)
+    t_prev, it = 0.0, 0
+    for r in cfg.reservoirs:
+        p_res[r.name].value = float(r.history.at(0.0)[0])
+    try:
+        if times[0] <= 0.0:
+            _store(model, u_out, p_out, sampler, lay, xy, U, 0, writer, 0.0)
+            it = 1
+        for t in steps:
+            for r in cfg.reservoirs:
+                p_res[r.name].value = float(r.history.at(t)[0])
+            model.step(t - t_prev)
+            t_prev = t
+            while it < times.size and np.isclose(t, times[it], rtol=1e-9, atol=1.0):
+                _store(model, u_out, p_out, sampler, lay, xy, U, it, writer, t)
+                it += 1
+    finally:
+        writer.close()
+    d = model.stats.as_dict()
+    d["iterations"] = len(d["iterations"])
+    return {"dofs": model.stats.dofs, "time_steps": len(steps), **d}
+
+
+def _store(model, u_out, p_out, sampler, lay, xy, U, it, writer, t):
+    u, p = model.split()
+    u_out.x.array[:] = u.x.array
+    p_out.x.array[:] = p.x.array
+    U[it] = _to_enu(sampler(u_out), lay, xy)
+    writer.write(t / SECONDS_PER_YEAR)
