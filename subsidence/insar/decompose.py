@@ -1,6 +1,6 @@
 """Ascending + descending LOS → vertical and east–west.
 
-Both datasets are averaged in square cells of ``cell`` metres (common origin), the second
+Both datasets are averaged in square cells of ``cell`` metres (aligned to multiples of ``cell``), the second
 series is interpolated linearly in time to the epochs of the first (within their common
 span) and both are re-referenced to the first common epoch. In each cell with data from
 both geometries the 2×2 system
@@ -44,8 +44,8 @@ def decompose(a: InsarDataset, b: InsarDataset, *, cell: float = 100.0, min_angl
     """(vertical, east) datasets from two LOS datasets of different geometry."""
     if a.component != "los" or b.component != "los":
         raise CaseError("", "decompose", "decomposition needs two line-of-sight datasets")
-    x0 = min(a.x.min(), b.x.min())
-    y0 = min(a.y.min(), b.y.min())
+    x0 = np.floor(min(a.x.min(), b.x.min()) / cell) * cell  # cells aligned to multiples of `cell`
+    y0 = np.floor(min(a.y.min(), b.y.min()) / cell) * cell
     ka, da, la = _bin(a, x0, y0, cell)
     kb, db, lb = _bin(b, x0, y0, cell)
     common, ia, ib = np.intersect1d(ka, kb, return_indices=True)

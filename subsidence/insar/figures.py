@@ -82,7 +82,7 @@ def timeseries(c, path: Path, idx: list[int], *, title: str = "") -> Path:
             ax.legend(fontsize=8)
     import matplotlib.dates as mdates
 
-    loc = mdates.AutoDateLocator(maxticks=6)
+    loc = mdates.AutoDateLocator()
     for ax in axs.flat:
         ax.xaxis.set_major_locator(loc)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
