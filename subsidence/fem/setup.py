@@ -89,7 +89,9 @@ def layout(cfg, spec: FemSpec) -> Layout:
 
     m = spec.mesh
     if axi:
-        h_res = m.reservoir_size or min(thinnest / 2, shallowest / 30)
+        # coupled runs: the pressure jump at a sealed reservoir boundary is smeared over one
+        # element (error O(h/H)), so they get a finer default
+        h_res = m.reservoir_size or min(thinnest / (10 if spec.coupling == "biot" else 2), shallowest / 30)
         h_surf = m.surface_size or shallowest / 20
         h_far = m.far_size or depth / 15
     else:
