@@ -34,10 +34,13 @@ def run_case(case: str | Path | Case, out: str | Path, *, comm=None) -> dict:
         summary = case.study.run(case, rd, comm) or {}
         wall = comm.allreduce(time.perf_counter() - t0, op=_max_op())
         summary = {"name": case.name, "kind": case.kind, **summary}
+        from subsidence.versions import versions
+
+        v = versions()  # on every rank: importing petsc4py initialises PETSc, a collective
         if rd.rank == 0:
             write_json(rd.file("summary.json"), summary)
             rd.file("case.toml").write_text(case.text, encoding="utf-8")
-            write_json(rd.file("manifest.json"), manifest(case, comm, wall, started, rd.path))
+            write_json(rd.file("manifest.json"), manifest(case, comm, wall, started, rd.path, v))
         comm.Barrier()
         rd.commit()
         comm.Barrier()
@@ -45,10 +48,7 @@ def run_case(case: str | Path | Case, out: str | Path, *, comm=None) -> dict:
     return summary
 
 
-def manifest(case: Case, comm, wall: float, started, path: Path) -> dict:
-    from subsidence.versions import versions
-
-    v = versions(fem=case_uses_fem(case))
+def manifest(case: Case, comm, wall: float, started, path: Path, v: dict) -> dict:
     files = sorted(p.name for p in Path(path).iterdir() if p.name != "manifest.json")
     return {
         "toolkit": {"name": "subsidence", "version": v["subsidence"], "git_commit": v.get("git_commit")},
@@ -62,11 +62,6 @@ def manifest(case: Case, comm, wall: float, started, path: Path) -> dict:
         "files": files,
         "complete": True,
     }
-
-
-def case_uses_fem(case: Case) -> bool:
-    cfg = case.config
-    return case.kind == "cavern" or getattr(getattr(cfg, "model", None), "method", "") == "fem"
 
 
 def _max_op():

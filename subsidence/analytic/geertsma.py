@@ -25,7 +25,8 @@ def nucleus_surface_xy(dx, dy, depth: float, nu: float) -> tuple[np.ndarray, np.
     """(ux, uy, uz) at horizontal offsets (dx, dy) from the nucleus, per unit volume."""
     dx = np.asarray(dx, float)
     dy = np.asarray(dy, float)
-    f = -(1.0 - nu) / np.pi / (dx * dx + dy * dy + depth * depth) ** 1.5
+    q = dx * dx + dy * dy + depth * depth
+    f = -(1.0 - nu) / np.pi / (q * np.sqrt(q))
     return f * dx, f * dy, f * depth
 
 

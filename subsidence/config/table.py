@@ -49,7 +49,11 @@ class Table:
         self._used.add(name)
         if name not in self.data:
             if default is _MISSING:
-                raise self.error(name, "required key is missing")
+                import difflib
+
+                close = difflib.get_close_matches(name, [k for k in self.data if k not in self._used], n=1)
+                hint = f" (found {close[0]!r}: a typo?)" if close else ""
+                raise self.error(name, f"required key is missing{hint}")
             return default
         return self.data[name]
 

@@ -146,7 +146,7 @@ def _finish(x, y, dx, dy, depth, thick, cm, pressure, source) -> GridShape:
         raise GridFileError("cm", "must be non-negative in every reservoir cell")
     if pressure is not None and not np.all(np.isfinite(pressure.values)):
         raise GridFileError("pressure_change", "has missing values in reservoir cells")
-    keys = np.round(np.c_[x / dx, y / dy]).astype(np.int64)
+    keys = np.round(np.c_[(x - x.min()) / dx, (y - y.min()) / dy]).astype(np.int64)
     if np.unique(keys, axis=0).shape[0] != keys.shape[0]:
         raise GridFileError("x", "duplicate cells (same x, y twice)")
     return GridShape(x, y, dx, dy, depth, thick, cm, pressure, source)

@@ -25,6 +25,28 @@ class Kernel:
             return rigid_base_nucleus(r, depth, self.basement_depth, self.nu)
         raise ValueError(f"unknown kernel {self.name!r}")
 
+    def lattice_components(self, offx: np.ndarray, offy: np.ndarray, depth: float):
+        """Yield the full (len(offy), len(offx)) arrays uz, ux, uy on a lattice of offsets.
+
+        One component at a time, computed in place, to keep memory and time low.
+        """
+        if self.name == "geertsma":
+            q = np.add.outer(offy * offy, offx * offx)
+            q += depth * depth
+            f = np.sqrt(q)
+            f *= q
+            np.divide(-(1.0 - self.nu) / np.pi, f, out=f)  # f = -(1-ν)/π / (r²+D²)^{3/2}
+            del q
+            yield f * depth
+            yield f * offx[None, :]
+            f *= offy[:, None]
+            yield f
+            return
+        ux, uy, uz = self.xy(offx[None, :], offy[:, None], depth)
+        yield np.ascontiguousarray(np.broadcast_to(uz, (offy.size, offx.size)))
+        yield np.ascontiguousarray(np.broadcast_to(ux, (offy.size, offx.size)))
+        yield np.ascontiguousarray(np.broadcast_to(uy, (offy.size, offx.size)))
+
     def xy(self, dx: np.ndarray, dy: np.ndarray, depth: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(ux, uy, uz) at offsets (dx, dy) (observation minus source), broadcasting."""
         if self.name == "geertsma":

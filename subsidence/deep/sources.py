@@ -55,12 +55,18 @@ def build_sources(cfg: DeepConfig, lattice: Lattice, times: np.ndarray) -> Sourc
 
 def _grid_cells(res: ReservoirSpec, g: GridShape, lattice: Lattice, times: np.ndarray):
     """Grid cells, each split into q×q sub-cells when it is coarser than the lattice."""
-    C = compaction_matrix(res, times, cm=g.cm, thickness=g.thickness)
-    C = np.asarray(C, float)
-    if C.ndim == 1:
-        C = np.broadcast_to(C, (g.ncell, times.size))
     area = g.dx * g.dy
-    S, W = low_rank(C * area)
+    law = res.compaction
+    if not res.history.per_cell:
+        # one pressure history: compaction = (per-cell factor) × (one time function), rank 1
+        has_cm = hasattr(law, "cm")
+        cm = (g.cm if g.cm is not None else law.cm) if has_cm else 1.0
+        w = np.asarray(law.compaction(res.history, times, 1.0, 1.0 if has_cm else None), float)
+        S = (area * g.thickness * cm * np.ones(g.ncell))[:, None]
+        W = w.reshape(-1)[:, None]
+    else:
+        C = np.asarray(compaction_matrix(res, times, cm=g.cm, thickness=g.thickness), float)
+        S, W = low_rank(C * area)
     qx = max(1, int(np.ceil(g.dx / lattice.dx - 1e-9)))
     qy = max(1, int(np.ceil(g.dy / lattice.dy - 1e-9)))
     if qx == 1 and qy == 1:

@@ -122,6 +122,9 @@ def grid_displacement(
 ) -> dict:
     """Displacements (ux, uy, uz), each (out.ny, out.nx), for every output time via ``callback``.
 
+    The arrays handed to ``callback(it, ux, uy, uz)`` may be reused for the next time:
+    copy what you keep.
+
     ``lattice``/``m``: the computation lattice (aligned with ``out``, spacing out.d/m); the
     sources are spread onto it bilinearly. Returns statistics (rank, levels, FFT shape).
     """
@@ -150,10 +153,10 @@ def grid_displacement(
     def kernel_spectra(il: int) -> list[np.ndarray]:
         if il in kcache:
             return kcache[il]
-        dx = offx[None, :]
-        dy = offy[:, None]
-        comps = kernel.xy(dx, dy, float(levels[il]))
-        specs = [sfft.rfft2(np.asarray(np.broadcast_to(c, (Ly, Lx))), s=(Ny, Nx), workers=workers) for c in comps]
+        specs = []
+        for comp in kernel.lattice_components(offx, offy, float(levels[il])):
+            specs.append(sfft.rfft2(comp, s=(Ny, Nx), workers=workers))
+            del comp
         if cache_kernels:
             kcache[il] = specs
         return specs
@@ -167,7 +170,7 @@ def grid_displacement(
             s = (PL[il] @ vol).reshape(slat.ny, slat.nx)
             if not np.any(s):
                 continue
-            fs = sfft.rfft2(s, s=(Ny, Nx), workers=workers)
+            fs = _rfft2_padded(s, Ny, Nx, workers)
             ks = kernel_spectra(il)
             if acc is None:
                 acc = [fs * k for k in ks]
@@ -177,22 +180,22 @@ def grid_displacement(
         if acc is None:
             z = np.zeros((out.ny, out.nx))
             return z, z.copy(), z.copy()
-        return tuple(np.ascontiguousarray(sfft.irfft2(a, s=(Ny, Nx), workers=workers)[sl]) for a in acc)
+        uz, ux, uy = (np.ascontiguousarray(sfft.irfft2(a, s=(Ny, Nx), workers=workers)[sl]) for a in acc)
+        return ux, uy, uz
 
     out_bytes = 3 * out.nx * out.ny * 8
     use_basis = src.rank < nt and src.rank * out_bytes <= memory_budget
     if use_basis:
         basis = [convolve(src.S[:, k]) for k in range(src.rank)]
+        bufs = [np.empty((out.ny, out.nx)) for _ in range(3)]
         for it in range(nt):
             w = src.W[it]
-            comps = []
             for c in range(3):
-                u = np.zeros((out.ny, out.nx))
-                for k in range(src.rank):
+                np.multiply(basis[0][c], w[0], out=bufs[c])
+                for k in range(1, src.rank):
                     if w[k] != 0.0:
-                        u += w[k] * basis[k][c]
-                comps.append(u)
-            callback(it, *comps)
+                        bufs[c] += w[k] * basis[k][c]
+            callback(it, *bufs)  # buffers are reused: the callback copies what it keeps
     else:
         for it in range(nt):
             callback(it, *convolve(src.volumes(it)))
@@ -229,3 +232,9 @@ def point_displacement(src: Sources, kernel: Kernel, px: np.ndarray, py: np.ndar
                 G[c] += u @ src.S[ii]
     res = [G[c] @ src.W.T for c in range(3)]  # (npnt, nt)
     return tuple(r.T for r in res) if npnt else tuple(np.zeros((nt, 0)) for _ in range(3))
+
+
+def _rfft2_padded(a: np.ndarray, Ny: int, Nx: int, workers: int) -> np.ndarray:
+    """rfft2 of ``a`` zero-padded to (Ny, Nx): the row transforms skip the all-zero rows."""
+    rows = sfft.rfft(a, n=Nx, axis=1, workers=workers)
+    return sfft.fft(rows, n=Ny, axis=0, workers=workers)

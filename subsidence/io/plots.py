@@ -25,6 +25,12 @@ def plot_surface(res, outdir: str | Path, *, title: str = "", it: int = -1) -> l
     ux = np.asarray(res.grid_ux[it]) * 1e3
     uy = np.asarray(res.grid_uy[it]) * 1e3
     t = res.times_yr[it]
+    when = f"t = {t:g} yr"
+    if res.start_date is not None:
+        import datetime as _dt
+
+        d = res.start_date + _dt.timedelta(days=float(res.times[it]) / 86400.0)
+        when += f" ({d.isoformat()})"
     km = 1e-3
     files = []
 
@@ -33,7 +39,7 @@ def plot_surface(res, outdir: str | Path, *, title: str = "", it: int = -1) -> l
     pc = ax.pcolormesh(x * km, y * km, uz, cmap="RdBu", vmin=-lim, vmax=lim, shading="auto")
     levels = _nice_levels(uz)
     if len(levels):
-        cs = ax.contour(x * km, y * km, uz, levels=levels, colors="k", linewidths=0.7)
+        cs = ax.contour(x * km, y * km, uz, levels=levels, colors="k", linewidths=0.7, linestyles="solid")
         ax.clabel(cs, fmt="%g", fontsize=7)
     i, j = np.unravel_index(np.argmin(uz), uz.shape)
     ax.plot(x[j] * km, y[i] * km, "k+", ms=10)
@@ -43,7 +49,7 @@ def plot_surface(res, outdir: str | Path, *, title: str = "", it: int = -1) -> l
     unit = f" ({res.crs})" if res.crs else ""
     ax.set_xlabel(f"x / easting [km]{unit}")
     ax.set_ylabel("y / northing [km]")
-    ax.set_title(f"{title}  t = {t:g} yr\nmax subsidence {-uz.min():.1f} mm; contours in mm; dashed: section")
+    ax.set_title(f"{title}  {when}\nmax subsidence {-uz.min():.1f} mm; contours in mm; dashed: section")
     f = outdir / "subsidence_map.png"
     fig.savefig(f, dpi=130)
     plt.close(fig)
@@ -56,7 +62,7 @@ def plot_surface(res, outdir: str | Path, *, title: str = "", it: int = -1) -> l
     ax.axhline(0, color="0.5", lw=0.5)
     ax.set_xlabel("x / easting [km]")
     ax.set_ylabel("displacement [mm]")
-    ax.set_title(f"{title}  section y = {y[i] * km:g} km through the deepest point, t = {t:g} yr")
+    ax.set_title(f"{title}  section y = {y[i] * km:g} km through the deepest point, {when}")
     ax.legend()
     ax.grid(alpha=0.3)
     f = outdir / "cross_section.png"

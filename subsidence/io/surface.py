@@ -76,8 +76,8 @@ class SurfaceNCWriter:
         ds.createDimension("x", len(x))
         tv = ds.createVariable("time", "f8", ("time",))
         tv[:] = np.asarray(times_s) / SECONDS_PER_YEAR
-        tv.units = "years since time 0"
-        tv.long_name = "time"
+        tv.units = "year"
+        tv.long_name = "time since time 0 of the case (its start_date, if given), in Julian years"
         if start_date is not None:
             dv = ds.createVariable("date", "f8", ("time",))
             dv[:] = np.asarray(times_s, float)

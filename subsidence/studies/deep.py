@@ -93,7 +93,7 @@ def _run_analytic(case, rundir) -> dict:
                 w.write(it, ux, uy, uz)
                 series.append((float(-uz.min()), float(np.hypot(ux, uy).max())))
                 if it == times.size - 1:
-                    last.update(ux=ux, uy=uy, uz=uz)
+                    last.update(ux=ux.copy(), uy=uy.copy(), uz=uz.copy())
 
             stats.update(grid_displacement(src, kernel, g, sink, lattice=lat, m=m))
         result = SurfaceResult(times=times[-1:], x=g.x, y=g.y, grid_ux=last["ux"][None], grid_uy=last["uy"][None],
