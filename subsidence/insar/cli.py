@@ -103,6 +103,10 @@ def main(args) -> int:
         match_distance=cfg.match_distance,
         timeseries_points=args.points or cfg.timeseries_points,
     )
+    bbox = run.bbox
+    if bbox is not None:  # points.csv rounds coordinates to mm: keep points on the edge
+        pad = max(opts.match_distance, 1.0)
+        bbox = (bbox[0] - pad, bbox[1] - pad, bbox[2] + pad, bbox[3] + pad)
     datasets = []
     for f in files:
         ds = read_insar(
@@ -110,7 +114,7 @@ def main(args) -> int:
             unit=args.unit or cfg.unit, component=args.component or cfg.component,
             incidence=args.incidence if args.incidence is not None else cfg.incidence,
             heading=args.heading if args.heading is not None else cfg.heading, pass_=args.pass_ or cfg.pass_,
-            geometry=args.geometry, mask=args.mask, bbox=run.bbox, chunksize=args.chunksize,
+            geometry=args.geometry, mask=args.mask, bbox=bbox, chunksize=args.chunksize,
         )
         log.info("%s: %d points, %d epochs (%s)", f, ds.n, ds.nt, ds.provenance.get("format"))
         datasets.append((f.name, ds))

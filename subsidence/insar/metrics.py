@@ -5,7 +5,9 @@ RMSE, bias (mean residual), Pearson correlation; the velocity (least-squares lin
 fitted jointly with an annual cycle when the series spans at least a year) of data and
 model and their difference; the seasonal amplitude (fit of
 a + b t + c cos 2πt + d sin 2πt, amplitude √(c² + d²)) of data and model and their
-difference. Values that are NaN in either series are left out.
+difference; and the scatter of the data about their own trend + annual-cycle fit (the RMSE
+that any model smooth in time could at best reach). Values that are NaN in either series are
+left out.
 """
 
 from __future__ import annotations
@@ -75,7 +77,13 @@ def point_metrics(obs, mod, t, *, exclude=None) -> dict[str, np.ndarray]:
     om, mm = np.where(okt, obs, np.nan), np.where(okt, mod, np.nan)
     vo, vm = velocity(om, t), velocity(mm, t)
     ao, am = seasonal_amplitude(om, t), seasonal_amplitude(mm, t)
-    return {"n": k, "rmse": rmse, "bias": bias, "corr": _corr_rows(obs, mod, ok),
+    # scatter of the data about their own trend + annual cycle: the RMSE floor of any smooth model
+    seasonal = len(t) >= 6 and np.ptp(t) >= 1.0
+    coef = fit_trend(om, t, seasonal=seasonal)
+    with np.errstate(invalid="ignore"):
+        scat = np.where(ok, obs - coef @ _design(np.asarray(t, float), seasonal).T, np.nan)
+        floor = np.sqrt(np.nansum(scat**2, axis=1) / k)
+    return {"n": k, "rmse": rmse, "bias": bias, "corr": _corr_rows(obs, mod, ok), "obs_scatter": floor,
             "vel_obs": vo, "vel_model": vm, "vel_residual": vo - vm,
             "amp_obs": ao, "amp_model": am, "amp_residual": ao - am}
 
@@ -111,6 +119,7 @@ def overall_metrics(obs, mod, pm: dict, *, exclude=None) -> dict[str, float]:
         "mean_velocity_obs_m_per_yr": float(np.nanmean(vo)) if np.isfinite(vo).any() else float("nan"),
         "mean_velocity_model_m_per_yr": float(np.nanmean(vm)) if np.isfinite(vm).any() else float("nan"),
         "seasonal_amplitude_rmse_m": rms(ar),
+        "obs_scatter_about_own_fit_m": rms(pm["obs_scatter"]),
         "seasonal_amplitude_obs_mean_m": float(np.nanmean(pm["amp_obs"])) if np.isfinite(pm["amp_obs"]).any() else float("nan"),
         "seasonal_amplitude_model_mean_m": float(np.nanmean(pm["amp_model"])) if np.isfinite(pm["amp_model"]).any() else float("nan"),
     }

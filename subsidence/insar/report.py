@@ -148,6 +148,7 @@ def _section(label: str, c, d: dict, figs: dict) -> str:
         ("mean velocity observed / model [mm/yr]", f"{_fmt(o['mean_velocity_obs_m_per_yr'], 1e3)} / {_fmt(o['mean_velocity_model_m_per_yr'], 1e3)}"),
         ("seasonal amplitude RMSE [mm]", _fmt(o["seasonal_amplitude_rmse_m"], 1e3)),
         ("mean seasonal amplitude observed / model [mm]", f"{_fmt(o['seasonal_amplitude_obs_mean_m'], 1e3)} / {_fmt(o['seasonal_amplitude_model_mean_m'], 1e3)}"),
+        ("scatter of the data about their own trend + annual fit (RMSE floor of a smooth model) [mm]", _fmt(o["obs_scatter_about_own_fit_m"], 1e3)),
         (f"noise-weighted χ²/N ({html.escape(str(nz.get('source', '')))})", _fmt(nz.get("chi2_per_value"), 1, 3)),
         ("expected RMSE of a perfect model under the noise model [mm]", _fmt(nz.get("expected_rmse_m"), 1e3)),
     ]
