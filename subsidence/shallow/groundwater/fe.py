@@ -127,7 +127,7 @@ class CrossSectionGroundwater:
         prefix = f"shallow_gw_{next(_COUNTER)}_"
         opts = {"snes_type": "newtonls", "snes_linesearch_type": "basic", "snes_rtol": 1e-10, "snes_atol": 1e-14,
                 "snes_stol": 0.0, "snes_max_it": 40, "ksp_type": "preonly", "pc_type": "lu",
-                "pc_factor_mat_solver_type": "mumps"}
+                "pc_factor_mat_solver_type": "mumps" if comm.size > 1 else "petsc"}
         self.problem = fem.petsc.NonlinearProblem(F, self.h, petsc_options_prefix=prefix, petsc_options=opts)
         form = fem.form
         self.scalars = {

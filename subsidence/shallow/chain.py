@@ -1,0 +1,182 @@
+"""The chain: deep subsidence -> ditch level -> groundwater -> soil column -> totals.
+
+Frames: the *land frame* moves with the deep subsidence (the soil column, its base and the
+parcel geometry are fixed in it; the initial surface is at 0). A managed level that changes
+by ``delta`` (m, NAP-type absolute level) at a point that subsided by ``uz`` (m, up
+positive) is at ``initial + delta - uz`` in the land frame: if the water board does not
+follow (delta = 0), the ditch comes up relative to the land; if it follows the subsidence
+of that very point exactly, nothing changes. The aquifer head changes by
+``aquifer_follows * delta`` (absolute).
+
+Each run also makes the counterfactual: the same site without deep subsidence and without
+level changes (seasonal target levels kept). ``extra`` = shallow settlement of the run minus
+that of the counterfactual: the shallow subsidence caused by the deep subsidence (coupled)
+or by the level changes (shallow).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+
+import numpy as np
+
+from subsidence.log import get_logger
+from subsidence.shallow.column import Column
+from subsidence.shallow.config import ChainConfig
+from subsidence.shallow.forcing import MM_PER_DAY, soil_temperature
+from subsidence.shallow.groundwater import LumpedGroundwater
+from subsidence.shallow.water_management import seasonal_offset
+
+log = get_logger("shallow")
+DAY = 86400.0
+
+
+@dataclasses.dataclass
+class ChainResult:
+    dates: np.ndarray
+    times: np.ndarray
+    names: list[str]
+    x: np.ndarray
+    y: np.ndarray
+    precipitation_mm: np.ndarray  # (nt,) day ending at the time; first entry 0
+    evaporation_mm: np.ndarray
+    deep_ux: np.ndarray
+    deep_uy: np.ndarray
+    deep_uz: np.ndarray  # (nt, np) m, up positive
+    level_change: np.ndarray  # managed level change (absolute), m
+    ditch_level: np.ndarray  # land frame, m
+    aquifer_head: np.ndarray | None
+    gw_mean: np.ndarray
+    gw_mid: np.ndarray
+    gw_ref: np.ndarray  # counterfactual parcel-mean level (nt,)
+    shallow: np.ndarray  # settlement (m, positive down)
+    compaction: np.ndarray
+    oxidation: np.ndarray
+    layer_settlement: np.ndarray  # (nt, np, nl)
+    layer_names: list[str]
+    shallow_ref: np.ndarray  # (nt,) counterfactual settlement
+    balance_error: float
+    lumped_resistances: dict
+
+    @property
+    def total_uz(self) -> np.ndarray:
+        return self.deep_uz - self.shallow
+
+    @property
+    def extra(self) -> np.ndarray:
+        return self.shallow - self.shallow_ref[:, None]
+
+
+def _years_before(d: _dt.date, n: int) -> _dt.date:
+    try:
+        return d.replace(year=d.year - n)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - n, day=28)
+
+
+def build_groundwater_model(cfg: ChainConfig, comm):
+    """The groundwater model of the case (FE, or lumped with FE-fitted or Ernst resistances)."""
+    g = cfg.groundwater
+    fe = None
+    if g.model == "fe" or (g.resistances == "cross_section" and g.drainage_resistance is None):
+        from subsidence.shallow.groundwater.fe import CrossSectionGroundwater
+
+        fe = CrossSectionGroundwater(cfg.parcel, comm=comm, reference_level=g.reference_level, nx=g.nx, dz_target=g.dz)
+    if g.model == "fe":
+        return fe, {}
+    if fe is not None:
+        lm = LumpedGroundwater.from_cross_section(fe)
+    else:
+        lm = LumpedGroundwater(cfg.parcel, reference_level=g.reference_level, drainage_resistance=g.drainage_resistance)
+    info = {"drainage_resistance_days": lm.gamma_mean / DAY, "seepage_resistance_days": lm.seepage_resistance / DAY,
+            "mid_over_mean": lm.gamma_mid / lm.gamma_mean}
+    return lm, info
+
+
+def _unique_columns(*arrays):
+    stacked = np.concatenate([np.round(a, 9) for a in arrays if a is not None], axis=0)
+    _, first, inverse = np.unique(stacked, axis=1, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
+
+
+def run_chain(cfg: ChainConfig, comm) -> ChainResult:
+    p = cfg.parcel
+    nd = (cfg.end - cfg.start).days
+    start = np.datetime64(cfg.start, "D")
+    dates = start + np.arange(nd + 1).astype("timedelta64[D]")
+    times = np.arange(nd + 1) * DAY
+    # spin-up: the weather of the first simulated year(s), run once before the start
+    spin_start = np.datetime64(_years_before(cfg.start, cfg.spinup_years), "D")
+    nspin = int((start - spin_start).astype(int))
+    p_run, e_run = cfg.forcing.window(start, np.datetime64(cfg.end, "D"))
+    reps = int(np.ceil(nspin / max(nd, 1))) if nspin else 0
+    p_sp, e_sp = np.tile(p_run, reps)[:nspin], np.tile(e_run, reps)[:nspin]
+    precip, evap = np.concatenate([p_sp, p_run]), np.concatenate([e_sp, e_run])
+
+    # 1. deep subsidence at the points (evaluated every 5 days, interpolated to days)
+    npnt = len(cfg.point_names)
+    coarse = np.unique(np.concatenate([np.arange(0, nd + 1, 5), [nd]])) * DAY
+    dux, duy, duz = cfg.deep.displacement(coarse, cfg.point_x, cfg.point_y, names=cfg.point_names, comm=comm)
+    interp = lambda a: np.stack([np.interp(times, coarse, a[:, j]) for j in range(npnt)], axis=1)  # noqa: E731
+    deep_ux, deep_uy, deep_uz = interp(dux), interp(duy), interp(duz)
+
+    # 2. water management
+    m = cfg.management
+    if m.reference == "own":
+        uz_ref = deep_uz
+    elif m.reference == "point":
+        _, _, rz = cfg.deep.displacement(coarse, np.array([m.reference_point[0]]), np.array([m.reference_point[1]]), comm=comm)
+        uz_ref = np.repeat(np.interp(times, coarse, rz[:, 0])[:, None], npnt, axis=1)
+    else:
+        agg = {"mean": np.mean, "max": np.min, "min": np.max}[m.reference]  # "max" subsidence = lowest uz
+        uz_ref = np.repeat(agg(deep_uz, axis=1)[:, None], npnt, axis=1)
+    delta = m.rule.lowering(times, uz_ref)
+    all_dates = spin_start + np.arange(nspin + nd + 1).astype("timedelta64[D]")
+    season = seasonal_offset(all_dates, summer_offset=m.summer_offset)
+    hd = np.empty((nspin + nd + 1, npnt))
+    hd[:nspin + 1] = (m.initial_level + season[:nspin + 1])[:, None]
+    hd[nspin:] = m.initial_level + season[nspin:, None] + delta - deep_uz
+    phi = None
+    if p.seepage:
+        phi = np.empty_like(hd)
+        phi[:nspin + 1] = p.aquifer_head
+        phi[nspin:] = p.aquifer_head + m.aquifer_follows * delta - deep_uz
+    hd_ref = (m.initial_level + season)[:, None]
+    phi_ref = None if phi is None else np.full_like(hd_ref, p.aquifer_head)
+
+    # 3. groundwater: the counterfactual is column 0; only distinct forcing columns are computed
+    model, info = build_groundwater_model(cfg, comm)
+    hd_all = np.concatenate([hd_ref, hd], axis=1)
+    phi_all = None if phi is None else np.concatenate([phi_ref, phi], axis=1)
+    first, inv = _unique_columns(hd_all, phi_all)
+    log.info("groundwater (%s): %d distinct parcel(s) for %d point(s) + counterfactual, %d days + %d spin-up",
+             type(model).__name__, first.size, npnt, nd, nspin)
+    gw = model.run(precip, evap, hd_all[:, first], aquifer_head=None if phi is None else phi_all[:, first],
+                   initial=m.initial_level)
+    err = float(np.max(np.abs(gw.balance_error())))
+    mean_all, mid_all = gw.mean[nspin:, inv], gw.mid[nspin:, inv]
+    level_all = mean_all if cfg.groundwater.level == "mean" else mid_all
+    mean, mid, level_ref = mean_all[:, 1:], mid_all[:, 1:], level_all[:, 0]
+
+    # 4. soil column (base fixed in the land frame), the counterfactual again column 0
+    col = Column(cfg.layers, bottom="head" if cfg.column_bottom == "aquifer" else "no_flow", oxidation_depth=cfg.oxidation_depth)
+    base = p.base
+    temp = soil_temperature(dates, mean=cfg.forcing.temperature_mean, amplitude=cfg.forcing.temperature_amplitude)
+    phi_run = None if phi is None else phi[nspin:]
+    phi_col = None if phi_all is None else phi_all[nspin:]
+    cfirst, cinv = _unique_columns(level_all, phi_col)
+    log.info("soil column: %d cells, %d distinct column(s)", col.ncell, cfirst.size)
+    bh = None if cfg.column_bottom != "aquifer" else phi_col[:, cfirst] - base
+    hist = col.run(times, phreatic=level_all[:, cfirst] - base, bottom_head=bh, temperature=temp)
+    sel, ref = cinv[1:], cinv[0]
+
+    pr = np.concatenate([[0.0], precip[nspin:] / MM_PER_DAY])
+    ev = np.concatenate([[0.0], evap[nspin:] / MM_PER_DAY])
+    return ChainResult(
+        dates=dates, times=times, names=list(cfg.point_names), x=cfg.point_x, y=cfg.point_y,
+        precipitation_mm=pr, evaporation_mm=ev, deep_ux=deep_ux, deep_uy=deep_uy, deep_uz=deep_uz,
+        level_change=delta, ditch_level=hd[nspin:], aquifer_head=phi_run, gw_mean=mean, gw_mid=mid, gw_ref=level_ref,
+        shallow=hist.settlement[:, sel], compaction=hist.compaction[:, sel], oxidation=hist.oxidation[:, sel],
+        layer_settlement=hist.layer_settlement[:, sel], layer_names=hist.layer_names,
+        shallow_ref=hist.settlement[:, ref], balance_error=err, lumped_resistances=info)

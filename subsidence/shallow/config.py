@@ -1,0 +1,390 @@
+"""Case-file tables of the shallow and coupled studies (``kind = "shallow" | "coupled"``).
+
+Read with :class:`subsidence.config.table.Table`; everything is converted to SI once, here.
+Bare numbers: conductivities in m/day, resistances in days, unit weights in kN/m^3,
+stresses in kPa, times in years (``interval``) or days (``output.interval``), lengths in m.
+See ``docs/shallow.md`` for the full list of keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import math
+from pathlib import Path
+
+import numpy as np
+
+from subsidence.config.table import Table
+from subsidence.shallow.column import ColumnLayer, Isotache, LinearCompression, NoOxidation, PeatOxidation
+from subsidence.shallow.deep import CaseDeep, NoDeep, SeriesDeep
+from subsidence.shallow.forcing import DailySeries, ForcingError, read_evaporation, read_precipitation
+from subsidence.shallow.groundwater import HydroLayer, Parcel
+from subsidence.shallow.water_management import FractionRule, NoManagement, PrescribedLevels
+from subsidence.units import SECONDS_PER_YEAR
+
+K_UNIT = dict(unit="m/s", bare="m/day")
+RES_UNIT = dict(unit="s", bare="day")
+
+
+@dataclasses.dataclass
+class Forcing:
+    precipitation_file: Path | None
+    evaporation_file: Path | None
+    beyond: str
+    temperature_mean: float
+    temperature_amplitude: float
+    precipitation: DailySeries = dataclasses.field(repr=False, default=None)
+    evaporation: DailySeries = dataclasses.field(repr=False, default=None)
+
+    def window(self, start: np.datetime64, end: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
+        """Daily P and E (m/s) for start <= day < end, cycling whole years of the record
+        when ``beyond = "repeat"``."""
+        days = np.arange(start, end, dtype="datetime64[D]")
+        out = []
+        for s in (self.precipitation, self.evaporation):
+            lo = max(self.precipitation.dates[0], self.evaporation.dates[0])
+            hi = min(self.precipitation.dates[-1], self.evaporation.dates[-1])
+            if self.beyond == "repeat":
+                y0 = int(str(lo.astype("datetime64[Y]"))) + (0 if str(lo)[5:] == "01-01" else 1)
+                y1 = int(str(hi.astype("datetime64[Y]"))) - (0 if str(hi)[5:] == "12-31" else 1)
+                if y1 < y0:
+                    raise ForcingError("forcing covers no full calendar year to repeat")
+                n = y1 - y0 + 1
+                yrs = days.astype("datetime64[Y]").astype(int) + 1970
+                outside = (days < np.datetime64(f"{y0}-01-01")) | (days > np.datetime64(f"{y1}-12-31"))
+                src_year = np.where(outside, y0 + (yrs - y0) % n, yrs)
+                doy = (days - days.astype("datetime64[Y]")).astype(int)
+                # 29 February of a non-leap source year takes 28 February
+                src = np.array([np.datetime64(f"{y}-01-01") for y in src_year]) + doy.astype("timedelta64[D]")
+                bad = src.astype("datetime64[Y]").astype(int) + 1970 != src_year
+                src = np.where(bad, src - np.timedelta64(1, "D"), src)
+                out.append(s.values[(src - s.dates[0]).astype(int)])
+            else:
+                out.append(s.window(start, end))
+        return out[0], out[1]
+
+
+@dataclasses.dataclass
+class GroundwaterSpec:
+    model: str = "lumped"
+    resistances: str = "cross_section"
+    drainage_resistance: float | None = None
+    nx: int = 24
+    dz: float = 0.5
+    reference_level: float | None = None
+    level: str = "mean"
+
+
+@dataclasses.dataclass
+class ManagementSpec:
+    initial_level: float
+    rule: object
+    reference: str = "mean"
+    reference_point: tuple[float, float] | None = None
+    summer_offset: float = 0.0
+    aquifer_follows: float = 1.0
+
+
+@dataclasses.dataclass
+class ImpactSpec:
+    lowering: float = 0.2
+    years: list | str = "auto"
+    measure: str = "glg"
+
+
+@dataclasses.dataclass
+class ChainConfig:
+    kind: str
+    start: _dt.date
+    end: _dt.date
+    spinup_years: int
+    forcing: Forcing
+    parcel: Parcel
+    layers: list[ColumnLayer]
+    groundwater: GroundwaterSpec
+    column_bottom: str
+    oxidation_depth: float
+    management: ManagementSpec
+    deep: object
+    point_names: list[str]
+    point_x: np.ndarray
+    point_y: np.ndarray
+    impact: ImpactSpec | None
+    output_interval_days: int
+    counterfactual: bool
+
+
+def parse(root: Table, case) -> ChainConfig:
+    kind = case.kind
+    if case.start_date is None:
+        raise root.error("start_date", "the shallow/coupled chains need a start_date (daily weather forcing)")
+    start = case.start_date
+    t = root.table("time")
+    if t.has("end"):
+        end = _date(t, "end")
+    else:
+        years = t.number("years", unit="yr", bare="yr", gt=0)
+        end = start + _dt.timedelta(days=int(round(years * 365.25)))
+    t.raw("years", None)
+    if end <= start:
+        raise t.error("end", "must be after start_date")
+    spin = t.number("spinup_years", 1, ge=0, integer=True)
+    t.finish()
+
+    ft = root.table("forcing")
+    forcing = _forcing(ft)
+    try:
+        forcing.window(np.datetime64(start, "D"), np.datetime64(end, "D"))
+    except ValueError as exc:
+        raise ft.error("beyond", f"{exc}; set beyond = \"repeat\" to cycle the record, or shorten [time]") from None
+    layers_t = root.table("soil").tables("layers")
+    root.raw("soil")
+    hydro, column = [], []
+    for lt in layers_t:
+        h, c = _layer(lt)
+        hydro.append(h)
+        column.append(c)
+    parcel = _parcel(root.table("parcel"), tuple(hydro))
+    gw = _groundwater(root.table("groundwater", None))
+    col_t = root.table("column", None) or Table({}, file=root.file, path="column")
+    bottom = col_t.string("bottom", "no_flow", choices=("no_flow", "aquifer"))
+    if bottom == "aquifer" and parcel.aquifer_head is None:
+        raise col_t.error("bottom", "'aquifer' needs parcel.aquifer_head")
+    ox_depth = col_t.number("oxidation_depth", 1.2, unit="m", gt=0)
+    col_t.finish()
+    mgmt = _management(root.table("water_management"), parcel)
+
+    if kind == "coupled":
+        deep = _deep(root.table("deep"), case)
+        names, px, py = _points(root.table("points"))
+    else:
+        if root.has("deep"):
+            raise root.error("deep", "a shallow case has no deep subsidence; use kind = 'coupled'")
+        deep = NoDeep()
+        s = root.table("site", None) or Table({}, file=root.file, path="site")
+        names = [s.string("name", "site")]
+        px, py = np.array([s.number("x", 0.0, unit="m")]), np.array([s.number("y", 0.0, unit="m")])
+        s.finish()
+    imp = None
+    it = root.table("impact", None)
+    if it is not None:
+        yrs = it.raw("years", "auto")
+        if not (yrs == "auto" or (isinstance(yrs, list) and all(isinstance(y, int) for y in yrs))):
+            raise it.error("years", "expected \"auto\" or a list of calendar years")
+        imp = ImpactSpec(lowering=it.number("lowering", 0.2, unit="m", gt=0), years=yrs,
+                         measure=it.string("measure", "glg", choices=("glg", "lowest")))
+        it.finish()
+    o = root.table("output", None) or Table({}, file=root.file, path="output")
+    interval = o.number("interval", 1, unit="day", bare="day", ge=1)
+    counter = o.boolean("counterfactual", True)
+    o.finish()
+    return ChainConfig(kind=kind, start=start, end=end, spinup_years=spin, forcing=forcing, parcel=parcel, layers=column,
+                       groundwater=gw, column_bottom=bottom, oxidation_depth=ox_depth, management=mgmt, deep=deep,
+                       point_names=names, point_x=px, point_y=py, impact=imp, output_interval_days=int(round(interval)),
+                       counterfactual=counter)
+
+
+def _date(t: Table, name: str) -> _dt.date:
+    v = t.raw(name)
+    if isinstance(v, _dt.datetime):
+        return v.date()
+    if isinstance(v, _dt.date):
+        return v
+    try:
+        return _dt.date.fromisoformat(str(v))
+    except ValueError:
+        raise t.error(name, f"not an ISO date (YYYY-MM-DD): {v!r}") from None
+
+
+def _forcing(t: Table) -> Forcing:
+    fill = t.string("fill", None, choices=("zero", "interpolate"))
+    pf, ef = t.path_("precipitation"), t.path_("evaporation")
+    f = Forcing(precipitation_file=pf, evaporation_file=ef, beyond=t.string("beyond", "error", choices=("error", "repeat")),
+                temperature_mean=10.5, temperature_amplitude=7.0)
+    temp = t.table("temperature", None)
+    if temp is not None:
+        f.temperature_mean = temp.number("mean", 10.5)
+        f.temperature_amplitude = temp.number("amplitude", 7.0, ge=0)
+        temp.finish()
+    try:
+        f.precipitation = read_precipitation(pf, fill=fill)
+    except (ForcingError, ValueError) as exc:
+        raise t.error("precipitation", str(exc)) from None
+    try:
+        f.evaporation = read_evaporation(ef, fill=fill)
+    except (ForcingError, ValueError) as exc:
+        raise t.error("evaporation", str(exc)) from None
+    t.finish()
+    return f
+
+
+def _layer(t: Table) -> tuple[HydroLayer, ColumnLayer]:
+    name = t.string("name")
+    thick = t.number("thickness", unit="m", gt=0)
+    kh = t.number("kh", **K_UNIT, gt=0)
+    kv = t.number("kv", kh, **K_UNIT, gt=0)
+    sy = t.number("specific_yield", gt=0, le=1)
+    k_cons = t.number("k_consolidation", kv, **K_UNIT, gt=0)
+    gs = t.number("gamma_sat", unit="N/m^3", bare="kN/m^3", gt=0)
+    gu = t.number("gamma_unsat", gs, unit="N/m^3", bare="kN/m^3", ge=0)
+    ct = t.table("compression")
+    law = ct.string("law", choices=("isotache", "linear"))
+    try:
+        if law == "isotache":
+            comp = Isotache(ct.number("a", ge=0), ct.number("b", gt=0), ct.number("c", ge=0))
+        else:
+            comp = LinearCompression(ct.number("mv", unit="1/Pa", ge=0))
+    except ValueError as exc:
+        raise ct.error(None, str(exc)) from None
+    ct.finish()
+    ox = NoOxidation()
+    ot = t.table("oxidation", None)
+    if ot is not None:
+        ox = PeatOxidation(alpha=ot.number("alpha", unit="kg/m^3/s", bare="kg/m^3/day", ge=0),
+                           organic_density=ot.number("organic_density", unit="kg/m^3", gt=0),
+                           volume_fraction=ot.number("volume_fraction", 1.0, ge=0, le=1))
+        ox = PeatOxidation(alpha=ox.alpha * 86400.0, organic_density=ox.organic_density, volume_fraction=ox.volume_fraction)
+        ot.finish()
+    col = ColumnLayer(name=name, thickness=thick, k=k_cons, gamma_sat=gs, gamma_unsat=gu, compression=comp,
+                      ocr=t.number("ocr", 1.0, ge=1), pop=t.number("pop", 0.0, unit="Pa", bare="kPa", ge=0), oxidation=ox,
+                      max_cell=t.number("max_cell", 0.1, unit="m", gt=0))
+    t.finish()
+    return HydroLayer(name, thick, kh, kv, sy), col
+
+
+def _parcel(t: Table, layers) -> Parcel:
+    total = sum(L.thickness for L in layers)
+    depth = t.number("ditch_depth", unit="m", gt=0)
+    if depth >= total:
+        raise t.error("ditch_depth", f"must be less than the total soil thickness {total:g} m")
+    aq = t.number("aquifer_head", None, unit="m")
+    if aq is not None and not t.has("aquitard_resistance"):
+        raise t.error("aquitard_resistance", "required with aquifer_head (the resistance between parcel and aquifer)")
+    c = t.number("aquitard_resistance", math.inf, **RES_UNIT, gt=0)
+    et = t.array("et_depths", [0.5, 2.0], unit="m", length=2, increasing=True, ge=0)
+    p = Parcel(layers=layers, spacing=t.number("spacing", unit="m", gt=0), ditch_depth=depth,
+               entry_resistance=t.number("entry_resistance", 1.0 * 86400, **RES_UNIT, gt=0), aquifer_head=aq,
+               aquitard_resistance=c, crop_factor=t.number("crop_factor", 1.0, ge=0),
+               et_depths=(float(et[0]), float(et[1])), et_min_factor=t.number("et_min_factor", 0.2, ge=0, le=1),
+               runoff_resistance=t.number("runoff_resistance", 1.0 * 86400, **RES_UNIT, gt=0))
+    t.finish()
+    return p
+
+
+def _groundwater(t: Table | None) -> GroundwaterSpec:
+    if t is None:
+        return GroundwaterSpec()
+    g = GroundwaterSpec(model=t.string("model", "lumped", choices=("fe", "lumped")),
+                        resistances=t.string("lumped_resistances", "cross_section", choices=("cross_section", "ernst")),
+                        drainage_resistance=t.number("drainage_resistance", None, **RES_UNIT, gt=0),
+                        nx=t.number("nx", 24, integer=True, ge=4), dz=t.number("dz", 0.5, unit="m", gt=0),
+                        reference_level=t.number("reference_level", None, unit="m"),
+                        level=t.string("level", "mean", choices=("mean", "mid")))
+    t.finish()
+    return g
+
+
+def _management(t: Table, parcel: Parcel) -> ManagementSpec:
+    init = t.number("initial_level", unit="m")
+    if not (parcel.ditch_bottom < init <= parcel.surface):
+        raise t.error("initial_level", f"must lie between the ditch bottom ({parcel.ditch_bottom:g} m) and the surface (0)")
+    rule_name = t.string("rule", "fraction", choices=("none", "fraction", "series"))
+    if rule_name == "none":
+        rule = NoManagement()
+    elif rule_name == "fraction":
+        rule = FractionRule(fraction=t.number("fraction", 1.0, ge=0),
+                            interval=t.number("interval", 0.0, unit="s", bare="yr", ge=0),
+                            threshold=t.number("threshold", 0.0, unit="m", ge=0))
+    else:
+        s = t.table("series")
+        times = s.array("time", unit="s", bare="yr", increasing=True, min_length=1)
+        ch = s.array("change", unit="m", length=times.size)
+        s.finish()
+        rule = PrescribedLevels(times=times, changes=ch)
+    ref = t.string("reference", "mean", choices=("mean", "max", "min", "own", "point"))
+    rp = None
+    if ref == "point":
+        v = t.array("reference_point", unit="m", length=2)
+        rp = (float(v[0]), float(v[1]))
+    m = ManagementSpec(initial_level=init, rule=rule, reference=ref, reference_point=rp,
+                       summer_offset=t.number("summer_offset", 0.0, unit="m"),
+                       aquifer_follows=t.number("aquifer_follows", 1.0, ge=0, le=1))
+    t.finish()
+    return m
+
+
+def _deep(t: Table, case):
+    src = t.string("source", choices=("none", "series", "case"))
+    if src == "none":
+        d = NoDeep()
+    elif src == "series":
+        path = t.path_("file")
+        try:
+            d = SeriesDeep.read(path, start_date=case.start_date)
+        except (ValueError, KeyError) as exc:
+            raise t.error("file", str(exc)) from None
+    else:
+        from subsidence.config.case import load_case
+
+        path = t.path_("case")
+        deep_case = load_case(path)
+        if deep_case.kind != "deep":
+            raise t.error("case", f"{path} has kind {deep_case.kind!r}, expected 'deep'")
+        if deep_case.crs and case.crs and deep_case.crs != case.crs:
+            raise t.error("case", f"CRS {deep_case.crs} differs from this case's {case.crs}")
+        if getattr(deep_case.config.model, "method", "analytic") != "analytic":
+            raise t.error("case", "the deep case must use method = 'analytic' (or give a time series)")
+        off = 0.0
+        if deep_case.start_date is not None:
+            off = (case.start_date - deep_case.start_date).days * 86400.0
+        d = CaseDeep(case=deep_case, offset_s=off)
+    t.finish()
+    return d
+
+
+def _points(t: Table):
+    if t.has("file"):
+        path = t.path_("file")
+        try:
+            names, x, y = read_points(path)
+        except (ValueError, KeyError) as exc:
+            raise t.error("file", str(exc)) from None
+        every = t.number("every", 1, integer=True, ge=1)
+        mx = t.number("max", len(names), integer=True, ge=1)
+        sel = np.arange(0, len(names), every)[:mx]
+        names, x, y = [names[i] for i in sel], x[sel], y[sel]
+    else:
+        x = t.array("x", unit="m", min_length=1)
+        y = t.array("y", unit="m", length=x.size)
+        names = t.strings("name", [f"p{i}" for i in range(x.size)])
+        if len(names) != x.size:
+            raise t.error("name", f"expected {x.size} names")
+    t.finish()
+    return names, x, y
+
+
+def read_points(path: Path):
+    """Points from a CSV: ``name,x,y`` columns, or an InSAR parcel file whose first column is
+    the id and whose ``geometry`` column holds WKT ``POINT (x y)``."""
+    import re
+
+    import pandas as pd
+
+    df = pd.read_csv(path)
+    if {"name", "x", "y"} <= set(df.columns):
+        return [str(n) for n in df["name"]], df["x"].to_numpy(float), df["y"].to_numpy(float)
+    if "geometry" in df.columns:
+        xy = []
+        for g in df["geometry"]:
+            m = re.match(r"\s*POINT\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)", str(g))
+            if not m:
+                raise ValueError(f"{path}: geometry {g!r} is not a WKT POINT")
+            xy.append((float(m.group(1)), float(m.group(2))))
+        xy = np.array(xy)
+        idcol = df.columns[0]
+        return [str(n) for n in df[idcol]], xy[:, 0], xy[:, 1]
+    raise ValueError(f"{path}: needs name,x,y columns or a WKT geometry column")
+
+
+__all__ = ["ChainConfig", "parse", "read_points", "SECONDS_PER_YEAR"]

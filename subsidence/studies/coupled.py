@@ -1,0 +1,21 @@
+"""The coupled study (``kind = "coupled"``): deep subsidence drives the shallow chain at points.
+
+Deep subsidence (a deep case of this toolkit or a time series) -> ditch level of the
+water-level area (a rule) -> groundwater -> soil column, per point, plus the counterfactual
+without deep subsidence; the *extra* shallow subsidence is the difference. Writes the
+standard ``points.csv`` (total vertical = deep - shallow; horizontal = deep) with the
+case's ``crs`` and ``start_date``. See ``docs/shallow.md``.
+"""
+
+from __future__ import annotations
+
+from subsidence.shallow.config import parse  # noqa: F401  (the study entry point)
+
+
+def run(case, rundir, comm) -> dict:
+    from subsidence.shallow.chain import run_chain
+    from subsidence.shallow.output import write_all
+
+    cfg = case.config
+    res = run_chain(cfg, comm)
+    return write_all(rundir, res, case, interval_days=cfg.output_interval_days, title=case.name)
