@@ -129,9 +129,12 @@ def main(args) -> int:
     comps = [(label, compare(ds, run, opts)) for label, ds in datasets]
     out.mkdir(parents=True, exist_ok=True)
     doc = write_report(out, comps, run=run, options=opts, command="subsidence " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
+    def num(v, scale=1.0):
+        return float("nan") if v is None else scale * v
+
     for d in doc["datasets"]:
         o = d["overall"]
-        print(f"{d['label']}: {o['points']} points, RMSE {1e3 * o['rmse_m']:.2f} mm, bias {1e3 * o['bias_m']:.2f} mm, "
-              f"velocity RMSE {1e3 * o['velocity_rmse_m_per_yr']:.2f} mm/yr, chi2/N {d['noise_weighted'].get('chi2_per_value', float('nan')):.3f}")
+        print(f"{d['label']}: {o['points']} points, RMSE {num(o['rmse_m'], 1e3):.2f} mm, bias {num(o['bias_m'], 1e3):.2f} mm, "
+              f"velocity RMSE {num(o['velocity_rmse_m_per_yr'], 1e3):.2f} mm/yr, chi2/N {num(d['noise_weighted'].get('chi2_per_value')):.3f}")
     print(f"report: {out / 'report.html'}")
     return 0

@@ -1,7 +1,6 @@
 """Ascending + descending → vertical and east–west."""
 
 import numpy as np
-import pytest
 
 from subsidence.insar.data import InsarDataset
 from subsidence.insar.decompose import decompose

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
 
 from subsidence.config.errors import CaseError
 from subsidence.insar.geometry import los_from_heading, normalise_los

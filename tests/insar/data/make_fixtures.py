@@ -42,8 +42,6 @@ def tudelft():
         row = ln.split(",")  # no field of this file contains a comma
         out.append(",".join(row[i] for i in keep))
     (HERE / "tudelft_t88_sample.csv").write_text("\n".join(out) + "\n")
-    df = pd.read_csv(HERE / "tudelft_t88_sample.csv")
-    d = [c for c in df.columns if c.startswith("d_")]
     ll = pd.DataFrame({"pnt_id": ["a", "b", "c", "b", "e"],
                        "pnt_lat": [53.10, 53.12, 53.14, 53.16, 53.18], "pnt_lon": [6.70, 6.72, 6.74, 6.76, 6.78],
                        "pnt_incidangle": [40.0, 40.5, 41.0, 41.5, 42.0]})
