@@ -113,6 +113,7 @@ class ChainConfig:
     impact: ImpactSpec | None
     output_interval_days: int
     counterfactual: bool
+    plots: bool = True
 
 
 def parse(root: Table, case) -> ChainConfig:
@@ -178,11 +179,12 @@ def parse(root: Table, case) -> ChainConfig:
     o = root.table("output", None) or Table({}, file=root.file, path="output")
     interval = o.number("interval", 1, unit="day", bare="day", ge=1)
     counter = o.boolean("counterfactual", True)
+    plots = o.boolean("plots", True)
     o.finish()
     return ChainConfig(kind=kind, start=start, end=end, spinup_years=spin, forcing=forcing, parcel=parcel, layers=column,
                        groundwater=gw, column_bottom=bottom, oxidation_depth=ox_depth, management=mgmt, deep=deep,
                        point_names=names, point_x=px, point_y=py, impact=imp, output_interval_days=int(round(interval)),
-                       counterfactual=counter)
+                       counterfactual=counter, plots=plots)
 
 
 def _date(t: Table, name: str) -> _dt.date:

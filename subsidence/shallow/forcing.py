@@ -33,8 +33,9 @@ class DailySeries:
     def window(self, start: _dt.date | np.datetime64, end: _dt.date | np.datetime64) -> np.ndarray:
         """Values for the days start <= day < end; an error if the series does not cover them."""
         s, e = np.datetime64(start, "D"), np.datetime64(end, "D")
-        if s < self.dates[0] or e > self.dates[-1] + 1:
-            raise ValueError(f"{self.name or 'series'} covers {self.dates[0]} to {self.dates[-1]}, not {s} to {e - 1}")
+        one = np.timedelta64(1, "D")
+        if s < self.dates[0] or e > self.dates[-1] + one:
+            raise ValueError(f"{self.name or 'series'} covers {self.dates[0]} to {self.dates[-1]}, not {s} to {e - one}")
         i = int((s - self.dates[0]).astype(int))
         return self.values[i:i + int((e - s).astype(int))]
 
@@ -48,7 +49,7 @@ def _regular(dates, values, name, fill):
     dates, values = dates[order], values[order]
     if np.any(np.diff(dates).astype(int) == 0):
         raise ForcingError(f"{name}: duplicate dates")
-    full = np.arange(dates[0], dates[-1] + 1, dtype="datetime64[D]")
+    full = np.arange(dates[0], dates[-1] + np.timedelta64(1, "D"), dtype="datetime64[D]")
     out = np.full(full.size, np.nan)
     out[(dates - dates[0]).astype(int)] = values
     missing = ~np.isfinite(out)

@@ -1,7 +1,7 @@
 """Impact factors: the change of the lowest groundwater level per unit ditch-level lowering.
 
 For a chosen year the groundwater model runs twice over that year's forcing, preceded by
-the same year as spin-up: once with the ditch at its level and once lowered by ``lowering``
+(the end of) the same year as spin-up: once with the ditch at its level and once lowered by ``lowering``
 from the start of the spin-up. The impact factor is
 
     IF = (GLG_ref - GLG_lowered) / lowering
@@ -57,14 +57,17 @@ def year_forcing(series: DailySeries, year: int) -> np.ndarray:
 
 
 def impact_factor(model, precip: DailySeries, evap: DailySeries, year: int, *, ditch_level: float, lowering: float = 0.2,
-                  aquifer_head: float | None = None, measure: str = "glg") -> dict:
-    """Impact factor of ``model`` (a groundwater model) for ``year``; levels in the land frame."""
+                  aquifer_head: float | None = None, measure: str = "glg", spinup_days: int = 365) -> dict:
+    """Impact factor of ``model`` (a groundwater model) for ``year``; levels in the land frame.
+    The spin-up runs the last ``spinup_days`` of the same year first, starting both runs
+    from their own ditch level."""
     p1, e1 = year_forcing(precip, year), year_forcing(evap, year)
-    p, e = np.concatenate([p1, p1]), np.concatenate([e1, e1])
+    spin = min(spinup_days, p1.size)
+    p, e = np.concatenate([p1[p1.size - spin:], p1]), np.concatenate([e1[e1.size - spin:], e1])
     nd = p.size
     hd = np.stack([np.full(nd + 1, ditch_level), np.full(nd + 1, ditch_level - lowering)], axis=1)
     phi = None if aquifer_head is None else np.full(hd.shape, aquifer_head)
-    res = model.run(p, e, hd, aquifer_head=phi, initial=ditch_level)
+    res = model.run(p, e, hd, aquifer_head=phi, initial=hd[0])
     n1 = p1.size
     dates = np.datetime64(f"{year}-01-01") + np.arange(n1 + 1).astype("timedelta64[D]")
     levels = res.mean[nd - n1:]

@@ -174,19 +174,21 @@ def chain_summary(res: ChainResult) -> dict:
     }
 
 
-def write_all(rundir, res: ChainResult, case, *, interval_days: int, title: str) -> dict:
+def write_all(rundir, res: ChainResult, case, *, interval_days: int, title: str, plots: bool = True) -> dict:
     idx = output_index(res, interval_days)
-    summary = write_surface_outputs(rundir, surface_result(res, case, idx), title=title)
+    summary = write_surface_outputs(rundir, surface_result(res, case, idx), title=title, plots=plots)
     summary.pop("points", None) if len(res.names) > 10 else None
     summary.update(chain_summary(res))
     if rundir.rank == 0:
         write_csv(rundir.file("glg_ghg.csv"), glg_table(res))
         if len(res.names) == 1:
             write_site_timeseries(rundir.file("timeseries.csv"), res)
-            plot_site(rundir.file("timeseries.png"), res, title=title)
+            if plots:
+                plot_site(rundir.file("timeseries.png"), res, title=title)
         else:
             write_points_long(rundir.file("chain_points.csv"), res, idx)
-            plot_points(rundir.file("chain.png"), res, title=title)
-            k = int(np.argmax(res.extra[-1]))
-            plot_site(rundir.file("timeseries_most_extra.png"), res, title=title, j=k)
+            if plots:
+                plot_points(rundir.file("chain.png"), res, title=title)
+                k = int(np.argmax(res.extra[-1]))
+                plot_site(rundir.file("timeseries_most_extra.png"), res, title=title, j=k)
     return summary

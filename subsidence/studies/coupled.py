@@ -18,4 +18,5 @@ def run(case, rundir, comm) -> dict:
 
     cfg = case.config
     res = run_chain(cfg, comm)
-    return write_all(rundir, res, case, interval_days=cfg.output_interval_days, title=case.name)
+    return write_all(rundir, res, case, interval_days=cfg.output_interval_days, title=case.name,
+                       plots=cfg.plots)

@@ -19,7 +19,8 @@ def run(case, rundir, comm) -> dict:
 
     cfg = case.config
     res = run_chain(cfg, comm)
-    summary = write_all(rundir, res, case, interval_days=cfg.output_interval_days, title=case.name)
+    summary = write_all(rundir, res, case, interval_days=cfg.output_interval_days, title=case.name,
+                       plots=cfg.plots)
     if cfg.impact is not None:
         summary["impact_factors"] = run_impact(cfg, rundir, comm, build_groundwater_model(cfg, comm)[0])
     return summary

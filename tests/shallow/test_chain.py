@@ -1,0 +1,156 @@
+"""Case files, water-management rules, forcing readers and the chain end to end (no FE)."""
+
+import copy
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from subsidence.config import CaseError, case_from_dict
+from subsidence.shallow.forcing import ForcingError, read_evaporation, read_precipitation
+from subsidence.shallow.water_management import FractionRule, NoManagement, PrescribedLevels, seasonal_offset
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[2] / "validation" / "data" / "nieuwolda"
+
+YEAR = 365.25 * 86400.0
+
+BASE = {
+    "name": "t", "kind": "shallow", "start_date": "2017-01-01",
+    "time": {"end": "2018-01-01", "spinup_years": 1},
+    "forcing": {"precipitation": str(DATA / "neerslaggeg_NIEUWOLDA_172.csv"),
+                "evaporation": str(DATA / "NBeerta_evapotransp20152020.csv")},
+    "parcel": {"spacing": 50.0, "ditch_depth": 1.5, "aquifer_head": -1.0, "aquitard_resistance": 400.0},
+    "soil": {"layers": [
+        {"name": "clay", "thickness": 1.0, "kh": 0.1, "specific_yield": 0.05, "gamma_sat": 17.0, "gamma_unsat": 15.5,
+         "compression": {"law": "isotache", "a": 0.01, "b": 0.1, "c": 0.004}, "ocr": 2.5},
+        {"name": "peat", "thickness": 1.0, "kh": 0.3, "specific_yield": 0.12, "gamma_sat": 10.5, "gamma_unsat": 10.0,
+         "compression": {"law": "isotache", "a": 0.04, "b": 0.3, "c": 0.02}, "ocr": 2.0,
+         "oxidation": {"alpha": 0.008, "organic_density": 140.0}},
+        {"name": "sand", "thickness": 4.0, "kh": 10.0, "specific_yield": 0.2, "gamma_sat": 20.0,
+         "compression": {"law": "linear", "mv": "2e-8 1/Pa"}, "max_cell": 0.5}]},
+    "groundwater": {"model": "lumped", "lumped_resistances": "ernst"},
+    "water_management": {"initial_level": -0.9, "rule": "none"},
+}
+
+
+def _case(**over):
+    d = copy.deepcopy(BASE)
+    for k, v in over.items():
+        if v is None:
+            d.pop(k, None)
+        else:
+            d[k] = v
+    return d
+
+
+# -- readers and rules -------------------------------------------------------------------------
+def test_knmi_readers():
+    p = read_precipitation(DATA / "neerslaggeg_NIEUWOLDA_172.csv")
+    e = read_evaporation(DATA / "NBeerta_evapotransp20152020.csv")  # mixes MM/DD/YY and MM/DD/YYYY
+    s, t = np.datetime64("2018-01-01"), np.datetime64("2019-01-01")
+    assert p.window(s, t).sum() * 86400 * 1e3 == pytest.approx(708.4, abs=0.05)  # sum of RD/10 in the file
+    assert e.window(s, t).sum() * 86400 * 1e3 == pytest.approx(668.0, abs=0.05)
+    assert e.dates[0] == np.datetime64("2014-08-01") and e.dates[-1] == np.datetime64("2019-12-31")
+
+
+def test_missing_days_are_an_error(tmp_path):
+    f = tmp_path / "p.csv"
+    f.write_text("STN,YYYYMMDD,   RD,   SX\n172,20200101,10,0\n172,20200103,20,0\n")
+    with pytest.raises(ForcingError, match="missing"):
+        read_precipitation(f)
+    assert read_precipitation(f, fill="zero").values[1] == 0.0
+
+
+def test_fraction_rule_steps_and_threshold():
+    t = np.arange(0, 11) * YEAR
+    uz = -0.01 * np.arange(11.0)  # 1 cm/yr
+    assert FractionRule(fraction=1.0).lowering(t, uz) == pytest.approx(uz)
+    stepped = FractionRule(fraction=0.5, interval=5 * YEAR).lowering(t, uz)
+    assert stepped == pytest.approx([0, 0, 0, 0, 0, -0.025, -0.025, -0.025, -0.025, -0.025, -0.05])
+    thr = FractionRule(fraction=1.0, threshold=0.03).lowering(t, uz)
+    assert thr == pytest.approx([0, 0, 0, -0.03, -0.03, -0.03, -0.06, -0.06, -0.06, -0.09, -0.09])
+    assert NoManagement().lowering(t, uz) == pytest.approx(0 * uz)
+    pres = PrescribedLevels(times=np.array([2.5 * YEAR]), changes=np.array([-0.2])).lowering(t, uz)
+    assert pres == pytest.approx([0, 0, 0] + [-0.2] * 8)
+    d = np.array(["2017-03-31", "2017-04-01", "2017-09-30", "2017-10-01"], dtype="datetime64[D]")
+    assert seasonal_offset(d, summer_offset=0.1) == pytest.approx([0, 0.1, 0.1, 0])
+
+
+# -- case-file errors ---------------------------------------------------------------------------
+@pytest.mark.parametrize("mutate, key", [
+    (lambda d: d["parcel"].update(ditch_depth=9.0), "parcel.ditch_depth"),
+    (lambda d: d["parcel"].pop("aquitard_resistance"), "parcel.aquitard_resistance"),
+    (lambda d: d["soil"]["layers"][0].update(colour="grey"), "soil.layers[0].colour"),
+    (lambda d: d["soil"]["layers"][1]["compression"].update(a=0.5), "soil.layers[1].compression"),
+    (lambda d: d["water_management"].update(initial_level=-3.0), "water_management.initial_level"),
+    (lambda d: d["time"].update(end="2030-01-01"), "forcing.beyond"),
+    (lambda d: d.update(deep={"source": "none"}), "deep"),
+    (lambda d: d["forcing"].update(precipitation="nope.csv"), "forcing.precipitation"),
+])
+def test_bad_input_names_the_key(mutate, key):
+    d = _case()
+    mutate(d)
+    with pytest.raises(CaseError) as err:
+        case_from_dict(d, file="x.toml")
+    assert key in str(err.value)
+
+
+# -- the chain ----------------------------------------------------------------------------------
+def test_shallow_run_writes_the_contract(tmp_path):
+    from subsidence.run import run_case
+
+    d = _case(water_management={"initial_level": -0.9, "rule": "series", "series": {"time": [0.25], "change": [-0.3]}})
+    summary = run_case(case_from_dict(d, file=tmp_path / "c.toml"), tmp_path / "out")
+    out = tmp_path / "out"
+    for f in ("points.csv", "timeseries.csv", "timeseries.png", "glg_ghg.csv", "summary.json", "manifest.json"):
+        assert (out / f).exists(), f
+    rows = list(csv.DictReader(open(out / "points.csv")))
+    assert rows[0].keys() >= {"name", "x", "y", "time", "ux", "uy", "uz"}
+    assert len(rows) == 366
+    # lowering the ditch by 30 cm from April on: lower groundwater, more settlement than the counterfactual
+    assert summary["extra_shallow_settlement_m"]["max"] > 0.001
+    ts = list(csv.DictReader(open(out / "timeseries.csv")))
+    gw, ref = float(ts[300]["groundwater_mean_m"]), float(ts[300]["groundwater_counterfactual_m"])
+    assert gw < ref - 0.05
+    assert abs(summary["groundwater_mass_balance_rel_error"]) < 1e-6
+    assert json.loads((out / "summary.json").read_text())["kind"] == "shallow"
+
+
+def test_coupled_run_with_deep_series(tmp_path):
+    """Two parcels in one water-level area that lowers the ditch by the *mean* subsidence:
+    the parcel that subsides less than the mean is over-drained (positive extra settlement),
+    the other comes out wetter (negative extra)."""
+    from subsidence.run import run_case
+
+    series = tmp_path / "deep.csv"
+    series.write_text("time,a,b\n0,0,0\n1,-0.02,-0.10\n")
+    d = _case(kind="coupled", deep={"source": "series", "file": str(series)},
+              points={"name": ["a", "b"], "x": [0.0, 100.0], "y": [0.0, 0.0]},
+              water_management={"initial_level": -0.9, "rule": "fraction", "fraction": 1.0, "reference": "mean"},
+              output={"plots": False})
+    d["crs"] = "EPSG:28992"
+    summary = run_case(case_from_dict(d, file=tmp_path / "c.toml"), tmp_path / "out")
+    rows = list(csv.DictReader(open(tmp_path / "out" / "chain_points.csv")))
+    last = {r["name"]: r for r in rows if r["date"] == "2018-01-01"}
+    assert float(last["a"]["deep_uz_m"]) == pytest.approx(-0.02, abs=2e-4)
+    assert float(last["a"]["extra_shallow_m"]) > 0 > float(last["b"]["extra_shallow_m"])
+    total = float(last["a"]["total_uz_m"])
+    assert total == pytest.approx(float(last["a"]["deep_uz_m"]) - float(last["a"]["shallow_settlement_m"]))
+    assert summary["points"] == 2
+
+
+def test_deep_case_source_is_relative_to_the_chain_start():
+    """The Groningen deep case (start 1960) evaluated from 2015 on: zero at the chain start,
+    subsiding afterwards."""
+    from pathlib import Path
+
+    from subsidence.config import load_case
+    from subsidence.shallow.deep import CaseDeep
+
+    deep = load_case(Path(__file__).resolve().parents[2] / "cases" / "groningen_deep.toml")
+    src = CaseDeep(case=deep, offset_s=(np.datetime64("2015-01-01") - np.datetime64("1960-01-01")).astype(float) * 86400)
+    _, _, uz = src.displacement(np.array([0.0, 2 * YEAR]), np.array([245520.0]), np.array([594918.0]))
+    assert uz[0, 0] == 0.0
+    assert -0.05 < uz[1, 0] < 0.0
