@@ -159,7 +159,10 @@ def chunked_points(
             continue
         import pandas as pd
 
-        d = df[date_pos].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float32)[inside]
+        block = df[date_pos]
+        if not all(np.issubdtype(t, np.number) for t in block.dtypes):
+            block = block.apply(pd.to_numeric, errors="coerce")  # stray text -> NaN (counted later)
+        d = block.to_numpy(dtype=np.float32)[inside]
         if scale != 1.0:
             d *= np.float32(scale)
         parts["ids"].append(np.asarray(got["ids"]).astype(str)[inside])
@@ -218,12 +221,17 @@ def finalize(
     dup_t = np.zeros(len(dates64), bool)
     dup_t[1:] = dates64[1:] == dates64[:-1]
     count("duplicate date (epochs)", dup_t.sum())
-    empty_t = np.all(np.isnan(disp), axis=0) if disp.shape[0] else np.zeros(len(dates64), bool)
+    empty_t = np.ones(len(dates64), bool)
+    for r0 in range(0, disp.shape[0], 100_000):
+        empty_t &= np.all(np.isnan(disp[r0:r0 + 100_000]), axis=0)
+    if not disp.shape[0]:
+        empty_t[:] = False
     count("epoch without data (epochs)", (empty_t & ~dup_t).sum())
     keep_t = ~dup_t & ~empty_t
-    dates64, disp = dates64[keep_t], disp[:, keep_t]
-    if sigma is not None and sigma.ndim == 2:
-        sigma = sigma[:, keep_t]
+    if not keep_t.all():
+        dates64, disp = dates64[keep_t], disp[:, keep_t]
+        if sigma is not None and sigma.ndim == 2:
+            sigma = sigma[:, keep_t]
 
     keep = np.ones(disp.shape[0], bool)
     ids = got["ids"]
@@ -233,17 +241,26 @@ def finalize(
     is_first[first] = True
     count("duplicate id", (~is_first).sum())
     keep &= is_first
-    # duplicate points: same position (mm) and identical series
+    # duplicate points: same position (mm) and identical series (series compared only where
+    # positions coincide, so no copy of the whole array is made)
     if disp.shape[0]:
         import pandas as pd
 
-        key = pd.DataFrame({"x": np.round(got["x"], 3), "y": np.round(got["y"], 3)})
-        h = pd.util.hash_pandas_object(pd.DataFrame(np.nan_to_num(disp, nan=1e30)), index=False).to_numpy()
-        key["h"] = h
-        dup_p = key.duplicated().to_numpy() & keep
+        pos = pd.DataFrame({"x": np.round(got["x"], 3), "y": np.round(got["y"], 3)})
+        cand = np.flatnonzero(pos.duplicated(keep=False).to_numpy())
+        dup_p = np.zeros(len(keep), bool)
+        if len(cand):
+            groups = pos.iloc[cand].groupby(["x", "y"]).indices
+            for members in groups.values():
+                rows = cand[members]
+                for j, r in enumerate(rows[1:], 1):
+                    dup_p[r] = any(np.array_equal(disp[r], disp[q], equal_nan=True) for q in rows[:j])
+        dup_p &= keep
         count("duplicate point (same position and time series as an earlier one)", dup_p.sum())
         keep &= ~dup_p
-    nvalid = np.sum(np.isfinite(disp), axis=1)
+    nvalid = np.zeros(disp.shape[0], np.int64)
+    for r0 in range(0, disp.shape[0], 100_000):  # row blocks: no full-size temporary
+        nvalid[r0:r0 + 100_000] = np.isfinite(disp[r0:r0 + 100_000]).sum(axis=1)
     few = keep & (nvalid < min(min_epochs, max(len(dates64), 1)))
     count(f"too few valid epochs (< {min_epochs})", few.sum())
     keep &= ~few
@@ -254,8 +271,10 @@ def finalize(
     los = got["los"][keep] if got.get("los") is not None else None
     if sigma is not None:
         sigma = sigma[keep]
+    if not keep.all():
+        disp = disp[keep]
     ds = InsarDataset(
-        ids=ids[keep], x=got["x"][keep], y=got["y"][keep], dates=dates64, disp=disp[keep],
+        ids=ids[keep], x=got["x"][keep], y=got["y"][keep], dates=dates64, disp=disp,
         component=component, los=los, sigma=sigma, crs=crs, name=name or Path(path).stem,
         skipped={k: v for k, v in skipped.items() if v},
     )
