@@ -7,7 +7,8 @@ modelled series —
    epoch, which is how most products are delivered);
 2. reference point/area (optional): subtract, at every epoch, the mean over the
    observation points within ``reference_radius`` of ``reference_point`` (radius 0: the
-   nearest observation point only).
+   nearest observation point only). When none is given and the product names its own
+   reference point (MintPy ``REF_Y/REF_X``), that one is used, since the data are zero there.
 
 The values that referencing makes zero by construction (the reference epoch; a single
 reference point) are left out of RMSE, bias and correlation.
@@ -42,6 +43,7 @@ class Options:
     max_noise_points: int = 3000
     timeseries_points: list[str] = dataclasses.field(default_factory=list)
     n_timeseries: int = 6
+    product_reference: bool = True  # no reference_point given: use the product's own (MintPy REF_Y/REF_X)
 
 
 @dataclasses.dataclass
@@ -127,12 +129,15 @@ def compare(ds: InsarDataset, run: ModelRun, opts: Options | None = None) -> Com
         mod = mod - mod[:, ref_t:ref_t + 1]
     # 2. reference point / area
     ref_p = None
-    if opts.reference_point is not None:
-        x0, y0 = opts.reference_point
+    ref_xy = opts.reference_point
+    if ref_xy is None and opts.product_reference and ds.provenance.get("reference_point"):
+        ref_xy = tuple(ds.provenance["reference_point"])  # the data are zero there: reference the model there too
+    if ref_xy is not None:
+        x0, y0 = ref_xy
         d = np.hypot(ds.x - x0, ds.y - y0)
         ref_p = np.flatnonzero(d <= opts.reference_radius) if opts.reference_radius > 0 else np.array([int(np.argmin(d))])
         if not len(ref_p):
-            raise CaseError("", "validation.reference_radius", f"no observation point within {opts.reference_radius:g} m of {opts.reference_point}")
+            raise CaseError("", "validation.reference_radius", f"no observation point within {opts.reference_radius:g} m of {ref_xy}")
         if opts.reference_radius <= 0 and d[ref_p[0]] > 1000:
             log.warning("nearest observation point to the reference point is %.0f m away", d[ref_p[0]])
         obs = obs - np.nanmean(obs[ref_p], axis=0)[None]

@@ -105,3 +105,20 @@ def test_epochs_outside_the_model_span_and_points_outside_domain_are_counted():
         r = run_from_result(bowl_result(1.0))
         r.start_date = None
         compare(ds, r)
+
+
+def test_mintpy_product_reference_point_is_applied_to_the_model():
+    """MintPy data are zero at their reference pixel; the model is referenced there too."""
+    from pathlib import Path
+
+    from subsidence.insar.readers import read_insar
+
+    data = Path(__file__).parent / "data"
+    ds = read_insar(data / "mintpy_timeseries.h5", geometry=data / "mintpy_geometryGeo.h5")
+    run = run_from_result(bowl_result(1.0))
+    c = compare(ds, run)
+    k = list(c.ds.ids).index("r0c0")
+    assert list(c.ref_points) == [k]
+    np.testing.assert_allclose(c.mod[k], 0.0, atol=1e-12)
+    c0 = compare(ds, run, Options(product_reference=False))
+    assert c0.ref_points is None and np.abs(c0.mod[k]).max() > 1e-4

@@ -152,3 +152,32 @@ def test_missing_file_and_bad_format():
         read_insar(DATA / "nope.csv")
     with pytest.raises(CaseError, match="unknown InSAR format"):
         read_insar(DATA / "generic_sample.csv", format="xyz")
+
+
+def test_mintpy_radar_coded_with_latlon_geometry(tmp_path):
+    import h5py
+
+    ts = np.zeros((4, 3, 2), np.float32)
+    ts[:, 1, 1] = [0.0, -0.001, -0.002, -0.003]
+    with h5py.File(tmp_path / "timeseries.h5", "w") as f:
+        f["timeseries"] = ts
+        f["date"] = np.array([b"20200101", b"20200113", b"20200125", b"20200206"])
+        f.attrs.update({"HEADING": "192.0", "REF_Y": "0", "REF_X": "0"})
+    lat, lon = np.meshgrid([53.20, 53.21, 53.22], [6.70, 6.71], indexing="ij")
+    with h5py.File(tmp_path / "geometryRadar.h5", "w") as f:
+        f["latitude"], f["longitude"] = lat, lon
+        f["incidenceAngle"] = np.full((3, 2), 41.0)
+    with pytest.raises(CaseError, match="radar-coded"):
+        read_insar(tmp_path / "timeseries.h5", incidence=41.0)
+    ds = read_insar(tmp_path / "timeseries.h5", geometry=tmp_path / "geometryRadar.h5")
+    # pixels that are 0 at every epoch are MintPy no-data, except the reference pixel
+    assert list(ds.ids) == ["r0c0", "r1c1"] and ds.skipped == {"no data (NaN or 0 at every epoch)": 4}
+    x, y = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:28992", always_xy=True).transform(6.71, 53.21)
+    assert ds.x[1] == pytest.approx(x) and ds.y[1] == pytest.approx(y)
+    np.testing.assert_allclose(ds.los[1], los_desc_41(), atol=1e-12)  # no azimuthAngle: HEADING used
+
+
+def los_desc_41():
+    from subsidence.insar.geometry import los_from_heading
+
+    return los_from_heading(41.0, 192.0)
