@@ -150,11 +150,14 @@ class CreepModel:
             opts[f"{prefix}pc_type"] = "lu"
             opts[f"{prefix}pc_factor_mat_solver_type"] = "mumps"
         else:
-            opts[f"{prefix}ksp_type"] = "cg"
+            # the creep tangent is symmetric but nearly incompressible after long steps;
+            # GMRES tolerates the indefinite GAMG preconditioner that CG rejects
+            opts[f"{prefix}ksp_type"] = "gmres"
+            opts[f"{prefix}ksp_gmres_restart"] = 150
             opts[f"{prefix}pc_type"] = "gamg"
-            opts[f"{prefix}ksp_rtol"] = 1e-11
-            opts[f"{prefix}ksp_max_it"] = 500
-            opts[f"{prefix}pc_gamg_threshold"] = 0.02
+            opts[f"{prefix}ksp_rtol"] = 1e-10
+            opts[f"{prefix}ksp_max_it"] = 1000
+            opts[f"{prefix}pc_gamg_threshold"] = 0.01
         self.ksp.setFromOptions()
         self.ksp.setOperators(self.A)
         self._solver = solver

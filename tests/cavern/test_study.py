@@ -1,0 +1,97 @@
+"""The cavern case file: checked parsing with named errors, and a small run end to end."""
+
+import copy
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from subsidence.config import case_from_dict
+from subsidence.config.errors import CaseError
+
+BASE = {
+    "name": "small cavern",
+    "kind": "cavern",
+    "geometry": {"type": "axisymmetric", "domain_radius": 1500, "domain_depth": 1500, "mesh_size_wall": 12, "mesh_size_far": 300},
+    "layers": [
+        {"name": "overburden", "bottom_depth": 400, "density": 2250, "youngs_modulus": "8 GPa", "poisson_ratio": 0.3},
+        {"name": "salt", "bottom_depth": 1500, "density": 2160, "youngs_modulus": "25 GPa", "poisson_ratio": 0.3,
+         "creep": {"A": "0.18 1/d", "n": 5, "Q": "54 kJ/mol"}},
+    ],
+    "caverns": [{"name": "A", "top_depth": 800, "bottom_depth": 900, "radius": 25, "dome_height": 15}],
+    "time": {"end": 3, "dt_max": 1, "outputs": [1, 2, 3]},
+    "surface": {"n": 9},
+}
+
+
+def case(**changes):
+    d = copy.deepcopy(BASE)
+    for k, v in changes.items():
+        d[k] = v
+    if "operation" not in d and "scenarios" not in d:
+        d["operation"] = [{"mode": "open"}, {"mode": "shut_in", "start": 1}]
+    return case_from_dict(d, file="test.toml")
+
+
+@pytest.mark.parametrize(
+    "changes, key, words",
+    [
+        (dict(geometry={**BASE["geometry"], "mesh_size": 3}), "geometry.mesh_size", "unknown key"),
+        (dict(operation=[{"mode": "bleed"}]), "operation[0].mode", "not one of"),
+        (dict(operation=[{"mode": "open"}, {"mode": "cbbo", "start": 2, "p_high": 20, "p_low": 22}]), "operation[1].mode", "p_low < p_high"),
+        (dict(operation=[{"mode": "open"}, {"mode": "cbbo", "start": 2, "p_high": 20}]), "operation[1].mode", "either"),
+        (dict(operation=[{"mode": "open", "start": 1}]), "operation[0].start", "start at 0"),
+        (dict(caverns=[{**BASE["caverns"][0], "bottom_depth": 1490}]), "caverns[0].radius", "much larger"),
+        (dict(caverns=[]), "caverns", "exactly one"),
+        (dict(layers=[BASE["layers"][0]]), "layers[0].bottom_depth", "model bottom"),
+        (dict(time={"end": "3 MPa"}), "time.end", "not convertible"),
+        (dict(layers=[BASE["layers"][0], {**BASE["layers"][1], "creep": {"A": 1, "kelvin_viscosity": 1e16}}]),
+         "layers[1].creep.kelvin_viscosity", "both"),
+    ],
+)
+def test_bad_input_names_file_key_and_reason(changes, key, words):
+    with pytest.raises(CaseError) as exc:
+        case(**changes)
+    msg = str(exc.value)
+    assert "test.toml" in msg and key in msg and words in msg
+
+
+def test_units_and_gradients_are_converted():
+    c = case(operation=[{"mode": "open"}, {"mode": "cbbo", "start": 1, "p_high_gradient": "0.019 MPa/m",
+                                            "p_low_gradient": 0.017, "rate": 50}])
+    ph = c.config.scenarios[0].operation[1]
+    assert ph.p_high == pytest.approx(0.019e6 * 800) and ph.p_low == pytest.approx(0.017e6 * 800)
+    assert ph.rate == pytest.approx(50 / 86400) and ph.start == pytest.approx(365.25 * 86400)
+    law = c.config.layers[1].law
+    assert law.A == pytest.approx(0.18 / 86400) and law.Q == 54e3
+    # lithostatic stress from the layer densities
+    assert c.config.p_lith(np.array([-800.0]))[0] == pytest.approx((400 * 2250 + 400 * 2160) * 9.81)
+
+
+@pytest.mark.fem
+def test_small_case_runs_and_writes_the_contract(comm, tmp_path):
+    from subsidence.run import run_case
+
+    out = Path(comm.bcast(str(tmp_path), root=0)) / "run"
+    scen = [
+        {"name": "shut-in", "operation": [{"mode": "open"}, {"mode": "shut_in", "start": 1}]},
+        {"name": "cbbo", "operation": [{"mode": "open"}, {"mode": "cbbo", "start": 1, "interval": 0.8, "volume": 200, "rate": 100}]},
+    ]
+    summary = run_case(case(scenarios=scen), out, comm=comm)
+    if comm.rank == 0:
+        for f in ("cavern.csv", "scenarios.csv", "scenarios.md", "points.csv", "surface.nc", "summary.json", "manifest.json",
+                  "cavern_history.png", "scenarios/cbbo/cavern.csv", "scenarios/shut-in/surface.nc"):
+            assert (out / f).is_file(), f
+        rows = list(csv.DictReader(open(out / "cavern.csv")))
+        assert {r["scenario"] for r in rows} == {"shut-in", "cbbo"}
+        table = {r["scenario"]: r for r in csv.DictReader(open(out / "scenarios.csv"))}
+        assert float(table["cbbo"]["bled_m3"]) > float(table["shut-in"]["bled_m3"])
+        assert int(table["cbbo"]["releases"]) == 2
+        # the sealed cavern's pressure rises above the brine column, the bled one's less so
+        assert float(table["shut-in"]["max_pressure_MPa"]) > 0.012 * 800 + 0.1
+        s = json.loads((out / "summary.json").read_text())
+        assert s["max_subsidence_m"] > 0 and s["kind"] == "cavern"
+        assert not (out.parent / "run.checkpoint").exists()
+    assert summary["scenarios"]["cbbo"]["caverns"][0]["volume_loss_pct"] > 0
