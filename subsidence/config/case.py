@@ -47,6 +47,7 @@ class Case:
     crs: str | None
     start_date: _dt.date | None
     config: Any = None
+    validation: Any = None  # optional [validation] table (subsidence.insar.config.ValidationConfig)
 
     @property
     def study(self):
