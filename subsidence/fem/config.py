@@ -5,7 +5,7 @@ Keys read here (everything else of a deep case is shared with the analytic metho
 ``[model]``: ``geometry`` ("auto" | "axisymmetric" | "3d"), ``coupling`` ("one-way" |
 "biot"), ``poisson_ratio`` (default ν of regions given by Cm), ``biot_coefficient``,
 ``degree`` (Lagrange degree of the displacement, 1 or 2), ``solver`` ("auto" | "gamg" |
-"mumps"), ``rtol``, ``base`` ("fixed" | "roller"), ``time_step`` (years; Biot only).
+"mumps" | "fixed-stress"; for Biot "gamg" means the fixed-stress split), ``rtol``, ``base`` ("fixed" | "roller"), ``time_step`` (years; Biot only).
 ``[mesh]``: ``reservoir_size``, ``surface_size``, ``far_size``, ``grading`` (m),
 ``domain_factor`` (the domain-size rule, default 10), ``depth`` and ``lateral_margin``
 (m, override the rule), ``write_msh`` (bool).
@@ -111,7 +111,7 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
     nu = model.number("poisson_ratio", 0.25, gt=-1.0, lt=0.5)
     biot = model.number("biot_coefficient", 1.0, gt=0.0, le=1.0)
     degree = model.number("degree", 2, integer=True, ge=1, le=2)
-    solver = model.string("solver", "auto", choices=("auto", "gamg", "mumps"))
+    solver = model.string("solver", "auto", choices=("auto", "gamg", "mumps", "fixed-stress"))
     rtol = model.number("rtol", 1e-8, gt=0.0, lt=1.0)
     base = model.string("base", None, choices=("fixed", "roller"))
     time_step = model.number("time_step", 0.25, unit="s", bare="yr", gt=0.0)
@@ -230,8 +230,8 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
         geometry = "axisymmetric" if axis is not None else "3d"
     elif geometry == "axisymmetric" and axis is None:
         raise root.error("model.geometry", '"axisymmetric" needs disc reservoirs (and cylinder bodies) on one common axis')
-    if coupling == "biot" and geometry == "3d" and solver == "gamg":
-        raise root.error("model.solver", 'coupled Biot runs use the direct solver (solver = "auto" or "mumps")')
+    if coupling == "one-way" and solver == "fixed-stress":
+        raise root.error("model.solver", '"fixed-stress" is the coupled (biot) solver; use "gamg" or "mumps"')
     if any(isinstance(r.shape, Disc) is False and geometry == "axisymmetric" for r in config.reservoirs):
         raise root.error("model.geometry", "axisymmetric geometry needs disc reservoirs")
     if base is None:

@@ -102,6 +102,7 @@ def layout(cfg, spec: FemSpec) -> Layout:
     materials = {lay.name: lay.material for lay in spec.layers}
     materials.update({b.name: b.material for b in spec.bodies})
     materials.update(spec.reservoirs)
+    domain = Domain(*(float(v) for v in dataclasses.astuple(domain)))
     return Layout("axisymmetric" if axi else "3d", domain, slabs, bodies, vols, sizes, materials, origin)
 
 

@@ -128,7 +128,17 @@ def _biot(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rundir,
 
     mesh = built.mesh
     fields = material_fields(mesh, built.cell_tags, materials)
-    model = BiotModel(mesh, mode=lay.mode, fields=fields, degree=(2, 1), facet_tags=built.facet_tags)
+    ncells = mesh.topology.index_map(mesh.topology.dim).size_global
+    split = spec.solver in ("gamg", "fixed-stress") or (spec.solver == "auto" and lay.mode == "3d" and ncells > 20000)
+    deg = (spec.degree, 1) if split else (2, 1)
+    if split:
+        from subsidence.fem.biot_split import FixedStressBiot
+
+        model = FixedStressBiot(mesh, mode=lay.mode, fields=fields, degree=deg, facet_tags=built.facet_tags,
+                                rtol=min(spec.rtol, 1e-10))
+    else:
+        model = BiotModel(mesh, mode=lay.mode, fields=fields, degree=deg, facet_tags=built.facet_tags)
+    log.info("coupled Biot model: %s, P%d/P%d", "fixed-stress split (GAMG)" if split else "monolithic (MUMPS)", *deg)
     displacement_bcs_mixed(model, built, base=spec.base)
     model.fix_pressure(built.facet_tags.find(Facets.SURFACE), 0.0)
     p_res = {}
@@ -165,8 +175,16 @@ def _biot(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rundir,
     finally:
         writer.close()
     d = model.stats.as_dict()
-    d["iterations"] = len(d["iterations"])
-    return {"dofs": model.stats.dofs, "time_steps": len(steps), **d}
+    d["iterations"] = int(np.sum(d["iterations"]))
+    out = {"time_steps": len(steps), **d}
+    if split:
+        out["solver"] = "fixed-stress"
+        out["dofs"] = model.stats.dofs + model.flow_stats.dofs
+        out["displacement_dofs"] = model.stats.dofs
+        out["flow"] = model.flow_stats.as_dict() | {"iterations": int(np.sum(model.flow_stats.iterations))}
+        out["coupling_iterations"] = {"total": int(np.sum(model.coupling_iterations)),
+                                      "max_per_step": int(np.max(model.coupling_iterations))}
+    return out
 
 
 def _store(model, u_out, p_out, sampler, lay, xy, U, it, writer, t):
