@@ -136,8 +136,11 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
     for r in config.reservoirs:
         law = r.compaction
         if isinstance(r.shape, GridShape):
-            raise model.error("method", f'reservoir {r.name!r}: gridded reservoirs are not supported by "fem" yet '
-                                        '(use method = "analytic", or a polygon outline)')
+            if coupling == "biot":
+                raise model.error("coupling", f'reservoir {r.name!r}: gridded reservoirs load the mesh cell-wise and '
+                                              'need coupling = "one-way"')
+            if res_props is not None and res_props.has(r.name):
+                raise res_props.error(r.name, "a gridded reservoir shares the stiffness of its host layer")
         if not isinstance(law, (Linear, TimeDecay)):
             raise model.error("method", f'reservoir {r.name!r}: compaction law {law.law!r} is not available with "fem" '
                                         '(linear or time-decay)')
@@ -145,6 +148,8 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
             raise model.error("coupling", f'reservoir {r.name!r}: use law = "linear" with coupling = "biot" '
                                           "(the delay then comes from pressure diffusion)")
         pt = res_props.table(r.name, None) if res_props is not None else None
+        if isinstance(r.shape, GridShape):
+            continue  # not a meshed region: it loads its host layers cell-wise
         if pt is not None:
             for k in ("E", "cm"):
                 if pt.has(k):
@@ -176,6 +181,7 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
             raise lt.error("top", f"layers must be listed top down (previous top {layers[-1].top:g} m)")
         layers.append(RegionSpec(name, _material(lt, nu_default=nu, biot_default=biot), top=top))
         lt.finish()
+    layers_given = bool(layers)
     if not layers:
         # Geertsma's assumption: the surroundings have the stiffness of the (first) reservoir
         m0 = reservoirs[config.reservoirs[0].name]
@@ -232,6 +238,9 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
         raise root.error("model.geometry", '"axisymmetric" needs disc reservoirs (and cylinder bodies) on one common axis')
     if coupling == "one-way" and solver == "fixed-stress":
         raise root.error("model.solver", '"fixed-stress" is the coupled (biot) solver; use "gamg" or "mumps"')
+    grids = [r.name for r in config.reservoirs if isinstance(r.shape, GridShape)]
+    if grids and not layers_given:
+        raise root.error("layers", f"gridded reservoir {grids[0]!r}: give the host rock as [[layers]] (E, nu)")
     if any(isinstance(r.shape, Disc) is False and geometry == "axisymmetric" for r in config.reservoirs):
         raise root.error("model.geometry", "axisymmetric geometry needs disc reservoirs")
     if base is None:

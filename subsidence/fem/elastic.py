@@ -80,11 +80,12 @@ class ElasticModel:
     def set_pressure(self, pressures: dict[int, float] | None = None, *, cell_values: np.ndarray | None = None):
         """Pressure change per region tag (Pa), or per local cell (DG0 array)."""
         self.load.x.array[:] = 0.0
+        dofs = self.load.function_space.dofmap.list[:, 0]
         if cell_values is not None:
-            self.load.x.array[: cell_values.size] = cell_values
+            self.load.x.array[dofs[: cell_values.size]] = cell_values
         for tag, p in (pressures or {}).items():
             cells = self.built.cell_tags.find(tag)
-            self.load.x.array[self.load.function_space.dofmap.list[cells, 0]] = p
+            self.load.x.array[dofs[cells]] = p
         self.load.x.scatter_forward()
 
     def solve(self, pressures: dict[int, float] | None = None, *, cell_values=None):

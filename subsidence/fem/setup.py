@@ -21,6 +21,7 @@ class Layout:
     sizes: Sizes
     materials: dict  # region name → Material
     origin: tuple[float, float]  # axisymmetric: the axis (x, y); 3D: (0, 0)
+    zones: list = dataclasses.field(default_factory=list)  # refinement boxes of gridded reservoirs
 
 
 def _output_points(cfg) -> np.ndarray:
@@ -34,11 +35,18 @@ def _output_points(cfg) -> np.ndarray:
 
 def layout(cfg, spec: FemSpec) -> Layout:
     from subsidence.deep.geometry import Disc
+    from subsidence.deep.gridded import GridShape
 
     axi = spec.geometry == "axisymmetric"
     origin = spec.axis if axi else (0.0, 0.0)
-    vols = []
+    vols, zones = [], []
     for r in cfg.reservoirs:
+        if isinstance(r.shape, GridShape):
+            g = r.shape
+            x0, x1, y0, y1 = g.bounds
+            zones.append(BoxVolume(r.name, x0, x1, y0, y1, float(np.min(g.depth - g.thickness / 2)),
+                                   float(np.max(g.depth + g.thickness / 2))))
+            continue
         top, bottom = r.depth - r.thickness / 2, r.depth + r.thickness / 2
         if isinstance(r.shape, Disc):
             c = (0.0, 0.0) if axi else tuple(map(float, r.shape.center))
@@ -54,9 +62,12 @@ def layout(cfg, spec: FemSpec) -> Layout:
             (x0, x1), (y0, y1) = b.shape["x"], b.shape["y"]
             bodies.append(BoxVolume(b.name, x0, x1, y0, y1, b.top, b.bottom))
 
-    deepest = max(v.bottom for v in vols)
-    shallowest = min(v.top + (v.bottom - v.top) / 2 for v in vols)
-    thinnest = min(v.bottom - v.top for v in vols)
+    allv = vols + zones
+    deepest = max(v.bottom for v in allv)
+    shallowest = min(v.top + (v.bottom - v.top) / 2 for v in allv)
+    thinnest = min([v.bottom - v.top for v in vols] +
+                   [float(np.min(r.shape.thickness[r.shape.thickness > 0])) for r in cfg.reservoirs
+                    if isinstance(r.shape, GridShape)])
     f = spec.mesh.domain_factor
     margin = spec.mesh.lateral_margin if spec.mesh.lateral_margin is not None else f * deepest
     if spec.rigid_basement is not None:
@@ -71,7 +82,7 @@ def layout(cfg, spec: FemSpec) -> Layout:
     tops = [lay.top for lay in spec.layers] + [depth]
     slabs = [Slab(lay.name, tops[i], tops[i + 1]) for i, lay in enumerate(spec.layers)]
 
-    ext = np.array([v.extent for v in vols + bodies])
+    ext = np.array([v.extent for v in allv + bodies])
     pts = _output_points(cfg)
     if axi:
         ox, oy = origin
@@ -103,7 +114,7 @@ def layout(cfg, spec: FemSpec) -> Layout:
     materials.update({b.name: b.material for b in spec.bodies})
     materials.update(spec.reservoirs)
     domain = Domain(*(float(v) for v in dataclasses.astuple(domain)))
-    return Layout("axisymmetric" if axi else "3d", domain, slabs, bodies, vols, sizes, materials, origin)
+    return Layout("axisymmetric" if axi else "3d", domain, slabs, bodies, vols, sizes, materials, origin, zones)
 
 
 def effective_pressure(reservoir, times: np.ndarray) -> np.ndarray:
@@ -115,6 +126,9 @@ def effective_pressure(reservoir, times: np.ndarray) -> np.ndarray:
     from subsidence.physics.compaction import TimeDecay
 
     law = reservoir.compaction
+    h = reservoir.history
     if isinstance(law, TimeDecay):
-        return -np.asarray(law.compaction(reservoir.history, times, 1.0, cm=1.0), float).reshape(-1)
-    return np.asarray(reservoir.history.at(times), float).reshape(-1)
+        out = -np.asarray(law.compaction(h, times, 1.0, cm=1.0), float)
+    else:
+        out = np.asarray(h.at(times), float)
+    return out if h.per_cell else out.reshape(-1)  # (nt,) or (ncell, nt)

@@ -29,13 +29,14 @@ def run(case, rundir, comm) -> dict:
     lay = layout(cfg, spec)
     t0 = time.perf_counter()
     built = build(comm, mode=lay.mode, domain=lay.domain, slabs=lay.slabs, bodies=lay.bodies,
-                  reservoirs=lay.reservoirs, sizes=lay.sizes,
+                  reservoirs=lay.reservoirs, sizes=lay.sizes, refine=lay.zones,
                   write=str(rundir.file("mesh.msh")) if spec.mesh.write_msh and comm.rank == 0 else None)
     mesh_s = time.perf_counter() - t0
     ncells = built.mesh.topology.index_map(built.mesh.topology.dim).size_global
     log.info("%s mesh: %d cells (%.1f s)", lay.mode, ncells, mesh_s)
     materials = {built.regions.tag(n): m for n, m in lay.materials.items()}
-    res_tags = {r.name: built.regions.tag(r.name) for r in cfg.reservoirs}
+    meshed = {v.name for v in lay.reservoirs}
+    res_tags = {r.name: built.regions.tag(r.name) for r in cfg.reservoirs if r.name in meshed}
 
     out = cfg.output
     xy = _surface_points(cfg)
@@ -103,18 +104,46 @@ def _one_way(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rund
 
     model = ElasticModel(built, materials, degree=spec.degree, base=spec.base, solver=spec.solver, rtol=spec.rtol)
     log.info("one-way elastic model: %d displacement DOFs, solver %s", model.stats.dofs, model.stats.preset)
-    p_eff = {r.name: effective_pressure(r, times) for r in cfg.reservoirs}
+    p_eff = {r.name: effective_pressure(r, times) for r in cfg.reservoirs if r.name in res_tags}
+    grids = _grid_loads(cfg, model, res_tags, times)
     fields = FieldWriter(rundir.path, u=model.u, pressure=model.load, kin=model.kin, lmbda=model.fields["lmbda"],
                          mu=model.fields["mu"], biot=model.fields["biot"])
     xy = _surface_points(cfg)
     try:
         for it, t in enumerate(times):
-            model.solve({res_tags[n]: float(v[it]) for n, v in p_eff.items()})
+            cells = sum(g.cell_values(dp[:, it]) for g, dp in grids) if grids else None
+            model.solve({res_tags[n]: float(v[it]) for n, v in p_eff.items()}, cell_values=cells)
             U[it] = _to_enu(sampler(model.u), lay, xy)
             fields.write(t / SECONDS_PER_YEAR)
     finally:
         fields.close()
-    return {"displacement_dofs": model.stats.dofs, **model.stats.as_dict()}
+    out = {"displacement_dofs": model.stats.dofs, **model.stats.as_dict()}
+    if grids:
+        out["gridded_missed_volume_fraction"] = max(g.missed_volume_fraction for g, _ in grids)
+    return out
+
+
+def _grid_loads(cfg, model, res_tags, times):
+    """(GridLoad, Δp_eff (ncell, nt)) for each gridded reservoir."""
+    from subsidence.fem.gridded import GridLoad
+
+    out = []
+    f = model.fields
+    dofs = f["biot"].function_space.dofmap.list[:, 0]
+    host_cm = (f["biot"].x.array / (f["lmbda"].x.array + 2 * f["mu"].x.array))[dofs]
+    for r in cfg.reservoirs:
+        if r.name in res_tags:
+            continue
+        g = r.shape
+        cm = g.cm if g.cm is not None else np.full(g.ncell, r.compaction.cm)
+        load = GridLoad(model.V.mesh, host_cm, g, cm)
+        if load.missed_volume_fraction > 0.01:
+            log.warning("reservoir %s: %.1f %% of the grid volume falls between mesh sample points; "
+                        "lower [mesh] reservoir_size", r.name, 100 * load.missed_volume_fraction)
+        dp = effective_pressure(r, times)
+        dp = np.broadcast_to(dp, (g.ncell, times.size)) if dp.ndim == 1 else dp
+        out.append((load, dp))
+    return out
 
 
 def _biot(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rundir, comm) -> dict:

@@ -60,12 +60,14 @@ class BuiltMesh:
 
 
 def build(comm, *, mode: str, domain: Domain, slabs: list[Slab], bodies=(), reservoirs=(), sizes: Sizes,
-          verbose: bool = False, write: str | None = None) -> BuiltMesh:
+          refine=(), verbose: bool = False, write: str | None = None) -> BuiltMesh:
     """Mesh the layered domain on ``comm`` (collective).
 
     ``mode`` is "3d" or "axisymmetric" (or "plane-strain", same 2D geometry as axisymmetric).
-    ``slabs`` must cover [0, domain.depth] without gaps, top down. ``write`` saves the gmsh
-    model (``.msh``) from rank 0, for inspection.
+    ``slabs`` must cover [0, domain.depth] without gaps, top down. ``refine`` holds extra
+    :class:`BoxVolume` zones that get the reservoir element size without becoming regions
+    (gridded reservoirs, which load the mesh cell-wise). ``write`` saves the gmsh model
+    (``.msh``) from rank 0, for inspection.
     """
     import gmsh
 
@@ -92,7 +94,7 @@ def build(comm, *, mode: str, domain: Domain, slabs: list[Slab], bodies=(), rese
         gmsh.model.add("subsidence")
         if comm.rank == 0:
             _geometry(gmsh, gdim, domain, slabs, bodies, reservoirs)
-            _sizes(gmsh, gdim, domain, bodies, reservoirs, sizes)
+            _sizes(gmsh, gdim, domain, list(bodies) + list(refine), reservoirs, sizes)
             gmsh.model.mesh.generate(gdim)
             if write:
                 gmsh.write(write)
@@ -155,7 +157,10 @@ def _geometry(gmsh, gdim, domain, slabs, bodies, reservoirs):
     for k, r in enumerate(reservoirs):
         inputs.append(("reservoir", k, _add_volume(occ, gdim, r, domain)))
     dimtags = [(gdim, t) for _, _, t in inputs]
-    _, children = occ.fragment(dimtags[:1], dimtags[1:])
+    if len(dimtags) > 1:
+        _, children = occ.fragment(dimtags[:1], dimtags[1:])
+    else:
+        children = [dimtags]
     occ.synchronize()
     owner: dict[int, tuple[int, str, int]] = {}  # piece → (priority, kind, index)
     inside: set[int] = set()
