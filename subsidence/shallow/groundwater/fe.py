@@ -146,9 +146,18 @@ class CrossSectionGroundwater:
         self.ndofs = v_space.dofmap.index_map.size_global
 
     def _scalar(self, name: str) -> float:
+        return float(self._scalars((name,))[0])
+
+    def _scalars(self, names) -> np.ndarray:
+        """Several integrals with one reduction."""
+        from mpi4py import MPI
+
         from dolfinx import fem
 
-        return self.comm.allreduce(fem.assemble_scalar(self.scalars[name]))
+        local = np.array([fem.assemble_scalar(self.scalars[n]) for n in names], dtype=float)
+        out = np.empty_like(local)
+        self.comm.Allreduce(local, out, op=MPI.SUM)
+        return out
 
     def _mid(self) -> float:
         from mpi4py import MPI
@@ -203,12 +212,13 @@ class CrossSectionGroundwater:
                     raise RuntimeError(f"groundwater FE: SNES did not converge (reason {reason}) at step {i}")
                 self.h.x.scatter_forward()
                 c = terms
+                seep, drain, run, stor, hsum = self._scalars(("seepage", "drainage", "runoff", "storage", "mean"))
                 c["precipitation"][i + 1, j] = c["precipitation"][i, j] + self.dt * precip[i]
                 c["evapotranspiration"][i + 1, j] = c["evapotranspiration"][i, j] + self.dt * et / width
-                for name in ("seepage", "drainage", "runoff"):
-                    c[name][i + 1, j] = c[name][i, j] + self.dt * self._scalar(name) / width
-                c["storage"][i + 1, j] = (self._scalar("storage") - s0) / width
-                mean[i + 1, j] = self._scalar("mean") / width
+                for name, val in (("seepage", seep), ("drainage", drain), ("runoff", run)):
+                    c[name][i + 1, j] = c[name][i, j] + self.dt * val / width
+                c["storage"][i + 1, j] = (stor - s0) / width
+                mean[i + 1, j] = hsum / width
                 mid[i + 1, j] = self._mid()
                 self.h_n.x.array[:] = self.h.x.array
         return GroundwaterResult(times=np.arange(nd + 1) * self.dt, mean=mean, mid=mid, balance=terms)
