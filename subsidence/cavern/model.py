@@ -13,6 +13,11 @@ spaces and are computed by :func:`subsidence.cavern.material.update_stress`. The
 volume is linear in u: V_i = V_i⁰ − m b_i·u (m = 2π × symmetry factor). Cavern shoe
 pressures P_i are either given or unknowns closed by a mass balance r_i(P_i, V_i) = 0;
 the coupled Newton step is solved by bordering (two solves with one factorisation).
+
+With ``reuse_tangent`` the factorised tangent is kept across iterations and steps
+(modified Newton) and refreshed only when the residual stops falling by ``reuse_rate``
+per iteration or after ``reuse_max_age`` solves; the converged answer is the same (the
+residual is exact), only the cost changes.
 """
 
 from __future__ import annotations
@@ -78,6 +83,9 @@ class CreepModel:
         prefix: str = "cavern_",
         newton_rtol: float = 1e-8,
         newton_max_it: int = 15,
+        reuse_tangent: bool = True,
+        reuse_rate: float = 0.2,
+        reuse_max_age: int = 12,
     ):
         import basix.ufl
         import ufl
@@ -90,7 +98,14 @@ class CreepModel:
         gdim = cm.gdim
         self.m = 6 if self.kind == "3d" else 4
         self.newton_rtol = newton_rtol
-        self.newton_max_it = newton_max_it
+        self.newton_max_it = newton_max_it if not reuse_tangent else max(newton_max_it, 40)
+        self.reuse_tangent = reuse_tangent
+        self.reuse_rate = reuse_rate
+        self.reuse_max_age = reuse_max_age
+        self._tangent_age: int | None = None
+        self._Xcache: dict = {}
+        self.tangent_refreshes = 0
+        self.linear_solves = 0
         self.V = fem.functionspace(mesh, ("Lagrange", degree, (gdim,)))
         self.u = fem.Function(self.V, name="displacement")
         cell = mesh.basix_cell()
@@ -272,6 +287,7 @@ class CreepModel:
             fext.axpy(-P[i], self.b[i])
         fscale = max(fext.norm(), 1e-30)
         du_norm = np.inf
+        rprev = None
         for it in range(1, self.newton_max_it + 1):
             try:
                 self._update_points(dt)
@@ -299,17 +315,38 @@ class CreepModel:
                 return StepResult(it - 1, P, Vi)
             if not np.isfinite(rnorm) or not np.all(np.isfinite(rb)):
                 break
-            self.A.zeroEntries()
-            fp.assemble_matrix(self.A, self.J, bcs=self.bcs)
-            self.A.assemble()
-            self._set_nullspace()
-            self.ksp.setOperators(self.A)
+            # tangent refresh: always without reuse; with reuse when there is none yet,
+            # when the last refresh is old or the residual no longer falls fast enough
+            refresh = (
+                not self.reuse_tangent
+                or self._tangent_age is None
+                or self._tangent_age >= self.reuse_max_age
+                or (rprev is not None and rnorm > self.reuse_rate * rprev)
+            )
+            if refresh:
+                self.A.zeroEntries()
+                fp.assemble_matrix(self.A, self.J, bcs=self.bcs)
+                self.A.assemble()
+                self._set_nullspace()
+                self.ksp.setOperators(self.A)
+                self._tangent_age = 0
+                self._Xcache = {}
+                self.tangent_refreshes += 1
+            self._tangent_age += 1
+            rprev = rnorm
             self.ksp.solve(self.R, x1)
+            self.linear_solves += 1
             if self.ksp.getConvergedReason() < 0:
+                self._tangent_age = None
                 break
             if fidx.size:
                 for k, i in enumerate(fidx):
-                    self.ksp.solve(self.b[i], X[k])
+                    if int(i) not in self._Xcache:
+                        Xi = self.A.createVecRight()
+                        self.ksp.solve(self.b[i], Xi)
+                        self.linear_solves += 1
+                        self._Xcache[int(i)] = Xi
+                    self._Xcache[int(i)].copy(X[k])
                 # linearised balance: r + r_P dP + r_V (−m b_i·du) = 0, du = −x1 − Σ X_j dP_j
                 M = np.diag(dRdP).astype(float)
                 rhs = -rb.copy()
@@ -332,7 +369,12 @@ class CreepModel:
             self.u.x.scatter_forward()
         self.u.x.array[:] = u_save
         self.u.x.scatter_forward()
+        self._tangent_age = None  # refresh next time
         raise StepFailed(f"Newton did not converge in {self.newton_max_it} iterations (|R|/|f| = {rnorm / fscale:.2e})")
+
+    def reset_tangent(self):
+        """Force a fresh tangent at the next iteration."""
+        self._tangent_age = None
 
     def rollback(self):
         """Discard the last converged (but rejected) step."""

@@ -8,9 +8,10 @@ pressure changes by more than ``dp_max`` in one step, or a CBBO threshold that i
 overshot, is retried shorter. If a step still fails the run stops with
 :class:`SimulationFailed`, which carries everything computed so far.
 
-Checkpoints (one pickle per rank, same number of ranks to resume) hold the FE state,
-the operators, the brine masses and the history, so that a resumed run continues
-exactly as the uninterrupted one.
+Checkpoints (one pickle per rank, same number of ranks to resume) are written every
+``checkpoint_every`` steps and hold the FE state, the operators, the brine masses and
+the history. The reused tangent of the modified Newton iteration is refreshed at every
+checkpoint step in every run, so that a resumed run repeats the uninterrupted one.
 """
 
 from __future__ import annotations
@@ -289,6 +290,8 @@ class Simulation:
                 self.iout += 1
             self.result.steps = self.step
             if tc.checkpoint_every and self.step % tc.checkpoint_every == 0:
+                # a resumed run starts with a fresh tangent: so does the uninterrupted one
+                self.model.reset_tangent()
                 self.save_checkpoint()
             if stop_after is not None and self.step >= stop_after:
                 self.save_checkpoint()
