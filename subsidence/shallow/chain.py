@@ -100,6 +100,35 @@ def _unique_columns(*arrays):
     return first, inverse.ravel()
 
 
+def _block_mean(a, idx):
+    """Mean of the daily values over each block (idx[k-1], idx[k]]; the first row is kept."""
+    if a is None:
+        return None
+    c = np.concatenate([np.zeros((1,) + a.shape[1:]), np.cumsum(a, axis=0)])
+    out = np.empty((idx.size,) + a.shape[1:])
+    out[0] = a[0]
+    out[1:] = (c[idx[1:] + 1] - c[idx[:-1] + 1]) / (idx[1:] - idx[:-1]).reshape((-1,) + (1,) * (a.ndim - 1))
+    return out
+
+
+def _run_column(col, times, phreatic, bottom, temp, step_days: int):
+    """The column on every ``step_days``-th day, forced by block means, interpolated back to days."""
+    if step_days <= 1:
+        return col.run(times, phreatic=phreatic, bottom_head=bottom, temperature=temp)
+    n = times.size
+    idx = np.unique(np.concatenate([np.arange(0, n, step_days), [n - 1]]))
+    h = col.run(times[idx], phreatic=_block_mean(phreatic, idx), bottom_head=_block_mean(bottom, idx),
+                temperature=_block_mean(temp, idx))
+
+    def back(a):
+        flat = a.reshape(idx.size, -1)
+        return np.stack([np.interp(times, times[idx], flat[:, k]) for k in range(flat.shape[1])], axis=1).reshape((n,) + a.shape[1:])
+
+    return dataclasses.replace(h, times=times, settlement=back(h.settlement), compaction=back(h.compaction),
+                               oxidation=back(h.oxidation), layer_settlement=back(h.layer_settlement),
+                               mean_effective_stress=back(h.mean_effective_stress))
+
+
 def run_chain(cfg: ChainConfig, comm) -> ChainResult:
     p = cfg.parcel
     nd = (cfg.end - cfg.start).days
@@ -168,7 +197,7 @@ def run_chain(cfg: ChainConfig, comm) -> ChainResult:
     cfirst, cinv = _unique_columns(level_all, phi_col)
     log.info("soil column: %d cells, %d distinct column(s)", col.ncell, cfirst.size)
     bh = None if cfg.column_bottom != "aquifer" else phi_col[:, cfirst] - base
-    hist = col.run(times, phreatic=level_all[:, cfirst] - base, bottom_head=bh, temperature=temp)
+    hist = _run_column(col, times, level_all[:, cfirst] - base, bh, temp, cfg.column_step_days)
     sel, ref = cinv[1:], cinv[0]
 
     pr = np.concatenate([[0.0], precip[nspin:] / MM_PER_DAY])

@@ -114,6 +114,7 @@ class ChainConfig:
     output_interval_days: int
     counterfactual: bool
     plots: bool = True
+    column_step_days: int = 1
 
 
 def parse(root: Table, case) -> ChainConfig:
@@ -122,6 +123,8 @@ def parse(root: Table, case) -> ChainConfig:
         raise root.error("start_date", "the shallow/coupled chains need a start_date (daily weather forcing)")
     start = case.start_date
     t = root.table("time")
+    if t.has("end") and t.has("years"):
+        raise t.error("years", "give either end or years, not both")
     if t.has("end"):
         end = _date(t, "end")
     else:
@@ -153,6 +156,7 @@ def parse(root: Table, case) -> ChainConfig:
     if bottom == "aquifer" and parcel.aquifer_head is None:
         raise col_t.error("bottom", "'aquifer' needs parcel.aquifer_head")
     ox_depth = col_t.number("oxidation_depth", 1.2, unit="m", gt=0)
+    col_step = col_t.number("time_step", 1, unit="day", bare="day", ge=1)
     col_t.finish()
     mgmt = _management(root.table("water_management"), parcel)
 
@@ -184,7 +188,7 @@ def parse(root: Table, case) -> ChainConfig:
     return ChainConfig(kind=kind, start=start, end=end, spinup_years=spin, forcing=forcing, parcel=parcel, layers=column,
                        groundwater=gw, column_bottom=bottom, oxidation_depth=ox_depth, management=mgmt, deep=deep,
                        point_names=names, point_x=px, point_y=py, impact=imp, output_interval_days=int(round(interval)),
-                       counterfactual=counter, plots=plots)
+                       counterfactual=counter, plots=plots, column_step_days=int(round(col_step)))
 
 
 def _date(t: Table, name: str) -> _dt.date:
