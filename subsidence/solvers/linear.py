@@ -18,6 +18,7 @@ from petsc4py import PETSc
 import numpy as np
 
 AUTO_DIRECT_DOFS = 60_000
+FALLBACK_DIRECT_DOFS = 400_000  # an iterative solve that fails is retried with MUMPS up to this size
 PRESETS = ("auto", "gamg", "mumps")
 
 
@@ -113,18 +114,24 @@ class LinearSolver:
         if self.preset == "gamg" and near_nullspace_space is not None:
             self.A.setNearNullSpace(rigid_body_modes(near_nullspace_space))
         self.stats.assembly_s += time.perf_counter() - t0
-        self.ksp = PETSc.KSP().create(comm)
-        self.ksp.setOptionsPrefix(prefix)
+        self.prefix, self.rtol, self.gdim = prefix, rtol, V0.mesh.geometry.dim
+        self.ksp = self._make_ksp(comm)
+
+    def _make_ksp(self, comm):
+        ksp = PETSc.KSP().create(comm)
+        ksp.setOptionsPrefix(self.prefix)
         opts = PETSc.Options()
-        for k, v in options(self.preset, rtol=rtol, gdim=V0.mesh.geometry.dim).items():
-            opts[f"{prefix}{k}"] = v
-        self.ksp.setOperators(self.A)
-        self.ksp.setFromOptions()
-        for k in options(self.preset, rtol=rtol, gdim=V0.mesh.geometry.dim):
-            del opts[f"{prefix}{k}"]
+        preset_opts = options(self.preset, rtol=self.rtol, gdim=self.gdim)
+        for k, v in preset_opts.items():
+            opts[f"{self.prefix}{k}"] = v
+        ksp.setOperators(self.A)
+        ksp.setFromOptions()
+        for k in preset_opts:
+            del opts[f"{self.prefix}{k}"]
         t0 = time.perf_counter()
-        self.ksp.setUp()
+        ksp.setUp()
         self.stats.setup_s += time.perf_counter() - t0
+        return ksp
 
     def solve(self, L, u, *, initial_guess: bool = False) -> int:
         """Solve a u = L with the solver's Dirichlet conditions; returns the iteration count."""
@@ -141,9 +148,18 @@ class LinearSolver:
         t0 = time.perf_counter()
         self.ksp.setInitialGuessNonzero(initial_guess and self.preset != "mumps")
         self.ksp.solve(b, u.x.petsc_vec)
+        reason = self.ksp.getConvergedReason()
+        if reason < 0 and self.preset != "mumps" and self.stats.dofs <= FALLBACK_DIRECT_DOFS:
+            from subsidence.log import get_logger
+
+            get_logger("solvers").warning("%s did not converge (reason %d); falling back to MUMPS", self.preset, reason)
+            self.ksp.destroy()
+            self.preset = self.stats.preset = "mumps"
+            self.ksp = self._make_ksp(self.A.getComm())
+            self.ksp.solve(b, u.x.petsc_vec)
+            reason = self.ksp.getConvergedReason()
         u.x.scatter_forward()
         self.stats.solve_s += time.perf_counter() - t0
-        reason = self.ksp.getConvergedReason()
         b.destroy()
         if reason < 0:
             raise RuntimeError(f"linear solver ({self.preset}) did not converge: reason {reason}")
