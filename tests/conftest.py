@@ -5,6 +5,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Test modules are imported by basename (pytest's default "prepend" mode): keep test file
+# names unique across the folders (tests/fem/test_study.py vs tests/cavern/test_cavern_study.py).
+
 
 @pytest.fixture
 def repo_root() -> Path:
