@@ -166,6 +166,6 @@ def yearly_glg_ghg(dates: np.ndarray, levels: np.ndarray, *, hydrological: bool 
         out["highest"].append(lv[yd == y].max(0))
     res = {"year": np.array(out["year"], dtype=int)}
     for k in ("glg", "ghg", "lowest", "highest"):
-        arr = np.array(out[k]).reshape(len(out["year"]), -1)
+        arr = np.array(out[k]).reshape(len(out["year"]), lv.shape[1])
         res[k] = arr[:, 0] if squeeze else arr
     return res

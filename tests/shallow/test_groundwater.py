@@ -89,3 +89,9 @@ def test_glg_ghg_definition():
     assert g["glg"][0] == pytest.approx(sel[:3].mean())
     assert g["ghg"][0] == pytest.approx(sel[-3:].mean())
     assert g["lowest"][0] == pytest.approx(levels[:365].min())
+
+
+def test_glg_ghg_of_a_short_run_is_empty_not_an_error():
+    dates = np.arange(np.datetime64("2018-01-01"), np.datetime64("2018-03-01"))
+    g = yearly_glg_ghg(dates, np.zeros((dates.size, 3)), hydrological=False)
+    assert g["year"].size == 0 and g["glg"].shape == (0, 3)
