@@ -57,7 +57,9 @@ class CrossSectionGroundwater:
         breaks[-1] = z_ref
         znodes = [breaks[0]]
         for lo, hi in itertools.pairwise(breaks):
-            n = max(1, int(round((hi - lo) / dz_target)))
+            # the ditch bank (ditch bottom to z_ref) is where the flow converges: finer there
+            dz = dz_target / 4 if lo >= p.ditch_bottom - 1e-9 else dz_target
+            n = max(1, int(round((hi - lo) / dz)))
             znodes += list(lo + (hi - lo) * np.arange(1, n + 1) / n)
         znodes = np.array(znodes)
         nz = znodes.size - 1
