@@ -33,7 +33,7 @@ class GridLoad:
         tdim = mesh.topology.dim
         ncell = mesh.topology.index_map(tdim).size_local
         geom = mesh.geometry.x
-        conn = mesh.geometry.dofmap[:ncell]
+        conn = mesh.geometry.dofmaps[0][:ncell]
         verts = geom[conn]  # (ncell, 4, 3)
         pts = np.einsum("sv,cvd->csd", _bary_points(), verts)  # (ncell, SAMPLES, 3)
         vol = np.abs(np.linalg.det(verts[:, 1:, :] - verts[:, :1, :])) / 6.0

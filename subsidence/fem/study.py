@@ -174,14 +174,10 @@ def _biot(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rundir,
     for r in cfg.reservoirs:
         p_res[r.name] = model.fix_pressure(built.cell_tags.find(res_tags[r.name]), 0.0, dim=mesh.topology.dim)
     # time grid: output times, pressure-history knots, and sub-steps of at most time_step
-    knots = [0.0] + list(times)
-    for r in cfg.reservoirs:
-        knots += [t for t in r.history.times if 0 < t < times[-1]]
-    knots = np.unique(np.array(knots))
-    steps = []
-    for a, b in zip(knots[:-1], knots[1:]):
-        n = max(1, int(np.ceil((b - a) / spec.time_step - 1e-9)))
-        steps += list(np.linspace(a, b, n + 1)[1:])
+    from subsidence.solvers.timestepping import step_times
+
+    knots = list(times) + [t for r in cfg.reservoirs for t in r.history.times if 0 < t < times[-1]]
+    steps = step_times(knots, max_step=spec.time_step)
     u_out, p_out = model.split()
     writer = FieldWriter(rundir.path, u=u_out, pressure=p_out, kin=model.kin, lmbda=fields["lmbda"], mu=fields["mu"],
                          biot=fields["biot"], pressure_p1=p_out)
