@@ -311,7 +311,7 @@ def parse_config(root: Table) -> CavernConfig:
     ind.finish()
     sv = root.table("solver", None) or Table({}, file=root.file, path="solver")
     degree = sv.number("degree", 2, integer=True, ge=1, le=2)
-    solver = sv.string("linear_solver", "lu" if axisym else "iterative", choices=("lu", "iterative"))
+    solver = sv.string("linear_solver", "lu", choices=("lu", "iterative"))
     sv.finish()
     return CavernConfig(
         geometry=gtype, domain_radius=domain_radius or 0.0, domain_depth=domain_depth, extent=extent,

@@ -78,7 +78,7 @@ def min_tangential(sc: np.ndarray, n: np.ndarray) -> np.ndarray:
     principal value of the stress restricted to the wall's tangent plane."""
     P = np.eye(3)[None] - np.einsum("ni,nj->nij", n, n)
     st = np.einsum("nij,njk,nkl->nil", P, sc, P)
-    big = 1e6 * (1.0 + np.abs(sc).max())
+    big = 1e6 * (1.0 + np.abs(sc).max(initial=0.0))
     st = st + big * np.einsum("ni,nj->nij", n, n)
     return np.linalg.eigvalsh(st)[:, 0]
 

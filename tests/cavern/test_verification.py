@@ -103,3 +103,14 @@ def test_same_result_on_one_and_more_ranks(comm):
         out.append(np.array([[r["pressure_MPa"], r["volume_m3"], r["fs_vansambeek"]] for r in rows]))
     assert out[0].shape == out[1].shape
     np.testing.assert_allclose(out[0], out[1], rtol=1e-8)
+
+
+def test_norton_sphere_mesh_convergence(comm):
+    """The steady-closure error falls at second order with the wall mesh size (h = 0.2, 0.1)."""
+    errs = []
+    for h in (0.2, 0.1):
+        model, law = shell_model(comm, h_wall=h, h_far=20 * h)
+        rate = run_steady(model, P_CAV)
+        exact = an.norton_sphere_closure_rate(dP=P_FAR - P_CAV, A_star=law.A / law.sigma_ref**law.n, n=law.n, a=A, b=B)
+        errs.append(abs(rate / exact - 1))
+    assert np.log2(errs[0] / errs[1]) > 1.5
