@@ -157,9 +157,13 @@ def run_chain(cfg: ChainConfig, comm) -> ChainResult:
     elif m.reference == "point":
         _, _, rz = cfg.deep.displacement(coarse, np.array([m.reference_point[0]]), np.array([m.reference_point[1]]), comm=comm)
         uz_ref = np.repeat(np.interp(times, coarse, rz[:, 0])[:, None], npnt, axis=1)
-    else:
+    else:  # per water-level area: the mean, most or least subsiding point of the area
         agg = {"mean": np.mean, "max": np.min, "min": np.max}[m.reference]  # "max" subsidence = lowest uz
-        uz_ref = np.repeat(agg(deep_uz, axis=1)[:, None], npnt, axis=1)
+        areas = np.array(cfg.point_areas)
+        uz_ref = np.empty_like(deep_uz)
+        for a in np.unique(areas):
+            sel = areas == a
+            uz_ref[:, sel] = agg(deep_uz[:, sel], axis=1)[:, None]
     delta = m.rule.lowering(times, uz_ref)
     all_dates = spin_start + np.arange(nspin + nd + 1).astype("timedelta64[D]")
     season = seasonal_offset(all_dates, summer_offset=m.summer_offset)

@@ -21,7 +21,6 @@ from subsidence.shallow.deep import CaseDeep, NoDeep, SeriesDeep
 from subsidence.shallow.forcing import DailySeries, ForcingError, read_evaporation, read_precipitation
 from subsidence.shallow.groundwater import HydroLayer, Parcel
 from subsidence.shallow.water_management import FractionRule, NoManagement, PrescribedLevels
-from subsidence.units import SECONDS_PER_YEAR
 
 K_UNIT = dict(unit="m/s", bare="m/day")
 RES_UNIT = dict(unit="s", bare="day")
@@ -110,6 +109,7 @@ class ChainConfig:
     point_names: list[str]
     point_x: np.ndarray
     point_y: np.ndarray
+    point_areas: list[str]
     impact: ImpactSpec | None
     output_interval_days: int
     counterfactual: bool
@@ -162,13 +162,13 @@ def parse(root: Table, case) -> ChainConfig:
 
     if kind == "coupled":
         deep = _deep(root.table("deep"), case)
-        names, px, py = _points(root.table("points"))
+        names, px, py, areas = _points(root.table("points"))
     else:
         if root.has("deep"):
             raise root.error("deep", "a shallow case has no deep subsidence; use kind = 'coupled'")
         deep = NoDeep()
         s = root.table("site", None) or Table({}, file=root.file, path="site")
-        names = [s.string("name", "site")]
+        names, areas = [s.string("name", "site")], ["area"]
         px, py = np.array([s.number("x", 0.0, unit="m")]), np.array([s.number("y", 0.0, unit="m")])
         s.finish()
     imp = None
@@ -187,7 +187,7 @@ def parse(root: Table, case) -> ChainConfig:
     o.finish()
     return ChainConfig(kind=kind, start=start, end=end, spinup_years=spin, forcing=forcing, parcel=parcel, layers=column,
                        groundwater=gw, column_bottom=bottom, oxidation_depth=ox_depth, management=mgmt, deep=deep,
-                       point_names=names, point_x=px, point_y=py, impact=imp, output_interval_days=int(round(interval)),
+                       point_names=names, point_x=px, point_y=py, point_areas=areas, impact=imp, output_interval_days=int(round(interval)),
                        counterfactual=counter, plots=plots, column_step_days=int(round(col_step)))
 
 
@@ -247,10 +247,10 @@ def _layer(t: Table) -> tuple[HydroLayer, ColumnLayer]:
     ox = NoOxidation()
     ot = t.table("oxidation", None)
     if ot is not None:
-        ox = PeatOxidation(alpha=ot.number("alpha", unit="kg/m^3/s", bare="kg/m^3/day", ge=0),
+        # alpha is kept per day inside (the unit of the published rates), see column/oxidation.py
+        ox = PeatOxidation(alpha=ot.number("alpha", unit="kg/m^3/day", ge=0),
                            organic_density=ot.number("organic_density", unit="kg/m^3", gt=0),
                            volume_fraction=ot.number("volume_fraction", 1.0, ge=0, le=1))
-        ox = PeatOxidation(alpha=ox.alpha * 86400.0, organic_density=ox.organic_density, volume_fraction=ox.volume_fraction)
         ot.finish()
     col = ColumnLayer(name=name, thickness=thick, k=k_cons, gamma_sat=gs, gamma_unsat=gu, compression=comp,
                       ocr=t.number("ocr", 1.0, ge=1), pop=t.number("pop", 0.0, unit="Pa", bare="kPa", ge=0), oxidation=ox,
@@ -353,33 +353,38 @@ def _points(t: Table):
     if t.has("file"):
         path = t.path_("file")
         try:
-            names, x, y = read_points(path)
+            names, x, y, areas = read_points(path)
         except (ValueError, KeyError) as exc:
             raise t.error("file", str(exc)) from None
         every = t.number("every", 1, integer=True, ge=1)
         mx = t.number("max", len(names), integer=True, ge=1)
         sel = np.arange(0, len(names), every)[:mx]
-        names, x, y = [names[i] for i in sel], x[sel], y[sel]
+        names, x, y, areas = [names[i] for i in sel], x[sel], y[sel], [areas[i] for i in sel]
     else:
         x = t.array("x", unit="m", min_length=1)
         y = t.array("y", unit="m", length=x.size)
         names = t.strings("name", [f"p{i}" for i in range(x.size)])
         if len(names) != x.size:
             raise t.error("name", f"expected {x.size} names")
+        areas = t.strings("area", ["area"] * x.size)
+        if len(areas) != x.size:
+            raise t.error("area", f"expected {x.size} water-level area labels")
     t.finish()
-    return names, x, y
+    return names, x, y, areas
 
 
 def read_points(path: Path):
     """Points from a CSV: ``name,x,y`` columns, or an InSAR parcel file whose first column is
-    the id and whose ``geometry`` column holds WKT ``POINT (x y)``."""
+    the id and whose ``geometry`` column holds WKT ``POINT (x y)``; an optional ``area`` column
+    names the water-level area of each point. Returns names, x, y, areas."""
     import re
 
     import pandas as pd
 
     df = pd.read_csv(path)
+    areas = [str(a) for a in df["area"]] if "area" in df.columns else ["area"] * len(df)
     if {"name", "x", "y"} <= set(df.columns):
-        return [str(n) for n in df["name"]], df["x"].to_numpy(float), df["y"].to_numpy(float)
+        return [str(n) for n in df["name"]], df["x"].to_numpy(float), df["y"].to_numpy(float), areas
     if "geometry" in df.columns:
         xy = []
         for g in df["geometry"]:
@@ -389,8 +394,8 @@ def read_points(path: Path):
             xy.append((float(m.group(1)), float(m.group(2))))
         xy = np.array(xy)
         idcol = df.columns[0]
-        return [str(n) for n in df[idcol]], xy[:, 0], xy[:, 1]
+        return [str(n) for n in df[idcol]], xy[:, 0], xy[:, 1], areas
     raise ValueError(f"{path}: needs name,x,y columns or a WKT geometry column")
 
 
-__all__ = ["ChainConfig", "parse", "read_points", "SECONDS_PER_YEAR"]
+__all__ = ["ChainConfig", "parse", "read_points"]

@@ -121,13 +121,13 @@ def test_shallow_run_writes_the_contract(tmp_path):
 def test_coupled_run_with_deep_series(tmp_path):
     """Two parcels in one water-level area that lowers the ditch by the *mean* subsidence:
     the parcel that subsides less than the mean is over-drained (positive extra settlement),
-    the other comes out wetter (negative extra)."""
+    the other comes out wetter (negative extra); a third parcel has an area of its own."""
     from subsidence.run import run_case
 
     series = tmp_path / "deep.csv"
-    series.write_text("time,a,b\n0,0,0\n1,-0.02,-0.10\n")
+    series.write_text("time,a,b,c\n0,0,0,0\n1,-0.02,-0.10,-0.05\n")
     d = _case(kind="coupled", deep={"source": "series", "file": str(series)},
-              points={"name": ["a", "b"], "x": [0.0, 100.0], "y": [0.0, 0.0]},
+              points={"name": ["a", "b", "c"], "x": [0.0, 100.0, 5000.0], "y": [0.0, 0.0, 0.0], "area": ["A", "A", "B"]},
               water_management={"initial_level": -0.9, "rule": "fraction", "fraction": 1.0, "reference": "mean"},
               output={"plots": False})
     d["crs"] = "EPSG:28992"
@@ -136,9 +136,11 @@ def test_coupled_run_with_deep_series(tmp_path):
     last = {r["name"]: r for r in rows if r["date"] == "2018-01-01"}
     assert float(last["a"]["deep_uz_m"]) == pytest.approx(-0.02, abs=2e-4)
     assert float(last["a"]["extra_shallow_m"]) > 0 > float(last["b"]["extra_shallow_m"])
+    # c is alone in its area and the level follows it continuously: nothing changes in the land frame
+    assert float(last["c"]["extra_shallow_m"]) == pytest.approx(0.0, abs=1e-9)
     total = float(last["a"]["total_uz_m"])
     assert total == pytest.approx(float(last["a"]["deep_uz_m"]) - float(last["a"]["shallow_settlement_m"]))
-    assert summary["points"] == 2
+    assert summary["points"] == 3
 
 
 def test_deep_case_source_is_relative_to_the_chain_start():
