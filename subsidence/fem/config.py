@@ -5,7 +5,8 @@ Keys read here (everything else of a deep case is shared with the analytic metho
 ``[model]``: ``geometry`` ("auto" | "axisymmetric" | "3d"), ``coupling`` ("one-way" |
 "biot"), ``poisson_ratio`` (default ν of regions given by Cm), ``biot_coefficient``,
 ``degree`` (Lagrange degree of the displacement, 1 or 2), ``solver`` ("auto" | "gamg" |
-"mumps" | "fixed-stress"; for Biot "gamg" means the fixed-stress split), ``rtol``, ``base`` ("fixed" | "roller"), ``time_step`` (years; Biot only).
+"mumps" | "fixed-stress"; for Biot "gamg" means the fixed-stress split), ``rtol``,
+``base`` ("fixed" | "roller"), ``time_step`` (years; Biot only).
 ``[mesh]``: ``reservoir_size``, ``surface_size``, ``far_size``, ``grading`` (m),
 ``domain_factor`` (the domain-size rule, default 10), ``depth`` and ``lateral_margin``
 (m, override the rule), ``write_msh`` (bool).

@@ -147,8 +147,6 @@ def _grid_loads(cfg, model, res_tags, times):
 
 
 def _biot(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rundir, comm) -> dict:
-    from dolfinx import fem
-
     from subsidence.fem.biot import BiotModel
     from subsidence.fem.elastic import displacement_bcs_mixed
     from subsidence.fem.fields import FieldWriter
