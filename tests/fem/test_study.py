@@ -135,6 +135,12 @@ def test_biot_delayed_subsidence_needs_a_permeable_aquifer(tmp_path_factory):
     ({"basement": {"depth": 2000.0, "rigid": True}}, "basement.depth"),
     ({"bodies": [{"name": "b", "shape": {"type": "sphere"}, "top": 0, "bottom": 1, "E": 1e9}]}, "bodies[0].shape.type"),
     ({"reservoir_properties": {"other": {"nu": 0.2}}}, "reservoir_properties.other"),
+    ({"reservoir_properties": {"disc": {"E": 1e9}}}, "reservoir_properties.disc.E"),
+    ({"model": {"method": "fem", "solver": "fixed-stress"}}, "model.solver"),
+    ({"model": {"method": "fem", "coupling": "biot"}}, "model.coupling"),  # time-decay law + Biot
+    ({"model": {"method": "fem", "geometry": "axisymmetric"},
+      "bodies": [{"name": "b", "shape": {"type": "box", "x": [0, 1], "y": [0, 1]}, "top": 0, "bottom": 1, "E": 1e9}]},
+     "model.geometry"),
 ])
 def test_bad_fem_input_names_the_key(patch, key):
     d = copy.deepcopy(BASE)
