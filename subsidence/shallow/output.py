@@ -160,7 +160,7 @@ def plot_points(path, res: ChainResult, *, title: str) -> None:
 def chain_summary(res: ChainResult) -> dict:
     last = -1
     return {
-        "start": str(res.dates[0]), "end": str(res.dates[-1]), "points": len(res.names),
+        "start": str(res.dates[0]), "end": str(res.dates[-1]), "n_points": len(res.names),
         "deep_uz_m": {"min": float(res.deep_uz[last].min()), "max": float(res.deep_uz[last].max())},
         "shallow_settlement_m": {"min": float(res.shallow[last].min()), "max": float(res.shallow[last].max()),
                                  "mean": float(res.shallow[last].mean())},
