@@ -157,3 +157,28 @@ def test_deep_case_source_is_relative_to_the_chain_start():
     _, _, uz = src.displacement(np.array([0.0, 2 * YEAR]), np.array([245520.0]), np.array([594918.0]))
     assert uz[0, 0] == 0.0
     assert -0.05 < uz[1, 0] < 0.0
+
+
+def test_shipped_nieuwolda_case_on_a_few_parcels(tmp_path):
+    """The shipped coupled Nieuwolda case (deep case + InSAR parcels), cut to 3 months and
+    every 60th parcel: parcel ids and RD positions reach points.csv, total = deep - shallow."""
+    import tomllib
+
+    from subsidence.run import run_case
+
+    root = Path(__file__).resolve().parents[2]
+    case_file = root / "cases" / "coupled_nieuwolda.toml"
+    d = tomllib.loads(case_file.read_text())
+    d["time"]["end"] = "2015-04-01"
+    d["points"]["every"] = 60
+    d["output"]["plots"] = False
+    summary = run_case(case_from_dict(d, file=case_file), tmp_path / "out")
+    rows = list(csv.DictReader(open(tmp_path / "out" / "points.csv")))
+    names = {r["name"] for r in rows}
+    assert len(names) == 5 and "15825" in names  # the first parcel id of the InSAR file
+    assert all(200e3 < float(r["x"]) < 300e3 and 550e3 < float(r["y"]) < 620e3 for r in rows)
+    long = list(csv.DictReader(open(tmp_path / "out" / "chain_points.csv")))
+    for r in long[-5:]:
+        assert float(r["total_uz_m"]) == pytest.approx(float(r["deep_uz_m"]) - float(r["shallow_settlement_m"]), abs=1e-9)
+        assert float(r["deep_uz_m"]) < 0
+    assert summary["n_points"] == 5
