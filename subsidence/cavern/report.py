@@ -21,6 +21,9 @@ TABLE_COLUMNS = [
     ("min_fs_devries", "min FS dilatancy (De Vries)", "{:.2f}"),
     ("min_tension_margin_MPa", "min σmin−P at wall [MPa]", "{:.2f}"),
     ("min_roof_tension_margin_MPa", "min σmin−P at roof [MPa]", "{:.2f}"),
+    ("pressure_end_MPa", "shoe pressure at end [MPa]", "{:.2f}"),
+    ("fs_devries_end", "FS De Vries at end", "{:.2f}"),
+    ("tension_margin_end_MPa", "σmin−P at wall at end [MPa]", "{:.2f}"),
     ("max_subsidence_mm", "max subsidence at end [mm]", "{:.1f}"),
     ("subsidence_rate_mm_per_yr", "subsidence rate at end [mm/yr]", "{:.3f}"),
 ]
@@ -69,6 +72,9 @@ def scenario_table(scenario: str, rows: list[dict], surf: dict) -> list[dict]:
             "min_fs_devries": float(np.nanmin(col("fs_devries"))),
             "min_tension_margin_MPa": float(np.nanmin(col("tension_margin_MPa"))),
             "min_roof_tension_margin_MPa": float(np.nanmin(col("roof_tension_margin_MPa"))),
+            "pressure_end_MPa": rr[-1]["pressure_MPa"],
+            "fs_devries_end": rr[-1].get("fs_devries", np.nan),
+            "tension_margin_end_MPa": rr[-1].get("tension_margin_MPa", np.nan),
             **surf,
         })
     return out
@@ -84,9 +90,10 @@ def write_table(rundir_path: Path, table: list[dict]) -> None:
             cells.append("" if v is None else fmt.format(v))
         lines.append("| " + " | ".join(cells) + " |")
     text = (
-        "# Scenario comparison\n\nSafety factors are minima over the wall and over time (dilatancy: > 1 is "
-        "outside the dilatant domain); σmin−P is the smallest compressive principal stress minus the brine "
-        "pressure at the wall (negative: tensile effective stress, fracture/leak risk).\n\n" + "\n".join(lines) + "\n"
+        "# Scenario comparison\n\nSafety factors are minima over the wall, over the whole run (including the "
+        "history the scenarios share) or at the end (dilatancy: > 1 is outside the dilatant domain); σmin−P is "
+        "the least compressive stress tangential to the wall minus the brine pressure (negative: tensile "
+        "effective stress, fracture/leak risk).\n\n" + "\n".join(lines) + "\n"
     )
     (rundir_path / "scenarios.md").write_text(text, encoding="utf-8")
 
