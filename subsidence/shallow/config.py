@@ -53,11 +53,13 @@ class Forcing:
                 yrs = days.astype("datetime64[Y]").astype(int) + 1970
                 outside = (days < np.datetime64(f"{y0}-01-01")) | (days > np.datetime64(f"{y1}-12-31"))
                 src_year = np.where(outside, y0 + (yrs - y0) % n, yrs)
-                doy = (days - days.astype("datetime64[Y]")).astype(int)
-                # 29 February of a non-leap source year takes 28 February
-                src = np.array([np.datetime64(f"{y}-01-01") for y in src_year]) + doy.astype("timedelta64[D]")
-                bad = src.astype("datetime64[Y]").astype(int) + 1970 != src_year
-                src = np.where(bad, src - np.timedelta64(1, "D"), src)
+                # same month and day in the source year; 29 February of a non-leap year takes the 28th
+                month = (days.astype("datetime64[M]") - days.astype("datetime64[Y]")).astype(int)
+                day = (days - days.astype("datetime64[M]")).astype(int)
+                first = (src_year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + month.astype("timedelta64[M]")
+                src = first.astype("datetime64[D]") + day.astype("timedelta64[D]")
+                overflow = src.astype("datetime64[M]") != first
+                src = np.where(overflow, src - np.timedelta64(1, "D"), src)
                 out.append(s.values[(src - s.dates[0]).astype(int)])
             else:
                 out.append(s.window(start, end))

@@ -182,3 +182,20 @@ def test_shipped_nieuwolda_case_on_a_few_parcels(tmp_path):
         assert float(r["total_uz_m"]) == pytest.approx(float(r["deep_uz_m"]) - float(r["shallow_settlement_m"]), abs=1e-9)
         assert float(r["deep_uz_m"]) < 0
     assert summary["n_points"] == 5
+
+
+def test_repeating_the_weather_record_keeps_month_and_day():
+    """beyond = "repeat": a day outside the record takes the same month and day of a full
+    year of the record (cycled); 29 February of a non-leap year takes the 28th."""
+    from subsidence.shallow.config import Forcing
+    from subsidence.shallow.forcing import DailySeries
+
+    d = np.arange(np.datetime64("2015-01-01"), np.datetime64("2020-01-01"))
+    code = (d - np.datetime64("2000-01-01")).astype(float)  # each value encodes its own date
+    f = Forcing(None, None, "repeat", 10.5, 7.0, DailySeries(d, code), DailySeries(d, code))
+    p, _ = f.window(np.datetime64("2020-02-27"), np.datetime64("2020-03-02"))
+    got = np.datetime64("2000-01-01") + p.astype(int).astype("timedelta64[D]")
+    assert list(got.astype(str)) == ["2015-02-27", "2015-02-28", "2015-02-28", "2015-03-01"]
+    p, _ = f.window(np.datetime64("2024-12-31"), np.datetime64("2025-01-02"))
+    got = np.datetime64("2000-01-01") + p.astype(int).astype("timedelta64[D]")
+    assert list(got.astype(str)) == ["2019-12-31", "2015-01-01"]
