@@ -95,3 +95,34 @@ def test_small_case_runs_and_writes_the_contract(comm, tmp_path):
         assert s["max_subsidence_m"] > 0 and s["kind"] == "cavern"
         assert not (out.parent / "run.checkpoint").exists()
     assert summary["scenarios"]["cbbo"]["caverns"][0]["volume_loss_pct"] > 0
+
+
+@pytest.mark.fem
+def test_failing_run_stops_with_a_report_and_keeps_results(comm, tmp_path, monkeypatch):
+    """A step that never converges: the run stops with a clear message; <out>.failed/ has
+    error.txt and cavern.csv up to the last converged step; the checkpoint is kept."""
+    from subsidence.cavern import model as cmodel
+    from subsidence.run import run_case
+
+    calls = {"n": 0}
+    orig = cmodel.CreepModel.solve_step
+
+    def flaky(self, dt, *a, **k):
+        calls["n"] += 1
+        if calls["n"] > 12:
+            raise cmodel.StepFailed("injected failure")
+        return orig(self, dt, *a, **k)
+
+    monkeypatch.setattr(cmodel.CreepModel, "solve_step", flaky)
+    out = Path(comm.bcast(str(tmp_path), root=0)) / "run"
+    d = copy.deepcopy(BASE)
+    d["time"]["checkpoint_every"] = 5
+    d["operation"] = [{"mode": "open"}, {"mode": "shut_in", "start": 1}]
+    with pytest.raises(Exception, match="did not converge after"):
+        run_case(case_from_dict(d, file="test.toml"), out, comm=comm)
+    if comm.rank == 0:
+        failed = out.parent / "run.failed"
+        assert (failed / "error.txt").is_file() and not (failed / "manifest.json").exists()
+        rows = list(csv.DictReader(open(failed / "cavern.csv")))
+        assert len(rows) == 12  # initial state + 11 converged steps
+        assert any((out.parent / "run.checkpoint").rglob("*.pkl"))
