@@ -114,7 +114,6 @@ class ChainConfig:
     point_areas: list[str]
     impact: ImpactSpec | None
     output_interval_days: int
-    counterfactual: bool
     plots: bool = True
     column_step_days: int = 1
 
@@ -184,13 +183,12 @@ def parse(root: Table, case) -> ChainConfig:
         it.finish()
     o = root.table("output", None) or Table({}, file=root.file, path="output")
     interval = o.number("interval", 1, unit="day", bare="day", ge=1)
-    counter = o.boolean("counterfactual", True)
     plots = o.boolean("plots", True)
     o.finish()
     return ChainConfig(kind=kind, start=start, end=end, spinup_years=spin, forcing=forcing, parcel=parcel, layers=column,
                        groundwater=gw, column_bottom=bottom, oxidation_depth=ox_depth, management=mgmt, deep=deep,
                        point_names=names, point_x=px, point_y=py, point_areas=areas, impact=imp, output_interval_days=int(round(interval)),
-                       counterfactual=counter, plots=plots, column_step_days=int(round(col_step)))
+                       plots=plots, column_step_days=int(round(col_step)))
 
 
 def _date(t: Table, name: str) -> _dt.date:
