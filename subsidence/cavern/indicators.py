@@ -12,7 +12,8 @@ J2 = ½ s:s, J3 = det s, Lode angle ψ with sin 3ψ = −(3√3/2) J3 / J2^{3/2}
   the brine pressure exceeds it (tensile effective stress at the wall).
 
 Values are taken at the integration points of the cells touching the wall (not on the
-wall itself), which is the usual FE approximation.
+wall itself), which is the usual FE approximation. The dilatancy factors only consider
+creeping (rock-salt) zones; the tension margin every wall zone.
 """
 
 from __future__ import annotations
@@ -160,8 +161,9 @@ class WallIndicators:
             Pz = (pressures[i] + m.brine_gradient[i] * (m.shoe_z[i] - z)) / 1e6
             margin = min_tangential(sc, self.normals[i]) - Pz
             rec = {}
-            for name, val in (("fs_vansambeek", fs_vs), ("fs_devries", fs_dv), ("tension_margin_MPa", margin)):
-                v, loc = _global_min(comm, val, X)
+            salt = m.mat.Astar[idx] > 0  # dilatancy criteria are for rock salt only
+            for name, val, sel in (("fs_vansambeek", fs_vs, salt), ("fs_devries", fs_dv, salt), ("tension_margin_MPa", margin, None)):
+                v, loc = _global_min(comm, val if sel is None else val[sel], X if sel is None else X[sel])
                 rec[name] = v
                 rec[name + "_depth"] = -loc[self.zc]
                 rec[name + "_r"] = loc[0] if m.kind != "3d" else float(np.hypot(*loc[:2]))
