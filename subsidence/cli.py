@@ -85,11 +85,24 @@ def main(argv: list[str] | None = None) -> int:
         return int(args._module.main(args) or 0)
     except (CaseError, OutputDirError, FileNotFoundError, PermissionError) as exc:
         return _fail(comm, f"error: {exc}")
+    except BaseException:
+        if comm.size > 1:  # one failing rank must end the job, not leave the others waiting in a collective
+            import traceback
+
+            traceback.print_exc()
+            sys.stderr.flush()
+            comm.Abort(1)
+        raise
 
 
 def _fail(comm, msg: str) -> int:
-    if comm.rank == 0:
+    """Bad input: a message, no traceback, exit status 2. In parallel the job is aborted, since
+    an error found by one rank only would otherwise leave the others waiting in a collective."""
+    if comm.rank == 0 or comm.size > 1:
         print(msg, file=sys.stderr)
+    if comm.size > 1:
+        sys.stderr.flush()
+        comm.Abort(2)
     return 2
 
 

@@ -19,6 +19,7 @@ def _registry():
 
     ureg = pint.UnitRegistry()
     ureg.define("yr = year")
+    ureg.define("mD = millidarcy")  # permeability; pint alone would read "mD" as millidebye
     return ureg
 
 
