@@ -38,8 +38,8 @@ def cluster_case(*, end: float, h_wall: float, solver: str) -> dict:
         "caverns": [
             cav("A", -100, -100),
             cav("B", 100, -100, [{"mode": "open"}, {"mode": "shut_in", "start": 5}]),
-            cav("C", -100, 100, [{"mode": "open"}, {"mode": "cbbo", "start": 5, "p_high_gradient": "0.0185 MPa/m",
-                                                   "p_low_gradient": "0.017 MPa/m", "rate": "100 m^3/d"}]),
+            cav("C", -100, 100, [{"mode": "open"}, {"mode": "cbbo", "start": 5, "p_high_gradient": "0.017 MPa/m",
+                                                   "p_low_gradient": "0.016 MPa/m", "rate": "100 m^3/d"}]),
             cav("D", 100, 100),
         ],
         "operation": [{"mode": "open"}],

@@ -292,6 +292,12 @@ def parse_config(root: Table) -> CavernConfig:
         if ops:
             c.operation = _operation(ops, c.shoe_depth, t, "operation")
         t.finish()
+    for c, t in zip(caverns, ctabs):
+        for ph in c.operation or [p for s in scen for p in s.operation]:
+            if ph.mode == "cbbo" and ph.p_low is not None and ph.p_low < ph.wellhead_pressure + brine_gradient * c.shoe_depth:
+                raise t.error("casing_shoe_depth", f"a CBBO p_low of {ph.p_low / 1e6:.3g} MPa is below the brine-column pressure "
+                              f"at this cavern's shoe ({(ph.wellhead_pressure + brine_gradient * c.shoe_depth) / 1e6:.3g} MPa): "
+                              "bleeding cannot reach it")
     srf = root.table("surface", None) or Table({}, file=root.file, path="surface")
     half = srf.number("half_width", (domain_radius if axisym else 0.5 * min(extent[1] - extent[0], extent[3] - extent[2])) * 0.75, unit="m", gt=0)
     nsurf = srf.number("n", 41, integer=True, ge=3)

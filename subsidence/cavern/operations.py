@@ -15,7 +15,8 @@ Modes (pressures are at the casing shoe, Pa):
   ``rate`` (m³/s at cavern conditions) until P falls to p_low; without ``rate`` the
   pressure is dropped to p_low in one short step ("fast").
 - ``cbbo`` with ``interval``/``volume``: every ``interval`` release ``volume`` at ``rate``
-  (default: the volume over one day).
+  (default: the volume over one day); a release ends early when the cavern pressure is
+  back at the brine-column (open-well) pressure, below which the well cannot flow.
 - ``pressure``: pressure held at ``pressure`` (brine injected or produced as needed).
 - ``fill``: the lost volume is replaced by injection at a held pressure (``pressure``, or
   the pressure at the start of the phase); the injected volume is reported.
@@ -166,7 +167,13 @@ class Operator:
     def check(self, P_old: float, P_new: float, dt: float, dt_min: float) -> float | None:
         """A shorter step if a CBBO threshold was overshot by more than the tolerance."""
         ph = self.phase
-        if ph.mode != "cbbo" or ph.periodic or dt <= dt_min * 1.0001:
+        if ph.mode != "cbbo" or dt <= dt_min * 1.0001:
+            return None
+        if ph.periodic:
+            floor = self.open_pressure(ph)
+            if self.status == "bleeding" and P_new < floor * (1 - self.tol) and P_new != P_old:
+                frac = (floor - P_old) / (P_new - P_old)
+                return max(dt_min, min(0.9, max(frac, 0.05)) * dt)
             return None
         span = ph.p_high - ph.p_low
         target = None
@@ -187,7 +194,8 @@ class Operator:
         if ph.periodic:
             if self.status == "bleeding":
                 self.remaining -= self._rate() * dt
-                if self.remaining <= 1e-9 * max(ph.volume, 1.0):
+                # the well stops flowing when the cavern is back at the brine-column pressure
+                if self.remaining <= 1e-9 * max(ph.volume, 1.0) or P_new <= self.open_pressure(ph) * (1 + self.tol):
                     self.status, self.remaining = "sealed", 0.0
                     return True
             return False

@@ -42,6 +42,8 @@ def case(**changes):
         (dict(operation=[{"mode": "bleed"}]), "operation[0].mode", "not one of"),
         (dict(operation=[{"mode": "open"}, {"mode": "cbbo", "start": 2, "p_high": 20, "p_low": 22}]), "operation[1].mode", "p_low < p_high"),
         (dict(operation=[{"mode": "open"}, {"mode": "cbbo", "start": 2, "p_high": 20}]), "operation[1].mode", "either"),
+        (dict(operation=[{"mode": "open"}, {"mode": "cbbo", "start": 2, "p_high": 12, "p_low": 9}]),
+         "caverns[0].casing_shoe_depth", "brine-column"),
         (dict(operation=[{"mode": "open", "start": 1}]), "operation[0].start", "start at 0"),
         (dict(caverns=[{**BASE["caverns"][0], "bottom_depth": 1490}]), "caverns[0].radius", "much larger"),
         (dict(caverns=[]), "caverns", "exactly one"),
