@@ -84,10 +84,11 @@ class Operator:
         self.remaining = 0.0  # volume still to release (periodic)
         self.next_release = None
         self.held = None  # pressure held by 'fill' without explicit pressure
+        self.releases = 0  # CBBO releases started so far
 
     # -- checkpoint -------------------------------------------------------------------
     def state(self) -> dict:
-        return {k: getattr(self, k) for k in ("iphase", "status", "remaining", "next_release", "held")}
+        return {k: getattr(self, k) for k in ("iphase", "status", "remaining", "next_release", "held", "releases")}
 
     def load(self, st: dict) -> None:
         for k, v in st.items():
@@ -132,6 +133,7 @@ class Operator:
             self.status = "bleeding"
             self.remaining = ph.volume
             self.next_release += ph.interval
+            self.releases += 1
             event = True
         return event
 
@@ -205,6 +207,7 @@ class Operator:
             return True
         if self.status == "sealed" and P_new >= ph.p_high - self.tol * span:
             self.status = "bleeding" if ph.rate is not None else "drop"
+            self.releases += 1
             return True
         if self.status == "bleeding" and P_new <= ph.p_low + self.tol * span:
             self.status = "sealed"

@@ -48,12 +48,7 @@ def scenario_table(scenario: str, rows: list[dict], surf: dict) -> list[dict]:
     names = list(dict.fromkeys(r["cavern"] for r in rows))
     for name in names:
         rr = [r for r in rows if r["cavern"] == name]
-        prev = "sealed"
-        releases = 0
-        for r in rr:
-            if r["status"] in ("bleeding", "drop") and prev == "sealed":
-                releases += 1
-            prev = r["status"]
+        releases = int(rr[-1]["releases"])
 
         def col(k):
             return np.array([r.get(k, np.nan) for r in rr], dtype=float)

@@ -132,6 +132,7 @@ class Simulation:
                 "cavern": c.name,
                 "mode": c.operator.phase.mode if c.operator.iphase >= 0 else c.operator.phases[0].mode,
                 "status": c.operator.status,
+                "releases": c.operator.releases,
                 "pressure_MPa": self.P[i] / 1e6,
                 "pressure_gradient_MPa_per_m": self.P[i] / 1e6 / c.shoe_depth,
                 "pressure_over_sigma_v": self.P[i] / c.sigma_v_shoe,

@@ -79,7 +79,8 @@ def test_small_case_runs_and_writes_the_contract(comm, tmp_path):
     out = Path(comm.bcast(str(tmp_path), root=0)) / "run"
     scen = [
         {"name": "shut-in", "operation": [{"mode": "open"}, {"mode": "shut_in", "start": 1}]},
-        {"name": "cbbo", "operation": [{"mode": "open"}, {"mode": "cbbo", "start": 1, "interval": 0.8, "volume": 200, "rate": 100}]},
+        {"name": "cbbo", "operation": [{"mode": "open"}, {"mode": "shut_in", "start": 1},
+                                       {"mode": "cbbo", "start": 1.5, "interval": 0.6, "volume": 2, "rate": 100}]},
     ]
     summary = run_case(case(scenarios=scen), out, comm=comm)
     if comm.rank == 0:

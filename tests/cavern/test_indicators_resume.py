@@ -23,7 +23,8 @@ def lame_sphere_stress(rho, P, Pf):
 def test_wall_indicators_match_lame(comm):
     """Elastic sphere: the minimum dilatancy factors and tension margin at the wall, and where
     they occur, follow from the Lamé stresses (guards sign conventions, Lode angle, units)."""
-    model, _ = shell_model(comm, law=SaltLaw(E=25e9, nu=0.3), h_wall=0.05, h_far=1.0)
+    # a creeping law (the dilatancy factors are for salt) on its instantaneous elastic step
+    model, _ = shell_model(comm, law=SaltLaw(E=25e9, nu=0.3, A=1e-6), h_wall=0.05, h_far=1.0)
     model.solve_step(0.0, np.array([P_CAV]), np.array([False]))
     model.commit()
     rec = WallIndicators(model).evaluate(np.array([P_CAV]))[0]
@@ -70,7 +71,7 @@ def test_periodic_releases_volume(comm):
     rows = sim.run(resume=False).rows
     before = [r["bled_m3"] for r in rows if r["mode"] == "pressure"][-1]  # out-flow of the held-pressure phase
     assert rows[-1]["bled_m3"] - before == pytest.approx(3e-3, rel=1e-9)
-    starts = [k for k in range(1, len(rows)) if rows[k]["status"] == "bleeding" and rows[k - 1]["status"] == "sealed"]
-    assert len(starts) == 3
+    starts = [k for k in range(1, len(rows)) if rows[k]["releases"] > rows[k - 1]["releases"]]
+    assert len(starts) == 3 and rows[-1]["releases"] == 3
     for k in starts:
         assert rows[k]["pressure_MPa"] < rows[k - 1]["pressure_MPa"]
