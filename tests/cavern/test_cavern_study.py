@@ -129,3 +129,31 @@ def test_failing_run_stops_with_a_report_and_keeps_results(comm, tmp_path, monke
         rows = list(csv.DictReader(open(failed / "cavern.csv")))
         assert len(rows) == 12  # initial state + 11 converged steps
         assert any((out.parent / "run.checkpoint").rglob("*.pkl"))
+
+
+@pytest.mark.fem
+def test_small_cluster_3d(comm, tmp_path):
+    """Two caverns in 3D: each follows its own operation, pillar stress and the surface bowl
+    come out, and the shut-in cavern's pressure rises while the open one stays at the column."""
+    from subsidence.run import run_case
+
+    d = copy.deepcopy(BASE)
+    d["geometry"] = {"type": "cluster", "extent": [-500, 500, -400, 400], "domain_depth": 1500,
+                     "mesh_size_wall": 40, "mesh_size_far": 400}
+    cav = {"top_depth": 800, "bottom_depth": 900, "radius": 25, "dome_height": 20}
+    d["caverns"] = [{"name": "W", "x": -90, "y": 0, **cav},
+                    {"name": "E", "x": 90, "y": 0, **cav, "operation": [{"mode": "open"}, {"mode": "shut_in", "start": 0.5}]}]
+    d["operation"] = [{"mode": "open"}]
+    d["time"] = {"end": 2, "dt_max": 1, "outputs": [1, 2]}
+    d["surface"] = {"n": 7}
+    out = Path(comm.bcast(str(tmp_path), root=0)) / "run"
+    summary = run_case(case_from_dict(d, file="test.toml"), out, comm=comm)
+    if comm.rank == 0:
+        rows = list(csv.DictReader(open(out / "cavern.csv")))
+        last = {r["cavern"]: r for r in rows}
+        assert float(last["W"]["pressure_MPa"]) == pytest.approx(0.012 * 800, rel=1e-9)
+        assert float(last["E"]["pressure_MPa"]) > 0.012 * 800 + 0.05
+        assert 0 < float(last["W"]["volume_loss_rel"]) < 0.05
+        assert 15 < float(last["W"]["pillar_0-1_vertical_MPa"]) < 30
+        assert set(r["name"] for r in csv.DictReader(open(out / "points.csv"))) == {"above_W", "above_E"}
+    assert summary["max_subsidence_m"] > 0
