@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from mpi4py import MPI
+from mpi4py import MPI  # noqa: F401  (loaded before petsc4py/dolfinx)
 from petsc4py import PETSc
 
 import numpy as np
@@ -201,7 +201,6 @@ class CreepModel:
         self.stress = np.zeros((N, self.m))
         self._trial = None
         self.V0 = np.asarray(cm.volumes, float)
-        self.pressures = np.zeros(nc)
 
     # -- helpers -----------------------------------------------------------------------
     def _assemble_vec(self, form):

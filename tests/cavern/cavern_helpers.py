@@ -7,7 +7,7 @@ from subsidence.cavern.geometry import quarter_annulus
 from subsidence.cavern.indicators import WallIndicators
 from subsidence.cavern.material import SaltLaw
 from subsidence.cavern.model import CreepModel
-from subsidence.cavern.operations import Operator, Phase
+from subsidence.cavern.operations import Operator
 from subsidence.cavern.simulate import CavernSpec, Simulation, TimeControl
 
 A, B = 1.0, 10.0
