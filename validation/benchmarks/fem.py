@@ -1,0 +1,208 @@
+"""Finite-element elasticity and Biot consolidation: page docs/fem.md.
+
+The set-ups are those of tests/fem (the disc helpers are imported from tests/fem/fem_helpers.py),
+with the same tolerances.
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from framework import Benchmark, Check
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT / "tests/fem") not in sys.path:
+    sys.path.insert(0, str(ROOT / "tests/fem"))
+
+PROFILE = np.linspace(0.0, 6000.0, 241)  # surface radii (m), as in tests/fem/test_disc_verification.py
+
+
+def _disc_checks(model, ref_basement, label):
+    from fem_helpers import NU, C, D, R, peak, surface_profile
+
+    from subsidence.analytic.disc import disc_surface
+
+    uz, ur = surface_profile(model, PROFILE)
+    uz_ref, ur_ref = disc_surface(PROFILE, R, D, C, NU, basement_depth=ref_basement)
+    tol = 0.005 if ref_basement is not None else 0.01
+    return uz, [Check(f"{label} centre uz [m]", uz[0], uz_ref[0], rel_tol=tol),
+                Check(f"{label} max ur [m]", peak(PROFILE, ur)[0], peak(PROFILE, ur_ref)[0], rel_tol=tol)]
+
+
+def _van_opstal(tmp):
+    from mpi4py import MPI
+
+    from fem_helpers import D, disc_model
+
+    k = 1.5 * D
+    model, _ = disc_model(MPI.COMM_SELF, base_depth=k, h=50.0)
+    uz, checks = _disc_checks(model, k, "k=1.5D")
+    # published value (REFERENCES.md: van Opstal 1974, k = 1.5 D: −31.09 mm), 1 %
+    checks.append(Check("k=1.5D centre uz vs published [m]", uz[0], -31.09e-3, rel_tol=0.01))
+    return checks
+
+
+def _half_space(tmp):
+    from mpi4py import MPI
+
+    from fem_helpers import D, R, disc_model
+
+    from subsidence.mesh.domain import domain_extent
+
+    depth, half_width = domain_extent(reservoir_bottom=D + 50.0, reservoir_halfwidth=R)
+    model, _ = disc_model(MPI.COMM_SELF, base_depth=depth, width=half_width, h=50.0, base="roller", far=2000.0)
+    return _disc_checks(model, None, "half-space")[1]
+
+
+def _rectangle(comm, w, h, nx, ny):
+    from dolfinx import mesh as dmesh
+
+    msh = dmesh.create_rectangle(comm, [[0.0, 0.0], [w, h]], [nx, ny], dmesh.CellType.triangle)
+    msh.topology.create_connectivity(1, 2)
+
+    def side(f):
+        return dmesh.locate_entities_boundary(msh, 1, f)
+
+    return msh, side
+
+
+def _terzaghi(tmp):
+    """1D column loaded on the drained top (set-up of tests/fem/test_biot.py)."""
+    from mpi4py import MPI
+
+    from dolfinx import fem
+    from dolfinx import mesh as dmesh
+
+    from subsidence.fem.biot import BiotModel
+    from subsidence.fem.reference import terzaghi_degree, terzaghi_pressure
+    from subsidence.fem.sampling import evaluate
+    from subsidence.physics.elasticity import lame
+
+    comm = MPI.COMM_SELF
+    Lh, w = 10.0, 1.0
+    E, nu, alpha, S, kap = 1e7, 0.3, 1.0, 1e-8, 1e-10
+    lmbda, mu = lame(E, nu)
+    Kv = lmbda + 2 * mu
+    cv = kap / (S + alpha**2 / Kv)
+    sig0 = 1e4
+    p0 = sig0 * alpha / (S * Kv + alpha**2)
+    msh, side = _rectangle(comm, w, Lh, 1, 40)
+    top = side(lambda x: np.isclose(x[1], Lh))
+    ft = dmesh.meshtags(msh, 1, np.sort(top), np.full(top.size, 1, dtype=np.int32))
+    m = BiotModel(msh, mode="plane-strain", facet_tags=ft,
+                  fields=dict(lmbda=lmbda, mu=mu, biot=alpha, storage=S, mobility=kap))
+    m.fix_displacement(side(lambda x: np.isclose(x[0], 0) | np.isclose(x[0], w)), 0)
+    m.fix_displacement(side(lambda x: np.isclose(x[1], 0)), 1)
+    m.fix_pressure(top, 0.0)
+    m.traction(1, fem.Constant(msh, np.array([0.0, -sig0])))
+    zs = np.linspace(0.0, Lh, 21)  # depth below the drained top
+
+    def probe():
+        u, p = m.split()
+        return evaluate(p, np.c_[np.full_like(zs, 0.5), Lh - zs])[:, 0], evaluate(u, np.array([[0.5, Lh]]))[0, 1]
+
+    m.undrained()
+    p, u0 = probe()
+    out = [Check("undrained pressure / p0", p[-1] / p0, 1.0, rel_tol=1e-8)]
+    s_inf = -sig0 * Lh / Kv
+    T, t = Lh**2 / cv, 0.0
+    for Tv, n in ((0.01, 20), (0.05, 40), (0.2, 60), (0.5, 60)):
+        dt = (Tv * T - t) / n
+        for _ in range(n):
+            m.step(dt)
+            t += dt
+        if Tv < 0.05:
+            continue
+        p, ut = probe()
+        ref = terzaghi_pressure(zs, t, p0=p0, height=Lh, cv=cv)
+        U = terzaghi_degree(t, height=Lh, cv=cv)[0]
+        out.append(Check(f"Tv={Tv}: base pressure / p0", p[-1] / p0, ref[-1] / p0, abs_tol=0.01, unit="p0"))
+        out.append(Check(f"Tv={Tv}: degree of consolidation U", (ut - u0) / (s_inf - u0), U, abs_tol=0.003))
+    return out
+
+
+def _mandel(tmp):
+    """Plane-strain quarter of Mandel's specimen under a rigid plate (set-up of tests/fem/test_biot.py)."""
+    from mpi4py import MPI
+
+    from dolfinx import fem
+
+    from subsidence.fem.biot import BiotModel
+    from subsidence.fem.reference import mandel
+    from subsidence.fem.sampling import evaluate
+    from subsidence.physics.elasticity import lame
+
+    comm = MPI.COMM_SELF
+    a = b = 1.0
+    E, nu, alpha, S, kap = 1e8, 0.2, 1.0, 5e-10, 1e-11
+    lmbda, G = lame(E, nu)
+    K = lmbda + 2 * G / 3
+    Ku = K + alpha**2 / S
+    nu_u = (3 * Ku - 2 * G) / (2 * (3 * Ku + G))
+    B = alpha / (S * Ku)
+    c = kap / S * (K + 4 * G / 3) / (Ku + 4 * G / 3)
+    F = 1e4
+    msh, side = _rectangle(comm, a, b, 20, 20)
+    top = side(lambda x: np.isclose(x[1], b))
+    m = BiotModel(msh, mode="plane-strain", fields=dict(lmbda=lmbda, mu=G, biot=alpha, storage=S, mobility=kap))
+    m.fix_displacement(side(lambda x: np.isclose(x[0], 0)), 0)
+    m.fix_displacement(side(lambda x: np.isclose(x[1], 0)), 1)
+    m.fix_pressure(side(lambda x: np.isclose(x[0], a)), 0.0)
+    plate = m.fix_displacement(top, 1, 0.0)
+    w = m.x.x.petsc_vec.duplicate()
+    w.set(0.0)
+    dofs = fem.locate_dofs_topological(m.W.sub(0).sub(1), 1, top)
+    nown = m.W.dofmap.index_map.size_local * m.W.dofmap.index_map_bs
+    w.array[dofs[dofs < nown]] = 1.0
+    xB = fem.Function(m.W)
+
+    def advance(dt, flow):  # rigid plate: settlement δ such that the plate force is F (superposition)
+        m.prepare(dt, flow=flow)
+        plate.value = 1.0
+        m.solve_into(xB, zero_history=True)
+        fB = m.reaction(w, xB, rhs=False)
+        plate.value = 0.0
+        m.solve_into(m.x)
+        d = (-F - m.reaction(w)) / fB
+        m.x.x.array[:] += d * xB.x.array
+        m.x_old.x.array[:] = m.x.x.array
+        return d
+
+    p0 = F * B * (1 + nu_u) / (3 * a)
+    centre = np.array([[0.0, 0.5 * b]])
+    out = []
+
+    def check(tstar, t, d):
+        _, p = m.split()
+        pc = evaluate(p, centre)[0, 0]
+        pr, _, ey = mandel(np.array([0.0]), t, a=a, force=F, G=G, nu=nu, nu_u=nu_u, B=B, c=c)
+        ref = 1.0 if t == 0 else pr[0] / p0  # undrained state: uniform p0 exactly
+        tol = 0.003 if t == 0 else 0.01
+        out.append(Check(f"t*={tstar}: centre pressure / p0", pc / p0, ref, abs_tol=tol, unit="p0"))
+        out.append(Check(f"t*={tstar}: vertical strain", d / b, ey, rel_tol=0.005))
+
+    check(0, 0.0, advance(1.0, False))
+    T, t = a**2 / c, 0.0
+    for tt, n in ((0.01, 20), (0.1, 40), (0.5, 40)):
+        dt = (tt * T - t) / n
+        for _ in range(n):
+            d = advance(dt, True)
+            t += dt
+        check(tt, t, d)
+    return out
+
+
+PAGE = "docs/fem.md"
+BENCHMARKS = [
+    Benchmark("fe-disc-van-opstal", "FE axisymmetric disc (R=2 km, D=3 km, c=0.1 m) over a rigid base at 1.5 D, h=50 m, P2",
+              "tests/fem/fem_helpers.py disc_model", "exact disc solution (subsidence.analytic.disc); van Opstal 1974 "
+              "table value (REFERENCES.md)", PAGE, _van_opstal),
+    Benchmark("fe-disc-half-space", "FE disc, roller base, domain depth/width from the 10 D rule",
+              "tests/fem/fem_helpers.py disc_model, subsidence.mesh.domain", "Geertsma 1973 half-space (subsidence.analytic.disc)",
+              PAGE, _half_space),
+    Benchmark("biot-terzaghi", "Biot FE, 1D column 10 m, drained top, step load 10 kPa, S>0", "subsidence.fem.biot",
+              "Terzaghi series (subsidence.fem.reference)", PAGE, _terzaghi),
+    Benchmark("biot-mandel", "Biot FE, Mandel's plane-strain specimen under a rigid plate, 20x20", "subsidence.fem.biot",
+              "Mandel/Abousleiman series (subsidence.fem.reference); Mandel–Cryer rise", PAGE, _mandel),
+]
