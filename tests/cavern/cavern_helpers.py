@@ -45,3 +45,24 @@ def run_steady(model, P, *, t_end=2000.0, dt0=1e-4, growth=1.5):
         rate = (v - v_old) / dt / model.V0[0]
         v_old, t, dt = v, t + dt, dt * growth
     return rate
+
+
+def brine_balance_run(comm):
+    """Shut-in with warming and permeation, then CBBO cycles between 12 and 11 MPa.
+
+    Returns (rows of the run, pressure P [Pa], relative brine-mass error per row), the error
+    recomputed independently from the reported P, T, V and the volumes that left the cavern.
+    """
+    from subsidence.cavern.operations import Phase
+
+    brine = Brine(initial_temperature_deficit=5.0, warming_time=2.0, permeability=1e-14, viscosity=1e-3)
+    phases = [Phase(0.0, "pressure", pressure=P_CAV), Phase(0.02, "cbbo", p_high=12e6, p_low=11e6, rate=1e-2)]
+    sim, _ = sphere_simulation(comm, phases, brine=brine, end=4.5, h_wall=0.25, h_far=3.0)
+    rows = sim.run(resume=False).rows
+    P = np.array([r["pressure_MPa"] for r in rows]) * 1e6
+    T = np.array([r["brine_T_C"] for r in rows]) + 273.15
+    V = np.array([r["volume_m3"] for r in rows])
+    out = np.diff([r["bled_m3"] - r["injected_m3"] + r["permeated_m3"] for r in rows], prepend=0.0)
+    rho = np.exp(brine.compressibility * P - brine.thermal_expansion * T)
+    mass = rho * V
+    return rows, P, (mass + np.cumsum(rho * out) - mass[0]) / mass[0]

@@ -12,7 +12,7 @@ from subsidence.cavern.brine import Brine
 from subsidence.cavern.material import SaltLaw
 from subsidence.cavern.operations import Phase
 
-from cavern_helpers import A, B, P_CAV, P_FAR, run_steady, shell_model, sphere_simulation
+from cavern_helpers import A, B, P_CAV, P_FAR, brine_balance_run, run_steady, shell_model, sphere_simulation
 
 pytestmark = pytest.mark.fem
 
@@ -70,17 +70,7 @@ def test_brine_mass_balance_closes(comm):
     """Shut-in with warming and permeation, then CBBO cycles: brine mass conserved to 1e-6.
 
     Recomputed from the reported P, T, V and the bled / permeated volumes."""
-    brine = Brine(initial_temperature_deficit=5.0, warming_time=2.0, permeability=1e-14, viscosity=1e-3)
-    phases = [Phase(0.0, "pressure", pressure=P_CAV), Phase(0.02, "cbbo", p_high=12e6, p_low=11e6, rate=1e-2)]
-    sim, _ = sphere_simulation(comm, phases, brine=brine, end=4.5, h_wall=0.25, h_far=3.0)
-    rows = sim.run(resume=False).rows
-    P = np.array([r["pressure_MPa"] for r in rows]) * 1e6
-    T = np.array([r["brine_T_C"] for r in rows]) + 273.15
-    V = np.array([r["volume_m3"] for r in rows])
-    out = np.diff([r["bled_m3"] - r["injected_m3"] + r["permeated_m3"] for r in rows], prepend=0.0)
-    rho = np.exp(brine.compressibility * P - brine.thermal_expansion * T)
-    mass = rho * V
-    err = (mass + np.cumsum(rho * out) - mass[0]) / mass[0]
+    rows, P, err = brine_balance_run(comm)
     assert np.abs(err).max() < 1e-6
     assert max(abs(r["mass_balance_error"]) for r in rows) < 1e-6
     cycles = sum(r["event"] for r in rows if r["status"] == "bleeding")

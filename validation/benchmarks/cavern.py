@@ -88,22 +88,9 @@ def _sealed(tmp):
 def _mass_balance(tmp):
     from mpi4py import MPI
 
-    from cavern_helpers import P_CAV, sphere_simulation
+    from cavern_helpers import brine_balance_run
 
-    from subsidence.cavern.brine import Brine
-    from subsidence.cavern.operations import Phase
-
-    brine = Brine(initial_temperature_deficit=5.0, warming_time=2.0, permeability=1e-14, viscosity=1e-3)
-    phases = [Phase(0.0, "pressure", pressure=P_CAV), Phase(0.02, "cbbo", p_high=12e6, p_low=11e6, rate=1e-2)]
-    sim, _ = sphere_simulation(MPI.COMM_SELF, phases, brine=brine, end=4.5, h_wall=0.25, h_far=3.0)
-    rows = sim.run(resume=False).rows
-    P = np.array([r["pressure_MPa"] for r in rows]) * 1e6
-    T = np.array([r["brine_T_C"] for r in rows]) + 273.15
-    V = np.array([r["volume_m3"] for r in rows])
-    out = np.diff([r["bled_m3"] - r["injected_m3"] + r["permeated_m3"] for r in rows], prepend=0.0)
-    # independent recomputation from the reported P, T, V and the volumes that left the cavern
-    rho = np.exp(brine.compressibility * P - brine.thermal_expansion * T)
-    err = (rho * V + np.cumsum(rho * out) - rho[0] * V[0]) / (rho[0] * V[0])
+    rows, P, err = brine_balance_run(MPI.COMM_SELF)
     first = next(k for k, r in enumerate(rows) if r["status"] == "bleeding")
     first = next(k for k in range(first, len(rows)) if rows[k]["status"] == "sealed")
     return [Check("max |relative mass error|, recomputed", float(np.abs(err).max()), 0.0, abs_tol=1e-6),
