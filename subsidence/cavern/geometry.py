@@ -64,6 +64,21 @@ def _size_field(gmsh, wall_curves: list[int], h_wall: float, h_far: float, dist:
     gmsh.option.setNumber("Mesh.MeshSizeFromCurvature", 0)
 
 
+def _tag_layer_zones(gmsh, rock, dim: int, interfaces, domain_depth: float) -> None:
+    """Cell tag k + 1 for the rock pieces of layer k (between successive interface depths).
+
+    The vertical coordinate is the last one (y in 2D, z in 3D), zero at the surface, negative down.
+    """
+    zbounds = [0.0] + sorted(z for z in interfaces if 0 < z < domain_depth) + [domain_depth]
+    zones: dict[int, list[int]] = {}
+    for _, e in rock:
+        vertical = gmsh.model.occ.getCenterOfMass(dim, e)[dim - 1]
+        k = int(np.searchsorted(zbounds, -vertical)) - 1
+        zones.setdefault(max(k, 0), []).append(e)
+    for k, es in zones.items():
+        gmsh.model.addPhysicalGroup(dim, es, k + 1)
+
+
 def _to_dolfinx(gmsh, comm, gdim: int):
     from dolfinx.io import gmsh as gio
 
@@ -153,14 +168,7 @@ def axisymmetric_cavern(
             rock, _ = occ.fragment(rock, tools)
             rock = [e for e in rock if e[0] == 2]
         occ.synchronize()
-        zbounds = [0.0] + sorted(z for z in interfaces if 0 < z < domain_depth) + [domain_depth]
-        zones: dict[int, list[int]] = {}
-        for _, s in rock:
-            _, yc, _ = occ.getCenterOfMass(2, s)
-            k = int(np.searchsorted(zbounds, -yc)) - 1
-            zones.setdefault(max(k, 0), []).append(s)
-        for k, ss in zones.items():
-            gmsh.model.addPhysicalGroup(2, ss, k + 1)
+        _tag_layer_zones(gmsh, rock, 2, interfaces, domain_depth)
         groups = {WALL0: [], SIDE: [], AXIS: [], TOP: [], BOTTOM: []}
         tol = 1e-6 * domain_depth
         for _, c in gmsh.model.getBoundary(rock, oriented=False, combined=True):
@@ -234,14 +242,7 @@ def cluster_3d(
             rock, _ = occ.fragment(rock, tools)
             rock = [e for e in rock if e[0] == 3]
         occ.synchronize()
-        zbounds = [0.0] + sorted(z for z in interfaces if 0 < z < domain_depth) + [domain_depth]
-        zones: dict[int, list[int]] = {}
-        for _, v in rock:
-            _, _, zc = occ.getCenterOfMass(3, v)
-            k = int(np.searchsorted(zbounds, -zc)) - 1
-            zones.setdefault(max(k, 0), []).append(v)
-        for k, vv in zones.items():
-            gmsh.model.addPhysicalGroup(3, vv, k + 1)
+        _tag_layer_zones(gmsh, rock, 3, interfaces, domain_depth)
         groups: dict[int, list[int]] = {TOP: [], BOTTOM: [], SIDE: [], SIDE_Y: []}
         for i in range(len(caverns)):
             groups[WALL0 + i] = []
