@@ -175,12 +175,7 @@ def chunked_points(
             parts["sigma"].append(got["sigma"][inside])
     nt = len(date_pos)
     out = {
-        "ids": np.concatenate(parts["ids"]) if parts["ids"] else np.zeros(0, str),
-        "x": np.concatenate(parts["x"]) if parts["x"] else np.zeros(0),
-        "y": np.concatenate(parts["y"]) if parts["y"] else np.zeros(0),
-        "disp": np.concatenate(parts["disp"]) if parts["disp"] else np.zeros((0, nt), np.float32),
-        "los": np.concatenate(parts["los"]) if parts["los"] else None,
-        "sigma": np.concatenate(parts["sigma"]) if parts["sigma"] else None,
+        **concat_parts(parts, nt),
         "skipped": {"no valid coordinates": n_bad_xy, "outside model domain": n_out},
         "n_read": n_read,
         "chunks": nchunks,
@@ -296,3 +291,17 @@ def finalize(
 
 def _reasons(sk: dict) -> str:
     return "; ".join(f"{k}: {v}" for k, v in sk.items()) or "file holds no points"
+
+
+def concat_parts(parts: dict[str, list], nt: int) -> dict:
+    """Join the per-chunk arrays of a reader (ids, x, y, disp and, if collected, los, sigma)."""
+    out = {
+        "ids": np.concatenate(parts["ids"]) if parts["ids"] else np.zeros(0, str),
+        "x": np.concatenate(parts["x"]) if parts["x"] else np.zeros(0),
+        "y": np.concatenate(parts["y"]) if parts["y"] else np.zeros(0),
+        "disp": np.concatenate(parts["disp"]) if parts["disp"] else np.zeros((0, nt), np.float32),
+    }
+    for k in ("los", "sigma"):
+        if k in parts:
+            out[k] = np.concatenate(parts[k]) if parts[k] else None
+    return out

@@ -145,11 +145,7 @@ def read_mintpy(
             if mf is not None:
                 mf.close()
     got = {
-        "ids": np.concatenate(parts["ids"]) if parts["ids"] else np.zeros(0, str),
-        "x": np.concatenate(parts["x"]) if parts["x"] else np.zeros(0),
-        "y": np.concatenate(parts["y"]) if parts["y"] else np.zeros(0),
-        "disp": np.concatenate(parts["disp"]) if parts["disp"] else np.zeros((0, nt), np.float32),
-        "los": np.concatenate(parts["los"]) if parts["los"] else None,
+        **C.concat_parts(parts, nt),
         "skipped": {"no data (NaN or 0 at every epoch)": n_nodata, "masked": n_masked,
                     "no valid coordinates": n_bad, "outside model domain": n_out},
         "n_read": n_read,
