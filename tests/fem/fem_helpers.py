@@ -108,7 +108,18 @@ def terzaghi_column(comm):
         u, p = m.split()
         return evaluate(p, np.c_[np.full_like(zs, 0.5), Lh - zs])[:, 0], evaluate(u, np.array([[0.5, Lh]]))[0, 1]
 
-    return SimpleNamespace(m=m, probe=probe, zs=zs, p0=p0, cv=cv, Lh=Lh, Kv=Kv, sig0=sig0, alpha=alpha, S=S)
+    def march(stages=((0.01, 20), (0.05, 40), (0.2, 60), (0.5, 60))):
+        """Backward-Euler steps up to each time factor Tv (n steps per stage); yields (Tv, t)."""
+        T, t = Lh**2 / cv, 0.0
+        for Tv, n in stages:
+            dt = (Tv * T - t) / n
+            for _ in range(n):
+                m.step(dt)
+                t += dt
+            yield Tv, t
+
+    return SimpleNamespace(m=m, probe=probe, march=march, zs=zs, p0=p0, cv=cv, Lh=Lh, Kv=Kv, sig0=sig0,
+                           alpha=alpha, S=S)
 
 
 def mandel_specimen(comm):

@@ -69,12 +69,7 @@ def _terzaghi(tmp):
     p, u0 = probe()
     out = [Check("undrained pressure / p0", p[-1] / p0, 1.0, rel_tol=1e-8)]
     s_inf = -sig0 * Lh / Kv
-    T, t = Lh**2 / cv, 0.0
-    for Tv, n in ((0.01, 20), (0.05, 40), (0.2, 60), (0.5, 60)):
-        dt = (Tv * T - t) / n
-        for _ in range(n):
-            m.step(dt)
-            t += dt
+    for Tv, t in col.march():
         if Tv < 0.05:
             continue
         p, ut = probe()
