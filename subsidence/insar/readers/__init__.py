@@ -58,6 +58,8 @@ def read_insar(
     if format not in FORMATS:
         raise CaseError(str(path), "format", f"unknown InSAR format {format!r} (one of {', '.join(FORMATS)})")
     fmt = detect_format(path) if format == "auto" else format
+    if incidence is not None:
+        common.check_incidence(incidence, path=path, key="incidence")
     if heading is None and pass_ is not None:
         if pass_ not in S1_HEADING:
             raise CaseError(str(path), "pass", f"pass must be 'ascending' or 'descending', got {pass_!r}")

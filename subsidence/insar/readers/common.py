@@ -113,20 +113,74 @@ def in_bbox(x, y, bbox) -> np.ndarray:
 
 
 def read_csv_chunks(path: Path, positions: list[int], *, chunksize: int, delimiter: str = ","):
-    """Yield DataFrames of the given column positions (named by position), ``chunksize`` rows each."""
+    """Yield DataFrames of the given column positions (named by position), ``chunksize`` rows each.
+    The row index counts data rows from 0 over the whole file (line = index + 2)."""
     import pandas as pd
 
-    yield from pd.read_csv(
-        path, header=None, skiprows=1, usecols=sorted(set(positions)), chunksize=chunksize,
-        sep=delimiter, low_memory=True, encoding="utf-8-sig",
-    )
+    try:
+        reader = pd.read_csv(
+            path, header=None, skiprows=1, usecols=sorted(set(positions)), chunksize=chunksize,
+            sep=delimiter, low_memory=True, encoding="utf-8-sig",
+        )
+        yield from reader
+    except pd.errors.EmptyDataError:
+        raise CaseError(str(path), "", "the file has a header line but no data rows") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise CaseError(str(path), "", f"cannot read as CSV ({exc})") from None
+
+
+def _column_name(path: Path, series, col: str) -> str:
+    """The header name of a column read by position (falls back to ``col``)."""
+    try:
+        return header(path)[int(series.name)]
+    except (TypeError, ValueError, IndexError, CaseError, OSError):
+        return col
+
+
+def non_numeric_error(path: Path, series, col: str = "") -> CaseError | None:
+    """A CaseError naming the column and the row of the first value that is text, not a number
+    (empty cells and NaN are missing values, not errors); None when every value is a number."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return None
+    num = pd.to_numeric(series, errors="coerce")
+    text = series.astype("string").str.strip()
+    bad = (num.isna() & series.notna() & (text != "") & ~text.str.lower().isin(("nan", "na", "n/a", "null", "none"))).fillna(False)
+    if not bad.any():
+        return None
+    i = int(np.flatnonzero(bad.to_numpy(dtype=bool))[0])
+    row = series.index[i]
+    where = f"data row {row + 1} (line {row + 2})" if isinstance(row, (int, np.integer)) else f"row {row}"
+    return CaseError(str(path), _column_name(path, series, col),
+                     f"non-numeric value {series.iloc[i]!r} in column {_column_name(path, series, col)!r}, {where}")
 
 
 def to_float(series, *, path: Path, col: str) -> np.ndarray:
+    """A column as floats; empty cells -> NaN; text that is not a number is an error (column, row)."""
     import pandas as pd
 
+    err = non_numeric_error(path, series, col)
+    if err is not None:
+        raise err
     v = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     return v
+
+
+def check_incidence(inc, *, path: Path, key: str, index=None) -> None:
+    """Incidence angles must lie in (0, 90) degrees from the vertical (NaN: no geometry, skipped later)."""
+    a = np.atleast_1d(np.asarray(inc, dtype=float))
+    bad = np.isfinite(a) & ((a <= 0.0) | (a >= 90.0))
+    if not bad.any():
+        return
+    i = int(np.flatnonzero(bad)[0])
+    where = ""
+    if index is not None:
+        row = index[i]
+        where = f" in data row {row + 1} (line {row + 2})"
+    hint = " (radians? give degrees)" if 0 < a[i] < 1.6 else ""
+    raise CaseError(str(path), key, f"incidence angle {a[i]:g} deg{where} is outside (0, 90) deg{hint}; "
+                    "it is the angle between the vertical and the line of sight, in degrees")
 
 
 def chunked_points(
@@ -146,6 +200,7 @@ def chunked_points(
     parts: dict[str, list] = {"ids": [], "x": [], "y": [], "disp": [], "los": [], "sigma": []}
     n_read = n_bad_xy = n_out = 0
     nchunks = 0
+    ext = [np.inf, -np.inf, np.inf, -np.inf]  # where the points with valid coordinates lie (model CRS)
     for df in read_csv_chunks(path, date_pos + other_pos, chunksize=chunksize, delimiter=delimiter):
         nchunks += 1
         n_read += len(df)
@@ -153,6 +208,9 @@ def chunked_points(
         x, y = got["x"], got["y"]
         ok = np.isfinite(x) & np.isfinite(y)
         n_bad_xy += int((~ok).sum())
+        if ok.any():
+            ext = [min(ext[0], float(x[ok].min())), max(ext[1], float(x[ok].max())),
+                   min(ext[2], float(y[ok].min())), max(ext[3], float(y[ok].max()))]
         inside = ok & in_bbox(x, y, bbox)
         n_out += int((ok & ~inside).sum())
         if not inside.any():
@@ -160,8 +218,12 @@ def chunked_points(
         import pandas as pd
 
         block = df[date_pos]
-        if not all(np.issubdtype(t, np.number) for t in block.dtypes):
-            block = block.apply(pd.to_numeric, errors="coerce")  # stray text -> NaN (counted later)
+        if not all(pd.api.types.is_numeric_dtype(t) for t in block.dtypes):
+            for c in date_pos:  # text that is not a number: an error naming the column and row
+                err = non_numeric_error(path, block[c].iloc[np.flatnonzero(inside)])
+                if err is not None:
+                    raise err
+            block = block.apply(pd.to_numeric, errors="coerce")  # empty / "NaN" cells -> NaN (counted later)
         d = block.to_numpy(dtype=np.float32)[inside]
         if scale != 1.0:
             d *= np.float32(scale)
@@ -179,6 +241,8 @@ def chunked_points(
         "skipped": {"no valid coordinates": n_bad_xy, "outside model domain": n_out},
         "n_read": n_read,
         "chunks": nchunks,
+        "bbox": bbox,
+        "extent": tuple(ext) if np.isfinite(ext).all() else None,
     }
     return out
 
@@ -263,6 +327,8 @@ def finalize(
         badlos = keep & ~np.all(np.isfinite(got["los"]), axis=1)
         count("no valid line-of-sight geometry", badlos.sum())
         keep &= ~badlos
+    if not keep.any():
+        raise CaseError(str(path), "", _nothing_left(path, got, {k: v for k, v in skipped.items() if v}, crs))
     los = got["los"][keep] if got.get("los") is not None else None
     if sigma is not None:
         sigma = sigma[keep]
@@ -287,6 +353,22 @@ def finalize(
     for reason, k in ds.skipped.items():
         log.info("%s: skipped %d: %s", Path(path).name, k, reason)
     return ds
+
+
+def _nothing_left(path: Path, got: dict, skipped: dict, crs: str | None) -> str:
+    """Why no point is left: above all, when none lies inside the model domain (a wrong CRS)."""
+    n_out = skipped.get("outside model domain", 0)
+    if n_out and len(got["ids"]) == 0:  # nothing was read inside the domain
+        where = ""
+        ext, bbox = got.get("extent"), got.get("bbox")
+        if ext is not None:
+            where += f"; its points lie at x {ext[0]:.0f} .. {ext[1]:.0f}, y {ext[2]:.0f} .. {ext[3]:.0f} m"
+        if bbox is not None:
+            where += f", the model covers x {bbox[0]:.0f} .. {bbox[2]:.0f}, y {bbox[1]:.0f} .. {bbox[3]:.0f} m"
+        return (f"no InSAR point of {Path(path).name} lies inside the model domain ({n_out} point(s) outside"
+                f"{where}{f' (in {crs})' if crs else ''}); check --insar-crs / [validation] insar_crs (the CRS of "
+                "the file's coordinates), the run's crs, and that the file covers the modelled area")
+    return f"no usable points left after reading ({_reasons(skipped)})"
 
 
 def _reasons(sk: dict) -> str:

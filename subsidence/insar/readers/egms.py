@@ -86,7 +86,9 @@ def read_egms(
             if None not in lp:
                 out["los"] = normalise_los(*(C.to_float(df[p], path=path, col="los") for p in lp))
             else:
-                out["los"] = los_from_heading(C.to_float(df[ip], path=path, col="inc"), C.to_float(df[tp], path=path, col="trk"), look=look)
+                inc = C.to_float(df[ip], path=path, col="inc")
+                C.check_incidence(inc, path=path, key=cols[ip], index=df.index)
+                out["los"] = los_from_heading(inc, C.to_float(df[tp], path=path, col="trk"), look=look)
         return out
 
     got = C.chunked_points(path, date_pos=dpos, other_pos=other, chunk_fn=chunk, bbox=bbox, chunksize=chunksize, scale=unit_scale)

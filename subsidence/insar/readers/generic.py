@@ -74,6 +74,7 @@ def read_generic(
                 out["los"] = normalise_los(*(C.to_float(df[p], path=path, col="los") for p in lp))
             else:
                 inc = C.to_float(df[ip], path=path, col="inc") if ip is not None else np.full(len(df), float(incidence))
+                C.check_incidence(inc, path=path, key=cols[ip] if ip is not None else "incidence", index=df.index)
                 hd = C.to_float(df[hp], path=path, col="hd") if hp is not None else np.full(len(df), float(heading))
                 out["los"] = los_from_heading(inc, hd, look=look)
         return out

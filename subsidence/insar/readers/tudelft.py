@@ -1,7 +1,7 @@
 """TU Delft / Dutch point CSV: ``pnt_*`` attribute columns and ``d_YYYYMMDD`` displacements.
 
 - id: ``pnt_id`` if present, else the first column when its header is empty (pandas index
-  written to CSV), else ``id``;
+  written to CSV) or ``Unnamed: 0`` (that index after a pandas read/write round trip), else ``id``;
 - position: a WKT ``geometry`` column (``POINT (x y)``, CRS given by ``source_crs``, RD New
   EPSG:28992 by default for these Dutch products) or ``pnt_lat``/``pnt_lon`` (WGS84);
 - displacements in **metres**, LOS positive towards the satellite;
@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -51,8 +52,8 @@ def read_tudelft(
     low = [c.lower() for c in cols]
     if "pnt_id" in low:
         id_pos = low.index("pnt_id")
-    elif cols[0] == "":
-        id_pos = 0
+    elif cols[0] == "" or re.fullmatch(r"Unnamed: \d+(\.\d+)?", cols[0]):
+        id_pos = 0  # the pandas index written to CSV (named "Unnamed: 0" once read and written back by pandas)
     else:
         id_pos = C.find_column(cols, ("id", "pid", "name"), path=path, what="point id")
     g_pos = C.find_column(cols, ("geometry", "wkt"), required=False)
@@ -85,6 +86,7 @@ def read_tudelft(
         inc = C.to_float(df[inc_pos], path=path, col="inc") if inc_pos is not None else np.full(len(df), float(incidence))
         if incidence is not None and inc_pos is not None:
             inc = np.where(np.isfinite(inc), inc, float(incidence))
+        C.check_incidence(inc, path=path, key=cols[inc_pos] if inc_pos is not None else "incidence", index=df.index)
         ids = df[id_pos].astype(str).to_numpy()
         return {"ids": ids, "x": x, "y": y, "los": los_from_heading(inc, heading, look=look)}
 

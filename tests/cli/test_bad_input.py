@@ -1,0 +1,153 @@
+"""Bad-input corpus: every bad input ends in exit status 2 with a message that names the file,
+the key and the reason, and no traceback (issue 9, "Crashes instead of messages").
+
+The commands run in-process through ``subsidence.cli.main`` (one rank), so that the corpus is
+quick; the message is read from stderr.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from subsidence.cli import main as cli_main
+
+pytestmark = pytest.mark.serial
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "insar" / "data"
+NIEUWOLDA = ROOT / "validation" / "data" / "nieuwolda" / "insar_t88_parcels_2015_2018.csv"
+LATLON = DATA / "tudelft_latlon_sample.csv"
+T88 = DATA / "tudelft_t88_sample.csv"
+
+#: a small analytic disc case in RD New over the points of the TU Delft samples
+RD_CASE = """
+name = "rd-disc"
+crs = "EPSG:28992"
+start_date = 2015-01-01
+[model]
+method = "analytic"
+kernel = "geertsma"
+poisson_ratio = 0.25
+[[reservoirs]]
+name = "disc"
+shape = { type = "disc", center = [226000.0, 565000.0], radius = 2000.0 }
+depth = 3000.0
+thickness = 100.0
+compaction = { law = "linear", cm = 1.0e-10 }
+pressure_change = { time = [0.0, 10.0], value = [0.0, -1.0e7] }
+[output]
+times = [0.0, 0.5, 1.0, 1.5, 2.0]
+grid = { x = [200000.0, 260000.0, 31], y = [540000.0, 600000.0, 31] }
+"""
+
+
+def cli(args, capsys) -> tuple[int, str]:
+    rc = cli_main([str(a) for a in args])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return rc, err
+
+
+def bad(args, capsys, *needles) -> str:
+    """The command fails with status 2 and a message holding every needle (case-insensitive)."""
+    rc, err = cli(args, capsys)
+    assert rc == 2, err
+    for n in needles:
+        assert n.lower() in err.lower(), (n, err)
+    return err
+
+
+@pytest.fixture(scope="module")
+def disc_run(tmp_path_factory):
+    """The README's disc example (no crs: local metres around 0, 0)."""
+    out = tmp_path_factory.mktemp("disc") / "run"
+    assert cli_main(["run", str(ROOT / "cases" / "disc_geertsma.toml"), "--out", str(out), "-q"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def rd_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("rd")
+    case = tmp / "rd.toml"
+    case.write_text(RD_CASE)
+    assert cli_main(["run", str(case), "--out", str(tmp / "run"), "-q"]) == 0
+    return tmp / "run"
+
+
+def _latlon_with(tmp_path, name, edit) -> Path:
+    lines = LATLON.read_text().splitlines()
+    f = tmp_path / name
+    f.write_text("\n".join(edit(lines)) + "\n")
+    return f
+
+
+# -- InSAR --------------------------------------------------------------------------------------
+
+def test_validate_without_insar_point_in_the_model_names_file_and_crs(disc_run, tmp_path, capsys):
+    err = bad(["validate", disc_run, "--insar", NIEUWOLDA, "--pass", "ascending", "--out", tmp_path / "v"], capsys,
+              NIEUWOLDA.name, "no InSAR point", "inside the model domain", "--insar-crs")
+    assert "LOS unit vectors" not in err
+    assert not (tmp_path / "v" / "report.html").exists()
+
+
+def test_insar_non_numeric_displacement_names_column_and_row(rd_run, tmp_path, capsys):
+    f = _latlon_with(tmp_path, "text.csv", lambda ls: [ls[0], ls[1].replace("-0.002", "abc"), *ls[2:]])
+    bad(["validate", rd_run, "--insar", f, "--heading", "-12", "--out", tmp_path / "v"], capsys,
+        "text.csv", "non-numeric", "'abc'", "d_20160117", "line 2")
+
+
+def test_insar_non_numeric_coordinate_names_column_and_row(rd_run, tmp_path, capsys):
+    f = _latlon_with(tmp_path, "coord.csv", lambda ls: [ls[0], ls[1], ls[2].replace("6.72,", "6.72E,"), *ls[3:]])
+    bad(["validate", rd_run, "--insar", f, "--heading", "-12", "--out", tmp_path / "v"], capsys,
+        "coord.csv", "non-numeric", "pnt_lon", "line 3")
+
+
+def test_insar_header_only_file(rd_run, tmp_path, capsys):
+    f = _latlon_with(tmp_path, "header.csv", lambda ls: ls[:1])
+    bad(["validate", rd_run, "--insar", f, "--heading", "-12", "--out", tmp_path / "v"], capsys,
+        "header.csv", "no data rows")
+
+
+def test_insar_empty_file(rd_run, tmp_path, capsys):
+    f = tmp_path / "empty.csv"
+    f.write_text("")
+    bad(["validate", rd_run, "--insar", f, "--heading", "-12", "--out", tmp_path / "v"], capsys, "empty.csv", "empty")
+
+
+def test_insar_incidence_column_outside_0_90(rd_run, tmp_path, capsys):
+    f = _latlon_with(tmp_path, "inc.csv", lambda ls: [ls[0], ls[1], ls[2].replace(",40.5,", ",140.5,"), *ls[3:]])
+    bad(["validate", rd_run, "--insar", f, "--heading", "-12", "--out", tmp_path / "v"], capsys,
+        "inc.csv", "pnt_incidangle", "140.5", "(0, 90)", "line 3")
+
+
+@pytest.mark.parametrize("value", ["0", "90", "-30", "95"])
+def test_insar_incidence_option_outside_0_90(rd_run, tmp_path, capsys, value):
+    bad(["validate", rd_run, "--insar", T88, "--pass", "ascending", "--incidence", value, "--out", tmp_path / "v"],
+        capsys, T88.name, "incidence", "(0, 90)")
+
+
+def test_tudelft_file_after_a_pandas_round_trip_is_read(tmp_path):
+    """pd.read_csv + to_csv(index=False) turns the empty id header into 'Unnamed: 0'."""
+    from subsidence.insar.readers import detect_format, read_insar
+
+    lines = T88.read_text().splitlines()
+    head = lines[0].split(",")
+    assert head[0] == "" and head[2] == "Unnamed: 0"
+    head[0], head[2] = "Unnamed: 0.1", "Unnamed: 0"  # what pandas writes back
+    f = tmp_path / "roundtrip.csv"
+    f.write_text("\n".join([",".join(head), *lines[1:]]) + "\n")
+    assert detect_format(f) == "tudelft"
+    ds = read_insar(f, pass_="ascending")
+    ref = read_insar(T88, pass_="ascending")
+    assert ds.n == ref.n == 5 and list(ds.ids) == list(ref.ids)
+
+
+def test_tudelft_round_trip_validates(rd_run, tmp_path, capsys):
+    lines = T88.read_text().splitlines()
+    f = tmp_path / "roundtrip.csv"
+    f.write_text("\n".join(["Unnamed: 0" + lines[0], *lines[1:]]) + "\n")
+    rc, err = cli(["validate", rd_run, "--insar", f, "--pass", "ascending", "--out", tmp_path / "v"], capsys)
+    assert rc == 0, err
+    assert (tmp_path / "v" / "report.html").is_file()
