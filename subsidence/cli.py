@@ -15,6 +15,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("subsidence.insar.cli", "compare a run (or case) with InSAR time series; write report.html"),
     "compare": ("subsidence.compare", "compare two run directories (difference table and plots)"),
+    "export": ("subsidence.io.export", "export the maps of a run directory (--geotiff: one GeoTIFF per component)"),
 }
 
 

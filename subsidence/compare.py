@@ -42,13 +42,12 @@ class CompareError(Exception):
 
 
 def _load_grid(run: Path):
-    import xarray as xr
+    from subsidence.io.surface import open_surface
 
     f = run / "surface.nc"
     if not f.exists():
         return None
-    with xr.open_dataset(f) as ds:
-        return ds.load()
+    return open_surface(f)  # time in years
 
 
 def _load_points(run: Path):

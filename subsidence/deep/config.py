@@ -185,7 +185,9 @@ def parse_compaction(t: Table, *, grid_cm: bool = False):
             b=t.number("b", gt=0.0, lt=1.0),
             sigma_dot_ref=t.number("sigma_dot_ref", unit="Pa/s", bare="Pa/yr", gt=0.0),
             sigma0=t.number("sigma0", unit="Pa", gt=0.0),
-            sigma_dot_0=t.number("sigma_dot_0", unit="Pa/s", bare="Pa/yr", gt=0.0),
+            # optional extension (docs/deep.md); absent: the published model (initial state on the
+            # reference isotach)
+            sigma_dot_0=t.number("sigma_dot_0", None, unit="Pa/s", bare="Pa/yr", gt=0.0),
         )
     t.finish()
     return out

@@ -153,9 +153,9 @@ def load_run(path, *, start_date: _dt.date | None = None, crs: str | None = None
     if not nc.is_file() and not pc.is_file():
         raise CaseError(str(path), "", "neither surface.nc nor points.csv in this run directory")
     if nc.is_file():
-        import xarray as xr
+        from subsidence.io.surface import open_surface
 
-        with xr.open_dataset(nc) as ds:
+        with open_surface(nc) as ds:  # time in years, calendar time (if any) as `date`
             run.times_grid = np.asarray(ds["time"].values, float)
             run.x, run.y = np.asarray(ds["x"].values, float), np.asarray(ds["y"].values, float)
             run.grid = {c: np.asarray(ds[c].values, float) for c in ("ux", "uy", "uz")}

@@ -2,9 +2,14 @@
 
 - ``points.csv``: ``name, x, y, time, ux, uy, uz``; metres, East-North-Up, up positive;
   ``time`` in years since time 0.
-- ``surface.nc``: NetCDF with ``ux, uy, uz`` over ``(time, y, x)``; ``time`` in years,
-  plus a ``date`` coordinate when the case has a ``start_date``; CRS as attribute and a
-  CF ``spatial_ref`` variable when the case has a ``crs``.
+- ``surface.nc``: CF-1.8 NetCDF with ``ux, uy, uz`` over ``(time, y, x)`` and the
+  coordinate ``time_years`` (years since time 0, always). With a ``start_date``, ``time``
+  is CF calendar time (``days since <start_date>``, proleptic Gregorian), which QGIS's
+  temporal controller, GDAL and ``xarray.open_dataset`` decode to dates; without one,
+  ``time`` is in years like ``time_years``. With a ``crs``, a CF grid mapping
+  ``spatial_ref`` (``grid_mapping_name``, ``crs_wkt``, ``spatial_ref``, ``GeoTransform``).
+  Read it with :func:`open_surface` to get ``time`` in years whatever the layout (also
+  files written before ``time_years`` existed).
 - ``summary.json`` keys from :func:`surface_summary` at the last output time.
 """
 
@@ -74,22 +79,32 @@ class SurfaceNCWriter:
         ds.createDimension("time", len(times_s))
         ds.createDimension("y", len(y))
         ds.createDimension("x", len(x))
+        t_s = np.asarray(times_s, float)
         tv = ds.createVariable("time", "f8", ("time",))
-        tv[:] = np.asarray(times_s) / SECONDS_PER_YEAR
-        tv.units = "year"
-        tv.long_name = "time since time 0 of the case (its start_date, if given), in Julian years"
+        tv.axis = "T"
         if start_date is not None:
-            dv = ds.createVariable("date", "f8", ("time",))
-            dv[:] = np.asarray(times_s, float)
-            dv.units = f"seconds since {start_date.isoformat()} 00:00:00"
-            dv.calendar = "proleptic_gregorian"
-            dv.long_name = "calendar date"
+            tv[:] = t_s / 86400.0
+            tv.units = f"days since {start_date.isoformat()} 00:00:00"
+            tv.calendar = "proleptic_gregorian"
+            tv.standard_name = "time"
+            tv.long_name = "time"
+        else:  # no calendar date for time 0: a CF time axis needs one, so time stays in years
+            tv[:] = t_s / SECONDS_PER_YEAR
+            tv.units = "year"
+            tv.long_name = "time since time 0 of the case, in Julian years (the case has no start_date)"
+        yv = ds.createVariable("time_years", "f8", ("time",))
+        yv[:] = t_s / SECONDS_PER_YEAR
+        yv.units = "year"
+        yv.long_name = "time since time 0 of the case (its start_date, if given), in Julian years"
+        cf = _grid_mapping_attrs(crs) if crs else None
         for name, vals, ln in (("y", y, "northing"), ("x", x, "easting")):
             v = ds.createVariable(name, "f8", (name,))
             v[:] = np.asarray(vals, float)
             v.units = "m"
             v.long_name = ln
             v.axis = name.upper()
+            if cf is not None:
+                v.standard_name = f"projection_{name}_coordinate"
         names = {"ux": "eastward displacement", "uy": "northward displacement",
                  "uz": "upward displacement (subsidence negative)"}
         self.vars = {}
@@ -97,21 +112,24 @@ class SurfaceNCWriter:
             v = ds.createVariable(comp, "f8", ("time", "y", "x"), chunksizes=(1, len(y), len(x)))
             v.units = "m"
             v.long_name = names[comp]
-            if start_date is not None:
-                v.coordinates = "date"
+            v.coordinates = "time_years"
             self.vars[comp] = v
         ds.title = title
-        ds.conventions = "East-North-Up, up positive; time in years since time 0"
+        ds.conventions = "East-North-Up, up positive; time_years in years since time 0"
         ds.Conventions = "CF-1.8"
-        if crs:
-            import pyproj
-
-            c = pyproj.CRS.from_user_input(crs)
+        if start_date is not None:
+            ds.start_date = start_date.isoformat()
+        if cf is not None:
             ds.crs = crs
             sr = ds.createVariable("spatial_ref", "i4")
-            for k, val in c.to_cf().items():
+            xs, ys = np.asarray(x, float), np.asarray(y, float)
+            dx = (xs[-1] - xs[0]) / (len(xs) - 1) if len(xs) > 1 else 1.0
+            dy = (ys[-1] - ys[0]) / (len(ys) - 1) if len(ys) > 1 else 1.0
+            # GDAL's affine transform, north-up whatever the row order in the file
+            top = max(ys[0], ys[-1]) + abs(dy) / 2
+            cf["GeoTransform"] = " ".join(f"{v:.17g}" for v in (xs[0] - dx / 2, dx, 0.0, top, 0.0, -abs(dy)))
+            for k, val in cf.items():
                 sr.setncattr(k, val)
-            sr.spatial_ref = c.to_wkt()
             for v in self.vars.values():
                 v.grid_mapping = "spatial_ref"
         for k, val in (attrs or {}).items():
@@ -130,6 +148,60 @@ class SurfaceNCWriter:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+def _grid_mapping_attrs(crs: str) -> dict:
+    """CF grid-mapping attributes of ``crs`` (pyproj), with ``crs_wkt`` and GDAL's ``spatial_ref``.
+
+    pyproj names no CF grid mapping for EPSG's "Oblique Stereographic" (e.g. EPSG:28992, the
+    Dutch RD New); CF's ``stereographic`` with these parameters is that projection."""
+    import pyproj
+
+    c = pyproj.CRS.from_user_input(crs)
+    cf = dict(c.to_cf())
+    if "grid_mapping_name" not in cf:
+        op = c.coordinate_operation
+        method = (op.method_name if op is not None else "").lower()
+        par = {p.name.lower(): p.value for p in (op.params if op is not None else [])}
+        if method == "oblique stereographic":
+            cf.update(grid_mapping_name="stereographic",
+                      latitude_of_projection_origin=par["latitude of natural origin"],
+                      longitude_of_projection_origin=par["longitude of natural origin"],
+                      scale_factor_at_projection_origin=par["scale factor at natural origin"],
+                      false_easting=par["false easting"], false_northing=par["false northing"])
+        elif c.is_geographic:
+            cf["grid_mapping_name"] = "latitude_longitude"
+        else:  # CF has no name for this projection: the WKT describes it (GDAL and QGIS read it)
+            cf["grid_mapping_name"] = method.replace(" ", "_") or "unknown"
+        if c.ellipsoid is not None:
+            cf.setdefault("semi_major_axis", c.ellipsoid.semi_major_metre)
+            cf.setdefault("inverse_flattening", c.ellipsoid.inverse_flattening)
+        if c.prime_meridian is not None:
+            cf.setdefault("longitude_of_prime_meridian", c.prime_meridian.longitude)
+    cf["crs_wkt"] = c.to_wkt()
+    cf["spatial_ref"] = cf["crs_wkt"]
+    return cf
+
+
+def open_surface(path, *, years: bool = True):
+    """Open ``surface.nc`` with xarray (loaded into memory, file closed).
+
+    With ``years`` (the default), ``time`` is the time in years since time 0 (float), as the
+    readers of this toolkit expect, and the calendar time (if any) is the coordinate ``date``.
+    Files written before ``time_years`` existed (time in years, optional ``date``) read the same.
+    """
+    import xarray as xr
+
+    with xr.open_dataset(path) as ds:
+        ds = ds.load()
+    if not years or "time_years" not in ds.variables:
+        return ds
+    yrs = ds["time_years"].values
+    if np.issubdtype(ds["time"].dtype, np.datetime64) or ds["time"].dtype == object:
+        ds = ds.assign_coords(date=("time", ds["time"].values))
+    ds = ds.drop_vars(["time", "time_years"]).assign_coords(time=("time", yrs))
+    ds["time"].attrs.update(units="year", long_name="time since time 0 of the case, in Julian years")
+    return ds
 
 
 def write_surface_nc(path: str | Path, res: SurfaceResult, *, title: str = "", attrs: dict | None = None) -> None:

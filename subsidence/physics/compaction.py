@@ -7,13 +7,15 @@ compaction ``c`` is positive for shortening. All laws are vectorised over cells.
 - ``linear``:      c = -Cm · dp · H
 - ``time-decay``:  c(t) = ∫ dc_lin(s) (1 - exp(-(t-s)/τ)); exact for piecewise-linear
   histories with steps (repeated times).
-- ``rticm``:       rate-type isotach compaction model (de Waal; Pruiksma et al. 2015):
-      ε̇ = cm_d σ̇' + (cm_ref - cm_d) σ̇_ref (σ'/σ'_r)^(1/b),  σ'_r = σ'_r0 + ε/cm_ref,
-  with σ' the vertical effective stress (σ'_0 + (-dp)), ε the compaction strain since
-  the start and σ'_r0 = σ'_0 (σ̇_ref/σ̇_0)^b the reference-isotach stress of the initial
-  state, which creeps at the (geological) loading rate σ̇_0 before production. On the
-  reference isotach, loading at σ̇_ref gives the slope cm_ref; fast loading first gives
-  the direct slope cm_d and the secular strain follows with a delay.
+- ``rticm``:       rate-type isotach compaction model (de Waal; Pruiksma et al. 2015; as in
+  TNO PySub's ``CompactionModels.RTiCM``):
+      ε̇ = cm_d σ̇' + (c_m − cm_d) σ̇_ref (c_m/cm_ref)^(−1/b),  c_m = ε_t/σ',  ε_t = ε + c_m0 σ'_0,
+  with σ' the vertical effective stress (σ'_0 + (−dp)), ε the compaction strain since the
+  start, ε_t the total strain and c_m0 = cm_ref (published: the initial state lies on the
+  reference isotach). The secular prefactor (c_m − cm_d) is the state variable, not the
+  constant (cm_ref − cm_d). Extension: with ``sigma_dot_0`` given, the initial state lies on
+  the isotach of the pre-production loading rate σ̇_0, c_m0 = cm_ref (σ̇_ref/σ̇_0)^b, so that
+  it keeps creeping at that rate. A sudden step gives the direct strain cm_d Δσ' only.
 """
 
 from __future__ import annotations
@@ -102,17 +104,35 @@ class TimeDecay:
 
 @dataclasses.dataclass(frozen=True)
 class RTiCM:
+    """Rate-type isotach compaction model (Pruiksma et al. 2015), see the module docstring."""
+
     cm_d: float  # 1/Pa, direct compressibility
     cm_ref: float  # 1/Pa, reference (secular) compressibility, > cm_d
     b: float  # creep exponent parameter
     sigma_dot_ref: float  # Pa/s, reference loading rate
     sigma0: float  # Pa, initial vertical effective stress
-    sigma_dot_0: float  # Pa/s, loading rate of the initial (pre-production) state
+    # Pa/s, loading rate of the pre-production state. None (the default) is the published
+    # model: the initial state lies on the reference isotach (loaded at sigma_dot_ref).
+    # Any other value is this toolkit's extension (docs/deep.md).
+    sigma_dot_0: float | None = None
     law: str = "rticm"
 
     @property
-    def sigma_r0(self) -> float:
-        return self.sigma0 * (self.sigma_dot_ref / self.sigma_dot_0) ** self.b
+    def cm0(self) -> float:
+        """State variable c_m of the initial state (= cm_ref in the published model)."""
+        if self.sigma_dot_0 is None:
+            return self.cm_ref
+        return self.cm_ref * (self.sigma_dot_ref / self.sigma_dot_0) ** self.b
+
+    @property
+    def eps_t0(self) -> float:
+        """Total strain of the initial state, c_m0 · σ'_0."""
+        return self.cm0 * self.sigma0
+
+    def secular_rate(self, eps, sigma):
+        """Secular strain rate (1/s) at compaction strain ``eps`` and effective stress ``sigma``."""
+        cm = (np.asarray(eps, float) + self.eps_t0) / np.asarray(sigma, float)
+        return (cm - self.cm_d) * self.sigma_dot_ref * np.exp(-np.log(cm / self.cm_ref) / self.b)
 
     def strain(self, p: PressureHistory, times, cm_scale=None) -> np.ndarray:
         """Compaction strain at ``times`` (vectorised over cells for per-cell histories)."""
@@ -128,27 +148,68 @@ class RTiCM:
         return eps * _col(thickness)
 
 
+def _rticm_g(law: RTiCM, e, sig):
+    """Secular rate g(ε, σ') and ∂g/∂ε (vectorised)."""
+    cm = (e + law.eps_t0) / sig
+    m = 1.0 / law.b
+    iso = law.sigma_dot_ref * np.exp(-m * np.log(cm / law.cm_ref))
+    g = (cm - law.cm_d) * iso
+    dg = iso * (1.0 - m * (cm - law.cm_d) / cm) / sig
+    return g, dg
+
+
+def _rticm_steps(law, eps, sig, rate, grid, times, k_out, out):
+    """Trapezoidal steps over ``grid`` at effective-stress rate ``rate``; fills ``out`` at ``times``."""
+    for t0, t1 in zip(grid[:-1], grid[1:]):
+        h = t1 - t0
+        sig1 = sig + rate * h
+        g0, _ = _rticm_g(law, eps, sig)
+        base = eps + law.cm_d * (sig1 - sig) + 0.5 * h * g0
+        # Newton from below: F(e) = e - base - h/2 g(e) is increasing and concave in e (g is
+        # decreasing and convex), so iterates starting at the direct-only strain rise monotonically.
+        e = eps + law.cm_d * (sig1 - sig)
+        for _ in range(100):
+            g, dg = _rticm_g(law, e, sig1)
+            F = e - base - 0.5 * h * g
+            de = -F / (1.0 - 0.5 * h * dg)
+            e = e + de
+            if np.all(np.abs(de) <= 1e-15 + 1e-13 * np.abs(e)):
+                break
+        eps, sig = e, sig1
+        while k_out < times.size and times[k_out] <= t1 + 1e-9 * max(1.0, abs(t1)):
+            out[:, k_out] = eps
+            k_out += 1
+    return eps, sig, k_out
+
+
+_RTICM_NGEOM, _RTICM_NLIN = 400, 400  # sub-steps per segment: relative error < 1e-6 (tests/deep)
+
+
+def _rticm_grid(a, b, stops):
+    """Sub-steps of a segment: geometric from a (first step 1e-7 of the segment, where the secular
+    rate changes fastest after a change of loading rate) merged with uniform ones, plus ``stops``."""
+    parts = [[a], a + (b - a) * np.geomspace(1e-7, 1.0, _RTICM_NGEOM), stops]
+    if _RTICM_NLIN:
+        parts.append(np.linspace(a, b, _RTICM_NLIN + 1))
+    return np.unique(np.concatenate(parts))
+
+
 def integrate_rticm(law: RTiCM, tt: np.ndarray, dp: np.ndarray, times: np.ndarray) -> np.ndarray:
     """Integrate the RTiCM ODE for each row of ``dp`` (ncell, nk) on the piecewise-linear history.
 
     Trapezoidal rule (second order) with a vectorised scalar Newton per cell and geometric sub-stepping
     inside each segment (fine steps right after every change of loading rate, where the
     secular rate changes fastest). Steps in pressure are applied as instantaneous direct
-    compaction cm_d·Δσ'.
+    compaction cm_d·Δσ'. Before the first history time the state is the initial one (strain 0).
     """
     n = dp.shape[0]
     eps = np.zeros(n)
     sig = law.sigma0 - dp[:, 0]
     out = np.full((n, times.size), np.nan)
-    t_now = -np.inf
     k_out = 0
-    m = 1.0 / law.b
-    A = (law.cm_ref - law.cm_d) * law.sigma_dot_ref
-    # before the first history time the state is the initial, stationary one
     while k_out < times.size and times[k_out] <= tt[0]:
         out[:, k_out] = 0.0
         k_out += 1
-    t_now = tt[0]
     for j in range(tt.size - 1):
         a, b_ = tt[j], tt[j + 1]
         if b_ == a:
@@ -157,75 +218,48 @@ def integrate_rticm(law: RTiCM, tt: np.ndarray, dp: np.ndarray, times: np.ndarra
             sig = sig + dsig
             continue
         rate = -(dp[:, j + 1] - dp[:, j]) / (b_ - a)
-        # geometric sub-steps from a to b_: first step ~1e-6 of the segment, ratio <= 1.15
-        length = b_ - a
-        nsub = 400
-        grid = a + length * (np.geomspace(1e-7, 1.0, nsub))
-        grid = np.concatenate([[a], grid])
-        stops = times[(times > a) & (times <= b_)]
-        grid = np.unique(np.concatenate([grid, stops]))
-        for t0, t1 in zip(grid[:-1], grid[1:]):
-            h = t1 - t0
-            sig1 = sig + rate * h
-            g0 = A * (sig / (law.sigma_r0 + eps / law.cm_ref)) ** m
-            e = eps + law.cm_d * rate * h  # predictor: direct part
-            for _ in range(60):
-                sr = law.sigma_r0 + e / law.cm_ref
-                g = A * (sig1 / sr) ** m
-                F = e - eps - law.cm_d * (sig1 - sig) - 0.5 * h * (g + g0)
-                dF = 1.0 + 0.5 * h * g * m / sr / law.cm_ref
-                de = -F / dF
-                e = e + de
-                if np.all(np.abs(de) <= 1e-14 + 1e-12 * np.abs(e)):
-                    break
-            eps, sig = e, sig1
-            while k_out < times.size and times[k_out] <= t1 + 1e-9 * max(1.0, abs(t1)):
-                out[:, k_out] = eps
-                k_out += 1
-        t_now = b_
+        grid = _rticm_grid(a, b_, times[(times > a) & (times <= b_)])
+        eps, sig, k_out = _rticm_steps(law, eps, sig, rate, grid, times, k_out, out)
     # after the last history time the load is constant: creep continues
     if k_out < times.size:
-        sig1 = sig
-        grid = np.concatenate([[t_now], t_now + (times[-1] - t_now) * np.geomspace(1e-7, 1.0, 400)])
-        grid = np.unique(np.concatenate([grid, times[k_out:]]))
-        for t0, t1 in zip(grid[:-1], grid[1:]):
-            h = t1 - t0
-            g0 = A * (sig1 / (law.sigma_r0 + eps / law.cm_ref)) ** m
-            e = eps.copy()
-            for _ in range(60):
-                sr = law.sigma_r0 + e / law.cm_ref
-                g = A * (sig1 / sr) ** m
-                F = e - eps - 0.5 * h * (g + g0)
-                dF = 1.0 + 0.5 * h * g * m / sr / law.cm_ref
-                de = -F / dF
-                e = e + de
-                if np.all(np.abs(de) <= 1e-14 + 1e-12 * np.abs(e)):
-                    break
-            eps = e
-            while k_out < times.size and times[k_out] <= t1 + 1e-9 * max(1.0, abs(t1)):
-                out[:, k_out] = eps
-                k_out += 1
+        grid = _rticm_grid(tt[-1], times[-1], times[k_out:])
+        eps, sig, k_out = _rticm_steps(law, eps, sig, np.zeros(n), grid, times, k_out, out)
     return out
 
 
 def rticm_step_response(law: RTiCM, dsigma: float, t: np.ndarray) -> np.ndarray:
-    """Closed form for a step Δσ' at t = 0 (hand-checkable): strain at times t ≥ 0.
+    """Semi-analytic strain after a step Δσ' at t = 0 (times t ≥ 0), for hand checks.
 
-    After the direct jump ε0 = cm_d Δσ', σ' = σ'_0 + Δσ' is constant and
-    dε/dt = A (σ'/(σ'_r0 + ε/cm_ref))^m  ⇒  s(t)^(m+1) = s0^(m+1) + (m+1) A σ'^m t / cm_ref
-    with s = σ'_r0 + ε/cm_ref, m = 1/b, A = (cm_ref - cm_d) σ̇_ref.
+    After the direct jump ε0 = cm_d Δσ', σ' = σ'_0 + Δσ' is constant, so the state c_m = ε_t/σ'
+    obeys dc/dt = (c − cm_d) σ̇_ref (c/cm_ref)^(−1/b) / σ' and the time to reach c is the quadrature
+    t(c) = σ'/σ̇_ref ∫_{c0}^{c} (x/cm_ref)^(1/b) / (x − cm_d) dx, inverted by root finding.
     """
+    from scipy.integrate import quad
+    from scipy.optimize import brentq
+
     m = 1.0 / law.b
-    A = (law.cm_ref - law.cm_d) * law.sigma_dot_ref
     sig = law.sigma0 + dsigma
     e0 = law.cm_d * dsigma
-    s0 = law.sigma_r0 + e0 / law.cm_ref
-    # work with logs to avoid overflow of s**(m+1)
-    ls0 = (m + 1) * np.log(s0)
-    lk = np.log((m + 1) * A / law.cm_ref) + m * np.log(sig) + np.log(np.maximum(t, 1e-300))
-    ls = np.logaddexp(ls0, lk) / (m + 1)
-    eps = (np.exp(ls) - law.sigma_r0) * law.cm_ref
-    return np.where(t > 0, eps, e0)
+    c0 = (e0 + law.eps_t0) / sig
+    # integrate in u = ln(x/c0): scale by (c0/cm_ref)^m to keep numbers finite
+    lscale = m * np.log(c0 / law.cm_ref)
+
+    def time_to(c):
+        f = lambda u: np.exp(m * u + lscale) * c0 * np.exp(u) / (c0 * np.exp(u) - law.cm_d)  # noqa: E731
+        val, _ = quad(f, 0.0, np.log(c / c0), epsabs=0.0, epsrel=1e-13, limit=200)
+        return sig / law.sigma_dot_ref * val
+
+    out = []
+    for ti in np.atleast_1d(np.asarray(t, float)):
+        if ti <= 0:
+            out.append(e0)
+            continue
+        hi = c0 * 1.001
+        while time_to(hi) < ti:
+            hi = c0 + 2 * (hi - c0)
+        c = brentq(lambda c: time_to(c) - ti, c0, hi, xtol=1e-22, rtol=1e-14)
+        out.append(c * sig - law.eps_t0)
+    return np.array(out)
 
 
 def _col(a):
