@@ -14,6 +14,10 @@ Bs = A_s S A_sᵀ. Two generalized symmetric eigenproblems (time: Qt v = μ Pt v
     χ² = rᵀ C'⁻¹ r = Σ_ij (Vᵀ R U)_ij² / (β_j + σt² μ_i)
 
 for the residual matrix R (epochs × points). Cost O(n³ + m³), memory O(n² + m²).
+
+:func:`estimate_noise` estimates the parameters of this model from the observations themselves
+(scatter about a smooth per-point fit, spatial cross-covariance and temporal autocovariance of the
+residuals, corrected exactly for the degrees of freedom the fit uses).
 """
 
 from __future__ import annotations
@@ -137,3 +141,195 @@ def chi2_diagonal(R, sigma, *, referenced_epoch: bool) -> dict:
         c2 = c2 - np.sum(Rz, axis=1) ** 2 / (k + 1)
     N = int(ok.sum())
     return {"chi2": float(c2.sum()), "n": N, "chi2_per_value": float(c2.sum() / max(N, 1))}
+
+
+#: the parameter object of the noise model (alias: :func:`estimate_noise` returns one)
+NoiseParams = NoiseModel
+
+
+def _bin_edges(v, n_bins):
+    """Equal-count bin edges of the values ``v`` (at most ``n_bins`` bins, duplicates merged)."""
+    e = np.unique(np.quantile(v, np.linspace(0.0, 1.0, n_bins + 1)))
+    e[-1] = np.nextafter(e[-1], np.inf)
+    return e
+
+
+def _fit_range(objective, lo, hi, n_grid=48):
+    """Minimise ``objective(range)`` over [lo, hi] (log-spaced grid, then a bounded refinement)."""
+    from scipy.optimize import minimize_scalar
+
+    g = np.geomspace(lo, hi, n_grid)
+    f = np.array([objective(r) for r in g])
+    k = int(np.argmin(f))
+    a, b = np.log(g[max(k - 1, 0)]), np.log(g[min(k + 1, n_grid - 1)])
+    if b > a:
+        res = minimize_scalar(lambda s: objective(np.exp(s)), bounds=(a, b), method="bounded", options={"xatol": 1e-4})
+        if res.fun <= f[k]:
+            return float(np.exp(res.x))
+    return float(g[k])
+
+
+def estimate_noise(data, x=None, y=None, t=None, *, seasonal: bool | None = None, max_points: int = 2000,
+                   max_distance: float | None = None, max_lag: float | None = None, n_bins: int = 20,
+                   seed: int = 0, min_white_fraction: float = 0.01, return_info: bool = False):
+    """Estimate the white + spatial + temporal noise model (:class:`NoiseModel`) from the observations.
+
+    ``data``: an :class:`~subsidence.insar.data.InsarDataset` (its ``disp``, ``x``, ``y``, dates), or
+    an array (m points × n epochs, metres) with ``x``, ``y`` (m,) in metres and ``t`` (n,) in years.
+    A per-point constant (e.g. referencing to one epoch) does not matter; a reference *point* or
+    area that was subtracted from all points adds its own noise to every point (a common mode).
+
+    Method (method of moments with exact degrees-of-freedom corrections):
+
+    1. Each point with a complete series is fitted by a smooth curve a + b t (+ c cos 2πt + d sin 2πt
+       when ``seasonal``; default: when the series spans ≥ 1 year and has ≥ 6 epochs); the residual is
+       R = D P with the projector P = I − G G⁺ (n × n, trace n − p). Everything smooth in time that
+       the fit can represent (signal) is removed; the rest is taken as noise.
+    2. Under the model C = σ0² I + σs² (I_n ⊗ S) + σt² (T ⊗ I_m) the expectations are, exactly,
+       E[R Rᵀ]_ij / (n − p) = σs² exp(−d_ij/Rs) for i ≠ j (only the spatial part correlates points) and
+       E[Rᵀ R] / m = (σ0² + σs²) P + σt² P T P (T_kl = exp(−|t_k − t_l|/Rt)).
+    3. Spatial: the empirical cross-covariance of the residuals of point pairs (the covariance
+       form of the variogram, γ(d) = C(0) − C(d); per epoch, so a common mode of each epoch, as the
+       atmosphere gives, shows up as a long range) is averaged in ``n_bins`` equal-count distance
+       bins up to ``max_distance`` (default: half the largest pair distance) and σs², Rs are fitted
+       by least squares weighted by the number of pairs per bin, Rs bounded to
+       [½ · the mean distance of the first bin, 5 · max_distance].
+    4. Temporal: the empirical autocovariance Rᵀ R / m is averaged in equal-count lag bins (lag 0
+       on its own) up to ``max_lag`` (default half the span) and σ0² + σs², σt², Rt fitted by
+       non-negative least squares weighted by the number of epoch pairs (model P, P T P exactly as
+       above, so the variance the smooth fit absorbed is accounted for), Rt bounded to
+       [½ · the median epoch spacing, 2 · span]; σ0² = (σ0² + σs²) − σs², at least
+       ``min_white_fraction`` of the total variance.
+
+    Points with missing epochs are left out; above ``max_points`` points a random subset (``seed``)
+    is used. Returns a :class:`NoiseModel` (variances m², ranges m and years); with ``return_info``
+    also a dict with what the estimate rests on (points, dof, scatter about the fit, the binned
+    empirical covariances and the fitted curves, whether a range sits at its bound).
+    """
+    from subsidence.config.errors import CaseError
+
+    where = ""
+    if hasattr(data, "disp") and hasattr(data, "dates"):
+        where = str(getattr(data, "provenance", {}).get("file", getattr(data, "name", "")))
+        D = np.asarray(data.disp, float)
+        x = data.x if x is None else x
+        y = data.y if y is None else y
+        if t is None:
+            t = (data.dates - data.dates[0]).astype(float) / 365.25 if len(data.dates) else np.zeros(0)
+    else:
+        D = np.asarray(data, float)
+    if x is None or y is None or t is None:
+        raise CaseError(where, "validation.noise", "estimate_noise needs the point coordinates x, y and the epochs t (years) with an array")
+    x, y, t = np.asarray(x, float).ravel(), np.asarray(y, float).ravel(), np.asarray(t, float).ravel()
+    if D.ndim != 2 or D.shape != (len(x), len(t)) or len(y) != len(x):
+        raise CaseError(where, "validation.noise", f"data shape {D.shape} does not match {len(x)} points × {len(t)} epochs")
+    if not (np.all(np.isfinite(t)) and np.all(np.diff(t) > 0)):
+        raise CaseError(where, "validation.noise", "epochs must be finite and strictly increasing")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise CaseError(where, "validation.noise", "point coordinates must be finite")
+    keep_t = np.isfinite(D).any(axis=0)
+    D, t = D[:, keep_t], t[keep_t]
+    complete = np.isfinite(D).all(axis=1)
+    idx = np.flatnonzero(complete)
+    if len(idx) > max_points:
+        idx = np.sort(np.random.default_rng(seed).choice(idx, max_points, replace=False))
+    m, n = len(idx), len(t)
+    if seasonal is None:
+        seasonal = n >= 6 and np.ptp(t) >= 1.0
+    cols = [np.ones(n), t - t.mean()] + ([np.cos(2 * np.pi * t), np.sin(2 * np.pi * t)] if seasonal else [])
+    G = np.stack(cols, axis=1)
+    p = G.shape[1]
+    if n < p + 4:
+        raise CaseError(where, "validation.noise", f"too few epochs ({n}) to estimate the noise from the data (need ≥ {p + 4})")
+    if m < 4:
+        raise CaseError(where, "validation.noise", f"too few points with a complete series ({m}; need ≥ 4) to estimate the noise from the data")
+    D, x, y = D[idx], x[idx], y[idx]
+    P = np.eye(n) - G @ np.linalg.pinv(G)
+    P = 0.5 * (P + P.T)
+    dof = float(np.trace(P))
+    R = D @ P
+    scatter_var = float(np.sum(R * R) / (m * dof))
+
+    # spatial: cross-covariance of point pairs, binned by distance
+    dist = _dist(x, y)
+    iu = np.triu_indices(m, 1)
+    dpair = dist[iu]
+    cpair = (R @ R.T)[iu] / dof
+    dmax = float(max_distance) if max_distance is not None else 0.5 * float(dpair.max())
+    sel = (dpair > 0) & (dpair <= dmax)
+    if sel.sum() < 3:
+        raise CaseError(where, "validation.noise", "too few point pairs within the distance range to fit the spatial covariance")
+    ds_, cs_ = dpair[sel], cpair[sel]
+    eb = _bin_edges(ds_, n_bins)
+    bi = np.clip(np.searchsorted(eb, ds_, side="right") - 1, 0, len(eb) - 2)
+    cnt_s = np.bincount(bi, minlength=len(eb) - 1).astype(float)
+    ok_s = cnt_s > 0
+    emp_s = np.bincount(bi, cs_, len(eb) - 1)[ok_s] / cnt_s[ok_s]
+    dmean = np.bincount(bi, ds_, len(eb) - 1)[ok_s] / cnt_s[ok_s]
+    ws = cnt_s[ok_s]
+    rs_lo, rs_hi = 0.5 * float(dmean[0]), 5.0 * dmax
+
+    def fit_s(rs):
+        f = np.bincount(bi, np.exp(-ds_ / rs), len(eb) - 1)[ok_s] / ws
+        v = max(float(np.sum(ws * f * emp_s) / np.sum(ws * f * f)), 0.0)
+        return v, f
+
+    def obj_s(rs):
+        v, f = fit_s(rs)
+        return float(np.sum(ws * (emp_s - v * f) ** 2))
+
+    Rs = _fit_range(obj_s, rs_lo, rs_hi)
+    s_var, f_s = fit_s(Rs)
+
+    # temporal: autocovariance over points, binned by lag (lag 0 alone)
+    from scipy.optimize import nnls
+
+    Ct = R.T @ R / m
+    lag = np.abs(np.subtract.outer(t, t))
+    span = float(np.ptp(t))
+    lmax = float(max_lag) if max_lag is not None else 0.5 * span
+    ku, lu = np.triu_indices(n, 1)
+    lags = lag[ku, lu]
+    tsel = lags <= lmax
+    et = _bin_edges(lags[tsel], n_bins)
+    tb = np.full(lags.shape, -1)
+    tb[tsel] = np.clip(np.searchsorted(et, lags[tsel], side="right") - 1, 0, len(et) - 2)
+    nb_t = len(et) - 1
+    groups = [(np.arange(n), np.arange(n))] + [(ku[tb == b], lu[tb == b]) for b in range(nb_t) if np.any(tb == b)]
+    wt = np.array([len(g[0]) for g in groups], float)
+    emp_t = np.array([Ct[g].mean() for g in groups])
+    lag_mean = np.array([lag[g].mean() for g in groups])
+    m1 = np.array([P[g].mean() for g in groups])
+    sw = np.sqrt(wt)
+    dt_med = float(np.median(np.diff(t)))
+    rt_lo, rt_hi = 0.5 * dt_med, 2.0 * span
+
+    def fit_t(rt):
+        T = np.exp(-lag / rt)
+        PTP = P @ T @ P
+        m2 = np.array([PTP[g].mean() for g in groups])
+        A = np.stack([m1, m2], axis=1)
+        coef, rn = nnls(A * sw[:, None], emp_t * sw)
+        return coef, rn, m2
+
+    Rt = _fit_range(lambda rt: fit_t(rt)[1], rt_lo, rt_hi)
+    (a_var, t_var), _, m2 = fit_t(Rt)
+    total = a_var + t_var
+    w_var = max(a_var - s_var, min_white_fraction * max(total, scatter_var))
+    est = NoiseModel(white_var=float(w_var), spatial_var=float(s_var), spatial_range=float(Rs),
+                     temporal_var=float(t_var), temporal_range=float(Rt))
+    if not return_info:
+        return est
+    info = {
+        "method": "moments of the residuals about a per-point " + ("trend + annual" if seasonal else "linear-trend") + " fit",
+        "points": int(m), "points_left_out_incomplete": int((~complete).sum()), "epochs": int(n),
+        "fit_parameters_per_point": int(p), "dof_per_point": dof,
+        "scatter_about_fit_m": float(np.sqrt(scatter_var)),
+        "white_floor_applied": bool(a_var - s_var < min_white_fraction * max(total, scatter_var)),
+        "spatial_range_bounds_m": [rs_lo, rs_hi], "spatial_range_at_bound": bool(np.isclose(Rs, rs_lo, rtol=1e-3) or np.isclose(Rs, rs_hi, rtol=1e-3)),
+        "temporal_range_bounds_yr": [rt_lo, rt_hi], "temporal_range_at_bound": bool(np.isclose(Rt, rt_lo, rtol=1e-3) or np.isclose(Rt, rt_hi, rtol=1e-3)),
+        "spatial_bins": {"distance_m": dmean.tolist(), "covariance_m2": emp_s.tolist(), "fit_m2": (s_var * f_s).tolist(), "pairs": ws.astype(int).tolist()},
+        "temporal_bins": {"lag_yr": lag_mean.tolist(), "covariance_m2": emp_t.tolist(),
+                          "fit_m2": (a_var * m1 + t_var * m2).tolist(), "pairs": wt.astype(int).tolist()},
+    }
+    return est, info
