@@ -24,6 +24,8 @@ def _add_run(sub):
     p.add_argument("case", help="case file (TOML)")
     p.add_argument("--out", "-o", required=True, help="output directory (written atomically)")
     p.add_argument("--quiet", "-q", action="store_true", help="only warnings and errors")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing run directory even if it holds a run of a different case")
 
 
 def _add_check(sub):
@@ -71,8 +73,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             from subsidence.run import run_case
+            from subsidence.signals import Terminated, handle_termination
 
-            run_case(args.case, args.out, comm=comm)
+            try:
+                with handle_termination(comm):
+                    run_case(args.case, args.out, comm=comm, force=args.force)
+            except KeyboardInterrupt as exc:  # SIGTERM, SIGINT, SIGHUP: partial results kept, no traceback
+                return _terminated(comm, exc if isinstance(exc, Terminated) else Terminated(2), args.out)
             return 0
         if args.command == "check":
             from subsidence.config import load_case
@@ -105,6 +112,21 @@ def _fail(comm, msg: str) -> int:
         sys.stderr.flush()
         comm.Abort(2)
     return 2
+
+
+def _terminated(comm, exc, out) -> int:
+    """A run ended by a signal: say so (rank 0), then end every rank with status 128 + signal."""
+    if comm.rank == 0:
+        from pathlib import Path
+
+        failed = Path(out).resolve()
+        failed = failed.with_name(failed.name + ".failed")
+        where = f"; what it computed is kept in {failed}" if failed.is_dir() else ""
+        print(f"error: run {exc}{where}", file=sys.stderr)
+    sys.stderr.flush()
+    if comm.size > 1:
+        comm.Abort(exc.exit_status)
+    return exc.exit_status
 
 
 def _info(args, comm) -> int:

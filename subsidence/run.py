@@ -19,8 +19,11 @@ from subsidence.log import get_logger
 log = get_logger("run")
 
 
-def run_case(case: str | Path | Case, out: str | Path, *, comm=None) -> dict:
-    """Run a case file into directory ``out``; return the summary (on every rank)."""
+def run_case(case: str | Path | Case, out: str | Path, *, comm=None, force: bool = False) -> dict:
+    """Run a case file into directory ``out``; return the summary (on every rank).
+
+    An existing run directory ``out`` of the same case is replaced; one of another case only
+    with ``force=True``. While the run writes, ``<out>.lock`` keeps other runs out."""
     if comm is None:
         from mpi4py import MPI
 
@@ -30,7 +33,7 @@ def run_case(case: str | Path | Case, out: str | Path, *, comm=None) -> dict:
     log.info("case %s (%s) -> %s on %d rank(s)", case.name, case.kind, out, comm.size)
     t0 = time.perf_counter()
     started = _dt.datetime.now(_dt.timezone.utc)
-    with RunDirectory(out, comm) as rd:
+    with RunDirectory(out, comm, case_name=case.name, case_sha256=case.sha256, force=force) as rd:
         summary = case.study.run(case, rd, comm) or {}
         wall = comm.allreduce(time.perf_counter() - t0, op=_max_op())
         summary = {"name": case.name, "kind": case.kind, **summary}

@@ -5,15 +5,28 @@ manifest is written last and the directory is renamed to ``<out>`` (an older run
 directory there is replaced). On failure the partial results are kept as
 ``<out>.failed/`` with ``error.txt`` and *no* ``manifest.json``, so that nothing that
 failed can be mistaken for a complete run. Only rank 0 touches the file system here.
+
+While a run writes, ``<out>.lock`` names it (host, pid, start time, case): a second run
+into the same ``--out`` is refused (a lock left by a dead process on this host is taken
+over). The final move is atomic for readers: the old run is renamed aside, the new one
+renamed into place, then the old one deleted. Replacing a run of a *different* case (other
+name and other case file) needs ``force``.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+import json
 import os
 import shutil
+import socket
 import traceback
 import uuid
 from pathlib import Path
+
+from subsidence.log import get_logger
+
+log = get_logger("rundir")
 
 
 class OutputDirError(Exception):
@@ -21,8 +34,10 @@ class OutputDirError(Exception):
 
 
 class RunDirectory:
-    def __init__(self, out: str | Path, comm=None):
+    def __init__(self, out: str | Path, comm=None, *, case_name: str | None = None, case_sha256: str | None = None,
+                 force: bool = False):
         self.out = Path(out).resolve()
+        self.case_name, self.case_sha256, self.force = case_name, case_sha256, force
         self.comm = comm
         self.rank = comm.rank if comm is not None else 0
         token = uuid.uuid4().hex[:8] if self.rank == 0 else None
@@ -30,6 +45,9 @@ class RunDirectory:
             token = comm.bcast(token, root=0)
         self.path = self.out.with_name(f"{self.out.name}.tmp-{token}")
         self.failed_path = self.out.with_name(f"{self.out.name}.failed")
+        self.lock_path = self.out.with_name(f"{self.out.name}.lock")
+        self.old_path = self.out.with_name(f"{self.out.name}.old-{token}")
+        self._locked = False
 
     def check_target(self) -> None:
         """Refuse to replace something that is not a run directory of this toolkit."""
@@ -42,11 +60,68 @@ class RunDirectory:
                     f"{self.out} exists, is not empty and is not a run directory (no manifest.json); "
                     "choose another --out or remove it"
                 )
+            if entries:
+                self._check_same_case()
+
+    def _check_same_case(self) -> None:
+        """An existing run of the same case is replaced (said in the log); another case needs ``force``."""
+        try:
+            old = json.loads((self.out / "manifest.json").read_text(encoding="utf-8"))
+            old_name, old_sha = old.get("case", {}).get("name"), old.get("case_sha256")
+        except (OSError, ValueError, AttributeError):
+            old_name = old_sha = None
+        same = (self.case_name is None or old_name == self.case_name
+                or (self.case_sha256 is not None and old_sha == self.case_sha256))
+        if same:
+            log.info("replacing the earlier run of case %r in %s", old_name, self.out)
+        elif self.force:
+            log.warning("replacing a run of another case (%r) in %s (--force)", old_name, self.out)
+        else:
+            raise OutputDirError(
+                f"{self.out} holds a run of another case ({old_name!r}, this is {self.case_name!r}); "
+                "use --force to replace it, or choose another --out"
+            )
+
+    def _lock(self) -> None:
+        """Create ``<out>.lock`` or refuse (exit 2) while another live run holds it."""
+        me = {"host": socket.gethostname(), "pid": os.getpid(),
+              "started_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+              "case": self.case_name, "tmp": self.path.name}
+        for _ in range(3):
+            try:
+                fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                other = _read_lock(self.lock_path)
+                if other is None or not _is_stale(other):
+                    raise OutputDirError(_locked_message(self.out, self.lock_path, other)) from None
+                log.warning("taking over the lock of a run that is gone (pid %s on %s, started %s)",
+                            other.get("pid"), other.get("host"), other.get("started_utc"))
+                self.lock_path.unlink(missing_ok=True)
+                orphan = self.out.with_name(str(other.get("tmp", "")))
+                if str(other.get("tmp", "")).startswith(f"{self.out.name}.tmp-") and orphan.is_dir():
+                    shutil.rmtree(orphan, ignore_errors=True)
+                continue
+            with os.fdopen(fd, "w") as f:
+                json.dump(me, f)
+            self._locked = True
+            return
+        raise OutputDirError(f"cannot lock {self.out}: {self.lock_path} keeps coming back")
+
+    def _unlock(self) -> None:
+        if self._locked:
+            self.lock_path.unlink(missing_ok=True)
+            self._locked = False
 
     def __enter__(self) -> RunDirectory:
         if self.rank == 0:
-            self.check_target()
-            self.path.mkdir(parents=True)
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self._lock()
+            try:
+                self.check_target()
+                self.path.mkdir(parents=True)
+            except BaseException:
+                self._unlock()
+                raise
         if self.comm is not None:
             self.comm.Barrier()
         return self
@@ -60,24 +135,77 @@ class RunDirectory:
             return
         if not (self.path / "manifest.json").exists():
             raise OutputDirError("internal error: manifest.json must be written before commit")
-        if self.out.exists():
-            shutil.rmtree(self.out)
-        os.replace(self.path, self.out)
+        from subsidence.signals import deferred
+
+        with deferred():  # a signal now would leave neither the old nor the new run in place
+            aside = self.out.exists()
+            if aside:
+                os.replace(self.out, self.old_path)
+            os.replace(self.path, self.out)
+        if aside:
+            shutil.rmtree(self.old_path, ignore_errors=True)
         if self.failed_path.exists():
             shutil.rmtree(self.failed_path, ignore_errors=True)
+        self._unlock()
 
     def fail(self, exc: BaseException) -> None:
-        if self.rank != 0 or not self.path.exists():
+        if self.rank != 0:
             return
+        if not self.path.exists():
+            self._unlock()
+            return
+        why = f"{exc}\n\n" if getattr(exc, "signum", None) is not None else ""  # "terminated by signal 15 (SIGTERM)"
         (self.path / "error.txt").write_text(
             "This run did NOT complete. What it computed before the error is kept here.\n\n"
-            + "".join(traceback.format_exception(exc))
+            + why + "".join(traceback.format_exception(exc))
         )
         if self.failed_path.exists():
             shutil.rmtree(self.failed_path)
         os.replace(self.path, self.failed_path)
+        self._unlock()
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc is not None:
-            self.fail(exc)
+        try:
+            if exc is not None:
+                self.fail(exc)
+        finally:
+            if self.rank == 0:
+                self._unlock()
         return False
+
+
+def _read_lock(path: Path) -> dict | None:
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        return d if isinstance(d, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _is_stale(lock: dict) -> bool:
+    """A lock is stale when its process, on this host, no longer exists."""
+    if lock.get("host") != socket.gethostname():
+        return False
+    try:
+        pid = int(lock.get("pid"))
+    except (TypeError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def _locked_message(out: Path, lock_path: Path, other: dict | None) -> str:
+    if other is None:
+        who = "another run (its lock file cannot be read)"
+    else:
+        who = (f"another run (case {other.get('case')!r}, pid {other.get('pid')} on {other.get('host')}, "
+               f"started {other.get('started_utc')})")
+    return (f"{out} is being written by {who}; wait for it to finish, choose another --out, "
+            f"or remove {lock_path} if that run is no longer alive")

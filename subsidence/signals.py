@@ -1,0 +1,118 @@
+"""Runs that are killed: SIGTERM (a scheduler's time limit, ``scancel``), SIGINT (Ctrl-C), SIGHUP.
+
+A run that receives one of these signals must not leave a half-written ``<out>.tmp-*``
+directory or PETSc's "crash" report behind: it ends like any failed run, with the partial
+results kept in ``<out>.failed/`` and ``error.txt`` saying ``terminated by signal 15``.
+
+How (see :func:`handle_termination`):
+
+* PETSc installs its own signal handlers when it is initialised (it prints a crash report
+  and calls ``MPI_Abort``). ``-no_signal_handler`` is added to ``PETSC_OPTIONS`` before
+  PETSc starts; if it has already started, its handler is popped. Ours are installed last.
+* Rank 0 turns the first signal into a :class:`Terminated` exception, which unwinds through
+  the run directory (``<out>.failed/``) to the command line (a message, no traceback, exit
+  status 128 + signal; under MPI the job is then aborted).
+* The other ranks only note the signal and go on: rank 0 may be waiting for them in a
+  collective. They are ended by rank 0's abort (``mpiexec`` forwards the signal to every
+  rank). Should rank 0 never act (the signal was sent to one rank only), they leave after
+  :data:`GRACE_S` seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+
+#: signals that end a run cleanly (SIGHUP: the terminal went away; SIGXCPU: a CPU-time limit)
+SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP", "SIGXCPU") if hasattr(signal, n))
+#: how long a rank other than 0 waits for rank 0 to end the job after a signal (s)
+GRACE_S = 60.0
+
+
+class Terminated(KeyboardInterrupt):
+    """The run was ended by a signal. A KeyboardInterrupt, so ``except Exception`` does not stop it."""
+
+    def __init__(self, signum: int):
+        self.signum = int(signum)
+        super().__init__(f"terminated by signal {self.signum} ({signal_name(self.signum)})")
+
+    @property
+    def exit_status(self) -> int:
+        return 128 + self.signum
+
+
+def signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+def disable_petsc_signal_handler() -> None:
+    """Keep PETSc from installing (or keeping) its own signal handlers."""
+    opts = os.environ.get("PETSC_OPTIONS", "")
+    if "-no_signal_handler" not in opts.split():
+        os.environ["PETSC_OPTIONS"] = (opts + " -no_signal_handler").strip()
+    petsc = sys.modules.get("petsc4py.PETSc")
+    if petsc is not None:  # already initialised: drop the handler it pushed
+        with contextlib.suppress(Exception):
+            if petsc.Sys.isInitialized():
+                petsc.Sys.popSignalHandler()
+
+
+@contextlib.contextmanager
+def handle_termination(comm=None, *, signals=SIGNALS, grace_s: float | None = None):
+    """Within this block, a termination signal raises :class:`Terminated` on rank 0.
+
+    Only the main thread can install signal handlers; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    rank = comm.rank if comm is not None else 0
+    disable_petsc_signal_handler()
+    state = {"signum": None, "timer": None}
+    grace = GRACE_S if grace_s is None else grace_s
+
+    def on_signal(signum, frame):
+        if state["signum"] is not None:  # already ending: let the clean-up finish
+            return
+        state["signum"] = signum
+        if rank == 0:
+            raise Terminated(signum)
+        t = state["timer"] = threading.Timer(grace, os._exit, args=(128 + signum,))
+        t.daemon = True
+        t.start()
+
+    previous = {}
+    for s in signals:
+        try:
+            if signal.getsignal(s) is signal.SIG_IGN:  # e.g. SIGHUP under nohup
+                continue
+            previous[s] = signal.signal(s, on_signal)
+        except (OSError, ValueError):
+            pass
+    try:
+        yield state
+    finally:
+        if state["timer"] is not None:
+            state["timer"].cancel()
+        for s, h in previous.items():
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                signal.signal(s, h if h is not None else signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def deferred(signals=SIGNALS):
+    """Hold termination signals back during a short critical section (e.g. moving a run into place)."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
