@@ -68,7 +68,14 @@ def load_case(path: str | Path) -> Case:
     path = Path(path)
     if not path.is_file():
         raise CaseError(str(path), "", "case file not found")
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise CaseError(str(path), "", f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at position {exc.start} "
+                        f"(line {line}, column {col}); save the case file as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

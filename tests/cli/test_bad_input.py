@@ -62,17 +62,21 @@ def bad(args, capsys, *needles) -> str:
 @pytest.fixture(scope="module")
 def disc_run(tmp_path_factory):
     """The README's disc example (no crs: local metres around 0, 0)."""
+    from subsidence.run import run_case
+
     out = tmp_path_factory.mktemp("disc") / "run"
-    assert cli_main(["run", str(ROOT / "cases" / "disc_geertsma.toml"), "--out", str(out), "-q"]) == 0
+    run_case(ROOT / "cases" / "disc_geertsma.toml", out)
     return out
 
 
 @pytest.fixture(scope="module")
 def rd_run(tmp_path_factory):
+    from subsidence.run import run_case
+
     tmp = tmp_path_factory.mktemp("rd")
     case = tmp / "rd.toml"
     case.write_text(RD_CASE)
-    assert cli_main(["run", str(case), "--out", str(tmp / "run"), "-q"]) == 0
+    run_case(case, tmp / "run")
     return tmp / "run"
 
 
@@ -151,3 +155,32 @@ def test_tudelft_round_trip_validates(rd_run, tmp_path, capsys):
     rc, err = cli(["validate", rd_run, "--insar", f, "--pass", "ascending", "--out", tmp_path / "v"], capsys)
     assert rc == 0, err
     assert (tmp_path / "v" / "report.html").is_file()
+
+
+# -- case files ----------------------------------------------------------------------------------
+
+def test_case_file_not_utf8_names_file_and_byte(tmp_path, capsys):
+    f = tmp_path / "latin1.toml"
+    text = (ROOT / "cases" / "disc_geertsma.toml").read_text()
+    f.write_bytes(text.replace('name = "disc-geertsma"', 'name = "disc-Groningen \u00e9"').encode("latin-1"))
+    pos = f.read_bytes().index(b"\xe9")
+    bad(["check", f], capsys, "latin1.toml", "not UTF-8", f"position {pos}", "line 1", "0xe9")
+
+
+def test_disc_smaller_than_a_lattice_cell_is_a_point_source(tmp_path, caplog):
+    """A 1 m disc at 3 km depth used to crash (no cell hit); a 5 m disc was 24 % off."""
+    import math
+
+    from subsidence.run import run_case
+
+    text = (ROOT / "cases" / "disc_geertsma.toml").read_text()
+    for radius in (1.0, 5.0, 40.0):
+        f = tmp_path / f"tiny{radius:g}.toml"
+        f.write_text(text.replace("radius = 2000.0", f"radius = {radius}"))
+        with caplog.at_level("WARNING"):
+            s = run_case(f, tmp_path / f"tiny{radius:g}")
+        assert "smaller than one lattice cell" in caplog.text
+        c, D, nu = 1e-10 * 1e7 * 100.0, 3000.0, 0.25
+        exact = 2 * (1 - nu) * c * (1 - D / math.hypot(D, radius))
+        assert s["max_subsidence_m"] == pytest.approx(exact, rel=1e-3)
+        assert s["compaction_volume_m3"] == pytest.approx(math.pi * radius**2 * c, rel=1e-9)
