@@ -233,10 +233,23 @@ def parse_config(root: Table) -> CavernConfig:
         if axisym:
             if c.x != 0 or c.y != 0:
                 raise t.error("x", "the axisymmetric cavern sits on the axis (x = y = 0); use geometry.origin for its map position")
-            if c.radius >= 0.25 * domain_radius or c.bottom_depth >= 0.8 * domain_depth:
-                raise t.error("radius", "the model domain must be much larger than the cavern")
+            # each condition is blamed on the key that breaks it (a cavern below the domain is not a radius error)
+            if c.bottom_depth >= domain_depth:
+                raise t.error("bottom_depth" if t.has("bottom_depth") else "depths",
+                              f"the cavern bottom ({c.bottom_depth:g} m) must lie above the model bottom "
+                              f"(geometry.domain_depth = {domain_depth:g} m)")
+            if c.radius >= 0.25 * domain_radius:
+                raise t.error("radii" if t.has("radii") else "radius",
+                              f"the model domain must be much larger than the cavern: radius {c.radius:g} m, "
+                              f"geometry.domain_radius {domain_radius:g} m (at least 4 x the radius)")
+            if c.bottom_depth >= 0.8 * domain_depth:
+                raise t.error("bottom_depth" if t.has("bottom_depth") else "depths",
+                              f"the model domain must reach well below the cavern: bottom {c.bottom_depth:g} m, "
+                              f"geometry.domain_depth {domain_depth:g} m (at least 1.25 x the bottom depth)")
         elif not (extent[0] < c.x - c.radius and c.x + c.radius < extent[1] and extent[2] < c.y - c.radius and c.y + c.radius < extent[3]):
-            raise t.error("x", "the cavern lies outside geometry.extent")
+            key = "x" if not (extent[0] < c.x - c.radius and c.x + c.radius < extent[1]) else "y"
+            raise t.error(key, f"the cavern (x = {c.x:g} m, y = {c.y:g} m, radius {c.radius:g} m) lies outside "
+                          f"geometry.extent {list(extent)}")
         caverns.append(c)
         own_ops.append(ops)
         if c.bottom_depth >= domain_depth:

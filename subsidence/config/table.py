@@ -136,7 +136,7 @@ class Table:
             if isinstance(v, bool) or not float(val).is_integer():
                 raise self.error(name, f"expected an integer, got {v!r}")
             val = int(val)
-        self._check_range(name, val, gt=gt, ge=ge, lt=lt, le=le)
+        self._check_range(name, val, gt=gt, ge=ge, lt=lt, le=le, raw=v, unit=unit, bare=bare)
         return val
 
     def array(
@@ -170,8 +170,8 @@ class Table:
             raise self.error(name, "values must be strictly increasing")
         if nondecreasing and np.any(np.diff(vals) < 0):
             raise self.error(name, "values must be in order (non-decreasing)")
-        for x in vals:
-            self._check_range(name, x, gt=gt, ge=ge, lt=lt, le=le)
+        for i, x in enumerate(vals):
+            self._check_range(name, x, gt=gt, ge=ge, lt=lt, le=le, raw=v[i], unit=unit, bare=bare, index=i)
         return vals
 
     def strings(self, name: str, default: Any = _MISSING) -> list[str]:
@@ -199,15 +199,35 @@ class Table:
             raise self.error(name, f"must be finite, got {v!r}")
         return val
 
-    def _check_range(self, name, val, *, gt=None, ge=None, lt=None, le=None) -> None:
-        if gt is not None and not val > gt:
-            raise self.error(name, f"must be > {gt:g}, got {val:g}")
-        if ge is not None and not val >= ge:
-            raise self.error(name, f"must be >= {ge:g}, got {val:g}")
-        if lt is not None and not val < lt:
-            raise self.error(name, f"must be < {lt:g}, got {val:g}")
-        if le is not None and not val <= le:
-            raise self.error(name, f"must be <= {le:g}, got {val:g}")
+    def _check_range(self, name, val, *, gt=None, ge=None, lt=None, le=None, raw=None, unit="", bare=None,
+                     index=None) -> None:
+        """Range check in SI; the message gives the value as written and the limit in the bare unit."""
+        for op, lim, ok in ((">", gt, lambda a, b: a > b), (">=", ge, lambda a, b: a >= b),
+                            ("<", lt, lambda a, b: a < b), ("<=", le, lambda a, b: a <= b)):
+            if lim is not None and not ok(val, lim):
+                what = "must be" if index is None else f"value {index + 1} must be"
+                raise self.error(name, f"{what} {op} {_as_written(lim, unit, bare)}, got {_value_as_written(raw, val, unit, bare)}")
+
+
+def _as_written(si: float, unit: str, bare: str | None) -> str:
+    """An SI limit in the unit of a bare number (years for times), so that an error message
+    speaks the user's unit: "must be > 0 yr", not a number of seconds."""
+    if not bare or bare == unit:
+        return f"{si:g}"
+    try:
+        factor = to_si(1.0, unit, bare)
+    except UnitError:
+        return f"{si:g} {unit}"
+    return f"{si / factor:g} {bare}"
+
+
+def _value_as_written(raw: Any, si: float, unit: str, bare: str | None) -> str:
+    """The value as the user wrote it: "-5" (a bare number), "'-3 yr'" (a string with a unit)."""
+    if isinstance(raw, str):
+        return repr(raw)
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return f"{raw:g}" + (f" {bare}" if bare and bare != unit else "")
+    return f"{si:g}"
 
 
 def _typename(v: Any) -> str:

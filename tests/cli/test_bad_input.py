@@ -184,3 +184,43 @@ def test_disc_smaller_than_a_lattice_cell_is_a_point_source(tmp_path, caplog):
         exact = 2 * (1 - nu) * c * (1 - D / math.hypot(D, radius))
         assert s["max_subsidence_m"] == pytest.approx(exact, rel=1e-3)
         assert s["compaction_volume_m3"] == pytest.approx(math.pi * radius**2 * c, rel=1e-9)
+
+
+def _case_with(tmp_path, name, src, *edits) -> Path:
+    text = (ROOT / "cases" / src).read_text()
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    f = tmp_path / name
+    f.write_text(text)
+    return f
+
+
+def test_cavern_below_the_domain_is_blamed_on_its_depth_not_radius(tmp_path, capsys):
+    f = _case_with(tmp_path, "deep_cavern.toml", "cavern_twente_shallow.toml",
+                   ("top_depth = 440\nbottom_depth = 470", "top_depth = 1440\nbottom_depth = 1470"))
+    err = bad(["check", f], capsys, "deep_cavern.toml", "caverns[0].bottom_depth", "1470", "domain_depth")
+    assert "radius" not in err.split("]", 1)[0]
+
+
+def test_cavern_too_wide_for_the_domain_is_blamed_on_radius(tmp_path, capsys):
+    f = _case_with(tmp_path, "wide_cavern.toml", "cavern_twente_shallow.toml", ("radius = 60", "radius = 600"))
+    bad(["check", f], capsys, "wide_cavern.toml", "caverns[0].radius", "much larger", "600 m")
+
+
+def test_time_errors_print_years_as_written_not_seconds(tmp_path, capsys):
+    f = _case_with(tmp_path, "neg_time.toml", "disc_geertsma.toml", ("times = [10.0]", "times = [10.0]\n"),
+                   ("compaction = { law = \"linear\", cm = 1.0e-10 }",
+                    "compaction = { law = \"time-decay\", cm = 1.0e-10, tau = -2.5 }"))
+    err = bad(["check", f], capsys, "neg_time.toml", "compaction.tau", "must be > 0 yr", "got -2.5 yr")
+    assert "e+07" not in err and "e+08" not in err
+    f = _case_with(tmp_path, "neg_time_str.toml", "disc_geertsma.toml",
+                   ("compaction = { law = \"linear\", cm = 1.0e-10 }",
+                    "compaction = { law = \"time-decay\", cm = 1.0e-10, tau = \"-30 d\" }"))
+    bad(["check", f], capsys, "neg_time_str.toml", "compaction.tau", "must be > 0 yr", "'-30 d'")
+    f = _case_with(tmp_path, "cavern_end.toml", "cavern_twente_shallow.toml")
+    text = f.read_text()
+    import re
+
+    f.write_text(re.sub(r"(?m)^end = .*$", "end = -50", text, count=1))
+    bad(["check", f], capsys, "cavern_end.toml", "time.end", "got -50 yr")
