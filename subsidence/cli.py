@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     from subsidence.io.rundir import OutputDirError
     from subsidence.log import setup_logging
 
-    comm = MPI.COMM_WORLD
+    from subsidence.parallel import world
+
+    comm = world()  # MPI.COMM_WORLD, or a serial stand-in without mpi4py (pip install without [fem])
     import logging
 
     setup_logging(comm, level=logging.WARNING if getattr(args, "quiet", False) else logging.INFO)

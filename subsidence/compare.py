@@ -24,9 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args) -> int:
-    from mpi4py import MPI
+    from subsidence.parallel import world
 
-    if MPI.COMM_WORLD.rank != 0:
+    if world().rank != 0:
         return 0
     try:
         report = compare_runs(args.run_a, args.run_b, out=args.out, plot=not args.no_plot)

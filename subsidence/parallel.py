@@ -76,3 +76,13 @@ def max_op():
     except ImportError:
         return MAX
     return MPI.MAX
+
+
+def fem_missing() -> str | None:
+    """Why the FE stack (mpi4py, dolfinx; the ``[fem]`` extra) cannot be used, or ``None``."""
+    try:
+        import mpi4py.MPI  # noqa: F401  (MPI before dolfinx)
+        import dolfinx  # noqa: F401
+    except ImportError as exc:
+        return f"{exc}; install it with pip install 'subsidence[fem]'"
+    return None

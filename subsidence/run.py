@@ -25,9 +25,9 @@ def run_case(case: str | Path | Case, out: str | Path, *, comm=None, force: bool
     An existing run directory ``out`` of the same case is replaced; one of another case only
     with ``force=True``. While the run writes, ``<out>.lock`` keeps other runs out."""
     if comm is None:
-        from mpi4py import MPI
+        from subsidence.parallel import world
 
-        comm = MPI.COMM_WORLD
+        comm = world()
     if not isinstance(case, Case):
         case = load_case(case)
     log.info("case %s (%s) -> %s on %d rank(s)", case.name, case.kind, out, comm.size)
@@ -68,6 +68,6 @@ def manifest(case: Case, comm, wall: float, started, path: Path, v: dict) -> dic
 
 
 def _max_op():
-    from mpi4py import MPI
+    from subsidence.parallel import max_op
 
-    return MPI.MAX
+    return max_op()

@@ -30,7 +30,11 @@ def add_arguments(p) -> None:
     p.add_argument("--reference-point", nargs=2, type=float, default=None, metavar=("X", "Y"),
                    help="reference point in the model CRS [m]")
     p.add_argument("--reference-radius", type=float, default=None, help="reference area radius [m] (0: nearest point)")
-    p.add_argument("--noise", default=None, choices=("auto", "model", "product"), help="noise for the weighted misfit")
+    p.add_argument("--noise", default=None, choices=("auto", "data", "model", "product"),
+                   help="noise for the weighted misfit: estimated from the data, the [validation.noise] model, the product's σ; "
+                   "auto (default): product σ if the file has one, else the model if the case gives its parameters, else data")
+    p.add_argument("--offset", nargs="?", const="per-point", default=None, choices=("none", "per-point"),
+                   help="remove each point's constant offset (a nuisance parameter) before comparing (default: none)")
     p.add_argument("--start-date", default=None, help="calendar date of model time 0 when the run has none")
     p.add_argument("--points", nargs="+", default=None, metavar="ID", help="ids for the time-series figure")
     p.add_argument("--decompose", action="store_true", help="also decompose two LOS datasets into vertical and east-west")
@@ -45,14 +49,14 @@ def main(args) -> int:
     import sys
     from pathlib import Path
 
-    from mpi4py import MPI
+    from subsidence.parallel import world
 
     from subsidence.config.errors import CaseError
     from subsidence.insar.config import ValidationConfig, parse_from_case_text
     from subsidence.log import get_logger
 
     log = get_logger("insar")
-    comm = MPI.COMM_WORLD
+    comm = world()
     target = Path(args.target)
     cfg = None
     if target.is_file():
@@ -100,6 +104,8 @@ def main(args) -> int:
         reference_radius=args.reference_radius if args.reference_radius is not None else cfg.reference_radius,
         noise=cfg.noise,
         noise_source=args.noise or cfg.noise_source,
+        auto_noise="model" if cfg.noise_given else "data",
+        offset=args.offset or cfg.offset,
         match_distance=cfg.match_distance,
         timeseries_points=args.points or cfg.timeseries_points,
     )

@@ -287,6 +287,14 @@ def _groundwater(t: Table | None) -> GroundwaterSpec:
                         nx=t.number("nx", 24, integer=True, ge=4), dz=t.number("dz", 0.5, unit="m", gt=0),
                         reference_level=t.number("reference_level", None, unit="m"),
                         level=t.string("level", "mean", choices=("mean", "mid")))
+    if g.model == "fe" or (g.resistances == "cross_section" and g.drainage_resistance is None):
+        from subsidence.parallel import fem_missing
+
+        why = fem_missing()  # the FE cross-section needs dolfinx
+        if why:
+            key = "model" if g.model == "fe" else "lumped_resistances"
+            raise t.error(key, f"the FE cross-section is not available in this installation ({why}); "
+                               'use lumped_resistances = "ernst" or give drainage_resistance')
     t.finish()
     return g
 
