@@ -37,6 +37,9 @@ def run_case(case: str | Path | Case, out: str | Path, *, comm=None, force: bool
         summary = case.study.run(case, rd, comm) or {}
         wall = comm.allreduce(time.perf_counter() - t0, op=_max_op())
         summary = {"name": case.name, "kind": case.kind, **summary}
+        notes = list(case.warnings) + [w for w in summary.get("warnings", []) if w not in case.warnings]
+        if notes:  # plausibility notes from checking the case (and any the study added)
+            summary["warnings"] = notes
         from subsidence.versions import versions
 
         v = versions()  # on every rank: importing petsc4py initialises PETSc, a collective

@@ -48,6 +48,18 @@ class Case:
     start_date: _dt.date | None
     config: Any = None
     validation: Any = None  # optional [validation] table (subsidence.insar.config.ValidationConfig)
+    # plausibility notes found while checking the case (logged once; summary.json "warnings")
+    warnings: list[str] = dataclasses.field(default_factory=list, repr=False)
+
+    def warn(self, message: str, *, note: bool = False) -> None:
+        """Record an implausible-but-allowed input (``note``: a fact worth knowing, logged at info
+        level): logged on rank 0 and listed in summary.json ``warnings``."""
+        from subsidence.log import get_logger
+
+        if message not in self.warnings:
+            self.warnings.append(message)
+            log = get_logger("case")
+            (log.info if note else log.warning)("%s: %s", self.file, message)
 
     @property
     def study(self):

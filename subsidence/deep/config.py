@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from subsidence.config.table import Table
-from subsidence.deep.geometry import Disc, Lattice, Polygon, read_polygon_file
+from subsidence.deep.geometry import Disc, Lattice, Polygon, read_polygon_file, self_intersection
 from subsidence.deep.gridded import GridFileError, GridShape, read_grid
 from subsidence.physics.compaction import Linear, PressureHistory, RTiCM, TimeDecay
 
@@ -69,13 +69,16 @@ class DeepConfig:
 def parse(root: Table, case) -> DeepConfig:
     model_t = root.table("model")
     method = model_t.string("method", "analytic", choices=("analytic", "fem"))
-    reservoirs = [parse_reservoir(t) for t in root.tables("reservoirs")]
+    res_tables = root.tables("reservoirs")
+    reservoirs = [parse_reservoir(t) for t in res_tables]
     if not reservoirs:
         raise root.error("reservoirs", "at least one [[reservoirs]] table is required")
     names = [r.name for r in reservoirs]
     if len(set(names)) != len(names):
         raise root.error("reservoirs", f"reservoir names must be unique, got {names}")
     output = parse_output(root.table("output"))
+    for t, r in zip(res_tables, reservoirs):
+        check_plausible(t, r, output.times, case)
     cfg = DeepConfig(model=ModelSpec(method=method), reservoirs=reservoirs, output=output)
     if method == "analytic":
         cfg.model.kernel = model_t.string("kernel", "geertsma", choices=KERNELS)
@@ -101,6 +104,84 @@ def parse(root: Table, case) -> DeepConfig:
             raise model_t.error("method", f'"fem" is not available in this installation ({exc})') from None
         cfg.fem = parse_fem(root, model_t, case=case, config=cfg)
     return cfg
+
+
+#: a reservoir whose compaction exceeds this fraction of its thickness is rejected (a unit slip:
+#: cm = 1e-5 meant per bar but read per Pa gives 1e5 times the compaction)
+MAX_STRAIN = 0.20
+#: above this compaction strain a case is run but warned about (log and summary.json "warnings")
+WARN_STRAIN = 0.02
+
+
+def max_strain(res: ReservoirSpec, times: np.ndarray) -> tuple[float, int | None, float | None]:
+    """Largest |compaction strain| the case implies: (strain, cell index for grids, time in s or None).
+
+    Linear and time-decay: cm·max|Δp| (time-decay tends to it); RTiCM: the integrated strain at the
+    history and output times (per-cell histories: the cell with the largest pressure change).
+    """
+    law = res.compaction
+    h = res.history
+    dp = np.abs(np.asarray(h.values, float))
+    if isinstance(law, RTiCM):
+        cell = int(np.argmax(dp.max(axis=1))) if h.per_cell else None
+        hist = PressureHistory(h.times, np.asarray(h.values, float)[cell]) if h.per_cell else h
+        tt = np.unique(np.concatenate([h.times, times]))
+        eps = np.abs(law.strain(hist, tt))
+        k = int(np.argmax(eps))
+        if isinstance(res.shape, GridShape) and cell is None:
+            cell = 0
+        return float(eps[k]), cell, float(tt[k])
+    cm = law.cm
+    if isinstance(res.shape, GridShape) and res.shape.cm is not None:
+        cm = np.asarray(res.shape.cm, float)
+    strain = np.asarray(cm * (dp.max(axis=-1)), float)
+    if strain.ndim == 0:
+        return float(strain), (0 if isinstance(res.shape, GridShape) else None), None
+    cell = int(np.nanargmax(strain))
+    return float(strain[cell]), cell, None
+
+
+def check_plausible(t: Table, res: ReservoirSpec, out_times: np.ndarray, case=None) -> None:
+    """Reject compaction beyond MAX_STRAIN of the thickness, warn above WARN_STRAIN, and note output
+    times after the end of the pressure history (the pressure is held at its last value there)."""
+    from subsidence.units import SECONDS_PER_YEAR as YR
+
+    eps, cell, when = max_strain(res, out_times)
+    grid = isinstance(res.shape, GridShape)
+    law = res.compaction
+    if grid:
+        H = float(res.shape.thickness[cell])
+        where = f" in the cell at ({res.shape.x[cell]:g}, {res.shape.y[cell]:g}) m"
+    else:
+        H, where = res.thickness, ""
+    at = f" at {when / YR:g} yr" if when is not None else ""
+    dpmax = float(np.max(np.abs(np.asarray(res.history.values, float))))
+    if isinstance(law, RTiCM):
+        key, how = "compaction.cm_ref", f"cm_d = {law.cm_d:g}, cm_ref = {law.cm_ref:g} 1/Pa, max |Δp| = {dpmax:g} Pa"
+    else:
+        cm_here = float(res.shape.cm[cell]) if grid and res.shape.cm is not None else law.cm
+        key = "shape.file" if grid and res.shape.cm is not None else "compaction.cm"
+        how = f"cm·max|Δp| = {cm_here:g} 1/Pa × {dpmax:g} Pa"
+    if eps > MAX_STRAIN:
+        raise t.error(
+            key,
+            f"reservoir {res.name!r}: compaction of {eps * H:.4g} m is {100 * eps:.4g} % of the reservoir thickness "
+            f"({H:g} m){where}{at} ({how}); more than {100 * MAX_STRAIN:g} % is not plausible. Compressibilities "
+            f"are in 1/Pa and pressures in Pa: a bare 1e-5 meant per bar is 1e5 times too large; write "
+            f'"1e-5 1/bar" (and "-100 bar") to give other units',
+        )
+    if case is not None and eps > WARN_STRAIN:
+        case.warn(f"[{t.key(key)}] reservoir {res.name!r}: compaction strain {100 * eps:.3g} % "
+                  f"({eps * H:.3g} m of {H:g} m){where}{at} ({how}) is unusually large (above {100 * WARN_STRAIN:g} %); "
+                  "check the units of the compressibility and the pressure change")
+    t_end = float(res.history.times[-1])
+    if case is not None and out_times[-1] > t_end * (1 + 1e-12) + 1e-6:
+        creep = law.law in ("time-decay", "rticm")
+        key = "shape.file" if res.pressure is None else "pressure_change"
+        last = "its last values" if res.history.per_cell else f"its last value ({float(np.asarray(res.history.values)[-1]):g} Pa)"
+        case.warn(f"[{t.key(key)}] reservoir {res.name!r}: output times after {t_end / YR:g} yr, the end of its "
+                  f"pressure history, hold the pressure change at {last}"
+                  + (f"; the {law.law} compaction goes on at that pressure" if creep else ""), note=True)
 
 
 def parse_reservoir(t: Table) -> ReservoirSpec:
@@ -129,6 +210,16 @@ def parse_reservoir(t: Table) -> ReservoirSpec:
                 shape = Polygon(np.array(raw, dtype=float))
             except (TypeError, ValueError):
                 raise st.error("vertices", "vertices must be numbers (m)") from None
+        cross = self_intersection(shape.vertices)
+        if cross is not None:
+            i, j, x, y = cross
+            nv = len(shape.vertices)
+            raise st.error(
+                "file" if st.has("file") else "vertices",
+                f"the polygon intersects itself at ({x:.6g}, {y:.6g}) m: edge {i + 1}-{(i + 1) % nv + 1} "
+                f"and edge {j + 1}-{(j + 1) % nv + 1} (vertices numbered from 1) cross or touch; it would "
+                "be rasterised as separate lobes. Order the vertices along the outline, or give one reservoir per part",
+            )
         if shape.area <= 0:
             raise st.error("vertices", "the polygon has zero area")
     else:
@@ -234,6 +325,11 @@ def _read_series(t: Table, path) -> tuple[np.ndarray, np.ndarray]:
 
 def parse_output(t: Table) -> OutputSpec:
     times = t.array("times", unit="s", bare="yr", min_length=1, increasing=True)
+    if times[0] < 0:
+        from subsidence.units import SECONDS_PER_YEAR
+
+        raise t.error("times", f"output times must not be negative (time 0 is the start of the pressure history"
+                      f" and of start_date), got {times[0] / SECONDS_PER_YEAR:g} yr")
     grid = None
     g = t.table("grid", None)
     if g is not None:

@@ -75,6 +75,77 @@ class Polygon:
         return out
 
 
+def self_intersection(vertices: np.ndarray, *, max_pairs: int = 2_000_000) -> tuple[int, int, float, float] | None:
+    """A pair of non-adjacent edges of a closed ring that cross or touch, or None.
+
+    Returns (i, j, x, y): edge i runs from vertex i to the next one (0-based, the last edge closes
+    the ring), (x, y) is a point the two edges share. Repeated consecutive vertices are ignored.
+    Candidate pairs are those whose x-ranges overlap (a sort and sweep in x), then whose y-ranges
+    overlap; each is tested with exact orientation signs (collinear overlaps count).
+    """
+    v = np.asarray(vertices, float)
+    if len(v) > 1 and np.allclose(v[0], v[-1]):
+        v = v[:-1]
+    keep = np.ones(len(v), bool)
+    keep[1:] = np.any(v[1:] != v[:-1], axis=1)
+    idx = np.nonzero(keep)[0]
+    v = v[keep]
+    n = len(v)
+    if n < 4:
+        return None
+    a, b = v, np.roll(v, -1, axis=0)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    scale = max(float(np.ptp(v[:, 0])), float(np.ptp(v[:, 1])), 1.0)
+    tol = 1e-12 * scale * scale
+
+    def orient(p, q, r):  # sign of the cross product (q - p) x (r - p), zero within round-off
+        c = (q[..., 0] - p[..., 0]) * (r[..., 1] - p[..., 1]) - (q[..., 1] - p[..., 1]) * (r[..., 0] - p[..., 0])
+        return np.where(np.abs(c) <= tol, 0, np.sign(c))
+
+    order = np.argsort(lo[:, 0], kind="stable")
+    los = lo[order, 0]
+    last = np.searchsorted(los, hi[order, 0], side="right")  # ranks r' < last[r] start before edge r ends
+    counts = np.maximum(last - np.arange(n) - 1, 0)
+    cum = np.concatenate([[0], np.cumsum(counts)])
+    best = None
+    r0 = 0
+    while r0 < n:
+        r1 = max(r0 + 1, int(np.searchsorted(cum, cum[r0] + max_pairs, side="right")) - 1)
+        r1 = min(r1, n)
+        rr = np.arange(r0, r1)
+        tot = int(cum[r1] - cum[r0])
+        r0_next = r1
+        if tot:
+            ri = np.repeat(rr, counts[r0:r1])
+            rj = ri + 1 + (np.arange(tot) - np.repeat(cum[r0:r1] - cum[r0], counts[r0:r1]))
+            i, j = order[ri], order[rj]
+            i, j = np.minimum(i, j), np.maximum(i, j)
+            ok = (j - i > 1) & ~((i == 0) & (j == n - 1))
+            ok &= (lo[i, 1] <= hi[j, 1]) & (lo[j, 1] <= hi[i, 1])
+            i, j = i[ok], j[ok]
+            A, B, C, D = a[i], b[i], a[j], b[j]
+            hit = (orient(A, B, C) * orient(A, B, D) <= 0) & (orient(C, D, A) * orient(C, D, B) <= 0)
+            if hit.any():
+                k = np.nonzero(hit)[0]
+                k = k[np.lexsort((j[k], i[k]))[0]]
+                if best is None or (i[k], j[k]) < best[:2]:
+                    best = (int(i[k]), int(j[k]))
+        r0 = r0_next
+    if best is None:
+        return None
+    i, j = best
+    p, r = a[i], b[i] - a[i]
+    q, sv = a[j], b[j] - a[j]
+    den = r[0] * sv[1] - r[1] * sv[0]
+    if abs(den) > tol:
+        t = ((q[0] - p[0]) * sv[1] - (q[1] - p[1]) * sv[0]) / den
+        x, y = p + np.clip(t, 0.0, 1.0) * r
+    else:  # parallel and touching: an end point of one edge lies on the other
+        inside = [pt for pt in (a[j], b[j]) if np.all(lo[i] <= pt) and np.all(pt <= hi[i])]
+        x, y = inside[0] if inside else a[i]
+    return int(idx[i]), int(idx[j]), float(x), float(y)
+
+
 def read_polygon_file(path: str | Path) -> np.ndarray:
     """Vertices from a whitespace/comma separated text file: the first two columns are x y (m).
 
