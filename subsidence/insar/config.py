@@ -16,9 +16,10 @@
     reference_radius = "500 m" # 0: nearest observation point
     match_distance = "1 m"     # observation point ↔ model point
     timeseries_points = ["15825", "5870"]
+    offset = "none"            # none | per-point: remove each point's constant offset (nuisance parameter)
 
     [validation.noise]         # white + exponential (space, time) covariance
-    source = "auto"            # auto | model | product
+    source = "auto"            # auto | data | model | product
     white_variance = "9.49 mm^2"
     spatial_variance = "4.96 mm^2"
     spatial_range = "1.09 km"
@@ -26,6 +27,9 @@
     temporal_range = "0.70 yr"
 
 Bare numbers: variances in mm², ranges in m and years, distances in m, angles in degrees.
+
+``source = "auto"``: the product's σ when the file has one; else the noise model when
+``[validation.noise]`` gives any of its parameters; else the noise estimated from the data.
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ class ValidationConfig:
     timeseries_points: list[str] = dataclasses.field(default_factory=list)
     noise_source: str = "auto"
     noise: NoiseModel = DUTCH_S1
+    offset: str = "none"
+    noise_given: bool = False  # [validation.noise] gives parameters of the model
 
 
 def parse_validation(t: Table, case=None) -> ValidationConfig:
@@ -98,9 +104,12 @@ def parse_validation(t: Table, case=None) -> ValidationConfig:
     c.reference_radius = t.number("reference_radius", 0.0, unit="m", ge=0)
     c.match_distance = t.number("match_distance", 1.0, unit="m", ge=0)
     c.timeseries_points = t.strings("timeseries_points", [])
+    c.offset = t.string("offset", "none", choices=("none", "per-point"))
     n = t.table("noise", None)
     if n is not None:
-        c.noise_source = n.string("source", "auto", choices=("auto", "model", "product"))
+        c.noise_source = n.string("source", "auto", choices=("auto", "data", "model", "product"))
+        keys = ("white_variance", "spatial_variance", "spatial_range", "temporal_variance", "temporal_range")
+        c.noise_given = any(n.has(k) for k in keys)  # "auto" then uses them when the product has no σ
         c.noise = NoiseModel(
             white_var=n.number("white_variance", DUTCH_S1.white_var, unit="m**2", bare="mm**2", gt=0),
             spatial_var=n.number("spatial_variance", DUTCH_S1.spatial_var, unit="m**2", bare="mm**2", ge=0),

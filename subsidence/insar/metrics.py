@@ -8,6 +8,12 @@ a + b t + c cos 2πt + d sin 2πt, amplitude √(c² + d²)) of data and model a
 difference; and the scatter of the data about their own trend + annual-cycle fit (the RMSE
 that any model smooth in time could at best reach). Values that are NaN in either series are
 left out.
+
+The annual cycle is compared with its phase: per point the phasor A = c + i d (rotated to the
+calendar year, so that arg A / 2π is the time of year of the maximum — peak uplift, or peak motion
+towards the satellite for LOS); the RMS over points of |A_obs − A_mod|; the coherent part |mean A|
+(the amplitude of the cycle common to all points), the phase coherence |mean(A/|A|)| (1: all points
+in phase, ≈ 1/√n for random phases) and the month of the peak of the mean phasor, for data and model.
 """
 
 from __future__ import annotations
@@ -51,6 +57,35 @@ def seasonal_amplitude(D, t) -> np.ndarray:
     return np.hypot(c[:, 2], c[:, 3])
 
 
+def annual_phasor(D, t, *, year_offset: float = 0.0) -> np.ndarray:
+    """Per row of D the complex annual term A = (c + i d)·exp(2πi·year_offset) of the fit
+    a + b t + c cos 2πt + d sin 2πt, so that the annual term is |A| cos(2π(t + year_offset) − arg A):
+    with ``year_offset`` the calendar-year fraction at t = 0, arg A / 2π is the calendar time of
+    year of its maximum. NaN where the fit is underdetermined."""
+    c = fit_trend(D, t, seasonal=True)
+    return (c[:, 2] + 1j * c[:, 3]) * np.exp(2j * np.pi * year_offset)
+
+
+def peak_month(A) -> np.ndarray:
+    """Month (1.0 = 1 January, 12.97 = 31 December) of the maximum of the annual term of phasor A."""
+    A = np.asarray(A, complex)
+    f = np.mod(np.angle(A) / (2 * np.pi), 1.0)
+    return np.where(np.isfinite(A) & (np.abs(A) > 0), 1.0 + 12.0 * f, np.nan)
+
+
+def phasor_summary(A) -> dict[str, float]:
+    """Coherent amplitude |mean A| [m], phase coherence |mean(A/|A|)| and the month of the peak of
+    the mean phasor, over the finite phasors."""
+    A = np.asarray(A, complex)
+    A = A[np.isfinite(A)]
+    if not A.size:
+        return {"coherent_amplitude_m": float("nan"), "phase_coherence": float("nan"), "peak_month": float("nan")}
+    mean = A.mean()
+    nz = np.abs(A) > 0
+    coh = float(np.abs(np.mean(A[nz] / np.abs(A[nz])))) if nz.any() else float("nan")
+    return {"coherent_amplitude_m": float(np.abs(mean)), "phase_coherence": coh, "peak_month": float(peak_month(mean))}
+
+
 def _corr_rows(a, b, ok):
     a = np.where(ok, a, 0.0)
     b = np.where(ok, b, 0.0)
@@ -61,11 +96,12 @@ def _corr_rows(a, b, ok):
         return (da * db).sum(1) / np.sqrt((da**2).sum(1) * (db**2).sum(1))
 
 
-def point_metrics(obs, mod, t, *, exclude=None) -> dict[str, np.ndarray]:
+def point_metrics(obs, mod, t, *, exclude=None, year_offset: float = 0.0) -> dict[str, np.ndarray]:
     """Per-point metrics (arrays of length n), metres and metres/year.
 
     ``exclude`` (n, nt) marks values left out of RMSE/bias/correlation (e.g. the reference
-    epoch, zero by construction); trends use every valid value."""
+    epoch, zero by construction); trends use every valid value. ``year_offset``: calendar-year
+    fraction at t = 0 (for the month of the seasonal peak)."""
     obs, mod = np.asarray(obs, float), np.asarray(mod, float)
     okt = np.isfinite(obs) & np.isfinite(mod)
     ok = okt & ~exclude if exclude is not None else okt
@@ -76,7 +112,8 @@ def point_metrics(obs, mod, t, *, exclude=None) -> dict[str, np.ndarray]:
         bias = np.nansum(np.nan_to_num(r), axis=1) / k
     om, mm = np.where(okt, obs, np.nan), np.where(okt, mod, np.nan)
     vo, vm = velocity(om, t), velocity(mm, t)
-    ao, am = seasonal_amplitude(om, t), seasonal_amplitude(mm, t)
+    Ao, Am = annual_phasor(om, t, year_offset=year_offset), annual_phasor(mm, t, year_offset=year_offset)
+    ao, am = np.abs(Ao), np.abs(Am)
     # scatter of the data about their own trend + annual cycle: the RMSE floor of any smooth model
     seasonal = len(t) >= 6 and np.ptp(t) >= 1.0
     coef = fit_trend(om, t, seasonal=seasonal)
@@ -85,7 +122,9 @@ def point_metrics(obs, mod, t, *, exclude=None) -> dict[str, np.ndarray]:
         floor = np.sqrt(np.nansum(scat**2, axis=1) / k)
     return {"n": k, "rmse": rmse, "bias": bias, "corr": _corr_rows(obs, mod, ok), "obs_scatter": floor,
             "vel_obs": vo, "vel_model": vm, "vel_residual": vo - vm,
-            "amp_obs": ao, "amp_model": am, "amp_residual": ao - am}
+            "amp_obs": ao, "amp_model": am, "amp_residual": ao - am,
+            "peak_month_obs": peak_month(Ao), "peak_month_model": peak_month(Am), "phasor_residual": np.abs(Ao - Am),
+            "phasor_obs_re": Ao.real, "phasor_obs_im": Ao.imag, "phasor_model_re": Am.real, "phasor_model_im": Am.imag}
 
 
 def overall_metrics(obs, mod, pm: dict, *, exclude=None) -> dict[str, float]:
@@ -122,4 +161,24 @@ def overall_metrics(obs, mod, pm: dict, *, exclude=None) -> dict[str, float]:
         "obs_scatter_about_own_fit_m": rms(pm["obs_scatter"]),
         "seasonal_amplitude_obs_mean_m": float(np.nanmean(pm["amp_obs"])) if np.isfinite(pm["amp_obs"]).any() else float("nan"),
         "seasonal_amplitude_model_mean_m": float(np.nanmean(pm["amp_model"])) if np.isfinite(pm["amp_model"]).any() else float("nan"),
+        **_phasor_overall(pm),
+    }
+
+
+def _phasor_overall(pm: dict) -> dict[str, float]:
+    if "phasor_obs_re" not in pm:
+        return {}
+    ao = pm["phasor_obs_re"] + 1j * pm["phasor_obs_im"]
+    am = pm["phasor_model_re"] + 1j * pm["phasor_model_im"]
+    so, sm = phasor_summary(ao), phasor_summary(am)
+    d = np.abs(ao - am)
+    d = d[np.isfinite(d)]
+    return {
+        "seasonal_phasor_rmse_m": float(np.sqrt(np.mean(d**2))) if d.size else float("nan"),
+        "seasonal_coherent_amplitude_obs_m": so["coherent_amplitude_m"],
+        "seasonal_coherent_amplitude_model_m": sm["coherent_amplitude_m"],
+        "seasonal_phase_coherence_obs": so["phase_coherence"],
+        "seasonal_phase_coherence_model": sm["phase_coherence"],
+        "seasonal_peak_month_obs": so["peak_month"],
+        "seasonal_peak_month_model": sm["peak_month"],
     }

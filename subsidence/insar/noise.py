@@ -93,17 +93,26 @@ def reference_matrix(size: int, ref_idx, *, drop: bool = True):
     return A[keep], np.flatnonzero(keep)
 
 
-def chi2(noise: NoiseModel, R, x, y, t, *, ref_epochs=None, ref_points=None) -> dict:
+def demean_matrix(size: int):
+    """The per-point offset map on the time axis, P_t = I − 11ᵀ/n (rank n − 1), with its last
+    (redundant) row dropped: :func:`reference_matrix` with every epoch in the reference set."""
+    return reference_matrix(size, np.arange(size))
+
+
+def chi2(noise: NoiseModel, R, x, y, t, *, ref_epochs=None, ref_points=None, per_point_offset: bool = False) -> dict:
     """Noise-weighted misfit of an already-referenced residual ``R`` (m points × n epochs).
 
     ``ref_epochs``/``ref_points``: indices used for referencing (None = not referenced).
+    ``per_point_offset``: each point's series was de-meaned over time (a least-squares offset per
+    point removed); the time map is then P_t = I − 11ᵀ/n (:func:`demean_matrix`), which subsumes
+    any reference epoch.
     Rows/columns that referencing made redundant are dropped. Returns χ², the number of
     independent values N, χ²/N, the expected RMSE of a perfect model (√(tr C'/N)) and
     −½ log-likelihood.
     """
     R = np.asarray(R, float)
     m, n = R.shape
-    At, kt = reference_matrix(n, ref_epochs)
+    At, kt = demean_matrix(n) if per_point_offset else reference_matrix(n, ref_epochs)
     As, ks = reference_matrix(m, ref_points)
     T = np.exp(-np.abs(np.subtract.outer(t, t)) / noise.temporal_range)
     S = np.exp(-_dist(x, y) / noise.spatial_range)
@@ -122,11 +131,13 @@ def chi2(noise: NoiseModel, R, x, y, t, *, ref_epochs=None, ref_points=None) -> 
             "neg_log_likelihood": 0.5 * (c2 + logdet + N * np.log(2 * np.pi))}
 
 
-def chi2_diagonal(R, sigma, *, referenced_epoch: bool) -> dict:
+def chi2_diagonal(R, sigma, *, referenced_epoch: bool, per_point_offset: bool = False) -> dict:
     """χ² with the product's own 1-σ per point (m,) or per value (m, n). With a subtracted
     reference epoch the referenced noise of a point is σ²(I + 11ᵀ) over the other epochs
     (Sherman–Morrison: rᵀ(I+11ᵀ)⁻¹r = |r|² − (Σr)²/(n+1)); with a σ per value the
-    values are treated as independent."""
+    values are treated as independent. ``per_point_offset``: a constant per point is a free
+    (nuisance) parameter: χ² = min_c Σ w (r − c)² = Σ w r² − (Σ w r)²/Σ w (w = 1/σ²), one value
+    per point fewer in N (``referenced_epoch`` is then irrelevant: the offset subsumes it)."""
     R = np.asarray(R, float)
     sig = np.asarray(sigma, float)
     ok = np.isfinite(R)
@@ -136,10 +147,14 @@ def chi2_diagonal(R, sigma, *, referenced_epoch: bool) -> dict:
     ok &= np.isfinite(sig) & (sig > 0)
     Rz = np.where(ok, R / np.where(ok, sig, 1.0), 0.0)
     c2 = np.sum(Rz**2, axis=1)
-    if referenced_epoch and per_point:
+    if per_point_offset:
+        w = np.where(ok, 1.0 / np.where(ok, sig, 1.0) ** 2, 0.0)
+        sw = w.sum(axis=1)
+        c2 = c2 - np.where(sw > 0, np.sum(Rz / np.where(ok, sig, 1.0), axis=1) ** 2 / np.where(sw > 0, sw, 1.0), 0.0)
+    elif referenced_epoch and per_point:
         k = ok.sum(axis=1)
         c2 = c2 - np.sum(Rz, axis=1) ** 2 / (k + 1)
-    N = int(ok.sum())
+    N = int(ok.sum()) - (int((ok.sum(axis=1) > 0).sum()) if per_point_offset else 0)
     return {"chi2": float(c2.sum()), "n": N, "chi2_per_value": float(c2.sum() / max(N, 1))}
 
 
@@ -234,6 +249,8 @@ def estimate_noise(data, x=None, y=None, t=None, *, seasonal: bool | None = None
     if len(idx) > max_points:
         idx = np.sort(np.random.default_rng(seed).choice(idx, max_points, replace=False))
     m, n = len(idx), len(t)
+    if n < 6:
+        raise CaseError(where, "validation.noise", f"too few epochs ({n}) to estimate the noise from the data (need ≥ 6)")
     if seasonal is None:
         seasonal = n >= 6 and np.ptp(t) >= 1.0
     cols = [np.ones(n), t - t.mean()] + ([np.cos(2 * np.pi * t), np.sin(2 * np.pi * t)] if seasonal else [])

@@ -18,8 +18,39 @@ CONVENTIONS = (
     "vector from the ground towards the satellite, so a LOS displacement is positive when the ground "
     "moves towards the satellite. Residual = observed − model. Velocity = b and seasonal amplitude = "
     "√(c²+d²) of the least-squares fit a + bt + c·cos 2πt + d·sin 2πt (t in years; without the annual "
-    "terms for series shorter than a year)."
+    "terms for series shorter than a year); the annual cycle is compared as the phasor A = c + i·d "
+    "(rotated to the calendar year): its peak (maximum uplift, or motion towards the satellite for LOS) "
+    "falls at the month given; coherent amplitude = |mean A| over points, phase coherence = |mean A/|A||."
 )
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _month(m) -> str:
+    """Month number (1.0 = 1 January) → 'mid Jan' style text."""
+    if m is None or not np.isfinite(m):
+        return "–"
+    k = int(np.floor(m - 1.0)) % 12
+    frac = (m - 1.0) - np.floor(m - 1.0)
+    part = "early" if frac < 1 / 3 else ("mid" if frac < 2 / 3 else "late")
+    return f"{part} {_MONTHS[k]}"
+
+
+def noise_text(nz: dict) -> str:
+    """One line on the noise the misfit is weighted with (the estimate, when from the data)."""
+    mdl = nz.get("model")
+    if not mdl:
+        return str(nz.get("source", ""))
+    txt = (f"white σ0 {mdl['white_sigma_mm']:.2f} mm, spatial σs {mdl['spatial_sigma_mm']:.2f} mm (range {mdl['spatial_range_km']:.2f} km), "
+           f"temporal σt {mdl['temporal_sigma_mm']:.2f} mm (range {mdl['temporal_range_yr']:.2f} yr)")
+    est = nz.get("estimate")
+    if est:
+        bounds = [n for n, k in (("spatial", "spatial_range_at_bound"), ("temporal", "temporal_range_at_bound")) if est.get(k)]
+        txt = (f"noise estimated from the data: {txt}; from {est['points']} points' residuals about their own "
+               f"{'trend + annual' if est['fit_parameters_per_point'] == 4 else 'linear'} fit (scatter "
+               f"{1e3 * est['scatter_about_fit_m']:.2f} mm)" + (f"; {' and '.join(bounds)} range at its bound" if bounds else ""))
+    return txt
 
 
 def comparison_json(label: str, c) -> dict:
@@ -134,6 +165,11 @@ def _fmt(v, scale=1.0, nd=2):
     return f"{v * scale:.{nd}f}"
 
 
+def _season(o: dict, who: str) -> str:
+    return (f"{_fmt(o.get(f'seasonal_amplitude_{who}_mean_m'), 1e3)}; {_fmt(o.get(f'seasonal_coherent_amplitude_{who}_m'), 1e3)}, "
+            f"{_month(o.get(f'seasonal_peak_month_{who}'))}; {_fmt(o.get(f'seasonal_phase_coherence_{who}'), 1, 2)}")
+
+
 def _section(label: str, c, d: dict, figs: dict) -> str:
     o, nz = c.overall, c.noise
     rows = [
@@ -146,12 +182,18 @@ def _section(label: str, c, d: dict, figs: dict) -> str:
         ("velocity bias [mm/yr]", _fmt(o["velocity_bias_m_per_yr"], 1e3)),
         ("velocity correlation", _fmt(o["velocity_corr"], 1, 3)),
         ("mean velocity observed / model [mm/yr]", f"{_fmt(o['mean_velocity_obs_m_per_yr'], 1e3)} / {_fmt(o['mean_velocity_model_m_per_yr'], 1e3)}"),
-        ("seasonal amplitude RMSE [mm]", _fmt(o["seasonal_amplitude_rmse_m"], 1e3)),
-        ("mean seasonal amplitude observed / model [mm]", f"{_fmt(o['seasonal_amplitude_obs_mean_m'], 1e3)} / {_fmt(o['seasonal_amplitude_model_mean_m'], 1e3)}"),
+        ("annual cycle observed: mean amplitude per point [mm]; coherent part |mean phasor| [mm], peaking; phase coherence",
+         _season(o, "obs")),
+        ("annual cycle model: mean amplitude per point [mm]; coherent part |mean phasor| [mm], peaking; phase coherence",
+         _season(o, "model")),
+        ("annual-cycle misfit: RMS over points of the phasor difference |A_obs − A_model| [mm]", _fmt(o.get("seasonal_phasor_rmse_m"), 1e3)),
         ("scatter of the data about their own trend + annual fit (RMSE floor of a smooth model) [mm]", _fmt(o["obs_scatter_about_own_fit_m"], 1e3)),
         (f"noise-weighted χ²/N ({html.escape(str(nz.get('source', '')))})", _fmt(nz.get("chi2_per_value"), 1, 3)),
         ("expected RMSE of a perfect model under the noise model [mm]", _fmt(nz.get("expected_rmse_m"), 1e3)),
+        ("noise the misfit is weighted with", html.escape(noise_text(nz))),
     ]
+    if c.offset == "per-point":
+        rows.insert(1, ("per-point offset", "removed (each series de-meaned over its valid epochs; bias is zero by construction)"))
     if nz.get("note"):
         rows.append(("noise-weighted misfit note", html.escape(nz["note"])))
     table = "".join(f"<tr><th>{html.escape(a)}</th><td>{b}</td></tr>" for a, b in rows)
@@ -165,7 +207,8 @@ def _section(label: str, c, d: dict, figs: dict) -> str:
         f"<tr><td>{html.escape(str(c.ds.ids[i]))}</td><td>{c.ds.x[i]:.0f}</td><td>{c.ds.y[i]:.0f}</td>"
         f"<td>{_fmt(c.points['rmse'][i], 1e3)}</td><td>{_fmt(c.points['bias'][i], 1e3)}</td><td>{_fmt(c.points['corr'][i], 1, 2)}</td>"
         f"<td>{_fmt(c.points['vel_obs'][i], 1e3)}</td><td>{_fmt(c.points['vel_model'][i], 1e3)}</td>"
-        f"<td>{_fmt(c.points['amp_obs'][i], 1e3)}</td><td>{_fmt(c.points['amp_model'][i], 1e3)}</td></tr>"
+        f"<td>{_fmt(c.points['amp_obs'][i], 1e3)} ({_month(c.points['peak_month_obs'][i])})</td>"
+        f"<td>{_fmt(c.points['amp_model'][i], 1e3)} ({_month(c.points['peak_month_model'][i])})</td></tr>"
         for i in worst[:500])
     figs_html = "".join(_img(p, t) for t, p in figs.items())
     return f"""
@@ -178,7 +221,7 @@ Reference epoch: {html.escape(str(ref['epoch']))}; reference points: {html.escap
 <h3>Skipped data</h3><table>{skipped}</table>
 <h3>Data provenance</h3><table>{prov}</table>
 <details><summary>Per-point metrics (worst RMSE first; all points in {html.escape(d['points_csv'])})</summary>
-<table><tr><th>id</th><th>x [m]</th><th>y [m]</th><th>RMSE [mm]</th><th>bias [mm]</th><th>corr</th><th>v obs [mm/yr]</th><th>v model [mm/yr]</th><th>amp obs [mm]</th><th>amp model [mm]</th></tr>{prow}</table>
+<table><tr><th>id</th><th>x [m]</th><th>y [m]</th><th>RMSE [mm]</th><th>bias [mm]</th><th>corr</th><th>v obs [mm/yr]</th><th>v model [mm/yr]</th><th>annual amp. obs [mm] (peak)</th><th>annual amp. model [mm] (peak)</th></tr>{prow}</table>
 </details>
 </section>"""
 

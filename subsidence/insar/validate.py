@@ -12,6 +12,19 @@ modelled series —
 
 The values that referencing makes zero by construction (the reference epoch; a single
 reference point) are left out of RMSE, bias and correlation.
+
+Per-point offset (``Options.offset = "per-point"``, off by default): each point's constant offset
+is a nuisance parameter, removed exactly by de-meaning observed and modelled series per point over
+the epochs where both are valid (the least-squares offset), so that no result hangs on one noisy
+reference epoch. On the time axis this is the linear map P_t = I − 11ᵀ/n (it subsumes the
+reference epoch); the noise-weighted χ² accounts for it (:func:`~subsidence.insar.noise.chi2`
+with ``per_point_offset``). Every epoch then enters RMSE (the bias is zero by construction).
+
+Noise (``Options.noise_source``): ``"data"`` estimates the noise model from the observations
+(:func:`~subsidence.insar.noise.estimate_noise`, before any reference point is subtracted);
+``"model"`` uses ``Options.noise``; ``"product"`` the product's own σ; ``"auto"`` the product's σ
+when the file has one, else ``"data"`` (falling back to ``Options.noise`` when the data are too
+few to estimate it, noted).
 """
 
 from __future__ import annotations
@@ -26,7 +39,7 @@ from subsidence.insar import metrics
 from subsidence.insar.data import InsarDataset
 from subsidence.insar.geometry import project
 from subsidence.insar.model import ModelRun
-from subsidence.insar.noise import DUTCH_S1, NoiseModel, chi2, chi2_diagonal
+from subsidence.insar.noise import DUTCH_S1, NoiseModel, chi2, chi2_diagonal, estimate_noise
 from subsidence.log import get_logger
 
 log = get_logger("insar")
@@ -38,12 +51,26 @@ class Options:
     reference_point: tuple[float, float] | None = None  # model CRS, metres
     reference_radius: float = 0.0  # m
     noise: NoiseModel = DUTCH_S1
-    noise_source: str = "auto"  # "model" | "product" | "auto" (product σ if the file has one, else the model)
+    noise_source: str = "auto"  # "data" | "model" | "product" | "auto" (product σ if the file has one, else "data")
     match_distance: float = 1.0  # m, observation point ↔ model point
     max_noise_points: int = 3000
     timeseries_points: list[str] = dataclasses.field(default_factory=list)
     n_timeseries: int = 6
     product_reference: bool = True  # no reference_point given: use the product's own (MintPy REF_Y/REF_X)
+    offset: str = "none"  # "none" | "per-point": remove each point's constant offset (nuisance parameter)
+    auto_noise: str = "data"  # what "auto" uses when the product has no σ: "data" | "model" (the case gives parameters)
+
+    def __post_init__(self):
+        if self.offset not in OFFSETS:
+            raise CaseError("", "validation.offset", f"expected one of {', '.join(OFFSETS)}, got {self.offset!r}")
+        if self.auto_noise not in ("data", "model"):
+            raise CaseError("", "validation.noise.source", f"auto_noise must be 'data' or 'model', got {self.auto_noise!r}")
+        if self.noise_source not in NOISE_SOURCES:
+            raise CaseError("", "validation.noise.source", f"expected one of {', '.join(NOISE_SOURCES)}, got {self.noise_source!r}")
+
+
+OFFSETS = ("none", "per-point")
+NOISE_SOURCES = ("auto", "data", "model", "product")
 
 
 @dataclasses.dataclass
@@ -60,6 +87,7 @@ class Comparison:
     noise: dict
     source: np.ndarray
     start_date: _dt.date
+    offset: str = "none"
 
     @property
     def residual(self) -> np.ndarray:
@@ -127,6 +155,14 @@ def compare(ds: InsarDataset, run: ModelRun, opts: Options | None = None) -> Com
             obs, mod, source = obs[~bad], mod[~bad], source[~bad]
         obs = obs - obs[:, ref_t:ref_t + 1]
         mod = mod - mod[:, ref_t:ref_t + 1]
+    noise_obs = obs.copy()  # before any reference point: what the noise is estimated from
+    # 1b. per-point offset (nuisance): de-mean both series over the epochs where both are valid
+    offset = opts.offset == "per-point"
+    if offset:
+        both = np.isfinite(obs) & np.isfinite(mod)
+        k = np.maximum(both.sum(axis=1, keepdims=True), 1)
+        obs = obs - np.where(both, obs, 0.0).sum(axis=1, keepdims=True) / k
+        mod = mod - np.where(both, mod, 0.0).sum(axis=1, keepdims=True) / k
     # 2. reference point / area
     ref_p = None
     ref_xy = opts.reference_point
@@ -143,30 +179,65 @@ def compare(ds: InsarDataset, run: ModelRun, opts: Options | None = None) -> Com
         obs = obs - np.nanmean(obs[ref_p], axis=0)[None]
         mod = mod - np.nanmean(mod[ref_p], axis=0)[None]
     exclude = np.zeros(obs.shape, bool)
-    if ref_t is not None:
+    if ref_t is not None and not offset:
         exclude[:, ref_t] = True
     if ref_p is not None and len(ref_p) == 1:
         exclude[ref_p[0], :] = True
-    pm = metrics.point_metrics(obs, mod, t, exclude=exclude)
+    sd = run.start_date
+    y0 = (_dt.date(sd.year, sd.month, sd.day) - _dt.date(sd.year, 1, 1)).days / 365.25
+    pm = metrics.point_metrics(obs, mod, t, exclude=exclude, year_offset=y0)
     overall = metrics.overall_metrics(obs, mod, pm, exclude=exclude)
-    noise = noise_misfit(ds, obs, mod, t, ref_t, ref_p, opts)
+    noise = noise_misfit(ds, obs, mod, t, ref_t, ref_p, opts, noise_obs=noise_obs)
     return Comparison(ds=ds, t_yr=t, obs=obs, mod=mod, exclude=exclude, ref_epoch=ref_t, ref_points=ref_p,
-                      points=pm, overall=overall, noise=noise, source=source, start_date=run.start_date)
+                      points=pm, overall=overall, noise=noise, source=source, start_date=run.start_date,
+                      offset=opts.offset)
 
 
-def noise_misfit(ds, obs, mod, t, ref_t, ref_p, opts: Options) -> dict:
+def data_noise(ds, obs, t, opts: Options, *, required: bool):
+    """The noise model estimated from the (epoch-referenced, not point-referenced) observations;
+    (model, info) or, when not ``required`` and the data are too few, (None, reason)."""
+    keep = np.ptp(np.nan_to_num(obs), axis=1) > 0  # a series zero by construction (reference pixel) carries no noise
+    try:
+        est, info = estimate_noise(obs[keep], ds.x[keep], ds.y[keep], t, max_points=min(opts.max_noise_points, 2000),
+                                   return_info=True)
+    except CaseError as exc:
+        if required:
+            raise CaseError(ds.provenance.get("file", ds.name), "validation.noise.source",
+                            f"cannot estimate the noise from the data: {exc.reason}") from None
+        return None, exc.reason
+    d = est.describe()
+    log.info("noise estimated from the data (%d points): white %.2f mm, spatial %.2f mm (range %.2f km), temporal %.2f mm "
+             "(range %.2f yr); scatter about the per-point trend + annual fit %.2f mm", info["points"], d["white_sigma_mm"],
+             d["spatial_sigma_mm"], d["spatial_range_km"], d["temporal_sigma_mm"], d["temporal_range_yr"],
+             1e3 * info["scatter_about_fit_m"])
+    return est, info
+
+
+def noise_misfit(ds, obs, mod, t, ref_t, ref_p, opts: Options, *, noise_obs=None) -> dict:
     R = obs - mod
     out: dict = {}
+    offset = opts.offset == "per-point"
     use = opts.noise_source
+    est_note = None
     if use == "auto":
-        use = "product" if ds.sigma is not None else "model"
+        use = "product" if ds.sigma is not None else opts.auto_noise
+    noise_model, source, est_info = opts.noise, "spatio-temporal noise model", None
+    if use == "data":
+        est, est_info = data_noise(ds, obs if noise_obs is None else noise_obs, t, opts, required=opts.noise_source == "data")
+        if est is None:
+            est_note = f"noise could not be estimated from the data ({est_info}); the given noise model is used"
+            log.warning(est_note)
+            est_info = None
+        else:
+            noise_model, source = est, "noise estimated from the data (spatio-temporal)"
     if use == "product":
         if ds.sigma is None:
             raise CaseError(ds.provenance.get("file", ""), "validation.noise.source", "the InSAR product has no uncertainty column; use the noise model")
         r = np.where(np.isfinite(R), R, np.nan)
         if ref_t is not None:
             r[:, ref_t] = np.nan
-        out = {"source": "product uncertainty (diagonal)", **chi2_diagonal(r, ds.sigma, referenced_epoch=ref_t is not None)}
+        out = {"source": "product uncertainty (diagonal)",
+               **chi2_diagonal(r, ds.sigma, referenced_epoch=ref_t is not None and not offset, per_point_offset=offset)}
     else:
         complete = np.all(np.isfinite(R), axis=1)
         idx = np.flatnonzero(complete)
@@ -184,11 +255,17 @@ def noise_misfit(ds, obs, mod, t, ref_t, ref_p, opts: Options) -> dict:
             rp = np.flatnonzero(np.isin(idx, ref_p))
             if len(rp) == 0:
                 rp = None
+        if est_note:
+            note.append(est_note)
         if len(idx) == 0:
             return {"source": "noise model", "note": "no point with a complete series"}
-        res = chi2(opts.noise, R[idx], ds.x[idx], ds.y[idx], t,
-                   ref_epochs=None if ref_t is None else [ref_t], ref_points=rp)
-        out = {"source": "spatio-temporal noise model", "model": opts.noise.describe(), "points": int(len(idx)), **res}
+        res = chi2(noise_model, R[idx], ds.x[idx], ds.y[idx], t,
+                   ref_epochs=None if ref_t is None else [ref_t], ref_points=rp, per_point_offset=offset)
+        out = {"source": source, "model": noise_model.describe(), "points": int(len(idx)), **res}
+        if est_info is not None:
+            out["estimate"] = est_info
+        if offset:
+            out["offset"] = "per-point offset removed (time map I − 11ᵀ/n)"
         if note:
             out["note"] = "; ".join(note)
     out["normalised_rms"] = float(np.sqrt(out["chi2_per_value"])) if "chi2_per_value" in out else float("nan")

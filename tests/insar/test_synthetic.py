@@ -30,7 +30,7 @@ def synthetic(noise, *, seed, m=150, heading=-12.0, scale=1.0):
 @pytest.mark.parametrize("seed", [11, 12])
 def test_true_model_misfit_equals_noise_level_correlated(seed):
     ds = synthetic(DUTCH_S1, seed=seed)
-    c = compare(ds, run_from_result(bowl_result(1.0)), Options(noise=DUTCH_S1))
+    c = compare(ds, run_from_result(bowl_result(1.0)), Options(noise=DUTCH_S1, noise_source="model"))
     N = c.noise["n"]
     # χ² of the true model is χ²_N: mean N, sd √(2N) -> χ²/N within 4 sd
     assert abs(c.noise["chi2_per_value"] - 1.0) < 4 * np.sqrt(2.0 / N)
@@ -42,7 +42,7 @@ def test_true_model_misfit_equals_noise_level_correlated(seed):
     # −2 log(likelihood ratio); > 100 rejects the wrong model beyond doubt (a one-parameter
     # 3-σ rejection needs 9).
     for scale in (1.5, 0.5, 0.0):
-        w = compare(ds, run_from_result(bowl_result(scale)), Options(noise=DUTCH_S1))
+        w = compare(ds, run_from_result(bowl_result(scale)), Options(noise=DUTCH_S1, noise_source="model"))
         assert w.noise["chi2"] - c.noise["chi2"] > 100, scale
         assert w.noise["neg_log_likelihood"] > c.noise["neg_log_likelihood"] + 50, scale
         assert w.overall["rmse_m"] > c.overall["rmse_m"] * 1.05, scale
@@ -53,11 +53,11 @@ def test_white_noise_rmse_is_sigma_times_sqrt2_after_first_epoch_referencing():
     sigma = 3e-3
     white = NoiseModel(white_var=sigma**2)
     ds = synthetic(white, seed=5, m=100)
-    c = compare(ds, run_from_result(bowl_result(1.0)), Options(noise=white))
+    c = compare(ds, run_from_result(bowl_result(1.0)), Options(noise=white, noise_source="model"))
     assert c.overall["rmse_m"] == pytest.approx(sigma * np.sqrt(2.0), rel=0.03)
     assert c.noise["chi2_per_value"] == pytest.approx(1.0, abs=4 * np.sqrt(2.0 / c.noise["n"]))
     # without temporal referencing the noise is not doubled
-    c0 = compare(ds, run_from_result(bowl_result(1.0)), Options(noise=white, reference_epoch="none"))
+    c0 = compare(ds, run_from_result(bowl_result(1.0)), Options(noise=white, noise_source="model", reference_epoch="none"))
     assert c0.overall["rmse_m"] == pytest.approx(sigma, rel=0.03)
     assert c0.noise["expected_rmse_m"] == pytest.approx(sigma)
 
