@@ -88,17 +88,26 @@ class CavernConfig:
 
     def p_lith(self, z):
         """Lithostatic (isotropic) stress, compression positive, at elevation z."""
-        d = -np.asarray(z, float)
-        out = np.zeros_like(d)
-        top = 0.0
-        for L in self.layers:
-            seg = np.clip(d - top, 0.0, L.bottom_depth - top)
-            out += L.density * G_ACC * seg
-            top = L.bottom_depth
-        return out
+        return lithostatic(self.layers, -np.asarray(z, float))
 
     def interfaces(self) -> list[float]:
         return [L.bottom_depth for L in self.layers[:-1]]
+
+
+def lithostatic(layers: list[Layer], depth):
+    """Weight of the layers above ``depth`` (m below surface): the lithostatic stress, Pa."""
+    d = np.asarray(depth, float)
+    out = np.zeros_like(d)
+    top = 0.0
+    for L in layers:
+        seg = np.clip(d - top, 0.0, L.bottom_depth - top)
+        out += L.density * G_ACC * seg
+        top = L.bottom_depth
+    return out
+
+
+#: a shoe pressure above this fraction of the lithostatic stress is run, with a warning
+WARN_LITHOSTATIC = 0.95
 
 
 def _law(t: Table | None, *, E: float, nu: float) -> SaltLaw:
@@ -148,7 +157,10 @@ def _pressure(t: Table, name: str, shoe_depth: float, default=None):
     return t.number(name, default, unit="Pa", bare="MPa")
 
 
-def _operation(tabs: list[Table], shoe_depth: float, where: Table, key: str) -> list[Phase]:
+def _operation(tabs: list[Table], shoe_depth: float, where: Table, key: str, *, end: float | None = None,
+               limit: tuple[float, float] | None = None, warn=None) -> list[Phase]:
+    """Phases of one operation. ``end``: the simulated time (phases must start before it);
+    ``limit``: (shoe depth, lithostatic stress there) that no shoe pressure may exceed."""
     if not tabs:
         raise where.error(key, "at least one operation phase is needed")
     phases = []
@@ -168,11 +180,40 @@ def _operation(tabs: list[Table], shoe_depth: float, where: Table, key: str) -> 
             raise t.error("start", "phases must be in time order")
         if not phases and start != 0:
             raise t.error("start", "the first phase must start at 0")
+        if end is not None and start >= end:
+            raise t.error("start", f"the phase starts at {start / SECONDS_PER_YEAR:g} yr, not before time.end "
+                          f"({end / SECONDS_PER_YEAR:g} yr): it would never run")
         try:
             phases.append(Phase(**kw))
         except ValueError as exc:
             raise t.error("mode", str(exc)) from None
+        if limit is not None:
+            _check_pressures(t, phases[-1], shoe_depth, limit, warn)
     return phases
+
+
+def _check_pressures(t: Table, ph: Phase, shoe_depth: float, limit: tuple[float, float, float], warn) -> None:
+    """Shoe pressures of a phase against the lithostatic stress at the (shallowest) casing shoe.
+
+    ``limit`` = (shoe depth, lithostatic stress there, brine-column gradient)."""
+    depth, s_v, gamma = limit
+    held = {"pressure": ph.pressure, "p_high": ph.p_high, "p_low": ph.p_low}
+    if ph.mode == "open":  # brine column to the wellhead
+        held = {"wellhead_pressure": ph.wellhead_pressure + gamma * depth}
+    for name, P in held.items():
+        if P is None:
+            continue
+        key = f"{name}_gradient" if t.has(f"{name}_gradient") else name
+        text = (f"{P / 1e6:.4g} MPa ({P / depth / 1e6:.4g} MPa/m) at the casing shoe, {depth:g} m, against a "
+                f"lithostatic stress of {s_v / 1e6:.4g} MPa ({s_v / depth / 1e6:.4g} MPa/m, from the layer densities)")
+        if P > s_v:
+            what = {"p_high": "the CBBO threshold", "p_low": "the CBBO threshold",
+                    "wellhead_pressure": "the open-well pressure (wellhead + brine column)"}.get(name, "the held pressure")
+            raise t.error(key, f"{what} is {text}: a cavern pressure above the lithostatic stress would fracture "
+                          "the salt (not modelled). Pressures are in Pa (a bare number in MPa), gradients in MPa/m")
+        if warn is not None and P > WARN_LITHOSTATIC * s_v:
+            warn(f"[{t.key(key)}] {text}: within {100 * (1 - WARN_LITHOSTATIC):g} % of the lithostatic stress, "
+                 "where fracturing and leaks become likely (not modelled)")
 
 
 def _cavern(t: Table, i: int, axisym: bool) -> tuple[CavernDef, list[Table]]:
@@ -198,13 +239,41 @@ def _cavern(t: Table, i: int, axisym: bool) -> tuple[CavernDef, list[Table]]:
             raise t.error("dome_height", "must be > 0 and at most half the cavern height")
         depths, radii = cavern_profile(shape, top_depth=top, bottom_depth=bottom, radius=radius, dome_height=dome)
     shoe = t.number("casing_shoe_depth", top, unit="m", gt=0)
-    if shoe > bottom:
-        raise t.error("casing_shoe_depth", "must be above the cavern bottom")
+    if shoe > top:
+        raise t.error("casing_shoe_depth", f"the casing shoe ({shoe:g} m) lies inside the cavern (roof at {top:g} m, "
+                      f"bottom at {bottom:g} m): the last cemented casing ends at or above the roof")
     ops = t.tables("operation", [])
     return CavernDef(name, x, y, top, bottom, radius, dome, shoe, depths, radii, None), ops
 
 
-def parse_config(root: Table) -> CavernConfig:
+def _check_in_salt(t: Table, c: CavernDef, layers: list[Layer], warn) -> None:
+    """A cavern is leached in rock salt: it must lie (at least partly) in a layer with a creep law."""
+    if not any(L.law.A > 0 for L in layers):
+        if warn is not None:
+            warn(f"[{t.key('top_depth')}] no layer has a creep law: cavern {c.name!r} sits in an elastic model "
+                 "(no closure, no salt)")
+        return
+    spans, top = [], 0.0
+    for L in layers:
+        if c.top_depth < L.bottom_depth and c.bottom_depth > top:
+            spans.append((L, top))
+        top = L.bottom_depth
+    hard = [f"{L.name!r} ({t0:g}-{L.bottom_depth:g} m)" for L, t0 in spans if not L.law.A > 0]
+    if not hard:
+        return
+    key = "top_depth" if t.has("top_depth") else "depths"
+    where = f"cavern {c.name!r} ({c.top_depth:g}-{c.bottom_depth:g} m)"
+    if len(hard) == len(spans):
+        salt = [f"{L.name!r} ({t0:g}-{L.bottom_depth:g} m)" for L, t0 in zip(layers, [0.0] + [x.bottom_depth for x in layers])
+                if L.law.A > 0]
+        raise t.error(key, f"{where} lies in {', '.join(hard)}, without a creep law: caverns are leached in rock salt; "
+                      f"move it into the salt ({', '.join(salt)}) or give that layer a creep table")
+    if warn is not None:
+        warn(f"[{t.key(key)}] {where} reaches into {', '.join(hard)}, a layer without a creep law (not salt)")
+
+
+def parse_config(root: Table, warn=None) -> CavernConfig:
+    """Read a cavern case. ``warn(message)`` receives implausible-but-allowed input (Case.warn)."""
     g = root.table("geometry")
     gtype = g.string("type", "axisymmetric", choices=("axisymmetric", "cluster"))
     axisym = gtype == "axisymmetric"
@@ -250,6 +319,7 @@ def parse_config(root: Table) -> CavernConfig:
             key = "x" if not (extent[0] < c.x - c.radius and c.x + c.radius < extent[1]) else "y"
             raise t.error(key, f"the cavern (x = {c.x:g} m, y = {c.y:g} m, radius {c.radius:g} m) lies outside "
                           f"geometry.extent {list(extent)}")
+        _check_in_salt(t, c, layers, warn)
         caverns.append(c)
         own_ops.append(ops)
         if c.bottom_depth >= domain_depth:
@@ -289,6 +359,12 @@ def parse_config(root: Table) -> CavernConfig:
     # operations and scenarios
     stabs = root.tables("scenarios", [])
     shoe0 = caverns[0].shoe_depth
+
+    def limit(cavs):  # the shallowest shoe among the caverns an operation applies to binds
+        c = min(cavs or caverns[:1], key=lambda c: float(lithostatic(layers, c.shoe_depth)))
+        return c.shoe_depth, float(lithostatic(layers, c.shoe_depth)), brine_gradient
+
+    shared = limit([c for c, ops in zip(caverns, own_ops) if not ops])
     if stabs and root.has("operation"):
         raise root.error("operation", "give either [[operation]] or [[scenarios]], not both")
     if stabs:
@@ -297,13 +373,15 @@ def parse_config(root: Table) -> CavernConfig:
             nm = s.string("name")
             if not nm or any(ch in nm for ch in "/\\\n") or nm in [x.name for x in scen]:
                 raise s.error("name", "scenario names must be unique, non-empty and contain no slashes")
-            scen.append(Scenario(nm, _operation(s.tables("operation"), shoe0, s, "operation")))
+            scen.append(Scenario(nm, _operation(s.tables("operation"), shoe0, s, "operation", end=end, limit=shared,
+                                                warn=warn)))
             s.finish()
     else:
-        scen = [Scenario("base", _operation(root.tables("operation", []), shoe0, root, "operation"))]
+        scen = [Scenario("base", _operation(root.tables("operation", []), shoe0, root, "operation", end=end, limit=shared,
+                                            warn=warn))]
     for c, ops, t in zip(caverns, own_ops, ctabs):
         if ops:
-            c.operation = _operation(ops, c.shoe_depth, t, "operation")
+            c.operation = _operation(ops, c.shoe_depth, t, "operation", end=end, limit=limit([c]), warn=warn)
         t.finish()
     for c, t in zip(caverns, ctabs):
         for ph in c.operation or [p for s in scen for p in s.operation]:

@@ -28,7 +28,7 @@ log = get_logger("cavern")
 
 
 def parse(root: Table, case) -> CavernConfig:
-    return parse_config(root)
+    return parse_config(root, warn=None if case is None else case.warn)
 
 
 def build_mesh(cfg: CavernConfig, comm):

@@ -1,0 +1,97 @@
+"""Implausible cavern input: pressures above the lithostatic stress, caverns outside the salt, phases
+after the end, a casing shoe inside the cavern. Errors name the file and key; warnings go to
+Case.warnings (logged, and listed in summary.json)."""
+
+import copy
+
+import pytest
+
+from subsidence.config import case_from_dict
+from subsidence.config.errors import CaseError
+
+BASE = {
+    "name": "small cavern",
+    "kind": "cavern",
+    "geometry": {"type": "axisymmetric", "domain_radius": 1500, "domain_depth": 1500, "mesh_size_wall": 12, "mesh_size_far": 300},
+    "layers": [
+        {"name": "overburden", "bottom_depth": 400, "density": 2250, "youngs_modulus": "8 GPa", "poisson_ratio": 0.3},
+        {"name": "salt", "bottom_depth": 1500, "density": 2160, "youngs_modulus": "25 GPa", "poisson_ratio": 0.3,
+         "creep": {"A": "0.18 1/d", "n": 5, "Q": "54 kJ/mol"}},
+    ],
+    "caverns": [{"name": "A", "top_depth": 800, "bottom_depth": 900, "radius": 25, "dome_height": 15}],
+    "time": {"end": 3, "dt_max": 1, "outputs": [1, 2, 3]},
+    "surface": {"n": 9},
+}
+# lithostatic stress at the shoe (800 m): (400·2250 + 400·2160)·9.81 Pa = 17.30 MPa, 0.02163 MPa/m
+S_V = (400 * 2250 + 400 * 2160) * 9.81
+
+
+def case(second=None, **changes):
+    d = copy.deepcopy(BASE)
+    d.update(changes)
+    if "operation" not in d and "scenarios" not in d:
+        d["operation"] = [{"mode": "open"}, second or {"mode": "shut_in", "start": 1}]
+    return case_from_dict(d, file="test.toml")
+
+
+def error(*args, **kw) -> CaseError:
+    with pytest.raises(CaseError) as exc:
+        case(*args, **kw)
+    assert exc.value.file == "test.toml"
+    return exc.value
+
+
+@pytest.mark.parametrize("second, key", [
+    ({"mode": "pressure", "start": 1, "pressure": 18.0}, "operation[1].pressure"),  # bare MPa
+    ({"mode": "fill", "start": 1, "pressure": "18 MPa"}, "operation[1].pressure"),
+    ({"mode": "pressure", "start": 1, "pressure_gradient": "0.022 MPa/m"}, "operation[1].pressure_gradient"),
+    ({"mode": "cbbo", "start": 1, "p_high_gradient": 0.023, "p_low_gradient": 0.018, "rate": 50}, "operation[1].p_high_gradient"),
+])
+def test_pressure_above_lithostatic_is_rejected(second, key):
+    e = error(second)
+    assert e.key == key and "above the lithostatic stress" in e.reason and "17.3 MPa" in e.reason
+
+
+def test_open_well_above_lithostatic_is_rejected():
+    # 10 MPa at the wellhead + 0.012 MPa/m x 800 m of brine = 19.6 MPa > 17.3 MPa
+    e = error(operation=[{"mode": "open", "wellhead_pressure": 10.0}])
+    assert e.key == "operation[0].wellhead_pressure" and "open-well pressure" in e.reason
+
+
+def test_scenario_and_own_operations_are_checked():
+    scen = [{"name": "s", "operation": [{"mode": "open"}, {"mode": "pressure", "start": 1, "pressure": 18}]}]
+    assert error(scenarios=scen).key == "scenarios[0].operation[1].pressure"
+    cav = {**BASE["caverns"][0], "operation": [{"mode": "open"}, {"mode": "pressure", "start": 1, "pressure": 18}]}
+    assert error(caverns=[cav]).key == "caverns[0].operation[1].pressure"
+
+
+def test_pressure_close_to_lithostatic_is_a_warning():
+    c = case({"mode": "pressure", "start": 1, "pressure": 0.97 * S_V / 1e6})
+    assert len(c.warnings) == 1 and "operation[1].pressure" in c.warnings[0] and "within 5 %" in c.warnings[0]
+    assert case().warnings == []
+
+
+def test_cavern_outside_the_salt():
+    e = error(caverns=[{**BASE["caverns"][0], "top_depth": 100, "bottom_depth": 300}])
+    assert e.key == "caverns[0].top_depth" and "'overburden' (0-400 m), without a creep law" in e.reason
+    assert "'salt' (400-1500 m)" in e.reason
+    c = case(caverns=[{**BASE["caverns"][0], "top_depth": 380, "bottom_depth": 480}])
+    assert any("reaches into 'overburden'" in w for w in c.warnings)
+
+
+def test_phase_after_the_end_is_rejected():
+    e = error({"mode": "shut_in", "start": 5})
+    assert e.key == "operation[1].start" and "never run" in e.reason and "5 yr" in e.reason
+
+
+def test_casing_shoe_inside_the_cavern_is_rejected():
+    e = error(caverns=[{**BASE["caverns"][0], "casing_shoe_depth": 850}])
+    assert e.key == "caverns[0].casing_shoe_depth" and "inside the cavern" in e.reason
+    case(caverns=[{**BASE["caverns"][0], "casing_shoe_depth": 780}])  # above the roof: fine
+
+
+def test_example_cases_pass(repo_root):
+    from subsidence.config import load_case
+
+    for f in sorted((repo_root / "cases").glob("cavern_*.toml")):
+        assert load_case(f).warnings == [], f
