@@ -9,3 +9,13 @@ Conventions (written down once, in docs/conventions.md, and tested):
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # ``subsidence.run(case, out=None)``: the Python API (subsidence.api.run), loaded on first use.
+    # The module subsidence.run is callable and calls it, so both meanings of the name agree.
+    if name == "run":
+        import importlib
+
+        return importlib.import_module("subsidence.run")
+    raise AttributeError(f"module 'subsidence' has no attribute {name!r}")

@@ -8,6 +8,7 @@ copy of its case file, and a failed run never leaves a directory that looks comp
 from __future__ import annotations
 
 import datetime as _dt
+import sys
 import time
 from pathlib import Path
 
@@ -74,3 +75,16 @@ def _max_op():
     from subsidence.parallel import max_op
 
     return max_op()
+
+
+class _CallableModule(type(sys.modules[__name__])):
+    """``subsidence.run(case)`` is the Python API (:func:`subsidence.api.run`), even though
+    ``subsidence.run`` is also this module: calling the module calls the API."""
+
+    def __call__(self, case, out=None, **kw):
+        from subsidence.api import run
+
+        return run(case, out, **kw)
+
+
+sys.modules[__name__].__class__ = _CallableModule

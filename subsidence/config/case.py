@@ -96,7 +96,12 @@ def load_case(path: str | Path) -> Case:
 
 
 def case_from_dict(data: dict, *, file: str | Path = "<dict>", text: str | None = None) -> Case:
-    """Build a case from already-parsed TOML data (used by tests and the Python API)."""
+    """Build a case from already-parsed TOML data (used by tests and the Python API).
+
+    Without ``text`` (data made in Python), numpy values become numbers and lists and keys
+    whose value is ``None`` are left out, as in the ``case.toml`` written for it."""
+    if text is None:
+        data = _tomlable(data, "", file)
     root = Table(data, file=file)
     name = root.string("name")
     kind = root.string("kind", "deep", choices=tuple(KINDS))
@@ -114,8 +119,8 @@ def case_from_dict(data: dict, *, file: str | Path = "<dict>", text: str | None 
             start = start.date()
         elif not isinstance(start, _dt.date):
             raise root.error("start_date", "expected a date such as 2015-01-01")
-    if text is None:
-        text = repr(data)
+    if text is None:  # a case made in Python: its case.toml is real TOML that loads back to the same case
+        text = dict_to_toml(data, file=file)
     case = Case(
         file=Path(file),
         text=text,
@@ -133,6 +138,33 @@ def case_from_dict(data: dict, *, file: str | Path = "<dict>", text: str | None 
     case.config = case.study.parse(root, case)
     root.finish()
     return case
+
+
+def _tomlable(obj: Any, key: str, file) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _tomlable(v, f"{key}.{k}" if key else str(k), file) for k, v in obj.items() if v is not None}
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        items = obj.tolist() if isinstance(obj, np.ndarray) else obj
+        if any(v is None for v in items):
+            raise CaseError(str(file), key, "a list with a missing value (None) cannot be written as TOML")
+        return [_tomlable(v, key, file) for v in items]
+    if isinstance(obj, (np.bool_, np.integer, np.floating)):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, (bool, int, float, str, _dt.date, _dt.datetime, _dt.time)):
+        return obj
+    raise CaseError(str(file), key, f"a {type(obj).__name__} cannot be written as TOML (use numbers, strings, "
+                                    "dates, lists and tables)")
+
+
+def dict_to_toml(data: dict, *, file: str | Path = "<dict>") -> str:
+    """TOML text of a case given as a dict (numpy values become numbers and lists, keys whose
+    value is ``None`` are left out, as TOML has no null); ``tomllib.loads`` reads it back."""
+    import tomli_w
+
+    return f"# case {data.get('name', '')!s} written from Python data by the subsidence toolkit\n" + tomli_w.dumps(
+        _tomlable(data, "", file))
 
 
 def _check_crs(root: Table, crs: str) -> str:

@@ -10,6 +10,9 @@
   ``spatial_ref`` (``grid_mapping_name``, ``crs_wkt``, ``spatial_ref``, ``GeoTransform``).
   Read it with :func:`open_surface` to get ``time`` in years whatever the layout (also
   files written before ``time_years`` existed).
+- ``points.nc``: the same time series as a CF discrete-sampling-geometry file
+  (``featureType = "timeSeries"``; :func:`points_dataset`); shallow and coupled runs add
+  their groundwater and settlement series.
 - ``summary.json`` keys from :func:`surface_summary` at the last output time.
 """
 
@@ -69,6 +72,80 @@ def write_points_csv(path: str | Path, res: SurfaceResult) -> None:
                 )
 
 
+def points_dataset(res: SurfaceResult, *, title: str = "", extra: dict | None = None):
+    """Time series at the named points as a CF discrete-sampling-geometry dataset (xarray).
+
+    Orthogonal multidimensional layout, ``featureType = "timeSeries"``: variables over
+    ``(station, time)``; ``station_name`` (``cf_role = "timeseries_id"``), ``x``/``y`` (and
+    ``lon``/``lat`` when the case has a CRS); ``time`` is calendar time when the case has a
+    ``start_date`` (else years), ``time_years`` always. ``extra`` maps a variable name to
+    ``(values (nt, npoints), attrs)`` for study-specific series (shallow, coupled).
+    """
+    import xarray as xr
+
+    t_s = np.asarray(res.times, float)
+    yrs = t_s / SECONDS_PER_YEAR
+    if res.start_date is not None:
+        t0 = np.datetime64(res.start_date.isoformat(), "ns")
+        time = t0 + np.round(t_s * 1e9).astype("timedelta64[ns]")
+        t_attrs = {"standard_name": "time", "long_name": "time", "axis": "T"}
+    else:
+        time = yrs
+        t_attrs = {"units": "year", "axis": "T",
+                   "long_name": "time since time 0 of the case, in Julian years (the case has no start_date)"}
+    xy = {"x": "easting", "y": "northing"}
+    coords = {
+        "time": ("time", time, t_attrs),
+        "time_years": ("time", yrs, {"units": "year", "long_name": "time since time 0 of the case, in Julian years"}),
+        "station_name": ("station", np.asarray(res.point_names, dtype=str),
+                         {"cf_role": "timeseries_id", "long_name": "point name"}),
+    }
+    for k, vals in (("x", res.point_x), ("y", res.point_y)):
+        a = {"units": "m", "long_name": xy[k]}
+        if res.crs:
+            a["standard_name"] = f"projection_{k}_coordinate"
+        coords[k] = ("station", np.asarray(vals, float), a)
+    if res.crs:
+        import pyproj
+
+        tr = pyproj.Transformer.from_crs(res.crs, "EPSG:4326", always_xy=True)
+        lon, lat = tr.transform(np.asarray(res.point_x, float), np.asarray(res.point_y, float))
+        coords["lon"] = ("station", np.asarray(lon, float), {"standard_name": "longitude", "units": "degrees_east"})
+        coords["lat"] = ("station", np.asarray(lat, float), {"standard_name": "latitude", "units": "degrees_north"})
+    names = {"ux": "eastward displacement", "uy": "northward displacement",
+             "uz": "upward displacement (subsidence negative)"}
+    data = {}
+    for c in ("ux", "uy", "uz"):
+        arr = getattr(res, f"point_{c}")
+        if arr is not None:
+            data[c] = (("station", "time"), np.asarray(arr, float).T, {"units": "m", "long_name": names[c]})
+    for name, (vals, attrs) in (extra or {}).items():
+        data[name] = (("station", "time"), np.asarray(vals, float).T, dict(attrs))
+    ds = xr.Dataset(data, coords=coords)
+    ds.attrs.update(title=title, Conventions="CF-1.8", featureType="timeSeries",
+                    conventions="East-North-Up, up positive; time_years in years since time 0")
+    if res.start_date is not None:
+        ds.attrs["start_date"] = res.start_date.isoformat()
+    if res.crs:
+        ds.attrs["crs"] = res.crs
+        cf = _grid_mapping_attrs(res.crs)
+        ds["spatial_ref"] = xr.DataArray(np.int32(0), attrs=cf)
+        for v in data:
+            ds[v].attrs["grid_mapping"] = "spatial_ref"
+    return ds
+
+
+def write_points_nc(path: str | Path, res: SurfaceResult, *, title: str = "", extra: dict | None = None) -> None:
+    """``points.nc``: the time series of ``points.csv`` (and ``extra``) as a CF timeSeries file."""
+    ds = points_dataset(res, title=title, extra=extra)
+    enc = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars if ds[v].ndim == 2}
+    enc.update({c: {"_FillValue": None} for c in ds.coords if ds[c].dtype.kind in "fM"})  # CF: no fill in coordinates
+    if res.start_date is not None:
+        enc["time"].update(units=f"days since {res.start_date.isoformat()} 00:00:00", calendar="proleptic_gregorian",
+                           dtype="f8")
+    ds.to_netcdf(path, format="NETCDF4", encoding=enc)
+
+
 class SurfaceNCWriter:
     """Writes ``surface.nc`` one output time at a time (bounded memory for big grids)."""
 
@@ -122,6 +199,7 @@ class SurfaceNCWriter:
         if cf is not None:
             ds.crs = crs
             sr = ds.createVariable("spatial_ref", "i4")
+            sr.assignValue(0)
             xs, ys = np.asarray(x, float), np.asarray(y, float)
             dx = (xs[-1] - xs[0]) / (len(xs) - 1) if len(xs) > 1 else 1.0
             dy = (ys[-1] - ys[0]) / (len(ys) - 1) if len(ys) > 1 else 1.0
@@ -247,12 +325,16 @@ def write_json(path: str | Path, data: dict) -> None:
     Path(path).write_text(json.dumps(to_jsonable(data), indent=2) + "\n", encoding="utf-8")
 
 
-def write_surface_outputs(rundir, res: SurfaceResult, *, title: str = "", plots: bool = True) -> dict:
-    """Write points.csv, surface.nc and the standard plots (rank 0 only); return the summary."""
+def write_surface_outputs(rundir, res: SurfaceResult, *, title: str = "", plots: bool = True,
+                          point_extra: dict | None = None) -> dict:
+    """Write points.csv and points.nc, surface.nc and the standard plots (rank 0 only); return the summary.
+
+    ``point_extra``: more time series at the points for ``points.nc`` (see :func:`points_dataset`)."""
     summary = surface_summary(res)
     if rundir.rank == 0:
         if len(res.point_names):
             write_points_csv(rundir.file("points.csv"), res)
+            write_points_nc(rundir.file("points.nc"), res, title=title, extra=point_extra)
         if res.has_grid:
             write_surface_nc(rundir.file("surface.nc"), res, title=title)
         if plots and res.has_grid:

@@ -22,6 +22,28 @@ def surface_result(res: ChainResult, case, idx) -> SurfaceResult:
                          crs=case.crs, start_date=case.start_date)
 
 
+def point_series(res: ChainResult, idx) -> dict:
+    """The chain's series at the output times, for ``points.nc`` (CF timeSeries; name -> (values, attrs))."""
+    m = {"units": "m"}
+    out = {
+        "deep_ux": (res.deep_ux[idx], {**m, "long_name": "eastward displacement from deep subsidence"}),
+        "deep_uy": (res.deep_uy[idx], {**m, "long_name": "northward displacement from deep subsidence"}),
+        "deep_uz": (res.deep_uz[idx], {**m, "long_name": "upward displacement from deep subsidence"}),
+        "level_change": (res.level_change[idx], {**m, "long_name": "change of the ditch level by water management"}),
+        "ditch_level": (res.ditch_level[idx], {**m, "long_name": "ditch level, land frame (surface = 0)"}),
+        "groundwater": (res.gw_mean[idx], {**m, "long_name": "groundwater level, parcel mean, land frame (surface = 0)"}),
+        "groundwater_mid": (res.gw_mid[idx], {**m, "long_name": "groundwater level, mid-parcel, land frame (surface = 0)"}),
+        "shallow_settlement": (res.shallow[idx], {**m, "long_name": "shallow settlement (down positive)"}),
+        "compaction": (res.compaction[idx], {**m, "long_name": "shallow settlement by compaction (down positive)"}),
+        "oxidation": (res.oxidation[idx], {**m, "long_name": "shallow settlement by peat oxidation (down positive)"}),
+        "extra_shallow": (res.extra[idx], {**m, "long_name": "extra shallow settlement: run minus counterfactual (down positive)"}),
+        "total_uz": (res.total_uz[idx], {**m, "long_name": "total upward displacement: deep minus shallow"}),
+    }
+    if res.aquifer_head is not None:
+        out["aquifer_head"] = (res.aquifer_head[idx], {**m, "long_name": "aquifer head, land frame (surface = 0)"})
+    return out
+
+
 def glg_table(res: ChainResult) -> list[dict]:
     rows = []
     g = yearly_glg_ghg(res.dates, res.gw_mean, hydrological=False)
@@ -176,7 +198,8 @@ def chain_summary(res: ChainResult) -> dict:
 
 def write_all(rundir, res: ChainResult, case, *, interval_days: int, title: str, plots: bool = True) -> dict:
     idx = output_index(res, interval_days)
-    summary = write_surface_outputs(rundir, surface_result(res, case, idx), title=title, plots=plots)
+    summary = write_surface_outputs(rundir, surface_result(res, case, idx), title=title, plots=plots,
+                                    point_extra=point_series(res, idx))
     summary.pop("points", None) if len(res.names) > 10 else None
     summary.update(chain_summary(res))
     if rundir.rank == 0:
