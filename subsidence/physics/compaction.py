@@ -165,8 +165,9 @@ def _rticm_steps(law, eps, sig, rate, grid, times, k_out, out):
         sig1 = sig + rate * h
         g0, _ = _rticm_g(law, eps, sig)
         base = eps + law.cm_d * (sig1 - sig) + 0.5 * h * g0
-        # Newton from below: F(e) = e - base - h/2 g(e) is increasing and concave in e (g is
-        # decreasing and convex), so iterates starting at the direct-only strain rise monotonically.
+        # Newton from below: where g is decreasing and convex in e (c_m > cm_d (1 + b), any practical
+        # state), F(e) = e - base - h/2 g(e) is increasing and concave, so iterates starting at the
+        # direct-only strain (F < 0 there) rise monotonically to the root.
         e = eps + law.cm_d * (sig1 - sig)
         for _ in range(100):
             g, dg = _rticm_g(law, e, sig1)
