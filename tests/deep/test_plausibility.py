@@ -136,3 +136,18 @@ def test_rticm_is_refused_by_the_fe_method():
     d = disc_case(reservoirs__0__compaction=rticm, model={"method": "fem", "poisson_ratio": 0.25})
     e = _error(d)
     assert e.key == "model.method" and "rticm" in e.reason
+
+
+@pytest.mark.serial
+def test_cli_check_exits_2_with_file_key_and_reason(repo_root, tmp_path, capsys):
+    """The issue's example through the CLI: a bare cm = 1e-5 in the disc case, exit 2, no traceback."""
+    from subsidence.cli import main
+
+    text = (repo_root / "cases" / "disc_geertsma.toml").read_text(encoding="utf-8")
+    assert "cm = 1.0e-10" in text
+    f = tmp_path / "bare_cm.toml"
+    f.write_text(text.replace("cm = 1.0e-10", "cm = 1.0e-5"), encoding="utf-8")
+    assert main(["check", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert str(f) in err and "[reservoirs[0].compaction.cm]" in err and "not plausible" in err
+    assert "Traceback" not in err
