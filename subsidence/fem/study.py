@@ -72,7 +72,8 @@ def run(case, rundir, comm) -> dict:
                    **({"y_m": [lay.domain.ymin, lay.domain.ymax]} if lay.mode == "3d" else {})},
         "element_sizes_m": {"reservoir": lay.sizes.reservoir, "surface": lay.sizes.surface, "far": lay.sizes.far},
         "mesh_s": round(mesh_s, 3), **stats, "ranks": comm.size,
-        "fields": ["displacement.bp", "cells.bp"] + (["pressure.bp"] if spec.coupling == "biot" else []),
+        "fields": ["displacement.bp", "cells.bp"] + (["pressure.bp"] if spec.coupling == "biot" else [])
+        + ["fields.xdmf", "fields.h5"],
     }, compute_time_s=round(time.perf_counter() - t_start, 3))
     return summary
 
