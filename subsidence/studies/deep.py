@@ -81,6 +81,9 @@ def _run_analytic(case, rundir) -> dict:
                            point_ux=pux, point_uy=puy, point_uz=puz, crs=case.crs, start_date=case.start_date)
     if out.point_names:
         write_points_csv(rundir.file("points.csv"), result)
+        from subsidence.io.surface import write_points_nc
+
+        write_points_nc(rundir.file("points.nc"), result, title=case.name)  # the same series, CF timeSeries
     series = []
     if out.grid is not None:
         g = out.grid
