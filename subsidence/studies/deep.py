@@ -17,7 +17,8 @@ from subsidence.deep.kernels import Kernel
 from subsidence.deep.sources import build_sources
 from subsidence.deep.superposition import SPACING_PER_DEPTH, compute_lattice, grid_displacement, point_displacement
 from subsidence.io.surface import SurfaceNCWriter, SurfaceResult, surface_summary, write_points_csv
-from subsidence.log import get_logger
+from subsidence.log import Progress, get_logger
+from subsidence.units import SECONDS_PER_YEAR
 
 log = get_logger("deep")
 
@@ -97,8 +98,10 @@ def _run_analytic(case, rundir) -> dict:
                 series.append((float(-uz.min()), float(np.hypot(ux, uy).max())))
                 if it == times.size - 1:
                     last.update(ux=ux.copy(), uy=uy.copy(), uz=uz.copy())
+                progress.update(t=times[it] / SECONDS_PER_YEAR)
 
-            stats.update(grid_displacement(src, kernel, g, sink, lattice=lat, m=m))
+            with Progress("surface grid", times.size, unit="output time", t_end=times[-1] / SECONDS_PER_YEAR) as progress:
+                stats.update(grid_displacement(src, kernel, g, sink, lattice=lat, m=m))
         result = SurfaceResult(times=times[-1:], x=g.x, y=g.y, grid_ux=last["ux"][None], grid_uy=last["uy"][None],
                                grid_uz=last["uz"][None], point_names=list(out.point_names), point_x=px, point_y=py,
                                point_ux=pux[-1:], point_uy=puy[-1:], point_uz=puz[-1:], crs=case.crs,
