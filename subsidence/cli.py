@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             from subsidence.signals import Terminated, handle_termination
 
             try:
-                with handle_termination(comm):
+                with handle_termination(comm, out=args.out):
                     run_case(args.case, args.out, comm=comm, force=args.force)
             except KeyboardInterrupt as exc:  # SIGTERM, SIGINT, SIGHUP: partial results kept, no traceback
                 return _terminated(comm, exc if isinstance(exc, Terminated) else Terminated(2), args.out)
@@ -119,12 +119,9 @@ def _fail(comm, msg: str) -> int:
 def _terminated(comm, exc, out) -> int:
     """A run ended by a signal: say so (rank 0), then end every rank with status 128 + signal."""
     if comm.rank == 0:
-        from pathlib import Path
+        from subsidence.signals import message
 
-        failed = Path(out).resolve()
-        failed = failed.with_name(failed.name + ".failed")
-        where = f"; what it computed is kept in {failed}" if failed.is_dir() else ""
-        print(f"error: run {exc}{where}", file=sys.stderr)
+        print(message(exc, out), file=sys.stderr)
     sys.stderr.flush()
     if comm.size > 1:
         comm.Abort(exc.exit_status)

@@ -9,13 +9,17 @@ How (see :func:`handle_termination`):
 * PETSc installs its own signal handlers when it is initialised (it prints a crash report
   and calls ``MPI_Abort``). ``-no_signal_handler`` is added to ``PETSC_OPTIONS`` before
   PETSc starts; if it has already started, its handler is popped. Ours are installed last.
-* Rank 0 turns the first signal into a :class:`Terminated` exception, which unwinds through
-  the run directory (``<out>.failed/``) to the command line (a message, no traceback, exit
-  status 128 + signal; under MPI the job is then aborted).
-* The other ranks only note the signal and go on: rank 0 may be waiting for them in a
-  collective. They are ended by rank 0's abort (``mpiexec`` forwards the signal to every
-  rank). Should rank 0 never act (the signal was sent to one rank only), they leave after
-  :data:`GRACE_S` seconds.
+* On one rank, the first signal becomes a :class:`Terminated` exception, which unwinds
+  through the run directory (``<out>.failed/``, files closed) to the command line (a
+  message, no traceback, exit status 128 + signal).
+* Under MPI, unwinding is not safe: the ``finally`` blocks on the way out (closing a
+  parallel field writer, freeing PETSc objects) are collectives that the other ranks, still
+  computing, would never join. So rank 0 fails the run directory *in the handler* (error.txt
+  with the stack where it was, ``<out>.tmp-*`` renamed to ``<out>.failed``, lock removed),
+  says so and aborts the job. The other ranks only note the signal and go on (rank 0 may be
+  waiting for them in a collective); rank 0's abort ends them (``mpiexec`` forwards the
+  signal to every rank). Should rank 0 never act (the signal was sent to one rank only),
+  they leave after :data:`GRACE_S` seconds.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import os
 import signal
 import sys
 import threading
+import types
 
 #: signals that end a run cleanly (SIGHUP: the terminal went away; SIGXCPU: a CPU-time limit)
 SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP", "SIGXCPU") if hasattr(signal, n))
@@ -64,15 +69,18 @@ def disable_petsc_signal_handler() -> None:
 
 
 @contextlib.contextmanager
-def handle_termination(comm=None, *, signals=SIGNALS, grace_s: float | None = None):
+def handle_termination(comm=None, *, out=None, signals=SIGNALS, grace_s: float | None = None):
     """Within this block, a termination signal raises :class:`Terminated` on rank 0.
 
-    Only the main thread can install signal handlers; elsewhere this does nothing.
+    Under MPI (more than one rank), rank 0 instead fails the run directory and aborts the job at
+    once (see the module's notes); ``out`` is the run's ``--out``, for the message. Only the
+    main thread can install signal handlers; elsewhere this does nothing.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     rank = comm.rank if comm is not None else 0
+    size = comm.size if comm is not None else 1
     disable_petsc_signal_handler()
     state = {"signum": None, "timer": None}
     grace = GRACE_S if grace_s is None else grace_s
@@ -81,8 +89,10 @@ def handle_termination(comm=None, *, signals=SIGNALS, grace_s: float | None = No
         if state["signum"] is not None:  # already ending: let the clean-up finish
             return
         state["signum"] = signum
-        if rank == 0:
+        if rank == 0 and size == 1:
             raise Terminated(signum)
+        if rank == 0:
+            _fail_and_abort(comm, Terminated(signum), frame, out)
         t = state["timer"] = threading.Timer(grace, os._exit, args=(128 + signum,))
         t.daemon = True
         t.start()
@@ -103,6 +113,40 @@ def handle_termination(comm=None, *, signals=SIGNALS, grace_s: float | None = No
         for s, h in previous.items():
             with contextlib.suppress(OSError, ValueError, TypeError):
                 signal.signal(s, h if h is not None else signal.SIG_DFL)
+
+
+def message(exc: Terminated, out=None) -> str:
+    """What the command line says about a run ended by a signal."""
+    text = f"error: run {exc}"
+    if out is not None:
+        from pathlib import Path
+
+        failed = Path(out).resolve()
+        failed = failed.with_name(failed.name + ".failed")
+        if failed.is_dir():
+            text += f"; what it computed is kept in {failed}"
+    return text
+
+
+def _fail_and_abort(comm, exc: Terminated, frame, out) -> None:
+    """Rank 0 under MPI: keep what was computed as ``<out>.failed``, say so, end every rank."""
+    try:
+        from subsidence.io.rundir import RunDirectory
+
+        tb = None
+        while frame is not None:  # the traceback of where the signal arrived, for error.txt
+            tb = types.TracebackType(tb, frame, frame.f_lasti, frame.f_lineno)
+            frame = frame.f_back
+        exc.__traceback__ = tb
+        rd = RunDirectory.current
+        if rd is not None:
+            rd.fail(exc)
+        print(message(exc, out), file=sys.stderr)
+    except BaseException as err:  # noqa: BLE001 - whatever happens, the job must end
+        print(f"error: run {exc}; could not keep its partial results ({err})", file=sys.stderr)
+    finally:
+        sys.stderr.flush()
+        comm.Abort(exc.exit_status)
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ import numpy as np
 from subsidence.cavern.brine import Brine, BrineStep
 from subsidence.cavern.model import CreepModel, StepFailed
 from subsidence.cavern.operations import Operator
-from subsidence.log import get_logger
+from subsidence.log import Progress, get_logger
 from subsidence.units import SECONDS_PER_YEAR
 
 log = get_logger("cavern")
@@ -106,6 +106,7 @@ class Simulation:
         self.step = 0
         self.iout = 0
         self.result = SimulationResult()
+        self.label = "cavern"  # how progress is announced (e.g. "scenario base")
         self.outputs = sorted(set(float(t) for t in time.outputs if 0 < t <= time.end) | {time.end})
 
     # -- helpers -----------------------------------------------------------------------
@@ -225,6 +226,12 @@ class Simulation:
         tc = self.tc
         nc = len(self.caverns)
         ops = [c.operator for c in self.caverns]
+        with Progress(self.label, comm=self.comm, t_start=self.t / SECONDS_PER_YEAR,
+                      t_end=tc.end / SECONDS_PER_YEAR) as progress:
+            self._march(tc, nc, ops, progress, stop_after)
+        return self.result
+
+    def _march(self, tc, nc, ops, progress, stop_after):
         while self.t < tc.end * (1 - 1e-12):
             events = [op.begin_step(self.t, self.P[i]) for i, op in enumerate(ops)]
             if any(events):
@@ -290,6 +297,7 @@ class Simulation:
                     self.result.outputs.append((self.t, self.on_output(self.t)))
                 self.iout += 1
             self.result.steps = self.step
+            progress.update(t=self.t / SECONDS_PER_YEAR)
             if tc.checkpoint_every and self.step % tc.checkpoint_every == 0:
                 # a resumed run starts with a fresh tangent: so does the uninterrupted one
                 self.model.reset_tangent()
@@ -297,7 +305,6 @@ class Simulation:
             if stop_after is not None and self.step >= stop_after:
                 self.save_checkpoint()
                 raise Interrupted(f"stopped after {self.step} steps")
-        return self.result
 
     def remove_checkpoint(self):
         if self.ckdir is not None:

@@ -12,7 +12,7 @@ import numpy as np
 
 from subsidence.fem.config import FemSpec
 from subsidence.fem.setup import Layout, effective_pressure, layout
-from subsidence.log import get_logger
+from subsidence.log import Progress, get_logger
 from subsidence.units import SECONDS_PER_YEAR
 
 log = get_logger("fem")
@@ -111,11 +111,14 @@ def _one_way(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rund
                          mu=model.fields["mu"], biot=model.fields["biot"])
     xy = _surface_points(cfg)
     try:
-        for it, t in enumerate(times):
-            cells = sum(g.cell_values(dp[:, it]) for g, dp in grids) if grids else None
-            model.solve({res_tags[n]: float(v[it]) for n, v in p_eff.items()}, cell_values=cells)
-            U[it] = _to_enu(sampler(model.u), lay, xy)
-            fields.write(t / SECONDS_PER_YEAR)
+        with Progress("elastic solves", times.size, comm=comm, unit="output time", t_start=0.0,
+                      t_end=times[-1] / SECONDS_PER_YEAR) as progress:
+            for it, t in enumerate(times):
+                cells = sum(g.cell_values(dp[:, it]) for g, dp in grids) if grids else None
+                model.solve({res_tags[n]: float(v[it]) for n, v in p_eff.items()}, cell_values=cells)
+                U[it] = _to_enu(sampler(model.u), lay, xy)
+                fields.write(t / SECONDS_PER_YEAR)
+                progress.update(t=t / SECONDS_PER_YEAR)
     finally:
         fields.close()
     out = {"displacement_dofs": model.stats.dofs, **model.stats.as_dict()}
@@ -188,14 +191,17 @@ def _biot(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rundir,
         if times[0] <= 0.0:
             _store(model, u_out, p_out, sampler, lay, xy, U, 0, writer, 0.0)
             it = 1
-        for t in steps:
-            for r in cfg.reservoirs:
-                p_res[r.name].value = float(r.history.at(t)[0])
-            model.step(t - t_prev)
-            t_prev = t
-            while it < times.size and np.isclose(t, times[it], rtol=1e-9, atol=1.0):
-                _store(model, u_out, p_out, sampler, lay, xy, U, it, writer, t)
-                it += 1
+        t_end = (steps[-1] if len(steps) else 0.0) / SECONDS_PER_YEAR
+        with Progress("Biot time steps", len(steps), comm=comm, t_end=t_end) as progress:
+            for t in steps:
+                for r in cfg.reservoirs:
+                    p_res[r.name].value = float(r.history.at(t)[0])
+                model.step(t - t_prev)
+                t_prev = t
+                while it < times.size and np.isclose(t, times[it], rtol=1e-9, atol=1.0):
+                    _store(model, u_out, p_out, sampler, lay, xy, U, it, writer, t)
+                    it += 1
+                progress.update(t=t / SECONDS_PER_YEAR)
     finally:
         writer.close()
     d = model.stats.as_dict()

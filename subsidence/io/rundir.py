@@ -34,6 +34,9 @@ class OutputDirError(Exception):
 
 
 class RunDirectory:
+    #: the run directory being written by this process (rank 0), for a signal handler to fail it
+    current: RunDirectory | None = None
+
     def __init__(self, out: str | Path, comm=None, *, case_name: str | None = None, case_sha256: str | None = None,
                  force: bool = False):
         self.out = Path(out).resolve()
@@ -122,6 +125,7 @@ class RunDirectory:
             except BaseException:
                 self._unlock()
                 raise
+            RunDirectory.current = self
         if self.comm is not None:
             self.comm.Barrier()
         return self
@@ -171,6 +175,8 @@ class RunDirectory:
         finally:
             if self.rank == 0:
                 self._unlock()
+                if RunDirectory.current is self:
+                    RunDirectory.current = None
         return False
 
 

@@ -141,6 +141,7 @@ def run(case, rundir, comm) -> dict:
         sim = build_simulation(cfg, model, scen, checkpoint_dir=ckroot / scen.name, key=f"{case.sha256}:{scen.name}:{comm.size}",
                                surface=on_output)
         log.info("scenario %s: %d caverns, %d displacement dofs", scen.name, len(cfg.caverns), ndofs)
+        sim.label = f"scenario {scen.name}"
         try:
             res = sim.run()
         except SimulationFailed as exc:

@@ -9,7 +9,10 @@ case's ``crs`` and ``start_date``. See ``docs/shallow.md``.
 
 from __future__ import annotations
 
+from subsidence.log import get_logger
 from subsidence.shallow.config import parse  # noqa: F401  (the study entry point)
+
+log = get_logger("coupled")
 
 
 def run(case, rundir, comm) -> dict:
@@ -18,5 +21,6 @@ def run(case, rundir, comm) -> dict:
 
     cfg = case.config
     res = run_chain(cfg, comm)
+    log.info("writing the outputs%s", " and plots" if cfg.plots else "")
     return write_all(rundir, res, case, interval_days=cfg.output_interval_days, title=case.name,
                        plots=cfg.plots)

@@ -19,6 +19,7 @@ def run(case, rundir, comm) -> dict:
 
     cfg = case.config
     res = run_chain(cfg, comm)
+    log.info("writing the outputs%s", " and plots" if cfg.plots else "")
     summary = write_all(rundir, res, case, interval_days=cfg.output_interval_days, title=case.name,
                        plots=cfg.plots)
     if cfg.impact is not None:

@@ -22,6 +22,8 @@ import dataclasses
 
 import numpy as np
 
+from subsidence.log import Progress
+from subsidence.units import SECONDS_PER_YEAR as _YEAR_S
 from subsidence.shallow.column.compression import TAU_REF, Isotache, LinearCompression, strain_increment
 from subsidence.shallow.column.oxidation import NoOxidation, PeatOxidation, thickness_loss
 
@@ -179,6 +181,8 @@ class Column:
         onehot = (self.layer_of_cell[:, None] == np.arange(nl)[None, :]).astype(float)
         out_sig[0] = (sig * h).sum(1) / h.sum(1)
 
+        progress = Progress(f"soil column ({nb} column(s))", nt - 1, unit="step", t_start=times[0] / _YEAR_S,
+                            t_end=times[-1] / _YEAR_S)
         for it in range(1, nt):
             dt = times[it] - times[it - 1]
             if dt <= 0:
@@ -233,6 +237,8 @@ class Column:
             out_set[it] = self.h_init.sum() - h.sum(1)
             out_layer[it] = (self.h_init[None, :] - h) @ onehot
             out_sig[it] = (sig * h).sum(1) / h.sum(1)
+            progress.update(t=times[it] / _YEAR_S)
+        progress.close()
         return ColumnHistory(times=times, settlement=out_set, compaction=out_set - out_ox, oxidation=out_ox,
                              layer_settlement=out_layer, layer_names=[L.name for L in self.layers],
                              mean_effective_stress=out_sig)

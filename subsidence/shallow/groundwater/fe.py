@@ -24,6 +24,7 @@ import itertools
 
 import numpy as np
 
+from subsidence.log import Progress
 from subsidence.shallow.groundwater.forcing_steps import GroundwaterResult, check_inputs
 from subsidence.shallow.groundwater.parcel import SMOOTH, Parcel
 
@@ -195,6 +196,7 @@ class CrossSectionGroundwater:
         mean, mid = np.zeros((nd + 1, nb)), np.zeros((nd + 1, nb))
         terms = {k: np.zeros((nd + 1, nb)) for k in ("precipitation", "evapotranspiration", "seepage", "drainage", "runoff", "storage")}
         width = self.half
+        progress = Progress(f"groundwater (FE, {nb} parcel(s))", nb * nd, comm=self.comm, unit="step")
         for j in range(nb):
             h0 = hd[0, j] if initial is None else float(np.broadcast_to(initial, (nb,))[j])
             self.h.x.array[:] = h0
@@ -223,4 +225,6 @@ class CrossSectionGroundwater:
                 mean[i + 1, j] = hsum / width
                 mid[i + 1, j] = self._mid()
                 self.h_n.x.array[:] = self.h.x.array
+                progress.update()
+        progress.close()
         return GroundwaterResult(times=np.arange(nd + 1) * self.dt, mean=mean, mid=mid, balance=terms)

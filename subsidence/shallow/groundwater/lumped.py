@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from subsidence.log import Progress
+from subsidence.units import SECONDS_PER_YEAR as _YEAR_S
 from subsidence.shallow.groundwater.forcing_steps import GroundwaterResult, check_inputs
 from subsidence.shallow.groundwater.parcel import Parcel, sigmoid
 
@@ -72,6 +74,7 @@ class LumpedGroundwater:
         terms = {k: np.zeros((nd + 1, nb)) for k in ("precipitation", "evapotranspiration", "seepage", "drainage", "runoff", "storage")}
         inv_c = 0.0 if not np.isfinite(seep_c) else 1.0 / seep_c
         s0 = p.storage(h)
+        progress = Progress("groundwater", nd, unit="step", t_end=nd * dt / _YEAR_S)
         for i in range(nd):
             hn = h
             sn = p.storage(hn)
@@ -95,6 +98,8 @@ class LumpedGroundwater:
             c["drainage"][i + 1] = c["drainage"][i] + dt * (h - hdi) / self.gamma_mean
             c["runoff"][i + 1] = c["runoff"][i] + dt * p.runoff(h)
             c["storage"][i + 1] = p.storage(h) - s0
+            progress.update(t=(i + 1) * dt / _YEAR_S)
+        progress.close()
         mid = hd + (mean - hd) * self.gamma_mid / self.gamma_mean
         times = np.arange(nd + 1) * dt
         return GroundwaterResult(times=times, mean=mean, mid=mid, balance=terms)
