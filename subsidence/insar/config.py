@@ -108,18 +108,26 @@ def parse_validation(t: Table, case=None) -> ValidationConfig:
     n = t.table("noise", None)
     if n is not None:
         c.noise_source = n.string("source", "auto", choices=("auto", "data", "model", "product"))
-        keys = ("white_variance", "spatial_variance", "spatial_range", "temporal_variance", "temporal_range")
-        c.noise_given = any(n.has(k) for k in keys)  # "auto" then uses them when the product has no σ
-        c.noise = NoiseModel(
-            white_var=n.number("white_variance", DUTCH_S1.white_var, unit="m**2", bare="mm**2", gt=0),
-            spatial_var=n.number("spatial_variance", DUTCH_S1.spatial_var, unit="m**2", bare="mm**2", ge=0),
-            spatial_range=n.number("spatial_range", DUTCH_S1.spatial_range, unit="m", gt=0),
-            temporal_var=n.number("temporal_variance", DUTCH_S1.temporal_var, unit="m**2", bare="mm**2", ge=0),
-            temporal_range=n.number("temporal_range", DUTCH_S1.temporal_range, unit="yr", bare="yr", gt=0),
-        )
+        c.noise_given = any(n.has(k) for k in NOISE_KEYS)  # "auto" then uses them when the product has no σ
+        c.noise = parse_noise(n)
         n.finish()
     t.finish()
     return c
+
+
+NOISE_KEYS = ("white_variance", "spatial_variance", "spatial_range", "temporal_variance", "temporal_range")
+
+
+def parse_noise(n: Table) -> NoiseModel:
+    """The noise-model keys of a ``noise`` table (defaults: the Dutch Sentinel-1 values);
+    also read by ``[calibration.noise]``."""
+    return NoiseModel(
+        white_var=n.number("white_variance", DUTCH_S1.white_var, unit="m**2", bare="mm**2", gt=0),
+        spatial_var=n.number("spatial_variance", DUTCH_S1.spatial_var, unit="m**2", bare="mm**2", ge=0),
+        spatial_range=n.number("spatial_range", DUTCH_S1.spatial_range, unit="m", gt=0),
+        temporal_var=n.number("temporal_variance", DUTCH_S1.temporal_var, unit="m**2", bare="mm**2", ge=0),
+        temporal_range=n.number("temporal_range", DUTCH_S1.temporal_range, unit="yr", bare="yr", gt=0),
+    )
 
 
 def parse_from_case_text(text: str, *, file: str | Path) -> ValidationConfig | None:
