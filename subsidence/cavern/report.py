@@ -93,7 +93,14 @@ def write_table(rundir_path: Path, table: list[dict]) -> None:
     (rundir_path / "scenarios.md").write_text(text, encoding="utf-8")
 
 
-def plot_histories(path: Path, rows_by_scenario: dict[str, list[dict]]) -> None:
+#: reference lines of the history panels: key -> (value, label)
+REFERENCE_LINES = {
+    "fs_devries": (1.0, "FS = 1: dilatancy onset"),
+    "tension_margin_MPa": (0.0, "σmin − P = 0: tensile effective stress"),
+}
+
+
+def plot_histories(path: Path, rows_by_scenario: dict[str, list[dict]], *, title: str = ""):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -116,11 +123,21 @@ def plot_histories(path: Path, rows_by_scenario: dict[str, list[dict]]) -> None:
                 if len(rows_by_scenario) > 1 and len({r["cavern"] for r in rows}) > 1:
                     label = f"{scen}/{cav}"
                 ax.plot([r["time_yr"] for r in rr], [r.get(k, np.nan) for r in rr], label=label, lw=1.2)
+        if k in REFERENCE_LINES:
+            val, ref = REFERENCE_LINES[k]
+            ax.axhline(val, color="tab:red", ls="--", lw=1.0, label=ref)
+            ax.legend(handles=[ax.get_lines()[-1]], fontsize=7, loc="best")
         ax.set_ylabel(lab)
         ax.grid(alpha=0.3)
     for ax in axes[-1]:
         ax.set_xlabel("time [yr]")
-    axes[0, 0].legend(fontsize=8)
+    ax0 = axes[0, 0]
+    ax0.legend(handles=[ln for ln in ax0.get_lines()], fontsize=8, title="scenario" if len(rows_by_scenario) > 1
+               else "cavern", title_fontsize=8)
+    names = list(rows_by_scenario)
+    what = f"scenario {names[0]}" if len(names) == 1 else f"scenarios {', '.join(names)}"
+    fig.suptitle(f"{title}: cavern history, {what}" if title else f"Cavern history, {what}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+    return fig

@@ -59,7 +59,8 @@ def run(case, rundir, comm) -> dict:
     npts = len(out.point_names)
     res = SurfaceResult(times=times, point_names=list(out.point_names), point_x=out.point_x, point_y=out.point_y,
                         point_ux=U[:, :npts, 0], point_uy=U[:, :npts, 1], point_uz=U[:, :npts, 2],
-                        crs=case.crs, start_date=case.start_date)
+                        crs=case.crs, start_date=case.start_date,
+                        outlines=[(r.name, r.shape) for r in cfg.reservoirs])  # drawn on the map
     if out.grid is not None:
         g = out.grid
         G = U[:, npts:, :].reshape(times.size, g.ny, g.nx, 3)

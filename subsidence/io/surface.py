@@ -50,6 +50,9 @@ class SurfaceResult:
     point_uz: np.ndarray | None = None
     crs: str | None = None
     start_date: _dt.date | None = None
+    #: reservoir / field outlines drawn on the maps: (name, shape) with a shape of
+    #: subsidence.deep.geometry (Disc, Polygon) or GridShape (see subsidence.io.plots.draw_outlines)
+    outlines: list = dataclasses.field(default_factory=list)
 
     @property
     def times_yr(self) -> np.ndarray:

@@ -175,7 +175,7 @@ def run(case, rundir, comm) -> dict:
     if rundir.rank == 0:
         write_rows_csv(rundir.file("cavern.csv"), all_rows)
         write_table(rundir.path, table)
-        plot_histories(rundir.file("cavern_history.png"), rows_by)
+        plot_histories(rundir.file("cavern_history.png"), rows_by, title=case.name)
     comm.Barrier()
     if rundir.rank == 0 and ckroot.exists():
         shutil.rmtree(ckroot, ignore_errors=True)

@@ -108,6 +108,7 @@ def _run_analytic(case, rundir) -> dict:
                                start_date=case.start_date)
         from subsidence.io.plots import plot_surface
 
+        result.outlines = [(r.name, r.shape) for r in cfg.reservoirs]  # drawn on the map
         plot_surface(result, rundir.path, title=case.name)
     summary = surface_summary(result)
     compaction_volume = float(np.sum(src.S @ src.W[-1]))
