@@ -48,12 +48,17 @@ def test_per_point_offset_with_correlated_noise_and_noise_from_the_data():
     RMSE equals the noise level √(tr C′/N) of de-meaned series."""
     ds = synthetic(DUTCH_S1, seed=11)
     run = run_from_result(bowl_result(1.0))
+    chis = []
     for offset in ("none", "per-point"):
         c = compare(ds, run, Options(offset=offset))
+        chis.append(c.noise["chi2"])
         assert c.noise["source"].startswith("noise estimated from the data")
         assert c.noise["estimate"]["points"] == ds.n
         assert abs(c.noise["chi2_per_value"] - 1.0) < 0.05, offset
         assert c.overall["rmse_m"] == pytest.approx(c.noise["expected_rmse_m"], rel=0.10), offset
+    # the first-epoch reference and the per-point offset have the same null space (a constant per
+    # point): the referenced χ² already marginalises the offset, so it is the same number
+    assert chis[1] == pytest.approx(chis[0], rel=1e-9)
     # a wrong model stays clearly worse under the estimated noise
     w = compare(ds, run_from_result(bowl_result(1.5)), Options(offset="per-point"))
     assert w.noise["chi2"] - c.noise["chi2"] > 100
