@@ -29,8 +29,9 @@ def _add_run(sub):
 
 
 def _add_check(sub):
-    p = sub.add_parser("check", help="check a case file without running it")
+    p = sub.add_parser("check", help="check a case file without running it (and estimate its memory and disk)")
     p.add_argument("case", help="case file (TOML)")
+    p.add_argument("--out", "-o", default=None, help="where the run would go (free disk is measured there; default: .)")
 
 
 def _add_info(sub):
@@ -87,15 +88,25 @@ def main(argv: list[str] | None = None) -> int:
             from subsidence.config import load_case
 
             case = load_case(args.case)
+            from subsidence.resources import check_fits
+
+            est = check_fits(case, args.out or ".", comm)  # refuses what cannot fit in memory or on disk
             if comm.rank == 0:
                 print(f"{args.case}: OK ({case.kind} case {case.name!r})")
+                if est is not None:
+                    print(f"  {est.describe()}")
             return 0
         if args.command == "info":
             return _info(args, comm)
         return int(args._module.main(args) or 0)
     except (CaseError, OutputDirError, FileNotFoundError, PermissionError) as exc:
         return _fail(comm, f"error: {exc}")
-    except BaseException:
+    except BaseException as exc:
+        from subsidence.io.rundir import disk_error
+
+        disk = disk_error(exc) if isinstance(exc, OSError) else None
+        if disk is not None:  # read-only or full disk, no permission: the user's to fix (exit 2)
+            return _fail(comm, f"error: {disk}")
         if comm.size > 1:  # one failing rank must end the job, not leave the others waiting in a collective
             import traceback
 

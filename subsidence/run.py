@@ -31,6 +31,9 @@ def run_case(case: str | Path | Case, out: str | Path, *, comm=None, force: bool
         comm = world()
     if not isinstance(case, Case):
         case = load_case(case)
+    from subsidence.resources import check_fits
+
+    check_fits(case, out, comm)  # refuse, before computing, a run that cannot fit in memory or on disk
     log.info("case %s (%s) -> %s on %d rank(s)", case.name, case.kind, out, comm.size)
     t0 = time.perf_counter()
     started = _dt.datetime.now(_dt.timezone.utc)

@@ -16,6 +16,7 @@ name and other case file) needs ``force``.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import json
 import os
 import shutil
@@ -31,6 +32,41 @@ log = get_logger("rundir")
 
 class OutputDirError(Exception):
     pass
+
+
+#: errors of the file system that are the user's to fix, not the toolkit's: a message, exit 2
+_DISK_ERRORS = {
+    errno.EROFS: "read-only file system",
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+}
+_FULL_BELOW = 4 << 20  # bytes free under which a write error without errno (netCDF/HDF5) is a full disk
+
+
+def disk_error(exc: BaseException, path: str | Path | None = None) -> OutputDirError | None:
+    """``exc`` (or its cause) as "cannot write FILE: read-only file system / no space left on
+    device", or None when it is not a file-system error. Libraries that hide the errno (netCDF,
+    HDF5) are caught by looking at the free space of ``path``'s file system."""
+    e: BaseException | None = exc
+    for _ in range(5):
+        if e is None:
+            break
+        if isinstance(e, OSError) and e.errno in _DISK_ERRORS:
+            return OutputDirError(f"cannot write {e.filename or path}: {_DISK_ERRORS[e.errno]}")
+        e = e.__cause__ or e.__context__
+    if path is not None and isinstance(exc, (OSError, RuntimeError)):
+        p = Path(path)
+        while not p.exists() and p != p.parent:
+            p = p.parent
+        try:
+            free = shutil.disk_usage(p).free
+        except OSError:
+            return None
+        if free < _FULL_BELOW:
+            return OutputDirError(f"cannot write {path}: no space left on device ({free} bytes free; {exc})")
+    return None
 
 
 class RunDirectory:
@@ -112,18 +148,27 @@ class RunDirectory:
 
     def _unlock(self) -> None:
         if self._locked:
-            self.lock_path.unlink(missing_ok=True)
+            try:
+                self.lock_path.unlink(missing_ok=True)
+            except OSError as e:  # e.g. the file system became read-only
+                log.warning("cannot remove %s: %s", self.lock_path, e)
             self._locked = False
 
     def __enter__(self) -> RunDirectory:
         if self.rank == 0:
-            self.out.parent.mkdir(parents=True, exist_ok=True)
-            self._lock()
+            try:
+                self.out.parent.mkdir(parents=True, exist_ok=True)
+                self._lock()
+            except OSError as exc:  # read-only, full, no permission: say so (exit 2), no traceback
+                raise (disk_error(exc, self.lock_path) or exc) from None
             try:
                 self.check_target()
                 self.path.mkdir(parents=True)
-            except BaseException:
+            except BaseException as exc:
                 self._unlock()
+                err = disk_error(exc, self.path) if isinstance(exc, OSError) else None
+                if err is not None:
+                    raise err from None
                 raise
             RunDirectory.current = self
         if self.comm is not None:
@@ -159,19 +204,36 @@ class RunDirectory:
             self._unlock()
             return
         why = f"{exc}\n\n" if getattr(exc, "signum", None) is not None else ""  # "terminated by signal 15 (SIGTERM)"
-        (self.path / "error.txt").write_text(
-            "This run did NOT complete. What it computed before the error is kept here.\n\n"
-            + why + "".join(traceback.format_exception(exc))
-        )
-        if self.failed_path.exists():
-            shutil.rmtree(self.failed_path)
-        os.replace(self.path, self.failed_path)
+        disk = disk_error(exc, self.path)
+        if disk is not None:
+            why = f"{disk}\n\n"
+        # a manifest written before the error (or cut short by a full disk) must not make this
+        # directory look complete
+        (self.path / "manifest.json").unlink(missing_ok=True)
+        try:
+            (self.path / "error.txt").write_text(
+                "This run did NOT complete. What it computed before the error is kept here.\n\n"
+                + why + "".join(traceback.format_exception(exc))
+            )
+        except OSError as e:  # a full or read-only disk: the directory's name still says it failed
+            log.warning("cannot write %s: %s", self.path / "error.txt", e)
+        try:
+            if self.failed_path.exists():
+                shutil.rmtree(self.failed_path)
+            os.replace(self.path, self.failed_path)
+        except OSError as e:
+            log.warning("cannot move %s to %s: %s (it has no manifest.json: not a complete run)",
+                        self.path, self.failed_path, e)
         self._unlock()
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         try:
             if exc is not None:
                 self.fail(exc)
+                err = disk_error(exc, self.path) if self.rank == 0 and isinstance(exc, Exception) else None
+                if err is not None:  # a full or read-only disk is the user's to fix: a message, exit 2
+                    kept = f"; the partial results are in {self.failed_path}" if self.failed_path.is_dir() else ""
+                    raise OutputDirError(f"{err}{kept}") from exc
         finally:
             if self.rank == 0:
                 self._unlock()

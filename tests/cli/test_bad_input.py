@@ -224,3 +224,124 @@ def test_time_errors_print_years_as_written_not_seconds(tmp_path, capsys):
 
     f.write_text(re.sub(r"(?m)^end = .*$", "end = -50", text, count=1))
     bad(["check", f], capsys, "cavern_end.toml", "time.end", "got -50 yr")
+
+
+# -- resources: memory and disk ------------------------------------------------------------------
+
+def _huge_grid_case(tmp_path, n=20000) -> Path:
+    return _case_with(tmp_path, "huge.toml", "disc_geertsma.toml",
+                      ("grid = { x = [-10000.0, 10000.0, 201], y = [-10000.0, 10000.0, 201] }",
+                       f"grid = {{ x = [-10000.0, 10000.0, {n}], y = [-10000.0, 10000.0, {n}] }}"))
+
+
+def test_check_prints_the_memory_and_disk_estimate(capsys):
+    rc = cli_main(["check", str(ROOT / "cases" / "disc_geertsma.toml")])
+    out = capsys.readouterr()
+    assert rc == 0, out.err
+    assert "OK" in out.out and "peak memory about" in out.out and "disk about" in out.out and "available" in out.out
+
+
+def test_estimate_is_close_to_measured_and_on_the_high_side():
+    """Measured peak RSS of the disc case (one process): 225 MB (201²), 371 MB (1001²), 882 MB (2001²)."""
+    from subsidence.config import case_from_dict, load_case
+    from subsidence.resources import estimate
+
+    import tomllib
+
+    d = tomllib.loads((ROOT / "cases" / "disc_geertsma.toml").read_text())
+    for n, measured in ((1001, 371e6), (2001, 882e6)):
+        d["output"]["grid"] = {"x": [-10000.0, 10000.0, n], "y": [-10000.0, 10000.0, n]}
+        d["output"]["times"] = [1.0, 2.0, 5.0, 10.0]
+        e = estimate(case_from_dict(d, file="m.toml"))
+        assert measured <= e.memory <= 1.3 * measured
+        assert e.disk == pytest.approx(3 * 8 * 4 * n * n, rel=0.05)  # surface.nc: 3 components, float64
+    assert estimate(load_case(ROOT / "cases" / "disc_geertsma.toml")).memory < 1e9
+
+
+def test_check_and_run_refuse_a_grid_that_cannot_fit_in_memory(tmp_path, capsys, monkeypatch):
+    import time
+
+    monkeypatch.delenv("SUBSIDENCE_NO_RESOURCE_CHECK", raising=False)
+    f = _huge_grid_case(tmp_path)
+    bad(["check", f], capsys, "huge.toml", "output.grid", "memory", "available")
+    t0 = time.perf_counter()
+    bad(["run", f, "--out", tmp_path / "huge"], capsys, "huge.toml", "output.grid", "memory")
+    assert time.perf_counter() - t0 < 30  # refused before computing (it used to die after 92 s)
+    assert not (tmp_path / "huge").exists() and not (tmp_path / "huge.failed").exists()
+
+
+def test_check_refuses_a_run_that_cannot_fit_on_disk(tmp_path, capsys, monkeypatch):
+    import subsidence.resources as R
+
+    monkeypatch.setattr(R, "free_disk", lambda path: (2e6, Path(path)))
+    bad(["check", ROOT / "cases" / "disc_geertsma.toml", "--out", tmp_path / "x"], capsys,
+        "disc_geertsma.toml", "output.grid", "free", "another --out")
+
+
+# -- the disk at output time ---------------------------------------------------------------------
+
+def _disc_run_args(tmp_path):
+    return ["run", ROOT / "cases" / "disc_geertsma.toml", "--out", tmp_path / "disc", "-q"]
+
+
+def test_read_only_file_system_at_output_time(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from subsidence.io.rundir import RunDirectory
+
+    def read_only(self):
+        raise OSError(errno.EROFS, "Read-only file system", str(self.lock_path))
+
+    monkeypatch.setattr(RunDirectory, "_lock", read_only)
+    bad(_disc_run_args(tmp_path), capsys, "cannot write", "disc.lock", "read-only file system")
+    assert not list(tmp_path.iterdir())
+
+
+def test_disk_full_while_writing_leaves_a_failed_directory_without_manifest(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import subsidence.studies.deep as deep
+
+    def full(path, *a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(deep, "write_points_csv", full)
+    bad(_disc_run_args(tmp_path), capsys, "cannot write", "points.csv", "no space left on device", "disc.failed")
+    assert not (tmp_path / "disc").exists()
+    failed = tmp_path / "disc.failed"
+    assert (failed / "error.txt").is_file() and not (failed / "manifest.json").exists()
+    assert "no space left on device" in (failed / "error.txt").read_text()
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name or p.name.endswith(".lock")]
+
+
+def test_disk_full_seen_by_a_library_without_errno(tmp_path, capsys, monkeypatch):
+    """netCDF/HDF5 report a full disk as a bare RuntimeError: the free space tells."""
+    import collections
+
+    import subsidence.io.rundir as rundir
+    import subsidence.studies.deep as deep
+
+    def hdf_error(path, *a, **k):
+        raise RuntimeError("NetCDF: HDF error")
+
+    monkeypatch.setattr(deep, "write_points_csv", hdf_error)
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(rundir.shutil, "disk_usage", lambda p: usage(10**9, 10**9, 0))
+    monkeypatch.setenv("SUBSIDENCE_NO_RESOURCE_CHECK", "1")  # the disk fills up during the run, not before
+    bad(_disc_run_args(tmp_path), capsys, "cannot write", "no space left on device")
+    assert not (tmp_path / "disc").exists() and not (tmp_path / "disc.failed" / "manifest.json").exists()
+
+
+def test_failure_after_the_manifest_is_not_passed_off_as_complete(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from subsidence.io.rundir import RunDirectory
+
+    def full(self):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.out))
+
+    monkeypatch.setattr(RunDirectory, "commit", full)
+    bad(_disc_run_args(tmp_path), capsys, "no space left on device")
+    assert not (tmp_path / "disc").exists()
+    assert (tmp_path / "disc.failed" / "error.txt").is_file()
+    assert not (tmp_path / "disc.failed" / "manifest.json").exists()
