@@ -48,6 +48,7 @@ class Case:
     start_date: _dt.date | None
     config: Any = None
     validation: Any = None  # optional [validation] table (subsidence.insar.config.ValidationConfig)
+    calibration: Any = None  # optional [calibration] table (subsidence.calibration.config.CalibrationConfig)
     # plausibility notes found while checking the case (logged once; summary.json "warnings")
     warnings: list[str] = dataclasses.field(default_factory=list, repr=False)
 
@@ -136,6 +137,10 @@ def case_from_dict(data: dict, *, file: str | Path = "<dict>", text: str | None 
 
         case.validation = parse_validation(root.table("validation"), case)
     case.config = case.study.parse(root, case)
+    if root.has("calibration"):  # uncertain parameters and method, read by subsidence.calibration.config
+        from subsidence.calibration.config import parse_calibration
+
+        case.calibration = parse_calibration(root.table("calibration"))
     root.finish()
     return case
 

@@ -38,7 +38,8 @@ class Forcing:
 
     def window(self, start: np.datetime64, end: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
         """Daily P and E (m/s) for start <= day < end, cycling whole years of the record
-        when ``beyond = "repeat"``."""
+        when ``beyond = "repeat"``, or the day-of-year mean of the record outside it when
+        ``beyond = "climatology"``."""
         days = np.arange(start, end, dtype="datetime64[D]")
         out = []
         for s in (self.precipitation, self.evaporation):
@@ -61,9 +62,37 @@ class Forcing:
                 overflow = src.astype("datetime64[M]") != first
                 src = np.where(overflow, src - np.timedelta64(1, "D"), src)
                 out.append(s.values[(src - s.dates[0]).astype(int)])
+            elif self.beyond == "climatology":
+                out.append(_climatology_window(s, days, lo, hi))
             else:
                 out.append(s.window(start, end))
         return out[0], out[1]
+
+
+def _month_day(days: np.ndarray) -> np.ndarray:
+    month = (days.astype("datetime64[M]") - days.astype("datetime64[Y]")).astype(int) + 1
+    return month * 100 + (days - days.astype("datetime64[M]")).astype(int) + 1
+
+
+def _climatology_window(s, days: np.ndarray, lo, hi) -> np.ndarray:
+    """Recorded values where the record (``lo``..``hi``, common to P and E) has them; elsewhere the
+    mean over the record of the same month and day (29 February: of 28 February when no leap
+    day was recorded)."""
+    rec = (s.dates >= lo) & (s.dates <= hi)
+    md_rec, v_rec = _month_day(s.dates[rec]), s.values[rec]
+    keys, inv = np.unique(md_rec, return_inverse=True)
+    clim = dict(zip(keys.tolist(), (np.bincount(inv, weights=v_rec) / np.bincount(inv)).tolist()))
+    if 229 not in clim and 228 in clim:
+        clim[229] = clim[228]
+    out = np.empty(days.size)
+    inside = (days >= lo) & (days <= hi)
+    out[inside] = s.values[(days[inside] - s.dates[0]).astype(int)]
+    md = _month_day(days[~inside])
+    missing = sorted(set(md.tolist()) - set(clim))
+    if missing:
+        raise ForcingError(f"{s.name}: no recorded day {missing[0] // 100:02d}-{missing[0] % 100:02d} for the climatology")
+    out[~inside] = np.array([clim[k] for k in md.tolist()])
+    return out
 
 
 @dataclasses.dataclass
@@ -206,7 +235,7 @@ def _date(t: Table, name: str) -> _dt.date:
 def _forcing(t: Table) -> Forcing:
     fill = t.string("fill", None, choices=("zero", "interpolate"))
     pf, ef = t.path_("precipitation"), t.path_("evaporation")
-    f = Forcing(precipitation_file=pf, evaporation_file=ef, beyond=t.string("beyond", "error", choices=("error", "repeat")),
+    f = Forcing(precipitation_file=pf, evaporation_file=ef, beyond=t.string("beyond", "error", choices=("error", "repeat", "climatology")),
                 temperature_mean=10.5, temperature_amplitude=7.0)
     temp = t.table("temperature", None)
     if temp is not None:

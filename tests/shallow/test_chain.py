@@ -199,3 +199,26 @@ def test_repeating_the_weather_record_keeps_month_and_day():
     p, _ = f.window(np.datetime64("2024-12-31"), np.datetime64("2025-01-02"))
     got = np.datetime64("2000-01-01") + p.astype(int).astype("timedelta64[D]")
     assert list(got.astype(str)) == ["2019-12-31", "2015-01-01"]
+
+
+def test_forcing_climatology_beyond_the_record():
+    """Outside the record the day-of-year mean of the record; inside it the record itself."""
+    import datetime as _dt
+
+    import numpy as np
+
+    from subsidence.shallow.config import Forcing
+    from subsidence.shallow.forcing import DailySeries
+
+    d = np.arange(np.datetime64("2015-01-01"), np.datetime64("2017-01-01"))
+    rng = np.random.default_rng(0)
+    p = DailySeries(d, rng.uniform(0, 1, d.size), "p")
+    e = DailySeries(d, rng.uniform(0, 1, d.size), "e")
+    f = Forcing(None, None, "climatology", 10.0, 5.0, precipitation=p, evaporation=e)
+    pw, ew = f.window(np.datetime64("2016-12-30"), np.datetime64("2017-03-02"))
+    assert np.allclose(pw[:2], p.values[-2:])
+    jan1 = (p.values[0] + p.values[365]) / 2  # 2015-01-01 and 2016-01-01
+    assert np.isclose(pw[2], jan1)
+    feb28 = [v for dd, v in zip(d, p.values) if str(dd)[5:] == "02-28"]
+    assert np.isclose(pw[2 + 31 + 27], np.mean(feb28))
+    assert pw.size == (_dt.date(2017, 3, 2) - _dt.date(2016, 12, 30)).days

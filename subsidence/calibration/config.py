@@ -1,0 +1,200 @@
+"""``[calibration]`` of a case file: uncertain parameters, per-point parameters, method.
+
+```toml
+[calibration]
+method = "es-mda"              # or "least-squares"
+ensemble = 100                 # members (es-mda)
+assimilations = 4              # N_a, with inflation "equal" (α = N_a) or "geometric"
+inflation = "equal"
+seed = 1
+until = "2017-12-31"           # last observation date used (the rest is held out); default all
+offset = "per-point"           # per-point constant offset as a nuisance ("none": data's own reference)
+noise = { source = "data" }    # "data": estimated from the observations; "model": the keys below
+                               # (white_variance, spatial_variance, spatial_range, ... as [validation.noise])
+
+[[calibration.parameters]]
+path = "deep.case.reservoirs.groningen.compaction.cm"   # the case-file key (see subsidence.calibration.paths)
+name = "cm"                                              # optional short name
+prior = "lognormal"                                      # normal | lognormal | uniform | truncated-normal
+median = "0.65e-5 1/bar"
+sigma_log = 0.3
+
+[[calibration.point_parameters]]
+name = "background_rate"       # vertical velocity of each point not explained by the model (up +)
+mean = "-2 mm/yr"              # prior of the common mean (hierarchical: all points inform it)
+mean_sd = "2 mm/yr"
+sd = "1.5 mm/yr"               # spread of the points about the common mean
+correlation_length = "1 km"    # exponential spatial correlation of that spread (0: independent)
+localisation = "3 km"          # ES-MDA update of a point's value uses data within this distance
+```
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+
+from subsidence.calibration.priors import KINDS, Prior
+from subsidence.config.table import Table
+from subsidence.insar.noise import NoiseModel
+from subsidence.units import UnitError, _registry
+
+POINT_PARAMETERS = {"background_rate": ("m/s", "vertical background velocity (up positive)")}
+METHODS = ("es-mda", "least-squares")
+
+
+@dataclasses.dataclass
+class ParamSpec:
+    name: str
+    path: str
+    prior: Prior
+    unit: str | None  # unit string written back into the case file (None: bare numbers)
+    key: str  # calibration.parameters[i], for messages
+
+    def case_value(self, x: float):
+        """The value as written into the case file."""
+        return float(x) if self.unit is None else f"{float(x)!r} {self.unit}"
+
+
+@dataclasses.dataclass
+class PointParamSpec:
+    name: str
+    mean: float  # SI
+    mean_sd: float
+    sd: float
+    correlation_length: float  # m
+    localisation: float  # m, support radius of the Gaspari–Cohn taper
+    unit: str  # SI unit
+
+
+@dataclasses.dataclass
+class CalibrationConfig:
+    method: str = "es-mda"
+    ensemble: int = 100
+    assimilations: int = 4
+    inflation: str = "equal"
+    seed: int = 1
+    until: _dt.date | None = None
+    offset: str = "per-point"
+    noise_source: str = "data"
+    noise: NoiseModel | None = None
+    parameters: list[ParamSpec] = dataclasses.field(default_factory=list)
+    point_parameters: list[PointParamSpec] = dataclasses.field(default_factory=list)
+    max_iterations: int = 20  # least-squares
+
+
+def _quantity(t: Table, name: str, default=None):
+    """(magnitude, unit string or None) as written; bare numbers keep no unit."""
+    v = t.raw(name, default)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise t.error(name, "expected a number or a string with a unit")
+    if isinstance(v, (int, float)):
+        return float(v), None
+    try:
+        q = _registry().Quantity(v.strip())
+    except Exception as exc:
+        raise t.error(name, f"cannot parse {v!r} as a quantity ({exc})") from None
+    if not hasattr(q, "units"):
+        return float(q), None
+    return float(q.magnitude), str(q.units) if not q.dimensionless else None
+
+
+def _in_unit(t: Table, name: str, value, unit: str | None) -> float:
+    """A spread or bound in the unit of the prior's centre."""
+    mag, u = value
+    if u == unit or u is None and unit is None:
+        return mag
+    if u is None or unit is None:
+        raise t.error(name, f"give it in the same kind of unit as the prior's centre ({unit or 'a bare number'})")
+    try:
+        return float(_registry().Quantity(mag, u).to(unit).magnitude)
+    except Exception:
+        raise t.error(name, f"unit {u!r} is not compatible with {unit!r}") from None
+
+
+def _param(t: Table, i: int) -> ParamSpec:
+    path = t.string("path")
+    name = t.string("name", path.split(".")[-1])
+    kind = t.string("prior", choices=KINDS)
+    if kind == "normal" or kind == "truncated-normal":
+        c = _quantity(t, "mean")
+        unit = c[1]
+        a, b = c[0], _in_unit(t, "sd", _quantity(t, "sd"), unit)
+    elif kind == "lognormal":
+        c = _quantity(t, "median")
+        unit = c[1]
+        a, b = c[0], t.number("sigma_log", gt=0)
+    else:
+        lo, hi = _quantity(t, "low"), _quantity(t, "high")
+        unit = lo[1]
+        a, b = lo[0], _in_unit(t, "high", hi, unit)
+    low, high = -float("inf"), float("inf")
+    if kind == "truncated-normal":
+        low = _in_unit(t, "low", _quantity(t, "low"), unit)
+        high = _in_unit(t, "high", _quantity(t, "high"), unit)
+    try:
+        prior = Prior(kind, a, b, low, high)
+    except ValueError as exc:
+        raise t.error("prior", str(exc)) from None
+    t.finish()
+    return ParamSpec(name=name, path=path, prior=prior, unit=unit, key=t.path)
+
+
+def _point_param(t: Table) -> PointParamSpec:
+    name = t.string("name", choices=tuple(POINT_PARAMETERS))
+    unit = POINT_PARAMETERS[name][0]
+    bare = "m/yr" if unit == "m/s" else unit
+    kw = dict(unit=unit, bare=bare)
+    corr = t.number("correlation_length", 0.0, unit="m", ge=0)
+    spec = PointParamSpec(
+        name=name, mean=t.number("mean", 0.0, **kw), mean_sd=t.number("mean_sd", 0.0, ge=0, **kw),
+        sd=t.number("sd", gt=0, **kw), correlation_length=corr,
+        localisation=t.number("localisation", 3.0 * corr, unit="m", ge=0), unit=unit)
+    t.finish()
+    return spec
+
+
+def parse_calibration(t: Table) -> CalibrationConfig:
+    c = CalibrationConfig()
+    c.method = t.string("method", "es-mda", choices=METHODS)
+    c.ensemble = int(t.number("ensemble", 100, integer=True, ge=4))
+    c.assimilations = int(t.number("assimilations", 4, integer=True, ge=1))
+    c.inflation = t.string("inflation", "equal", choices=("equal", "geometric"))
+    c.seed = int(t.number("seed", 1, integer=True, ge=0))
+    c.max_iterations = int(t.number("max_iterations", 20, integer=True, ge=1))
+    until = t.raw("until", None)
+    if until is not None:
+        try:
+            c.until = until if isinstance(until, _dt.date) else _dt.date.fromisoformat(str(until))
+        except ValueError:
+            raise t.error("until", f"not an ISO date (YYYY-MM-DD): {until!r}") from None
+    c.offset = t.string("offset", "per-point", choices=("per-point", "none"))
+    nt = t.table("noise", None)
+    if nt is not None:
+        c.noise_source = nt.string("source", "data", choices=("data", "model"))
+        from subsidence.insar.config import parse_noise
+
+        c.noise = parse_noise(nt)
+        nt.finish()
+    seen = set()
+    for i, pt in enumerate(t.tables("parameters", [])):
+        p = _param(pt, i)
+        if p.name in seen:
+            raise pt.error("name", f"two parameters named {p.name!r}")
+        seen.add(p.name)
+        c.parameters.append(p)
+    for pt in t.tables("point_parameters", []):
+        p = _point_param(pt)
+        if p.name in seen:
+            raise pt.error("name", f"{p.name!r} given twice")
+        seen.add(p.name)
+        c.point_parameters.append(p)
+    if not c.parameters and not c.point_parameters:
+        raise t.error("parameters", "nothing to calibrate: give [[calibration.parameters]] or [[calibration.point_parameters]]")
+    t.finish()
+    return c
+
+
+__all__ = ["CalibrationConfig", "ParamSpec", "PointParamSpec", "parse_calibration", "UnitError"]

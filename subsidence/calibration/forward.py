@@ -1,0 +1,110 @@
+"""Forward runs of a case at the observation points, for one set of parameter values.
+
+The case is rebuilt through the ordinary case loader with the member's values (every case
+check applies), then evaluated at the observation points and dates:
+
+- ``kind = "deep"`` (analytic): the surface displacement at the points;
+- ``kind = "coupled"``: the whole chain (deep → ditch level → groundwater → soil column) at the
+  observation points (the case's own ``[points]`` are replaced by them), total vertical =
+  deep − shallow, horizontal = deep; the deep and shallow parts are kept apart;
+- ``kind = "shallow"``: the one site of the case, the same at every point.
+
+Dates beyond the case's ``end`` extend the run; weather beyond the forcing files is the
+day-of-year climatology of the record (``forcing.beyond = "climatology"``), noted in
+:attr:`ForwardModel.notes`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+
+import numpy as np
+
+from subsidence.config import Case, CaseError
+from subsidence.units import SECONDS_PER_DAY
+
+
+@dataclasses.dataclass
+class Prediction:
+    """ENU displacement (m, up positive) at m points × n dates; ``deep_uz``/``shallow_uz``
+    (subsidence negative) where the model separates them."""
+
+    ux: np.ndarray
+    uy: np.ndarray
+    uz: np.ndarray
+    deep_uz: np.ndarray | None = None
+    shallow_uz: np.ndarray | None = None
+
+
+class ForwardModel:
+    def __init__(self, case: Case, ids, x, y, dates, *, comm=None):
+        if case.kind not in ("deep", "coupled", "shallow"):
+            raise CaseError(str(case.file), "kind", f"calibration supports deep (analytic), shallow and coupled cases, not {case.kind!r}")
+        if case.kind == "deep" and case.config.model.method != "analytic":
+            raise CaseError(str(case.file), "model.method", "calibration needs the analytic method (an ensemble of FE runs is not supported yet)")
+        if case.start_date is None:
+            raise CaseError(str(case.file), "start_date", "calibration needs start_date to match model times to the InSAR dates")
+        self.case = case
+        self.ids = [str(s) for s in ids]
+        self.x, self.y = np.asarray(x, float), np.asarray(y, float)
+        self.dates = np.asarray(dates).astype("datetime64[D]")
+        self.start = np.datetime64(case.start_date, "D")
+        if np.any(self.dates < self.start):
+            raise CaseError(str(case.file), "start_date", f"observations from {self.dates[0]} precede the case's start_date {case.start_date}")
+        self.notes: list[str] = []
+        self.comm = comm
+
+    def __call__(self, case: Case) -> Prediction:
+        if case.kind == "deep":
+            return self._deep(case)
+        return self._chain(case)
+
+    def _deep(self, case: Case) -> Prediction:
+        from subsidence.studies.deep import displacement_at
+
+        t = (self.dates - self.start).astype(float) * SECONDS_PER_DAY
+        ux, uy, uz = displacement_at(case.config, self.x, self.y, t, comm=self.comm)
+        return Prediction(ux=np.asarray(ux).T, uy=np.asarray(uy).T, uz=np.asarray(uz).T, deep_uz=np.asarray(uz).T,
+                          shallow_uz=np.zeros((self.x.size, self.dates.size)))
+
+    def chain_config(self, case: Case):
+        """The case's chain configuration at the observation points, long enough for the dates."""
+        cfg = case.config
+        end = max(cfg.end, (self.dates[-1] + np.timedelta64(1, "D")).astype(_dt.date))
+        forcing = cfg.forcing
+        last = min(forcing.precipitation.dates[-1], forcing.evaporation.dates[-1])
+        if np.datetime64(end, "D") > last + np.timedelta64(1, "D") and forcing.beyond == "error":
+            forcing = dataclasses.replace(forcing, beyond="climatology")
+            note = f"weather after {last} is the day-of-year climatology of the forcing record"
+            if note not in self.notes:
+                self.notes.append(note)
+        kw = dict(end=end, forcing=forcing)
+        if case.kind == "coupled":
+            by_name = dict(zip(map(str, cfg.point_names), cfg.point_areas))
+            areas = []
+            for i, s in enumerate(self.ids):
+                if s in by_name:
+                    areas.append(by_name[s])
+                else:  # the area of the nearest point of the case
+                    j = int(np.argmin(np.hypot(np.asarray(cfg.point_x) - self.x[i], np.asarray(cfg.point_y) - self.y[i])))
+                    areas.append(cfg.point_areas[j])
+            kw.update(point_names=list(self.ids), point_x=self.x, point_y=self.y, point_areas=areas)
+        return dataclasses.replace(cfg, **kw)
+
+    def _chain(self, case: Case) -> Prediction:
+        from mpi4py import MPI
+
+        from subsidence.shallow.chain import run_chain
+
+        cfg = self.chain_config(case)
+        res = run_chain(cfg, self.comm or MPI.COMM_SELF)
+        idx = (self.dates - np.datetime64(cfg.start, "D")).astype(int)
+        m = self.x.size
+
+        def pick(a):  # (days, points) → (points, dates); a shallow case has one site
+            a = np.asarray(a)[idx]
+            return np.broadcast_to(a, (idx.size, m)).T.copy() if a.shape[1] == 1 else a.T.copy()
+
+        return Prediction(ux=pick(res.deep_ux), uy=pick(res.deep_uy), uz=pick(res.total_uz), deep_uz=pick(res.deep_uz),
+                          shallow_uz=-pick(res.shallow))
