@@ -96,6 +96,23 @@ def test_validate_without_insar_point_in_the_model_names_file_and_crs(disc_run, 
     assert not (tmp_path / "v" / "report.html").exists()
 
 
+@pytest.mark.parametrize("crs, words", [("EPSG:3035", "inside the model domain"), ("EPSG:4326", "valid coordinates")])
+def test_validate_with_a_wrong_insar_crs(rd_run, tmp_path, capsys, crs, words):
+    bad(["validate", rd_run, "--insar", NIEUWOLDA, "--pass", "ascending", "--insar-crs", crs, "--out", tmp_path / "v"],
+        capsys, NIEUWOLDA.name, words, "--insar-crs")
+
+
+def test_validate_without_insar_point_in_the_model_as_a_command(disc_run, tmp_path):
+    """The same through the installed entry point: exit 2, one line, no traceback."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "subsidence.cli", "validate", str(disc_run), "--insar", str(NIEUWOLDA),
+                        "--pass", "ascending", "--out", str(tmp_path / "v")], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and "no InSAR point" in r.stderr and NIEUWOLDA.name in r.stderr
+
+
 def test_insar_non_numeric_displacement_names_column_and_row(rd_run, tmp_path, capsys):
     f = _latlon_with(tmp_path, "text.csv", lambda ls: [ls[0], ls[1].replace("-0.002", "abc"), *ls[2:]])
     bad(["validate", rd_run, "--insar", f, "--heading", "-12", "--out", tmp_path / "v"], capsys,

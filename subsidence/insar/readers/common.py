@@ -368,6 +368,11 @@ def _nothing_left(path: Path, got: dict, skipped: dict, crs: str | None) -> str:
         return (f"no InSAR point of {Path(path).name} lies inside the model domain ({n_out} point(s) outside"
                 f"{where}{f' (in {crs})' if crs else ''}); check --insar-crs / [validation] insar_crs (the CRS of "
                 "the file's coordinates), the run's crs, and that the file covers the modelled area")
+    n_xy = skipped.get("no valid coordinates", 0)
+    if n_xy and len(got["ids"]) == 0 and n_xy >= int(got.get("n_read", 0)):
+        return (f"none of the {n_xy} points of {Path(path).name} has valid coordinates in the model CRS"
+                f"{f' ({crs})' if crs else ''}: the coordinates are empty or cannot be transformed; check "
+                "--insar-crs / [validation] insar_crs (the CRS of the file's coordinates)")
     return f"no usable points left after reading ({_reasons(skipped)})"
 
 
