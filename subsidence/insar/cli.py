@@ -15,17 +15,8 @@ def add_arguments(p) -> None:
     p.add_argument("--out", "-o", default=None, help="output directory for report.html and validation.json "
                    "(default: RUN/validation, or validation_<case name> for a case file)")
     p.add_argument("--run-out", default=None, help="where to run a case file (default: OUT/run)")
-    p.add_argument("--format", default=None, choices=("auto", "egms", "tudelft", "mintpy", "generic"))
-    p.add_argument("--insar-crs", default=None, help="CRS of the file's coordinates (generic CSV; WKT of TU Delft files)")
     p.add_argument("--crs", default=None, help="model CRS (default: the run's crs, else EPSG:28992)")
-    p.add_argument("--unit", default=None, choices=("m", "cm", "mm"), help="displacement unit of a generic CSV")
-    p.add_argument("--component", default=None, choices=("los", "up", "east"))
-    p.add_argument("--pass", dest="pass_", default=None, choices=("ascending", "descending"),
-                   help="satellite pass (sets the Sentinel-1 heading when the file has none)")
-    p.add_argument("--heading", type=float, default=None, help="heading [deg clockwise from north]")
-    p.add_argument("--incidence", type=float, default=None, help="incidence angle [deg] when the file has none")
-    p.add_argument("--geometry", default=None, help="MintPy geometry file (incidenceAngle, azimuthAngle)")
-    p.add_argument("--mask", default=None, help="MintPy mask file (dataset 'mask')")
+    add_data_options(p)
     p.add_argument("--reference-epoch", default=None, help="first | none | YYYY-MM-DD (default first)")
     p.add_argument("--reference-point", nargs=2, type=float, default=None, metavar=("X", "Y"),
                    help="reference point in the model CRS [m]")
@@ -39,7 +30,35 @@ def add_arguments(p) -> None:
     p.add_argument("--points", nargs="+", default=None, metavar="ID", help="ids for the time-series figure")
     p.add_argument("--decompose", action="store_true", help="also decompose two LOS datasets into vertical and east-west")
     p.add_argument("--cell", type=float, default=100.0, help="cell size for --decompose [m]")
+
+
+
+def add_data_options(p) -> None:
+    """How to read an InSAR product (shared with ``subsidence calibrate``)."""
+    p.add_argument("--format", default=None, choices=("auto", "egms", "tudelft", "mintpy", "generic"))
+    p.add_argument("--insar-crs", default=None, help="CRS of the file's coordinates (generic CSV; WKT of TU Delft files)")
+    p.add_argument("--unit", default=None, choices=("m", "cm", "mm"), help="displacement unit of a generic CSV")
+    p.add_argument("--component", default=None, choices=("los", "up", "east"))
+    p.add_argument("--pass", dest="pass_", default=None, choices=("ascending", "descending"),
+                   help="satellite pass (sets the Sentinel-1 heading when the file has none)")
+    p.add_argument("--heading", type=float, default=None, help="heading [deg clockwise from north]")
+    p.add_argument("--incidence", type=float, default=None, help="incidence angle [deg] when the file has none")
+    p.add_argument("--geometry", default=None, help="MintPy geometry file (incidenceAngle, azimuthAngle)")
+    p.add_argument("--mask", default=None, help="MintPy mask file (dataset 'mask')")
     p.add_argument("--chunksize", type=int, default=None, help="CSV rows read at a time")
+
+
+def read_dataset(f, args, cfg, *, crs, bbox=None):
+    """One InSAR product, with the command line over the case's ``[validation]`` options."""
+    from subsidence.insar.readers import read_insar
+
+    return read_insar(
+        f, format=args.format or cfg.format, crs=crs, source_crs=args.insar_crs or cfg.insar_crs,
+        unit=args.unit or cfg.unit, component=args.component or cfg.component,
+        incidence=args.incidence if args.incidence is not None else cfg.incidence,
+        heading=args.heading if args.heading is not None else cfg.heading, pass_=args.pass_ or cfg.pass_,
+        geometry=args.geometry, mask=args.mask, bbox=bbox, chunksize=args.chunksize,
+    )
 
 
 def main(args) -> int:
@@ -90,7 +109,6 @@ def main(args) -> int:
         raise CaseError(str(target), "validation.insar", "no InSAR file: give --insar FILE (or [validation] insar in the case)")
 
     from subsidence.insar.model import load_run
-    from subsidence.insar.readers import read_insar
     from subsidence.insar.report import write_report
     from subsidence.insar.validate import Options, compare
 
@@ -115,13 +133,7 @@ def main(args) -> int:
         bbox = (bbox[0] - pad, bbox[1] - pad, bbox[2] + pad, bbox[3] + pad)
     datasets = []
     for f in files:
-        ds = read_insar(
-            f, format=args.format or cfg.format, crs=crs, source_crs=args.insar_crs or cfg.insar_crs,
-            unit=args.unit or cfg.unit, component=args.component or cfg.component,
-            incidence=args.incidence if args.incidence is not None else cfg.incidence,
-            heading=args.heading if args.heading is not None else cfg.heading, pass_=args.pass_ or cfg.pass_,
-            geometry=args.geometry, mask=args.mask, bbox=bbox, chunksize=args.chunksize,
-        )
+        ds = read_dataset(f, args, cfg, crs=crs, bbox=bbox)
         log.info("%s: %d points, %d epochs (%s)", f, ds.n, ds.nt, ds.provenance.get("format"))
         datasets.append((f.name, ds))
     if args.decompose:
