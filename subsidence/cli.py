@@ -61,8 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from mpi4py import MPI
-
     from subsidence.config import CaseError
     from subsidence.io.rundir import OutputDirError
     from subsidence.log import setup_logging
