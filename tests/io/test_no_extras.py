@@ -78,3 +78,12 @@ def test_shallow_fe_cross_section_without_dolfinx_names_the_key(no_fe, tmp_path)
     r = no_fe("check", "cases/shallow_peat_meadow.toml")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "lumped_resistances" in r.stderr and "subsidence[fem]" in r.stderr
+
+
+def test_validate_runs_without_mpi4py(no_fe, tmp_path):
+    run = tmp_path / "gron"
+    assert no_fe("run", "cases/groningen_deep.toml", "--out", str(run), "-q").returncode == 0
+    r = no_fe("validate", str(run), "--insar", "tests/insar/data/tudelft_t88_sample.csv", "--pass", "ascending",
+              "--out", str(tmp_path / "val"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "val" / "report.html").is_file()
