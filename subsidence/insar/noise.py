@@ -186,7 +186,7 @@ def _fit_range(objective, lo, hi, n_grid=48):
 
 def estimate_noise(data, x=None, y=None, t=None, *, seasonal: bool | None = None, max_points: int = 2000,
                    max_distance: float | None = None, max_lag: float | None = None, n_bins: int = 20,
-                   seed: int = 0, min_white_fraction: float = 0.01, return_info: bool = False):
+                   seed: int = 0, min_white_fraction: float = 0.01, min_pairs: int = 10, return_info: bool = False):
     """Estimate the white + spatial + temporal noise model (:class:`NoiseModel`) from the observations.
 
     ``data``: an :class:`~subsidence.insar.data.InsarDataset` (its ``disp``, ``x``, ``y``, dates), or
@@ -205,9 +205,11 @@ def estimate_noise(data, x=None, y=None, t=None, *, seasonal: bool | None = None
        E[Rᵀ R] / m = (σ0² + σs²) P + σt² P T P (T_kl = exp(−|t_k − t_l|/Rt)).
     3. Spatial: the empirical cross-covariance of the residuals of point pairs (the covariance
        form of the variogram, γ(d) = C(0) − C(d); per epoch, so a common mode of each epoch, as the
-       atmosphere gives, shows up as a long range) is averaged in ``n_bins`` equal-count distance
-       bins up to ``max_distance`` (default: half the largest pair distance) and σs², Rs are fitted
-       by least squares weighted by the number of pairs per bin, Rs bounded to
+       atmosphere gives, shows up as a long range) is averaged in ``n_bins`` log-spaced distance
+       bins (from the 0.2 % quantile of the pair distances; bins with fewer than ``min_pairs``
+       pairs dropped) up to ``max_distance`` (default: half the largest pair distance) and σs², Rs
+       are fitted by least squares weighted by √(pairs per bin) (far pairs are many but share
+       points, so they are far from independent), Rs bounded to
        [½ · the mean distance of the first bin, 5 · max_distance].
     4. Temporal: the empirical autocovariance Rᵀ R / m is averaged in equal-count lag bins (lag 0
        on its own) up to ``max_lag`` (default half the span) and σ0² + σs², σt², Rt fitted by
@@ -277,17 +279,25 @@ def estimate_noise(data, x=None, y=None, t=None, *, seasonal: bool | None = None
     if sel.sum() < 3:
         raise CaseError(where, "validation.noise", "too few point pairs within the distance range to fit the spatial covariance")
     ds_, cs_ = dpair[sel], cpair[sel]
-    eb = _bin_edges(ds_, n_bins)
+    # log-spaced distance bins: the short distances, where the correlation lives, get bins of
+    # their own (equal-count bins would lump them with thousands of far pairs)
+    lo = max(float(np.quantile(ds_, 0.002)), 1e-3 * dmax)
+    eb = np.geomspace(lo, dmax, n_bins + 1) if dmax > lo else np.array([0.0, dmax])
+    eb[0] = 0.0
+    eb[-1] = np.nextafter(dmax, np.inf)
     bi = np.clip(np.searchsorted(eb, ds_, side="right") - 1, 0, len(eb) - 2)
     cnt_s = np.bincount(bi, minlength=len(eb) - 1).astype(float)
-    ok_s = cnt_s > 0
+    ok_s = cnt_s >= min(min_pairs, cnt_s.max())
     emp_s = np.bincount(bi, cs_, len(eb) - 1)[ok_s] / cnt_s[ok_s]
     dmean = np.bincount(bi, ds_, len(eb) - 1)[ok_s] / cnt_s[ok_s]
-    ws = cnt_s[ok_s]
+    ns = cnt_s[ok_s]
+    # weights √(pairs): the many far pairs share points (and a common mode) and are far from
+    # independent, so full count weighting would let them decide the fit alone
+    ws = np.sqrt(ns)
     rs_lo, rs_hi = 0.5 * float(dmean[0]), 5.0 * dmax
 
     def fit_s(rs):
-        f = np.bincount(bi, np.exp(-ds_ / rs), len(eb) - 1)[ok_s] / ws
+        f = np.bincount(bi, np.exp(-ds_ / rs), len(eb) - 1)[ok_s] / ns
         v = max(float(np.sum(ws * f * emp_s) / np.sum(ws * f * f)), 0.0)
         return v, f
 
@@ -345,7 +355,7 @@ def estimate_noise(data, x=None, y=None, t=None, *, seasonal: bool | None = None
         "white_floor_applied": bool(a_var - s_var < min_white_fraction * max(total, scatter_var)),
         "spatial_range_bounds_m": [rs_lo, rs_hi], "spatial_range_at_bound": bool(np.isclose(Rs, rs_lo, rtol=1e-3) or np.isclose(Rs, rs_hi, rtol=1e-3)),
         "temporal_range_bounds_yr": [rt_lo, rt_hi], "temporal_range_at_bound": bool(np.isclose(Rt, rt_lo, rtol=1e-3) or np.isclose(Rt, rt_hi, rtol=1e-3)),
-        "spatial_bins": {"distance_m": dmean.tolist(), "covariance_m2": emp_s.tolist(), "fit_m2": (s_var * f_s).tolist(), "pairs": ws.astype(int).tolist()},
+        "spatial_bins": {"distance_m": dmean.tolist(), "covariance_m2": emp_s.tolist(), "fit_m2": (s_var * f_s).tolist(), "pairs": ns.astype(int).tolist()},
         "temporal_bins": {"lag_yr": lag_mean.tolist(), "covariance_m2": emp_t.tolist(),
                           "fit_m2": (a_var * m1 + t_var * m2).tolist(), "pairs": wt.astype(int).tolist()},
     }

@@ -11,10 +11,10 @@ from subsidence.insar.noise import DUTCH_S1, NoiseModel, NoiseParams, chi2, esti
 
 # Sampling spread of the estimates on this design (200 points in 15 × 15 km, 122 epochs over 4 yr,
 # Dutch S1 noise + a subsiding bowl + per-point annual cycles), measured over 30 independent draws
-# (seeds 0–29): the mean ratio estimate/truth was 0.99–1.02 for every parameter (no visible bias),
-# 1 sd = 6 % (σ0²), 10 % (σs²), 12 % (Rs), 12 % (σt²), 19 % (Rt); the true model's χ²/N under the
-# estimated noise 1.001 ± 0.004 (min 0.992, max 1.009). Tolerances ≈ 3 sd.
-TOL = {"white_var": 0.18, "spatial_var": 0.30, "spatial_range": 0.37, "temporal_var": 0.37, "temporal_range": 0.57}
+# (seeds 0–29): the mean ratio estimate/truth was 0.99–1.01 for every parameter (no visible bias),
+# 1 sd = 3.9 % (σ0²), 6.2 % (σs²), 8.7 % (Rs), 12 % (σt²), 19 % (Rt); the true model's χ²/N under
+# the estimated noise 1.001 ± 0.003 (min 0.995, max 1.007). Tolerances ≈ 3 sd.
+TOL = {"white_var": 0.12, "spatial_var": 0.19, "spatial_range": 0.26, "temporal_var": 0.37, "temporal_range": 0.57}
 
 
 def _design(seed, m=200, noise=DUTCH_S1):
