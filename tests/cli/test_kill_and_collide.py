@@ -357,3 +357,33 @@ def test_coupled_chain_logs_progress(tmp_path):
         lines = [ln for ln in r.stderr.splitlines() if phase in ln]
         assert lines and any("years" in ln and "left" in ln for ln in lines), r.stderr
         assert lines[-1].endswith(" s") and "done" in lines[-1]
+
+
+def test_progress_bar_on_a_terminal(monkeypatch, capsys):
+    import logging
+
+    from subsidence.log import Progress
+
+    monkeypatch.setenv("SUBSIDENCE_PROGRESS", "bar")  # what a terminal gets
+    logger = logging.getLogger("subsidence")
+    old = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        with Progress("Biot time steps", 50, t_end=5.0) as p:
+            assert p.mode == "bar"
+            for i in range(50):
+                time.sleep(0.01)
+                p.update(t=(i + 1) * 0.1)
+    finally:
+        logger.setLevel(old)
+    err = capsys.readouterr().err
+    assert "Biot time steps" in err and "/50" in err and "<" in err  # count and time left
+
+
+@pytest.mark.slow
+def test_cavern_time_stepping_logs_progress(tmp_path):
+    r = subprocess.run(EXE + ["run", "cases/cavern_zechstein_deep.toml", "--out", str(tmp_path / "c")], cwd=ROOT,
+                       capture_output=True, text=True, env=_env(), timeout=600)
+    assert r.returncode == 0, r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if "scenario base: " in ln and "years" in ln]
+    assert len(lines) >= 2 and any("left" in ln for ln in lines), r.stderr
