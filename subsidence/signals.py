@@ -29,12 +29,16 @@ import os
 import signal
 import sys
 import threading
+import time
 import types
 
 #: signals that end a run cleanly (SIGHUP: the terminal went away; SIGXCPU: a CPU-time limit)
 SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP", "SIGXCPU") if hasattr(signal, n))
 #: how long a rank other than 0 waits for rank 0 to end the job after a signal (s)
 GRACE_S = 60.0
+#: a second signal within this time (s) is ignored while the first one's clean-up runs; a later
+#: one acts again (the first may have been swallowed by code that catches everything)
+REARM_S = 5.0
 
 
 class Terminated(KeyboardInterrupt):
@@ -82,13 +86,14 @@ def handle_termination(comm=None, *, out=None, signals=SIGNALS, grace_s: float |
     rank = comm.rank if comm is not None else 0
     size = comm.size if comm is not None else 1
     disable_petsc_signal_handler()
-    state = {"signum": None, "timer": None}
+    state = {"signum": None, "timer": None, "when": 0.0}
     grace = GRACE_S if grace_s is None else grace_s
 
     def on_signal(signum, frame):
-        if state["signum"] is not None:  # already ending: let the clean-up finish
-            return
-        state["signum"] = signum
+        now = time.monotonic()
+        if state["signum"] is not None and (rank != 0 or now - state["when"] < REARM_S):
+            return  # already ending: let the clean-up finish
+        state["signum"], state["when"] = signum, now
         if rank == 0 and size == 1:
             raise Terminated(signum)
         if rank == 0:
