@@ -23,8 +23,9 @@ with ``per_point_offset``). Every epoch then enters RMSE (the bias is zero by co
 Noise (``Options.noise_source``): ``"data"`` estimates the noise model from the observations
 (:func:`~subsidence.insar.noise.estimate_noise`, before any reference point is subtracted);
 ``"model"`` uses ``Options.noise``; ``"product"`` the product's own σ; ``"auto"`` the product's σ
-when the file has one, else ``"data"`` (falling back to ``Options.noise`` when the data are too
-few to estimate it, noted).
+when the file has one, else ``Options.auto_noise`` (``"data"``, falling back to ``Options.noise``
+when the data are too few to estimate it, noted; the CLI sets ``"model"`` when the case's
+``[validation.noise]`` gives parameters).
 """
 
 from __future__ import annotations
