@@ -190,7 +190,8 @@ def estimate_noise(data, x=None, y=None, t=None, *, seasonal: bool | None = None
     """Estimate the white + spatial + temporal noise model (:class:`NoiseModel`) from the observations.
 
     ``data``: an :class:`~subsidence.insar.data.InsarDataset` (its ``disp``, ``x``, ``y``, dates), or
-    an array (m points × n epochs, metres) with ``x``, ``y`` (m,) in metres and ``t`` (n,) in years.
+    an array (m points × n epochs, metres) with ``x``, ``y`` (m,) in metres and ``t`` (n,) in years
+    (also accepted as one tuple ``(D, x, y, t)``).
     A per-point constant (e.g. referencing to one epoch) does not matter; a reference *point* or
     area that was subtracted from all points adds its own noise to every point (a common mode).
 
@@ -226,6 +227,8 @@ def estimate_noise(data, x=None, y=None, t=None, *, seasonal: bool | None = None
     from subsidence.config.errors import CaseError
 
     where = ""
+    if isinstance(data, tuple) and len(data) == 4 and x is None:  # (D, x, y, t)
+        data, x, y, t = data
     if hasattr(data, "disp") and hasattr(data, "dates"):
         where = str(getattr(data, "provenance", {}).get("file", getattr(data, "name", "")))
         D = np.asarray(data.disp, float)

@@ -36,6 +36,7 @@ def test_estimate_recovers_the_noise_parameters(seed):
     for k, tol in TOL.items():
         assert getattr(est, k) == pytest.approx(getattr(DUTCH_S1, k), rel=tol), k
     assert info["points"] == 200 and info["dof_per_point"] == pytest.approx(len(t) - 4)
+    assert estimate_noise((data, x, y, t)) == est  # the same from one tuple
     assert not info["spatial_range_at_bound"] and not info["temporal_range_at_bound"]
     # χ² of the true model (residual = noise, referenced to the first epoch) under the estimate ≈ χ²_N
     R = E - E[:, :1]
