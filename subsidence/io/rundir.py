@@ -15,6 +15,7 @@ name and other case file) needs ``force``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import errno
 import json
@@ -126,25 +127,45 @@ class RunDirectory:
         me = {"host": socket.gethostname(), "pid": os.getpid(),
               "started_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
               "case": self.case_name, "tmp": self.path.name}
-        for _ in range(3):
-            try:
-                fd = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                other = _read_lock(self.lock_path)
-                if other is None or not _is_stale(other):
-                    raise OutputDirError(_locked_message(self.out, self.lock_path, other)) from None
-                log.warning("taking over the lock of a run that is gone (pid %s on %s, started %s)",
-                            other.get("pid"), other.get("host"), other.get("started_utc"))
-                self.lock_path.unlink(missing_ok=True)
-                orphan = self.out.with_name(str(other.get("tmp", "")))
-                if str(other.get("tmp", "")).startswith(f"{self.out.name}.tmp-") and orphan.is_dir():
-                    shutil.rmtree(orphan, ignore_errors=True)
-                continue
-            with os.fdopen(fd, "w") as f:
-                json.dump(me, f)
-            self._locked = True
-            return
+        # written aside, then hard-linked into place: the lock appears atomically, complete, or not at all
+        mine = self.lock_path.with_name(f"{self.lock_path.name}.{self.path.name}")
+        mine.write_text(json.dumps(me), encoding="utf-8")
+        try:
+            for _ in range(5):
+                try:
+                    _link_or_create(mine, self.lock_path, me)
+                except FileExistsError:
+                    other = _read_lock(self.lock_path)
+                    if other is None or not _is_stale(other):
+                        raise OutputDirError(_locked_message(self.out, self.lock_path, other)) from None
+                    self._take_over(other)
+                    continue
+                self._locked = True
+                return
+        finally:
+            mine.unlink(missing_ok=True)
         raise OutputDirError(f"cannot lock {self.out}: {self.lock_path} keeps coming back")
+
+    def _take_over(self, stale: dict) -> None:
+        """Remove the stale lock ``stale`` (and the dead run's temporary directory), unless another
+        run took it over first: renaming is atomic, so only one of several runs can claim it."""
+        claim = self.lock_path.with_name(f"{self.lock_path.name}.stale-{self.path.name}")
+        try:
+            os.rename(self.lock_path, claim)
+        except FileNotFoundError:
+            return  # someone else claimed it: try again
+        try:
+            if _read_lock(claim) != stale:  # a live run's fresh lock: put it back
+                with contextlib.suppress(OSError):
+                    os.link(claim, self.lock_path)
+                return
+        finally:
+            claim.unlink(missing_ok=True)
+        log.warning("taking over the lock of a run that is gone (pid %s on %s, started %s)",
+                    stale.get("pid"), stale.get("host"), stale.get("started_utc"))
+        tmp = str(stale.get("tmp", ""))
+        if tmp.startswith(f"{self.out.name}.tmp-") and "/" not in tmp and self.out.with_name(tmp).is_dir():
+            shutil.rmtree(self.out.with_name(tmp), ignore_errors=True)
 
     def _unlock(self) -> None:
         if self._locked:
@@ -240,6 +261,21 @@ class RunDirectory:
                 if RunDirectory.current is self:
                     RunDirectory.current = None
         return False
+
+
+def _link_or_create(src: Path, dst: Path, content: dict) -> None:
+    """Make ``dst`` a hard link of ``src`` (atomic, exclusive); where the file system has no hard
+    links, create it exclusively and write it. Raises FileExistsError when ``dst`` exists."""
+    try:
+        os.link(src, dst)
+        return
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (some network or FAT file systems)
+        pass
+    fd = os.open(dst, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(content, f)
 
 
 def _read_lock(path: Path) -> dict | None:

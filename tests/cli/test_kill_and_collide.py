@@ -387,3 +387,41 @@ def test_cavern_time_stepping_logs_progress(tmp_path):
     assert r.returncode == 0, r.stderr
     lines = [ln for ln in r.stderr.splitlines() if "scenario base: " in ln and "years" in ln]
     assert len(lines) >= 2 and any("left" in ln for ln in lines), r.stderr
+
+
+def test_stale_lock_is_taken_over_by_one_run_only(tmp_path):
+    """Several runs find the same stale lock at once: exactly one gets it, the others are refused."""
+    import socket
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = {"host": socket.gethostname(), "pid": dead.pid, "case": "a", "started_utc": "2026-01-01T00:00:00+00:00"}
+    (tmp_path / "o.lock").write_text(json.dumps(stale))
+    script = (
+        "import sys, time\n"
+        "from subsidence.io.rundir import RunDirectory, OutputDirError\n"
+        "time.sleep(max(0.0, float(sys.argv[2]) - time.time()))\n"
+        "try:\n"
+        "    with RunDirectory(sys.argv[1], None, case_name='a'):\n"
+        "        print('GOT', flush=True); time.sleep(3)\n"
+        "except OutputDirError as e:\n"
+        "    print('REFUSED', e, flush=True)\n"
+    )
+    start = time.time() + 3.0
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "o"), str(start)], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env()) for _ in range(4)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    got = [o for o, _ in outs if o.startswith("GOT")]
+    assert len(got) == 1, outs
+    assert all(o.startswith(("GOT", "REFUSED")) for o, _ in outs), outs
+    assert not (tmp_path / "o.lock").exists() and not list(tmp_path.glob("o.lock.*"))
+
+
+def test_a_fresh_lock_claimed_by_mistake_is_put_back(tmp_path):
+    out = tmp_path / "o"
+    live = {"host": "here", "pid": 1, "case": "b", "started_utc": "now"}
+    (tmp_path / "o.lock").write_text(json.dumps(live))
+    rd = _rundir(out, case_name="a")
+    rd._take_over({"host": "here", "pid": 2, "case": "a"})  # what this run had read earlier: now replaced
+    assert json.loads((tmp_path / "o.lock").read_text()) == live
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o.lock"]
