@@ -219,8 +219,9 @@ def estimate_noise(data, x=None, y=None, t=None, *, seasonal: bool | None = None
        [½ · the median epoch spacing, 2 · span]; σ0² = (σ0² + σs²) − σs², at least
        ``min_white_fraction`` of the total variance.
 
-    Points with missing epochs are left out; above ``max_points`` points a random subset (``seed``)
-    is used. Returns a :class:`NoiseModel` (variances m², ranges m and years); with ``return_info``
+    Points with missing epochs are left out (when fewer than half the points are complete, the
+    epochs missing most values are dropped first, down to 10 epochs); above ``max_points`` points a
+    random subset (``seed``) is used. Returns a :class:`NoiseModel` (variances m², ranges m and years); with ``return_info``
     also a dict with what the estimate rests on (points, dof, scatter about the fit, the binned
     empirical covariances and the fitted curves, whether a range sits at its bound).
     """
@@ -249,7 +250,14 @@ def estimate_noise(data, x=None, y=None, t=None, *, seasonal: bool | None = None
         raise CaseError(where, "validation.noise", "point coordinates must be finite")
     keep_t = np.isfinite(D).any(axis=0)
     D, t = D[:, keep_t], t[keep_t]
-    complete = np.isfinite(D).all(axis=1)
+    # gaps: drop the epochs that miss most values until half the points are complete (or 10 epochs are left)
+    n_gap_epochs = 0
+    fin = np.isfinite(D)
+    while D.shape[1] > 10 and fin.all(axis=1).mean() < 0.5:
+        k = int(np.argmin(fin.sum(axis=0)))
+        D, t, fin = np.delete(D, k, axis=1), np.delete(t, k), np.delete(fin, k, axis=1)
+        n_gap_epochs += 1
+    complete = fin.all(axis=1)
     idx = np.flatnonzero(complete)
     if len(idx) > max_points:
         idx = np.sort(np.random.default_rng(seed).choice(idx, max_points, replace=False))
@@ -353,6 +361,7 @@ def estimate_noise(data, x=None, y=None, t=None, *, seasonal: bool | None = None
     info = {
         "method": "moments of the residuals about a per-point " + ("trend + annual" if seasonal else "linear-trend") + " fit",
         "points": int(m), "points_left_out_incomplete": int((~complete).sum()), "epochs": int(n),
+        "epochs_left_out_for_gaps": int(n_gap_epochs),
         "fit_parameters_per_point": int(p), "dof_per_point": dof,
         "scatter_about_fit_m": float(np.sqrt(scatter_var)),
         "white_floor_applied": bool(a_var - s_var < min_white_fraction * max(total, scatter_var)),

@@ -61,6 +61,12 @@ def test_estimate_white_noise_only_and_dataset_input():
     assert total == pytest.approx(sigma**2, rel=0.05)
     assert est.white_var > 0.9 * sigma**2  # the correlated parts are not invented
     assert info["scatter_about_fit_m"] == pytest.approx(sigma, rel=0.03)
+    # gaps in most points, concentrated in a few epochs: those epochs are dropped, not the points
+    ds.disp[: m // 2 + 10, 7] = np.nan
+    ds.disp[m // 3:, 20] = np.nan
+    est2, info2 = estimate_noise(ds, return_info=True)
+    assert info2["epochs_left_out_for_gaps"] == 2 and info2["points"] == m - 1 and info2["epochs"] == len(t) - 2
+    assert est2.white_var + est2.spatial_var + est2.temporal_var == pytest.approx(sigma**2, rel=0.05)
 
 
 def test_estimate_bad_input_is_a_case_error():
