@@ -164,8 +164,17 @@ class RunDirectory:
         log.warning("taking over the lock of a run that is gone (pid %s on %s, started %s)",
                     stale.get("pid"), stale.get("host"), stale.get("started_utc"))
         tmp = str(stale.get("tmp", ""))
-        if tmp.startswith(f"{self.out.name}.tmp-") and "/" not in tmp and self.out.with_name(tmp).is_dir():
+        if not (tmp.startswith(f"{self.out.name}.tmp-") and "/" not in tmp):
+            return
+        if self.out.with_name(tmp).is_dir():
             shutil.rmtree(self.out.with_name(tmp), ignore_errors=True)
+        old = self.out.with_name(f"{self.out.name}.old-{tmp.rsplit('-', 1)[-1]}")
+        if old.is_dir():  # it died while moving into place: before the swap, the old run goes back
+            if self.out.exists():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                log.warning("restoring the earlier run %s from %s", self.out, old.name)
+                os.replace(old, self.out)
 
     def _unlock(self) -> None:
         if self._locked:

@@ -425,3 +425,27 @@ def test_a_fresh_lock_claimed_by_mistake_is_put_back(tmp_path):
     rd._take_over({"host": "here", "pid": 2, "case": "a"})  # what this run had read earlier: now replaced
     assert json.loads((tmp_path / "o.lock").read_text()) == live
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o.lock"]
+
+
+@pytest.mark.parametrize("swapped", [False, True])
+def test_run_killed_while_moving_into_place_is_repaired(tmp_path, swapped):
+    """SIGKILL between 'old run aside' and 'new run in place' (or before deleting the old run)."""
+    import socket
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    out = tmp_path / "o"
+    (tmp_path / "o.old-cafe0001").mkdir()
+    (tmp_path / "o.old-cafe0001" / "manifest.json").write_text(json.dumps({"case": {"name": "a"}, "tag": "old"}))
+    if swapped:
+        out.mkdir()
+        (out / "manifest.json").write_text(json.dumps({"case": {"name": "a"}, "tag": "new"}))
+    else:
+        (tmp_path / "o.tmp-cafe0001").mkdir()
+    (tmp_path / "o.lock").write_text(json.dumps({"host": socket.gethostname(), "pid": dead.pid, "case": "a",
+                                                 "started_utc": "then", "tmp": "o.tmp-cafe0001"}))
+    with _rundir(out, case_name="a") as rd:
+        kept = json.loads((out / "manifest.json").read_text())["tag"]
+        assert kept == ("new" if swapped else "old")
+        _complete(rd)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
