@@ -96,7 +96,13 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "info":
             return _info(args, comm)
-        return int(args._module.main(args) or 0)
+        from subsidence.signals import Terminated, handle_termination
+
+        try:  # validate may run a case: a signal ends it as cleanly as `run`
+            with handle_termination(comm):
+                return int(args._module.main(args) or 0)
+        except KeyboardInterrupt as exc:
+            return _terminated(comm, exc if isinstance(exc, Terminated) else Terminated(2), None)
     except (CaseError, OutputDirError, FileNotFoundError, PermissionError) as exc:
         return _fail(comm, f"error: {exc}")
     except BaseException as exc:

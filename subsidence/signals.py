@@ -120,15 +120,16 @@ def handle_termination(comm=None, *, out=None, signals=SIGNALS, grace_s: float |
                 signal.signal(s, h if h is not None else signal.SIG_DFL)
 
 
-def message(exc: Terminated, out=None) -> str:
+def message(exc: Terminated, out=None, failed=None) -> str:
     """What the command line says about a run ended by a signal."""
-    text = f"error: run {exc}"
-    if out is not None:
-        from pathlib import Path
+    from pathlib import Path
 
+    text = f"error: run {exc}"
+    if failed is None and out is not None:
         failed = Path(out).resolve()
         failed = failed.with_name(failed.name + ".failed")
-        if failed.is_dir():
+    if failed is not None:
+        if Path(failed).is_dir():
             text += f"; what it computed is kept in {failed}"
     return text
 
@@ -146,7 +147,7 @@ def _fail_and_abort(comm, exc: Terminated, frame, out) -> None:
         rd = RunDirectory.current
         if rd is not None:
             rd.fail(exc)
-        print(message(exc, out), file=sys.stderr)
+        print(message(exc, out, failed=rd.failed_path if rd is not None else None), file=sys.stderr)
     except BaseException as err:  # noqa: BLE001 - whatever happens, the job must end
         print(f"error: run {exc}; could not keep its partial results ({err})", file=sys.stderr)
     finally:
