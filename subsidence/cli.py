@@ -15,6 +15,8 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("subsidence.insar.cli", "compare a run (or case) with InSAR time series; write report.html"),
     "compare": ("subsidence.compare", "compare two run directories (difference table and plots)"),
+    "calibrate": ("subsidence.calibration.cli", "calibrate a case's uncertain parameters on InSAR time series (ES-MDA)"),
+    "forecast": ("subsidence.calibration.forecast", "forecast with a calibrated ensemble at the observation points"),
     "export": ("subsidence.io.export", "export the maps of a run directory (--geotiff: one GeoTIFF per component)"),
 }
 

@@ -1,0 +1,124 @@
+"""``subsidence calibrate CASE --insar FILE --out DIR`` and ``subsidence forecast DIR --dates FILE --out DIR2``.
+
+Thin: parse arguments, import the heavy code inside ``main``. ``calibrate`` takes the data
+options of ``validate`` (format, CRS, pass/heading/incidence, MintPy geometry); the case's
+``[validation]`` table supplies the defaults and ``[calibration]`` the parameters.
+"""
+
+from __future__ import annotations
+
+
+def add_arguments(p) -> None:
+    from subsidence.insar.cli import add_data_options
+
+    p.add_argument("case", help="case file (TOML) with a [calibration] table")
+    p.add_argument("--insar", action="append", default=None, metavar="FILE",
+                   help="InSAR product (default: [validation] insar of the case)")
+    p.add_argument("--out", "-o", required=True, help="output directory (written atomically)")
+    p.add_argument("--crs", default=None, help="model CRS (default: the case's crs, else EPSG:28992)")
+    add_data_options(p)
+    p.add_argument("--until", default=None, help="last observation date used (YYYY-MM-DD); later ones are held out and scored")
+    p.add_argument("--method", default=None, choices=("es-mda", "least-squares"))
+    p.add_argument("--ensemble", type=int, default=None, help="ensemble size")
+    p.add_argument("--assimilations", type=int, default=None, help="number of ES-MDA assimilations")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--force", action="store_true", help="replace an existing output directory of another case")
+    p.add_argument("--quiet", "-q", action="store_true", help="only warnings and errors")
+
+
+def main(args) -> int:
+    import dataclasses
+    import datetime as _dt
+    import time
+    from pathlib import Path
+
+    import numpy as np
+    from mpi4py import MPI
+
+    from subsidence.calibration.calibrate import (Calibration, estimate_observation_noise, observations_from, run_esmda,
+                                                  run_least_squares)
+    from subsidence.calibration.noise import ProjectedNoise
+    from subsidence.calibration.output import summarise
+    from subsidence.config import CaseError, load_case
+    from subsidence.insar.cli import read_dataset
+    from subsidence.insar.config import ValidationConfig
+    from subsidence.log import get_logger
+
+    log = get_logger("calibration")
+    comm = MPI.COMM_WORLD
+    t_start = time.perf_counter()
+    started = _dt.datetime.now(_dt.timezone.utc)
+    case = load_case(args.case)
+    if case.calibration is None:
+        raise CaseError(str(case.file), "calibration", "the case has no [calibration] table (parameters, priors, method)")
+    cfg = dataclasses.replace(case.calibration)
+    if args.until:
+        try:
+            cfg.until = _dt.date.fromisoformat(args.until)
+        except ValueError:
+            raise CaseError("", "--until", f"not a date YYYY-MM-DD: {args.until!r}") from None
+    for k in ("method", "ensemble", "assimilations", "seed"):
+        if getattr(args, k) is not None:
+            setattr(cfg, k, getattr(args, k))
+    if cfg.ensemble < 4:
+        raise CaseError("", "--ensemble", "need at least 4 members")
+    vcfg = case.validation or ValidationConfig()
+    files = [Path(f) for f in args.insar] if args.insar else vcfg.insar
+    if len(files) != 1:
+        raise CaseError(str(case.file), "validation.insar", f"calibrate takes exactly one InSAR product, got {len(files)} "
+                        "(give --insar FILE)")
+    crs = args.crs or case.crs or "EPSG:28992"
+    ds = read_dataset(files[0], args, vcfg, crs=crs) if comm.rank == 0 else None
+    ds = comm.bcast(ds, root=0)
+    obs = observations_from(ds, start_date=case.start_date, until=cfg.until)
+    log.info("%s: %d points, %d epochs (%d for calibration, %d held out)", files[0], obs.ids.size, obs.dates.size,
+             int(obs.cal.sum()), int((~obs.cal).sum()))
+    cal = Calibration(case, obs, cfg, comm=comm)
+    cal.case_of(np.zeros(cal.n_g))  # every case check at the prior medians, before anything runs
+    nm, info = estimate_observation_noise(obs, cfg) if comm.rank == 0 else (None, None)
+    nm, info = comm.bcast((nm, info), root=0)
+    cal.noise_model, cal.noise_info = nm, info
+    t_cal = (obs.dates[obs.cal] - obs.dates[obs.cal][0]).astype(float) / 365.25
+    cal.noise = ProjectedNoise(nm, obs.x, obs.y, t_cal, cal.A)
+    d = nm.describe()
+    log.info("noise (%s): white %.2f mm, spatial %.2f mm (%.2f km), temporal %.2f mm (%.2f yr)", info["source"],
+             d["white_sigma_mm"], d["spatial_sigma_mm"], d["spatial_range_km"], d["temporal_sigma_mm"], d["temporal_range_yr"])
+    rng = np.random.default_rng(cfg.seed)
+    result = run_esmda(cal, rng) if cfg.method == "es-mda" else run_least_squares(cal, rng)
+    summary = summarise(cal, result, np.random.default_rng(cfg.seed + 1))
+    _write(case, args, comm, cal, result, summary, t_start, started)
+    if comm.rank == 0:
+        doc = summary["doc"]
+        print(f"{case.name}: {doc['verdict']}")
+        for label, sc in doc["scores"].items():
+            row = ", ".join(f"{k} {v['rmse_m'] * 1e3:.2f}" for k, v in sc.items() if v)
+            print(f"  RMSE {label.replace('_', ' ')} [mm]: {row}")
+        print(f"results: {Path(args.out)}")
+    return 0
+
+
+def _write(case, args, comm, cal, result, summary, t_start, started):
+    import time
+
+    from subsidence.calibration.output import write_files
+    from subsidence.calibration.report import write_report
+    from subsidence.io.rundir import RunDirectory
+    from subsidence.io.surface import write_json
+    from subsidence.run import manifest
+    from subsidence.versions import versions
+
+    with RunDirectory(args.out, comm, case_name=case.name, case_sha256=case.sha256, force=args.force) as rd:
+        v = versions()
+        if rd.rank == 0:
+            write_files(rd, cal, result, summary)
+            write_report(rd.path, cal, result, summary)
+            doc = summary["doc"]
+            write_json(rd.file("summary.json"), {"name": case.name, "kind": "calibration", "verdict": doc["verdict"],
+                                                 "chi2_per_value": doc["chi2_per_value"], "scores": doc["scores"],
+                                                 "notes": doc["notes"]})
+            rd.file("case.toml").write_text(case.text, encoding="utf-8")
+            wall = time.perf_counter() - t_start
+            write_json(rd.file("manifest.json"), manifest(case, comm, wall, started, rd.path, v))
+        comm.Barrier()
+        rd.commit()
+        comm.Barrier()

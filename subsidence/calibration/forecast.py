@@ -1,0 +1,192 @@
+"""``subsidence forecast CALIBRATION_DIR --dates FILE --out DIR``: the calibrated ensemble forward.
+
+Every posterior member of a calibration (``state.npz``) is run at the observation points for
+the requested dates (``--dates``: one ``YYYY-MM-DD`` a line, ``#`` comments), in the data's
+component (line of sight) and reference (each member carries the per-point offset it was
+calibrated with). Writes
+
+- ``forecast_points.csv``: ``id, date, los_p10, los_p50, los_p90`` (metres; for vertical or
+  east-west products the columns are named ``up_*``/``east_*``), the percentiles of the model
+  ensemble, then ``obs_p10, obs_p90``: the interval for a future *observation* (model spread
+  plus observation noise of the calibration's noise model), then the vertical total, deep and
+  shallow (model + background) medians;
+- ``forecast.nc``: the same percentiles at the points over time, a CF discrete-sampling-geometry
+  file (featureType timeSeries) with the CRS, for xarray/QGIS;
+- ``summary.json``, ``manifest.json``, ``case.toml``.
+
+Weather beyond the forcing record is the day-of-year climatology of the record; it is said in
+``summary.json`` (``notes``) and in the NetCDF attributes.
+"""
+
+from __future__ import annotations
+
+
+def add_arguments(p) -> None:
+    p.add_argument("calibration", metavar="CALIBRATION_DIR", help="output directory of `subsidence calibrate`")
+    p.add_argument("--dates", required=True, help="file with one date (YYYY-MM-DD) per line")
+    p.add_argument("--out", "-o", required=True, help="output directory (written atomically)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the observation-noise draws of obs_p10/obs_p90")
+    p.add_argument("--force", action="store_true", help="replace an existing output directory of another case")
+    p.add_argument("--quiet", "-q", action="store_true", help="only warnings and errors")
+
+
+def read_dates(path) -> list:
+    import datetime as _dt
+    from pathlib import Path
+
+    from subsidence.config import CaseError
+
+    path = Path(path)
+    if not path.is_file():
+        raise CaseError(str(path), "--dates", "file not found")
+    out = []
+    for k, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        s = line.split("#", 1)[0].strip()
+        if not s:
+            continue
+        try:
+            out.append(_dt.date.fromisoformat(s))
+        except ValueError:
+            raise CaseError(str(path), f"line {k}", f"not a date YYYY-MM-DD: {s!r}") from None
+    if not out:
+        raise CaseError(str(path), "--dates", "no date in the file")
+    return sorted(set(out))
+
+
+def load_calibration(path):
+    """The case (as calibrated) and the posterior state of a calibration directory."""
+    import json
+    import tomllib
+    from pathlib import Path
+
+    import numpy as np
+
+    from subsidence.config import CaseError, case_from_dict
+
+    d = Path(path)
+    for name in ("state.npz", "case.toml", "manifest.json"):
+        if not (d / name).is_file():
+            raise CaseError(str(d), name, "not a complete calibration directory (missing file)")
+    man = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    text = (d / "case.toml").read_text(encoding="utf-8")
+    base = Path(man.get("case_file") or d / "case.toml")
+    if not base.exists():  # relative paths of the case resolve against its original place
+        base = d / "case.toml"
+    case = case_from_dict(tomllib.loads(text), file=base, text=text)
+    if case.calibration is None:
+        raise CaseError(str(d / "case.toml"), "calibration", "the calibrated case has no [calibration] table")
+    st = dict(np.load(d / "state.npz", allow_pickle=False))
+    return case, st
+
+
+def main(args) -> int:
+    import dataclasses
+    import datetime as _dt
+    import time
+
+    import numpy as np
+    from mpi4py import MPI
+
+    from subsidence.calibration.calibrate import Calibration, Observations, State
+    from subsidence.config import CaseError
+    from subsidence.insar.noise import NoiseModel
+    from subsidence.io.rundir import RunDirectory
+    from subsidence.io.surface import write_json
+    from subsidence.log import get_logger
+    from subsidence.run import manifest
+    from subsidence.versions import versions
+
+    log = get_logger("calibration")
+    comm = MPI.COMM_WORLD
+    t_start = time.perf_counter()
+    started = _dt.datetime.now(_dt.timezone.utc)
+    case, st = load_calibration(args.calibration)
+    dates = np.array(read_dates(args.dates), dtype="datetime64[D]")
+    if case.start_date is not None and dates[0] < np.datetime64(case.start_date, "D"):
+        raise CaseError(str(args.dates), "--dates", f"{dates[0]} is before the case's start_date {case.start_date}")
+    comp = str(st["component"])
+    los = st["los"] if comp == "los" else None
+    m = st["ids"].size
+    obs = Observations(ids=st["ids"], x=st["x"], y=st["y"], dates=dates, D=np.zeros((m, dates.size)), component=comp,
+                       los=los, cal=np.ones(dates.size, bool))
+    cfg = dataclasses.replace(case.calibration, ensemble=int(st["zg"].shape[1]))
+    cal = Calibration(case, obs, cfg, comm=comm, t0=np.datetime64(str(st["t0"]), "D"))
+    state = State(zg=st["zg"], pp=st["pp"])
+    log.info("forecast: %d members at %d points, %d dates (%s … %s)", state.zg.shape[1], m, dates.size, dates[0], dates[-1])
+    res = cal.run_ensemble(state, keep_parts=True, desc="forecast")
+    series = res["series"] + st["offsets"][:, :, None]  # (N, m, n) in the data's reference
+    q = np.percentile(series, [10, 50, 90], axis=0)
+    nv = st["noise"]
+    nm = NoiseModel(white_var=nv[0], spatial_var=nv[1], spatial_range=nv[2], temporal_var=nv[3], temporal_range=nv[4])
+    rng = np.random.default_rng(args.seed)
+    noisy = series + nm.total_sigma * rng.standard_normal(series.shape)
+    oq = np.percentile(noisy, [10, 90], axis=0)
+    total = np.percentile(res["deep_uz"] + res["shallow_uz"] + res["background_uz"], 50, axis=0)
+    deep = np.percentile(res["deep_uz"], 50, axis=0)
+    shallow = np.percentile(res["shallow_uz"] + res["background_uz"], 50, axis=0)
+    notes = list(cal.fm.notes)
+    prefix = {"los": "los", "up": "up", "east": "east"}[comp]
+    with RunDirectory(args.out, comm, case_name=case.name, case_sha256=case.sha256, force=args.force) as rd:
+        v = versions()
+        if rd.rank == 0:
+            _write_csv(rd.file("forecast_points.csv"), obs, dates, q, oq, total, deep, shallow, prefix)
+            _write_nc(rd.file("forecast.nc"), obs, dates, q, oq, total, deep, shallow, prefix, case, notes)
+            write_json(rd.file("summary.json"), {
+                "name": case.name, "kind": "forecast", "calibration": str(args.calibration), "members": int(state.zg.shape[1]),
+                "points": int(m), "dates": [str(d) for d in (dates[0], dates[-1])], "component": comp,
+                "notes": notes + ["percentiles p10/p50/p90 are of the model ensemble; obs_p10/obs_p90 add the "
+                                  "calibration's observation noise (a future measurement)"]})
+            rd.file("case.toml").write_text(case.text, encoding="utf-8")
+            write_json(rd.file("manifest.json"), manifest(case, comm, time.perf_counter() - t_start, started, rd.path, v))
+        comm.Barrier()
+        rd.commit()
+        comm.Barrier()
+    if comm.rank == 0:
+        for n in notes:
+            print(f"note: {n}")
+        print(f"forecast: {args.out}/forecast_points.csv ({m} points × {dates.size} dates)")
+    return 0
+
+
+def _write_csv(path, obs, dates, q, oq, total, deep, shallow, prefix):
+    import csv
+
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "date", f"{prefix}_p10", f"{prefix}_p50", f"{prefix}_p90", "obs_p10", "obs_p90",
+                    "uz_total_p50", "uz_deep_p50", "uz_shallow_p50"])
+        for i in range(obs.ids.size):
+            for k, d in enumerate(dates):
+                w.writerow([obs.ids[i], str(d), *[f"{a[i, k]:.6f}" for a in (q[0], q[1], q[2], oq[0], oq[1], total, deep, shallow)]])
+
+
+def _write_nc(path, obs, dates, q, oq, total, deep, shallow, prefix, case, notes):
+    import numpy as np
+    import xarray as xr
+
+    unit = {"units": "m"}
+    comp = {"los": "line of sight, positive towards the satellite", "up": "vertical, up positive", "east": "east positive"}
+    data = {f"{prefix}_p{p}": (("station", "time"), q[k], {**unit, "long_name": f"P{p} of the ensemble, {comp[prefix]}"})
+            for k, p in enumerate((10, 50, 90))}
+    data.update({
+        "obs_p10": (("station", "time"), oq[0], {**unit, "long_name": "P10 of a future observation (model + noise)"}),
+        "obs_p90": (("station", "time"), oq[1], {**unit, "long_name": "P90 of a future observation (model + noise)"}),
+        "uz_total_p50": (("station", "time"), total, {**unit, "long_name": "vertical displacement, median", "positive": "up"}),
+        "uz_deep_p50": (("station", "time"), deep, {**unit, "long_name": "vertical, deep part, median", "positive": "up"}),
+        "uz_shallow_p50": (("station", "time"), shallow, {**unit, "long_name": "vertical, shallow part (model + background), median",
+                                                         "positive": "up"}),
+    })
+    ds = xr.Dataset(data, coords={
+        "time": ("time", dates.astype("datetime64[ns]"), {"standard_name": "time"}),
+        "station_id": ("station", obs.ids.astype(str), {"cf_role": "timeseries_id"}),
+        "x": ("station", obs.x, {"standard_name": "projection_x_coordinate", "units": "m"}),
+        "y": ("station", obs.y, {"standard_name": "projection_y_coordinate", "units": "m"}),
+    }, attrs={"featureType": "timeSeries", "Conventions": "CF-1.8", "title": f"forecast of {case.name}",
+              "source": "subsidence forecast (calibrated ensemble)", "history": "; ".join(notes) or "weather: recorded"})
+    if case.crs:
+        import pyproj
+
+        ds["crs"] = ((), np.int32(0), pyproj.CRS.from_user_input(case.crs).to_cf())
+        for k in data:
+            ds[k].attrs["grid_mapping"] = "crs"
+    ds.to_netcdf(path)

@@ -1,0 +1,192 @@
+"""What a calibration writes: parameter tables, per-point posteriors, scores, the posterior state.
+
+Files of ``subsidence calibrate CASE --out DIR``:
+
+| file | content |
+| --- | --- |
+| `parameters.csv` | per global parameter: path, unit, prior and posterior P5/P50/P95, mean, sd |
+| `ensemble_prior.csv`, `ensemble_posterior.csv` | the members' global parameter values (case-file units; per-point means in SI) |
+| `point_parameters.csv` | per observation point: x, y, posterior P5/P50/P95 of each per-point parameter, and the vertical deep, shallow (model + background) and total rates over the calibration period (mm/yr) with P5/P50/P95 |
+| `fit_points.csv` | per point: RMSE in/out of sample for the prior and posterior ensemble means |
+| `calibration.json` | settings, noise model, assimilation history (χ²/N), scores in and out of sample, baselines, notes |
+| `state.npz` | the posterior ensemble (for `subsidence forecast`) and the per-member offsets |
+| `report.html` | the report (figures embedded) |
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+
+from subsidence.calibration.scores import baselines, ensemble_score, score, with_offsets
+from subsidence.insar.metrics import fit_trend
+from subsidence.units import SECONDS_PER_YEAR
+
+PCTS = (5, 50, 95)
+
+
+def _pct(a, axis=-1):
+    return np.percentile(a, PCTS, axis=axis)
+
+
+def global_table(cal, state) -> np.ndarray:
+    """(N, n_g) parameter values of the members."""
+    return np.array([cal.global_values(state.zg[:, j]) for j in range(state.zg.shape[1])])
+
+
+def point_table(cal, state) -> np.ndarray:
+    """(N, n_pp, m) per-point values (SI)."""
+    return np.array([cal.point_values(state, j) for j in range(state.zg.shape[1])])
+
+
+def _rate(series, t, sel):
+    """Linear trend (m/yr) of series (..., m, n) over the epochs ``sel``."""
+    s = np.asarray(series, float)[..., sel]
+    flat = s.reshape(-1, s.shape[-1])
+    return fit_trend(flat, t[sel], seasonal=False)[:, 1].reshape(s.shape[:-1])
+
+
+def summarise(cal, result, rng) -> dict:
+    """Every number of the calibration (JSON-able) and the arrays the files need."""
+    obs = cal.obs
+    t = (obs.dates - obs.dates[0]).astype(float) / 365.25
+    cal_sel, hold = obs.cal, ~obs.cal
+    prior_series = with_offsets(obs.D, result["prior"]["series"], cal_sel)
+    post_series = with_offsets(obs.D, result["posterior"]["series"], cal_sel)
+    noise_sd = float(np.sqrt(cal.noise_model.white_var + cal.noise_model.spatial_var + cal.noise_model.temporal_var))
+    scores = {}
+    for label, sel in (("in_sample", cal_sel), ("out_of_sample", hold)):
+        if not sel.any():
+            continue
+        s = {"prior ensemble": ensemble_score(obs.D, prior_series, t, sel, noise_sd, rng),
+             "posterior ensemble": ensemble_score(obs.D, post_series, t, sel, noise_sd, rng)}
+        for name, pred in baselines(obs.D, t, cal_sel).items():
+            s[name] = score(obs.D, pred, t, sel)
+        scores[label] = s
+    g_prior, g_post = global_table(cal, result["prior_state"]), global_table(cal, result["state"])
+    params = []
+    for i, name in enumerate(cal.names):
+        spec = cal.cfg.parameters[i] if i < len(cal.cfg.parameters) else None
+        pp = cal.cfg.point_parameters[i - len(cal.cfg.parameters)] if spec is None else None
+        a, b = g_prior[:, i], g_post[:, i]
+        params.append({
+            "name": name, "path": spec.path if spec else f"point parameter {pp.name} (common mean)",
+            "unit": (spec.unit or "as the case file's bare number") if spec else pp.unit,
+            "prior": spec.prior.describe() if spec else {"prior": "normal", "mean": pp.mean, "sd": pp.mean_sd},
+            "prior_p5_p50_p95": _pct(a).tolist(), "posterior_p5_p50_p95": _pct(b).tolist(),
+            "posterior_mean": float(b.mean()), "posterior_sd": float(b.std(ddof=1)),
+            "prior_sd": float(a.std(ddof=1)), "sd_ratio": float(b.std(ddof=1) / max(a.std(ddof=1), 1e-300)),
+        })
+    parts = result["posterior"]
+    deep_r = _rate(parts["deep_uz"], t, cal_sel) * 1e3
+    shallow_r = (_rate(parts["shallow_uz"], t, cal_sel) + _rate(parts["background_uz"], t, cal_sel)) * 1e3
+    total_r = deep_r + shallow_r
+    rates = {"deep": _pct(deep_r, axis=0), "shallow": _pct(shallow_r, axis=0), "total": _pct(total_r, axis=0)}
+    pvals = point_table(cal, result["state"]) if cal.cfg.point_parameters else None
+    rmse = lambda pred, sel: np.sqrt(np.mean((obs.D[:, sel] - pred.mean(0)[:, sel]) ** 2, axis=1))  # noqa: E731
+    fit = {"prior_in": rmse(prior_series, cal_sel), "post_in": rmse(post_series, cal_sel)}
+    if hold.any():
+        fit.update(prior_out=rmse(prior_series, hold), post_out=rmse(post_series, hold))
+    offsets = np.mean(obs.D[None][..., cal_sel] - result["posterior"]["series"][..., cal_sel], axis=-1)
+    c2 = {"prior": result["history"][0].get("chi2_per_value_ensemble_mean"), "posterior": result["history"][-1].get(
+        "chi2_per_value_ensemble_mean", result["history"][-1].get("chi2_per_value_map"))}
+    verdict = _verdict(c2["posterior"], scores)
+    doc = {
+        "case": cal.case.name, "method": cal.cfg.method, "ensemble": cal.cfg.ensemble, "assimilations": cal.cfg.assimilations,
+        "inflation": cal.cfg.inflation, "seed": cal.cfg.seed, "offset": cal.cfg.offset,
+        "data": {"file": obs.file, "points": int(obs.ids.size), "epochs": int(obs.dates.size),
+                 "calibration_epochs": int(cal_sel.sum()), "held_out_epochs": int(hold.sum()),
+                 "first": str(obs.dates[0]), "last_calibration": str(obs.dates[cal_sel][-1]),
+                 "last": str(obs.dates[-1]), "component": obs.component, "skipped": obs.skipped},
+        "noise": {**cal.noise_info, "model": cal.noise_model.describe(),
+                  "expected_rmse_of_a_perfect_model_m": float(np.sqrt(cal.noise.trace / cal.noise.size))},
+        "history": result["history"], "chi2_per_value": c2, "verdict": verdict,
+        "parameters": params, "scores": scores, "notes": list(cal.fm.notes),
+    }
+    arrays = dict(g_prior=g_prior, g_post=g_post, rates=rates, pvals=pvals, fit=fit, t=t,
+                  prior_series=prior_series, post_series=post_series, offsets=offsets)
+    return {"doc": doc, "arrays": arrays}
+
+
+def _verdict(c2, scores) -> str:
+    """A calibration that cannot fit says so."""
+    msgs = []
+    if c2 is not None and c2 > 1.5:
+        msgs.append(f"the posterior does NOT fit the data to the noise level (χ²/N = {c2:.2f} > 1.5): the model lacks "
+                    "something the data show, or the noise model is too optimistic")
+    elif c2 is not None:
+        msgs.append(f"the posterior fits the calibration data to the noise level (χ²/N = {c2:.2f})")
+    out = scores.get("out_of_sample", {})
+    post = out.get("posterior ensemble", {}).get("rmse_m")
+    best = min(((v.get("rmse_m"), k) for k, v in out.items() if k not in ("posterior ensemble", "prior ensemble")
+                and v.get("rmse_m") is not None), default=(None, None))
+    if post is not None and best[0] is not None:
+        if post <= best[0]:
+            msgs.append(f"out of sample it beats every statistical baseline (RMSE {post * 1e3:.2f} mm vs {best[1]} {best[0] * 1e3:.2f} mm)")
+        else:
+            msgs.append(f"out of sample it does NOT beat the {best[1]} baseline (RMSE {post * 1e3:.2f} mm vs {best[0] * 1e3:.2f} mm)")
+    return "; ".join(msgs)
+
+
+def write_files(rd, cal, result, summary) -> None:
+    """Rank 0: the CSV/JSON/NPZ files (the report is written by :mod:`.report`)."""
+    doc, A = summary["doc"], summary["arrays"]
+    obs = cal.obs
+    with open(rd.file("parameters.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["name", "path", "unit", "prior_p5", "prior_p50", "prior_p95", "posterior_p5", "posterior_p50",
+                    "posterior_p95", "posterior_mean", "posterior_sd", "sd_ratio"])
+        for p in doc["parameters"]:
+            w.writerow([p["name"], p["path"], p["unit"], *[f"{v:.6g}" for v in p["prior_p5_p50_p95"]],
+                        *[f"{v:.6g}" for v in p["posterior_p5_p50_p95"]], f"{p['posterior_mean']:.6g}",
+                        f"{p['posterior_sd']:.6g}", f"{p['sd_ratio']:.4f}"])
+    for label, arr in (("prior", A["g_prior"]), ("posterior", A["g_post"])):
+        with open(rd.file(f"ensemble_{label}.csv"), "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["member", *cal.names])
+            for j, row in enumerate(arr):
+                w.writerow([j, *[f"{v:.8g}" for v in row]])
+    with open(rd.file("point_parameters.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        head = ["id", "x", "y"]
+        for q in cal.cfg.point_parameters:
+            scale, u = (1e3 * SECONDS_PER_YEAR, "mm_per_yr") if q.unit == "m/s" else (1.0, q.unit)
+            head += [f"{q.name}_{u}_p{p}" for p in PCTS]
+        for r in ("deep", "shallow", "total"):
+            head += [f"{r}_rate_mm_per_yr_p{p}" for p in PCTS]
+        w.writerow(head)
+        for i in range(obs.ids.size):
+            row = [obs.ids[i], f"{obs.x[i]:.2f}", f"{obs.y[i]:.2f}"]
+            for k, q in enumerate(cal.cfg.point_parameters):
+                scale = 1e3 * SECONDS_PER_YEAR if q.unit == "m/s" else 1.0
+                row += [f"{v:.4f}" for v in _pct(A["pvals"][:, k, i] * scale, axis=0)]
+            for r in ("deep", "shallow", "total"):
+                row += [f"{v:.4f}" for v in A["rates"][r][:, i]]
+            w.writerow(row)
+    with open(rd.file("fit_points.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        keys = list(A["fit"])
+        w.writerow(["id", "x", "y", *[f"rmse_{k}_mm" for k in keys]])
+        for i in range(obs.ids.size):
+            w.writerow([obs.ids[i], f"{obs.x[i]:.2f}", f"{obs.y[i]:.2f}", *[f"{A['fit'][k][i] * 1e3:.3f}" for k in keys]])
+    rd.file("calibration.json").write_text(json.dumps(_clean(doc), indent=2), encoding="utf-8")
+    np.savez_compressed(
+        rd.file("state.npz"), zg=result["state"].zg, pp=result["state"].pp, offsets=A["offsets"], ids=obs.ids.astype(str),
+        x=obs.x, y=obs.y, los=obs.los if obs.los is not None else np.zeros((0, 3)), component=obs.component,
+        t0=str(obs.dates[obs.cal][0]), noise=np.array([cal.noise_model.white_var, cal.noise_model.spatial_var,
+                                                      cal.noise_model.spatial_range, cal.noise_model.temporal_var,
+                                                      cal.noise_model.temporal_range]))
+
+
+def _clean(obj):
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.floating, np.integer, np.bool_)):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj

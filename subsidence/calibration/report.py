@@ -1,0 +1,194 @@
+"""``report.html`` of a calibration: self-contained (figures embedded), in the style of the
+validation report. Sections: verdict; data, noise and settings; scores in and out of sample
+against the statistical baselines; the assimilation history; prior and posterior of every
+parameter; maps of the per-point posteriors and of the calibrated deep and shallow rates;
+fan charts at selected points.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+import numpy as np
+
+from subsidence.insar.figures import LABEL, _plt
+from subsidence.insar.report import _img
+from subsidence.units import SECONDS_PER_YEAR
+
+CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}
+td,th{border:1px solid #bbb;padding:3px 7px;text-align:right}th{background:#eee}td:first-child,th:first-child{text-align:left}
+figure{margin:1em 0}img{max-width:100%}.verdict{padding:.8em;border-left:6px solid #c33;background:#fee}
+.verdict.ok{border-color:#3a3;background:#efe}figcaption{font-size:90%;color:#555}"""
+
+
+def _f(v, scale=1.0, nd=2):
+    return "–" if v is None or not np.isfinite(v) else f"{v * scale:.{nd}f}"
+
+
+def fig_parameters(cal, A, path: Path) -> Path | None:
+    ng = len(cal.names)
+    if ng == 0:
+        return None
+    plt = _plt()
+    ncol = min(ng, 3)
+    nrow = int(np.ceil(ng / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.0 * nrow), squeeze=False)
+    for i, name in enumerate(cal.names):
+        ax = axes.flat[i]
+        a, b = A["g_prior"][:, i], A["g_post"][:, i]
+        bins = np.linspace(min(a.min(), b.min()), max(a.max(), b.max()), 25)
+        ax.hist(a, bins=bins, alpha=0.45, color="0.5", label="prior")
+        ax.hist(b, bins=bins, alpha=0.6, color="tab:blue", label="posterior")
+        ax.set_title(name, fontsize=9)
+        ax.legend(fontsize=7)
+    for ax in list(axes.flat)[ng:]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def fig_maps(cal, A, path: Path) -> Path:
+    """Per-point posterior median and P95−P5 width of each per-point parameter; deep and shallow rates."""
+    obs = cal.obs
+    panels = []
+    for k, q in enumerate(cal.cfg.point_parameters):
+        scale = 1e3 * SECONDS_PER_YEAR if q.unit == "m/s" else 1.0
+        v = A["pvals"][:, k, :] * scale
+        u = "mm/yr" if q.unit == "m/s" else q.unit
+        panels.append((f"{q.name}: posterior median [{u}]", np.median(v, axis=0), "RdBu_r", True))
+        panels.append((f"{q.name}: P95 − P5 [{u}]", np.percentile(v, 95, 0) - np.percentile(v, 5, 0), "viridis", False))
+    r = A["rates"]
+    panels.append(("deep rate, vertical, median [mm/yr]", r["deep"][1], "RdBu_r", True))
+    panels.append(("shallow rate (model + background), median [mm/yr]", r["shallow"][1], "RdBu_r", True))
+    panels.append(("deep rate P95 − P5 [mm/yr]", r["deep"][2] - r["deep"][0], "viridis", False))
+    panels.append(("shallow rate P95 − P5 [mm/yr]", r["shallow"][2] - r["shallow"][0], "viridis", False))
+    plt = _plt()
+    ncol = 2
+    nrow = int(np.ceil(len(panels) / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(10, 4.0 * nrow), squeeze=False)
+    for ax, (title, val, cmap, sym) in zip(axes.flat, panels):
+        if sym:
+            lim = float(np.nanmax(np.abs(val))) or 1.0
+            sc = ax.scatter(obs.x / 1e3, obs.y / 1e3, c=val, s=14, cmap=cmap, vmin=-lim, vmax=lim)
+        else:
+            sc = ax.scatter(obs.x / 1e3, obs.y / 1e3, c=val, s=14, cmap=cmap)
+        fig.colorbar(sc, ax=ax, shrink=0.8)
+        ax.set_title(title, fontsize=9)
+        ax.set_aspect("equal")
+        ax.set_xlabel("x [km]")
+        ax.set_ylabel("y [km]")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=85)
+    plt.close(fig)
+    return path
+
+
+def pick_points(cal, A, n: int = 6) -> list[int]:
+    """Points spread over the observed velocity range."""
+    obs = cal.obs
+    t = A["t"]
+    v = np.polyfit(t[obs.cal], obs.D[:, obs.cal].T, 1)[0]
+    order = np.argsort(v)
+    return [int(order[k]) for k in np.unique(np.round(np.linspace(0, len(order) - 1, min(n, len(order)))).astype(int))]
+
+
+def fig_fans(cal, A, path: Path) -> Path:
+    obs = cal.obs
+    idx = pick_points(cal, A)
+    dates = obs.dates.astype("datetime64[D]").astype(object)
+    plt = _plt()
+    fig, axes = plt.subplots(int(np.ceil(len(idx) / 2)), 2, figsize=(11, 2.6 * int(np.ceil(len(idx) / 2))), squeeze=False)
+    last_cal = obs.dates[obs.cal][-1].astype(object)
+    for ax, i in zip(axes.flat, idx):
+        for key, color, label in (("prior_series", "0.6", "prior P10–P90"), ("post_series", "tab:blue", "posterior P10–P90")):
+            e = A[key][:, i, :] * 1e3
+            lo, mid, hi = np.percentile(e, [10, 50, 90], axis=0)
+            ax.fill_between(dates, lo, hi, color=color, alpha=0.3, label=label, lw=0)
+            if key == "post_series":
+                ax.plot(dates, mid, color=color, lw=1.2, label="posterior median")
+        ax.plot(dates, obs.D[i] * 1e3, ".", ms=3, color="k", label="observed")
+        if (~obs.cal).any():
+            ax.axvline(last_cal, color="tab:red", ls="--", lw=1, label="end of calibration data")
+        ax.set_title(f"point {obs.ids[i]}", fontsize=9)
+        ax.set_ylabel(f"{obs.component.upper() if obs.component == 'los' else obs.component} [mm]")
+    axes.flat[0].legend(fontsize=7, loc="lower left")
+    for ax in list(axes.flat)[len(idx):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    fig.savefig(path, dpi=85)
+    plt.close(fig)
+    return path
+
+
+def write_report(out: Path, cal, result, summary) -> Path:
+    out = Path(out)
+    doc, A = summary["doc"], summary["arrays"]
+    figdir = out / "figures"
+    figdir.mkdir(parents=True, exist_ok=True)
+    figs = []
+    p = fig_parameters(cal, A, figdir / "parameters.png")
+    if p:
+        figs.append(("Prior (grey) and posterior (blue) of the global parameters", p))
+    figs.append(("Per-point posteriors and the calibrated deep and shallow rates (vertical, over the calibration period)",
+                 fig_maps(cal, A, figdir / "maps.png")))
+    figs.append(("Fan charts: observed (dots), prior and posterior P10–P90 of the model (offset per point as the nuisance estimate)",
+                 fig_fans(cal, A, figdir / "fan_charts.png")))
+    ok = doc["chi2_per_value"]["posterior"] is not None and doc["chi2_per_value"]["posterior"] <= 1.5 and "NOT" not in doc["verdict"]
+    d = doc["data"]
+    nz = doc["noise"]["model"]
+    settings = [
+        ("data", f"{html.escape(d['file'])}: {d['points']} points, {d['epochs']} epochs {d['first']} … {d['last']}; "
+                 f"{LABEL.get(d['component'], d['component'])}"),
+        ("calibration epochs / held out", f"{d['calibration_epochs']} (to {d['last_calibration']}) / {d['held_out_epochs']}"),
+        ("method", f"{doc['method']}, {doc['ensemble']} members, {doc['assimilations']} assimilations ({doc['inflation']}), seed {doc['seed']}"),
+        ("offset per point", "nuisance, marginalised (each series compared with its mean removed)" if doc["offset"] == "per-point"
+         else "none (the data's own reference epoch)"),
+        ("noise", f"{html.escape(doc['noise']['source'])}: white {nz['white_sigma_mm']:.2f} mm, spatial {nz['spatial_sigma_mm']:.2f} mm "
+                  f"(range {nz['spatial_range_km']:.2f} km), temporal {nz['temporal_sigma_mm']:.2f} mm (range {nz['temporal_range_yr']:.2f} yr); "
+                  f"RMSE of a perfect model under it {doc['noise']['expected_rmse_of_a_perfect_model_m'] * 1e3:.2f} mm"),
+        ("skipped", html.escape(json.dumps(d["skipped"])) or "nothing"),
+    ]
+    srows = ""
+    for label, sc in doc["scores"].items():
+        srows += f"<tr><th colspan=7>{label.replace('_', ' ')}</th></tr>"
+        for name, s in sc.items():
+            srows += (f"<tr><td>{html.escape(name)}</td><td>{_f(s.get('rmse_m'), 1e3)}</td><td>{_f(s.get('bias_m'), 1e3)}</td>"
+                      f"<td>{_f(s.get('median_point_rmse_m'), 1e3)}</td><td>{_f(s.get('velocity_rmse_m_per_yr'), 1e3)}</td>"
+                      f"<td>{_f(s.get('coverage_p10_p90'), 100, 0)}</td><td>{_f(s.get('crps_m'), 1e3)}</td></tr>")
+    prow = ""
+    for q in doc["parameters"]:
+        prow += (f"<tr><td>{html.escape(q['name'])}</td><td>{html.escape(q['path'])}</td><td>{html.escape(str(q['unit']))}</td>"
+                 + "".join(f"<td>{v:.4g}</td>" for v in q["prior_p5_p50_p95"])
+                 + "".join(f"<td>{v:.4g}</td>" for v in q["posterior_p5_p50_p95"]) + f"<td>{q['sd_ratio']:.2f}</td></tr>")
+    hrow = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in h.values()) + "</tr>" for h in doc["history"])
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in doc["notes"]) or "<li>none</li>"
+    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Calibration: {html.escape(doc['case'])}</title>
+<style>{CSS}</style></head><body>
+<h1>Calibration of {html.escape(doc['case'])} against InSAR</h1>
+<p class="verdict{' ok' if ok else ''}">{html.escape(doc['verdict'])}</p>
+<h2>Data and settings</h2><table>{''.join(f'<tr><th>{a}</th><td>{b}</td></tr>' for a, b in settings)}</table>
+<h2>Scores (residual = observed − predicted, data reference)</h2>
+<p>Model predictions carry their per-point offset estimated on the calibration epochs; the baselines are fitted per point on the
+calibration epochs and extrapolated. Coverage: share of observations inside the P10–P90 predictive interval (model spread + noise;
+80 % is calibrated). CRPS: continuous ranked probability score (lower is better; for a point forecast it is the mean absolute error).</p>
+<table><tr><th>prediction</th><th>RMSE [mm]</th><th>bias [mm]</th><th>median point RMSE [mm]</th><th>velocity RMSE [mm/yr]</th>
+<th>P10–P90 coverage [%]</th><th>CRPS [mm]</th></tr>{srows}</table>
+<h2>Assimilations</h2><p>χ²/N of the ensemble-mean residual (projected data, weighted with the noise above; ≈ 1 is a fit to the noise level).</p>
+<table>{hrow}</table>
+<h2>Parameters</h2>
+<table><tr><th>name</th><th>case-file path</th><th>unit</th><th>prior P5</th><th>P50</th><th>P95</th><th>posterior P5</th><th>P50</th><th>P95</th>
+<th>sd posterior/prior</th></tr>{prow}</table>
+{''.join(_img(p, t) for t, p in figs)}
+<h2>Notes</h2><ul>{notes}</ul>
+<h2>Case file</h2><pre>{html.escape(cal.case.text)}</pre>
+</body></html>"""
+    path = out / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path

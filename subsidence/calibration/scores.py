@@ -1,0 +1,78 @@
+"""Scores of a calibration, in and out of sample, against simple statistical baselines.
+
+Everything is compared in the data's own reference: a model series is shifted by its
+per-point offset (the mean of observed − modelled over the calibration epochs, i.e. the
+offset nuisance at its least-squares value), then compared with the observations
+
+- in sample: over the calibration epochs;
+- out of sample: over the held-out epochs (after ``until``), the forecast test.
+
+Baselines fitted per point on the calibration epochs only and extrapolated: a linear trend,
+a trend + annual sinusoid, and persistence (the mean of the last five calibration values,
+"no further change"). A calibrated physics model must beat them out of sample to be worth its
+parameters. Metrics: RMSE and bias over all values, the RMS over points of the velocity error
+(trend of observed − trend of predicted over the held-out epochs), and for ensembles the
+coverage of the P10–P90 predictive interval (model spread plus observation noise: a well
+calibrated forecast covers ≈ 80 % of the observations) and the CRPS.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from subsidence.insar.metrics import fit_trend
+
+
+def with_offsets(obs_D, pred, cal) -> np.ndarray:
+    """Shift predictions (..., m, n) by the per-point offset estimated on the calibration epochs."""
+    off = np.mean(obs_D[..., cal] - pred[..., cal], axis=-1, keepdims=True)
+    return pred + off
+
+
+def baselines(D, t, cal) -> dict:
+    """Per-point statistical extrapolations from the calibration epochs (m, n) each."""
+    out = {}
+    tc = t[cal]
+    for name, seasonal in (("linear trend", False), ("trend + annual", True)):
+        c = fit_trend(D[:, cal], tc, seasonal=seasonal)
+        G = [np.ones_like(t), t] + ([np.cos(2 * np.pi * t), np.sin(2 * np.pi * t)] if seasonal else [])
+        out[name] = c @ np.stack(G)
+    last = np.flatnonzero(cal)[-5:]
+    out["persistence"] = np.repeat(D[:, last].mean(axis=1, keepdims=True), t.size, axis=1)
+    return out
+
+
+def _velocity(D, t):
+    return fit_trend(D, t, seasonal=False)[:, 1]
+
+
+def score(D, pred, t, sel) -> dict:
+    """RMSE, bias (observed − predicted), RMS velocity error over the epochs ``sel``."""
+    if not sel.any():
+        return {}
+    r = D[:, sel] - pred[:, sel]
+    out = {"values": int(r.size), "rmse_m": float(np.sqrt(np.mean(r**2))), "bias_m": float(np.mean(r)),
+           "median_point_rmse_m": float(np.median(np.sqrt(np.mean(r**2, axis=1))))}
+    if sel.sum() >= 3 and np.ptp(t[sel]) > 0:
+        dv = _velocity(D[:, sel], t[sel]) - _velocity(pred[:, sel], t[sel])
+        out["velocity_rmse_m_per_yr"] = float(np.sqrt(np.nanmean(dv**2)))
+    return out
+
+
+def ensemble_score(D, ens, t, sel, noise_sd: float, rng) -> dict:
+    """``score`` of the ensemble mean plus interval coverage and CRPS of the predictive ensemble
+    (members + N(0, noise_sd²) observation noise)."""
+    if not sel.any():
+        return {}
+    out = score(D, ens.mean(axis=0), t, sel)
+    pred = ens[:, :, sel] + noise_sd * rng.standard_normal(ens[:, :, sel].shape)
+    lo, hi = np.percentile(pred, [10, 90], axis=0)
+    obs = D[:, sel]
+    out["coverage_p10_p90"] = float(np.mean((obs >= lo) & (obs <= hi)))
+    # CRPS of an ensemble: E|X − y| − ½ E|X − X'| (averaged over values)
+    n = pred.shape[0]
+    srt = np.sort(pred, axis=0)
+    w = (2 * np.arange(1, n + 1) - n - 1)[:, None, None]
+    spread = np.sum(w * srt, axis=0) / (n * n)  # ½ E|X − X'|
+    out["crps_m"] = float(np.mean(np.mean(np.abs(pred - obs[None]), axis=0) - spread))
+    return out
