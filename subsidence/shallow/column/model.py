@@ -24,7 +24,9 @@ import numpy as np
 
 from subsidence.log import Progress
 from subsidence.units import SECONDS_PER_YEAR as _YEAR_S
-from subsidence.shallow.column.compression import TAU_REF, Isotache, LinearCompression, strain_increment
+from scipy.linalg import lapack
+
+from subsidence.shallow.column.compression import TAU_REF, Isotache, LinearCompression, StepLaw, strain_increment  # noqa: F401
 from subsidence.shallow.column.oxidation import NoOxidation, PeatOxidation, thickness_loss
 
 GAMMA_W = 9810.0  # N/m^3
@@ -183,6 +185,12 @@ class Column:
 
         progress = Progress(f"soil column ({nb} column(s))", nt - 1, unit="step", t_start=times[0] / _YEAR_S,
                             t_end=times[-1] / _YEAR_S)
+        law = StepLaw(self.mv, self.a, self.b, self.c, tau_ref=self.tau_ref)
+        gw = self.gamma_w
+        head_bottom = self.bottom == "head"
+        oxidising = bool(np.any(self.alpha > 0))
+        h_init_sum = self.h_init.sum()
+        off = np.zeros((nb, n))  # the off-diagonal of the flattened (block-tridiagonal) system
         for it in range(1, nt):
             dt = times[it] - times[it - 1]
             if dt <= 0:
@@ -193,36 +201,55 @@ class Column:
             sat = zc < hp[:, None]
             head = np.where(sat, np.where(np.isfinite(head), head, hp[:, None]), zc)
             t_int, t_top, t_bot = self._transmissibility(h, sat, hp, zc)
-            phi = phi_all[it]
+            # what does not change within the step: the linear part of the balance
+            #   res = t_top (head - hp) + t_bot (head - phi) + interface flows - d_eps h/dt
+            # (zero in the unsaturated cells, where head = zc stays put: s1 = sig_tot there)
+            t_tb = t_top + t_bot
+            b_tb = t_top * hp[:, None]
+            if head_bottom:
+                b_tb += t_bot * np.nan_to_num(phi_all[it])[:, None]
+            rate = np.where(sat, h / dt, 0.0)
+            gw_rate = gw * rate
+            d0 = t_tb.copy()
+            d0[:, :-1] += t_int
+            d0[:, 1:] += t_int
+            d0 = np.where(sat, d0, 1.0)
+            np.negative(t_int, out=off[:, :-1])
+            off_flat = off.ravel()[:-1]
+            law.begin(sig, sp, dt)
+            s1 = np.empty_like(head)
             for _ in range(self.max_iter):
-                s1 = np.where(sat, sig_tot - self.gamma_w * (head - zc), sig_tot)
-                d_eps, tang, _ = strain_increment(sig, s1, sp, dt, self.mv, self.a, self.b, self.c, tau_ref=self.tau_ref)
-                flow = t_top * (head - hp[:, None])
-                if self.bottom == "head":
-                    flow = flow + t_bot * (head - np.nan_to_num(phi)[:, None])
+                np.subtract(head, zc, out=s1)
+                s1 *= -gw
+                s1 += sig_tot
+                d_eps, tang = law.evaluate(s1)
+                # -res = d_eps h/dt - flow
+                flow = t_tb * head
+                flow -= b_tb
                 dh = head[:, :-1] - head[:, 1:]
-                flow[:, :-1] += t_int * dh
-                flow[:, 1:] -= t_int * dh
-                res = flow - d_eps * h / dt
-                res = np.where(sat, res, 0.0)
-                diag = t_top + t_bot + self.gamma_w * tang * h / dt
-                diag[:, :-1] += t_int
-                diag[:, 1:] += t_int
-                diag = np.where(sat, diag, 1.0)
-                delta = _thomas(-t_int, diag, -t_int, -res)
-                delta = np.clip(delta, -2.0, 2.0)
+                dh *= t_int
+                flow[:, :-1] += dh
+                flow[:, 1:] -= dh
+                d_eps *= rate
+                d_eps -= flow
+                tang *= gw_rate
+                tang += d0
+                delta = _solve_symmetric(tang, off_flat, d_eps, t_int)
+                np.clip(delta, -2.0, 2.0, out=delta)
                 head = head + delta
-                if np.max(np.abs(delta), initial=0.0) < self.newton_tol:
+                if max(delta.max(initial=0.0), -delta.min(initial=0.0)) < self.newton_tol:
                     break
             else:
                 raise RuntimeError(f"soil column: Newton did not converge at t = {times[it]:.4g} s")
-            s1 = np.where(sat, sig_tot - self.gamma_w * (head - zc), sig_tot)
-            d_eps, _, sp = strain_increment(sig, s1, sp, dt, self.mv, self.a, self.b, self.c, tau_ref=self.tau_ref)
+            np.subtract(head, zc, out=s1)
+            s1 *= -gw
+            s1 += sig_tot
+            d_eps, _, sp = law.evaluate(s1, new_sp=True)
             eps = eps + d_eps
             sig = np.maximum(s1, 1.0)
             h = h0 * np.exp(-eps)
             # oxidation above the phreatic level, within the oxidation depth below the surface
-            if np.any(self.alpha > 0):
+            if oxidising:
                 top, bot, zc = self._levels(h)
                 lower = np.maximum(hp, top[:, 0] - self.oxidation_depth)[:, None]
                 unsat = np.clip(top - np.maximum(bot, lower), 0.0, h)
@@ -234,7 +261,7 @@ class Column:
                 h = h0 * np.exp(-eps)
                 ox_total += dh_ox.sum(1)
             out_ox[it] = ox_total
-            out_set[it] = self.h_init.sum() - h.sum(1)
+            out_set[it] = h_init_sum - h.sum(1)
             out_layer[it] = (self.h_init[None, :] - h) @ onehot
             out_sig[it] = (sig * h).sum(1) / h.sum(1)
             progress.update(t=times[it] / _YEAR_S)
@@ -277,3 +304,17 @@ def _thomas(lower, diag, upper, rhs):
     for i in range(n - 2, -1, -1):
         x[:, i] = d[:, i] - c[:, i] * x[:, i + 1]
     return x
+
+
+def _solve_symmetric(diag, off_flat, rhs, t_int):
+    """Solve the batch of symmetric tridiagonal systems (diagonal ``diag`` (nb, n), off-diagonal
+    ``-t_int`` (nb, n-1)) as one block-diagonal system with LAPACK ``dptsv`` (the matrices are
+    diagonally dominant with a positive diagonal); ``off_flat`` is the flattened off-diagonal with
+    zeros between the columns. Falls back to :func:`_thomas`."""
+    nb, n = diag.shape
+    if n == 1:
+        return rhs / diag
+    _, _, x, info = lapack.dptsv(diag.ravel(), off_flat, rhs.ravel(), overwrite_d=0, overwrite_e=0, overwrite_b=0)
+    if info != 0:
+        return _thomas(-t_int, diag, -t_int, rhs)
+    return x.reshape(nb, n)
