@@ -19,7 +19,7 @@ import numpy as np
 from subsidence.log import Progress
 from subsidence.units import SECONDS_PER_YEAR as _YEAR_S
 from subsidence.shallow.groundwater.forcing_steps import GroundwaterResult, check_inputs
-from subsidence.shallow.groundwater.parcel import Parcel, sigmoid
+from subsidence.shallow.groundwater.parcel import Parcel, sigmoid, softplus  # noqa: F401
 
 
 class LumpedGroundwater:
@@ -73,19 +73,23 @@ class LumpedGroundwater:
         mean[0] = h
         terms = {k: np.zeros((nd + 1, nb)) for k in ("precipitation", "evapotranspiration", "seepage", "drainage", "runoff", "storage")}
         inv_c = 0.0 if not np.isfinite(seep_c) else 1.0 / seep_c
-        s0 = p.storage(h)
+        smooth = _SmoothTerms(p)
+        s_h, ds_h, ro_h, sig_h = smooth(h)
+        s0 = s_h
+        inv_gamma = 1.0 / self.gamma_mean
         progress = Progress("groundwater", nd, unit="step", t_end=nd * dt / _YEAR_S)
         for i in range(nd):
             hn = h
-            sn = p.storage(hn)
+            sn = s_h  # storage at the level of the previous step
             et = p.crop_factor * evap[i] * p.et_factor(hn)
             hdi = hd[i + 1]
             phii = phi[i + 1] if phi is not None else 0.0
             for _ in range(50):
-                g = (p.storage(h) - sn - dt * (precip[i] - et + (phii - h) * inv_c - (h - hdi) / self.gamma_mean - p.runoff(h)))
-                dg = p.storage_slope(h) + dt * (inv_c + 1.0 / self.gamma_mean + sigmoid(h - p.surface) / p.runoff_resistance)
+                g = (s_h - sn - dt * (precip[i] - et + (phii - h) * inv_c - (h - hdi) / self.gamma_mean - ro_h))
+                dg = ds_h + dt * (inv_c + inv_gamma + sig_h / p.runoff_resistance)
                 step = np.clip(g / dg, -0.5, 0.5)
                 h = h - step
+                s_h, ds_h, ro_h, sig_h = smooth(h)
                 if np.max(np.abs(step)) < 1e-11:
                     break
             else:
@@ -96,10 +100,36 @@ class LumpedGroundwater:
             c["evapotranspiration"][i + 1] = c["evapotranspiration"][i] + dt * et
             c["seepage"][i + 1] = c["seepage"][i] + dt * (phii - h) * inv_c
             c["drainage"][i + 1] = c["drainage"][i] + dt * (h - hdi) / self.gamma_mean
-            c["runoff"][i + 1] = c["runoff"][i] + dt * p.runoff(h)
-            c["storage"][i + 1] = p.storage(h) - s0
+            c["runoff"][i + 1] = c["runoff"][i] + dt * ro_h
+            c["storage"][i + 1] = s_h - s0
             progress.update(t=(i + 1) * dt / _YEAR_S)
         progress.close()
         mid = hd + (mean - hd) * self.gamma_mid / self.gamma_mean
         times = np.arange(nd + 1) * dt
         return GroundwaterResult(times=times, mean=mean, mid=mid, balance=terms)
+
+
+class _SmoothTerms:
+    """``storage``, ``storage_slope``, ``runoff`` and ``sigmoid(h - surface)`` of a parcel in one
+    pass: the softplus/sigmoid of every layer boundary evaluated once on a (boundaries, nb)
+    array, summed in the order of :meth:`Parcel.storage` (so the values are the same)."""
+
+    def __init__(self, p: Parcel):
+        bounds = p.layer_bounds()
+        self.z = np.array([bounds[0][1]] + [bot for bot, _, _ in bounds])[:, None]  # surface, then the bottoms
+        self.sy = [L.specific_yield for _, _, L in bounds]
+        self.top_is_surface = bounds[0][1] == p.surface
+        self.p = p
+
+    def __call__(self, h):
+        if not self.top_is_surface:  # cannot happen (layer_bounds starts at the surface); the plain way
+            p = self.p
+            return p.storage(h), p.storage_slope(h), p.runoff(h), sigmoid(np.asarray(h, float) - p.surface)
+        x = np.asarray(h, dtype=float)[None] - self.z
+        sp_, sg = softplus(x), sigmoid(x)
+        s = np.zeros_like(sp_[0])
+        d = np.zeros_like(sp_[0])
+        for k, sy in enumerate(self.sy):  # layer k: bottom row k + 1, top row k
+            s = s + sy * (sp_[k + 1] - sp_[k])
+            d = d + sy * (sg[k + 1] - sg[k])
+        return s + sp_[0], d + sg[0], sp_[0] / self.p.runoff_resistance, sg[0]
