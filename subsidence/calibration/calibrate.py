@@ -239,15 +239,24 @@ def _members(js, comm, desc):
             q.setLevel(lv)
 
 
-def estimate_observation_noise(obs: Observations, cfg: CalibrationConfig):
-    """The noise model of the calibration: estimated from the calibration epochs, or given."""
+def estimate_observation_noise(cal: Calibration):
+    """The noise model of the calibration: given, or estimated from the calibration epochs.
+
+    The estimate (:func:`subsidence.insar.noise.estimate_noise`) takes everything that a per-point
+    trend + annual fit cannot represent as noise. A deep signal that bends within the record
+    would count as noise too, so the data are first reduced by the model at the prior medians
+    (one forward run): only what that model misses beyond a trend and an annual cycle is
+    attributed to noise. A temporal range at its upper bound says that signal is left."""
     from subsidence.insar.noise import DUTCH_S1, estimate_noise
 
+    obs, cfg = cal.obs, cal.cfg
     if cfg.noise_source == "model":
         return cfg.noise or DUTCH_S1, {"source": "given noise model"}
     t = (obs.dates[obs.cal] - obs.dates[obs.cal][0]).astype(float) / 365.25
-    nm, info = estimate_noise(obs.D[:, obs.cal], obs.x, obs.y, t, return_info=True)
-    return nm, {"source": "estimated from the calibration data", "details": _jsonable(info)}
+    median = obs.component_of(cal.model(np.zeros(cal.n_g), cal.fm_cal))
+    nm, info = estimate_noise(obs.D[:, obs.cal] - median, obs.x, obs.y, t, return_info=True)
+    return nm, {"source": "estimated from the calibration data less the model at the prior medians",
+                "details": _jsonable(info)}
 
 
 def _jsonable(obj):

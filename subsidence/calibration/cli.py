@@ -32,19 +32,12 @@ def main(args) -> int:
     import time
     from pathlib import Path
 
-    import numpy as np
     from mpi4py import MPI
 
-    from subsidence.calibration.calibrate import (Calibration, estimate_observation_noise, observations_from, run_esmda,
-                                                  run_least_squares)
-    from subsidence.calibration.noise import ProjectedNoise
-    from subsidence.calibration.output import summarise
     from subsidence.config import CaseError, load_case
     from subsidence.insar.cli import read_dataset
     from subsidence.insar.config import ValidationConfig
-    from subsidence.log import get_logger
 
-    log = get_logger("calibration")
     comm = MPI.COMM_WORLD
     t_start = time.perf_counter()
     started = _dt.datetime.now(_dt.timezone.utc)
@@ -70,23 +63,7 @@ def main(args) -> int:
     crs = args.crs or case.crs or "EPSG:28992"
     ds = read_dataset(files[0], args, vcfg, crs=crs) if comm.rank == 0 else None
     ds = comm.bcast(ds, root=0)
-    obs = observations_from(ds, start_date=case.start_date, until=cfg.until)
-    log.info("%s: %d points, %d epochs (%d for calibration, %d held out)", files[0], obs.ids.size, obs.dates.size,
-             int(obs.cal.sum()), int((~obs.cal).sum()))
-    cal = Calibration(case, obs, cfg, comm=comm)
-    cal.case_of(np.zeros(cal.n_g))  # every case check at the prior medians, before anything runs
-    nm, info = estimate_observation_noise(obs, cfg) if comm.rank == 0 else (None, None)
-    nm, info = comm.bcast((nm, info), root=0)
-    cal.noise_model, cal.noise_info = nm, info
-    t_cal = (obs.dates[obs.cal] - obs.dates[obs.cal][0]).astype(float) / 365.25
-    cal.noise = ProjectedNoise(nm, obs.x, obs.y, t_cal, cal.A)
-    d = nm.describe()
-    log.info("noise (%s): white %.2f mm, spatial %.2f mm (%.2f km), temporal %.2f mm (%.2f yr)", info["source"],
-             d["white_sigma_mm"], d["spatial_sigma_mm"], d["spatial_range_km"], d["temporal_sigma_mm"], d["temporal_range_yr"])
-    rng = np.random.default_rng(cfg.seed)
-    result = run_esmda(cal, rng) if cfg.method == "es-mda" else run_least_squares(cal, rng)
-    summary = summarise(cal, result, np.random.default_rng(cfg.seed + 1))
-    _write(case, args, comm, cal, result, summary, t_start, started)
+    summary = calibrate_case(case, ds, args.out, cfg=cfg, comm=comm, force=args.force, t_start=t_start, started=started)
     if comm.rank == 0:
         doc = summary["doc"]
         print(f"{case.name}: {doc['verdict']}")
@@ -97,7 +74,51 @@ def main(args) -> int:
     return 0
 
 
-def _write(case, args, comm, cal, result, summary, t_start, started):
+def calibrate_case(case, ds, out, *, cfg=None, comm=None, force: bool = False, t_start=None, started=None) -> dict:
+    """Calibrate ``case`` on the InSAR dataset ``ds`` (an :class:`~subsidence.insar.data.InsarDataset`
+    in the case CRS) and write the results to ``out``; returns ``{"doc": ..., "arrays": ...}``.
+    ``cfg`` overrides the case's ``[calibration]``. The Python entry point of ``subsidence calibrate``."""
+    import datetime as _dt
+    import time
+
+    import numpy as np
+    from mpi4py import MPI
+
+    from subsidence.calibration.calibrate import (Calibration, estimate_observation_noise, observations_from, run_esmda,
+                                                  run_least_squares)
+    from subsidence.calibration.noise import ProjectedNoise
+    from subsidence.calibration.output import summarise
+    from subsidence.config import CaseError
+    from subsidence.log import get_logger
+
+    log = get_logger("calibration")
+    comm = comm or MPI.COMM_WORLD
+    t_start = time.perf_counter() if t_start is None else t_start
+    started = started or _dt.datetime.now(_dt.timezone.utc)
+    cfg = cfg or case.calibration
+    if cfg is None:
+        raise CaseError(str(case.file), "calibration", "the case has no [calibration] table (parameters, priors, method)")
+    obs = observations_from(ds, start_date=case.start_date, until=cfg.until)
+    log.info("%s: %d points, %d epochs (%d for calibration, %d held out)", obs.file, obs.ids.size, obs.dates.size,
+             int(obs.cal.sum()), int((~obs.cal).sum()))
+    cal = Calibration(case, obs, cfg, comm=comm)
+    cal.case_of(np.zeros(cal.n_g))  # every case check at the prior medians, before anything runs
+    nm, info = estimate_observation_noise(cal) if comm.rank == 0 else (None, None)
+    nm, info = comm.bcast((nm, info), root=0)
+    cal.noise_model, cal.noise_info = nm, info
+    t_cal = (obs.dates[obs.cal] - obs.dates[obs.cal][0]).astype(float) / 365.25
+    cal.noise = ProjectedNoise(nm, obs.x, obs.y, t_cal, cal.A)
+    d = nm.describe()
+    log.info("noise (%s): white %.2f mm, spatial %.2f mm (%.2f km), temporal %.2f mm (%.2f yr)", info["source"],
+             d["white_sigma_mm"], d["spatial_sigma_mm"], d["spatial_range_km"], d["temporal_sigma_mm"], d["temporal_range_yr"])
+    rng = np.random.default_rng(cfg.seed)
+    result = run_esmda(cal, rng) if cfg.method == "es-mda" else run_least_squares(cal, rng)
+    summary = summarise(cal, result, np.random.default_rng(cfg.seed + 1))
+    _write(case, out, force, comm, cal, result, summary, t_start, started)
+    return summary
+
+
+def _write(case, out, force, comm, cal, result, summary, t_start, started):
     import time
 
     from subsidence.calibration.output import write_files
@@ -107,7 +128,7 @@ def _write(case, args, comm, cal, result, summary, t_start, started):
     from subsidence.run import manifest
     from subsidence.versions import versions
 
-    with RunDirectory(args.out, comm, case_name=case.name, case_sha256=case.sha256, force=args.force) as rd:
+    with RunDirectory(out, comm, case_name=case.name, case_sha256=case.sha256, force=force) as rd:
         v = versions()
         if rd.rank == 0:
             write_files(rd, cal, result, summary)
