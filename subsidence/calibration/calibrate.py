@@ -324,7 +324,7 @@ def run_least_squares(cal: Calibration, rng) -> dict:
     d_obs = cal.project(cal.obs.D)
     nw = cal.noise
     # whitening: C'^{-1/2} r = Λ^{-1/2} (V ⊗ U)ᵀ r
-    white = lambda R: (np.einsum("ki,...km,mj->...ij", nw.V, R, nw.U) / np.sqrt(nw.lam)).reshape(R.shape[:-2] + (-1,))  # noqa: E731
+    white = lambda R: ((nw.V.T @ R @ nw.U) / np.sqrt(nw.lam)).reshape(R.shape[:-2] + (-1,))  # noqa: E731
     Lpp = [np.linalg.inv(L) for L in cal._chol]
     cache: dict = {}
 

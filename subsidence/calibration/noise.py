@@ -59,17 +59,17 @@ class ProjectedNoise:
 
     def project(self, D):
         """Series (m points × n epochs, or a stack (..., m, n)) → projected data (..., n', m)."""
-        return np.einsum("kn,...mn->...km", self.A, np.asarray(D, float))
+        return np.matmul(self.A, np.swapaxes(np.asarray(D, float), -1, -2))
 
     def solve(self, R):
         """C'⁻¹ r for projected data R (..., n', m)."""
-        Z = np.einsum("ki,...km,mj->...ij", self.V, R, self.U) / self.lam
-        return np.einsum("ki,...ij,mj->...km", self.V, Z, self.U)
+        Z = (self.V.T @ np.asarray(R, float) @ self.U) / self.lam
+        return self.V @ Z @ self.U.T
 
     def sample(self, rng, count: int):
         """``count`` draws of N(0, C'), shape (count, n', m)."""
         Z = rng.standard_normal((count,) + self.shape) * np.sqrt(self.lam)
-        return np.einsum("ki,cij,mj->ckm", self.W, Z, self.U)
+        return self.W @ Z @ self.U.T
 
     def chi2(self, R) -> np.ndarray:
         R = np.asarray(R, float)
