@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from subsidence.deep.config import DeepConfig, ReservoirSpec
-from subsidence.deep.geometry import Lattice, area_fractions
+from subsidence.deep.cache import ByteLRU, digest
+from subsidence.deep.geometry import Disc, Lattice, Polygon, area_fractions
 from subsidence.deep.gridded import GridShape
 from subsidence.deep.superposition import Sources, low_rank
 from subsidence.log import get_logger
@@ -68,13 +69,31 @@ def _shape_cells(res: ReservoirSpec, shape, lat: Lattice):
                     "area (%g m2) at its centre", res.name, size, max(lat.dx, lat.dy), shape.area)
         return np.array([cx]), np.array([cy]), np.array([float(shape.area)])
     sub = lat.covering(shape.bounds, margin_cells=1)
+    key = _shape_key(shape, sub)
+    hit = _CELL_CACHE.get(key) if key is not None else None
+    if hit is not None:
+        return tuple(a.copy() for a in hit)
     frac = area_fractions(shape, sub)
     jj, ii = np.nonzero(frac > 0)
     x, y = sub.x[ii], sub.y[jj]
     area = frac[jj, ii] * sub.dx * sub.dy
     if hasattr(shape, "radius") and area.sum() > 0:  # a disc: exact area (volume conserved)
         area *= shape.area / area.sum()
+    if key is not None:
+        _CELL_CACHE.put(key, (x.copy(), y.copy(), area.copy()))
     return x, y, area
+
+
+_CELL_CACHE = ByteLRU(64e6)  # rasterised shapes: (x, y, area) of the cells, keyed on the shape and lattice
+
+
+def _shape_key(shape, lat: Lattice):
+    """A key for the rasterisation of ``shape`` on ``lat`` (None: a shape type not known here)."""
+    if isinstance(shape, Disc):
+        return digest("disc", tuple(map(float, shape.center)), float(shape.radius), lat)
+    if isinstance(shape, Polygon):
+        return digest("polygon", np.asarray(shape.vertices, dtype=float), lat)
+    return None
 
 
 def _centroid(shape) -> tuple[float, float]:

@@ -29,6 +29,7 @@ import numpy as np
 import scipy.fft as sfft
 import scipy.sparse as sp
 
+from subsidence.deep.cache import ByteLRU, digest
 from subsidence.deep.geometry import Lattice
 from subsidence.deep.kernels import Kernel
 
@@ -210,10 +211,29 @@ def grid_displacement(
     }
 
 
-def point_displacement(src: Sources, kernel: Kernel, px: np.ndarray, py: np.ndarray, *, chunk: int = 2_000_000):
-    """Direct (exact) sums at named points: arrays (nt, npoints) for ux, uy, uz."""
+_KERNEL_CACHE = ByteLRU(200e6)  # kernel values at the points, per chunk of cells (geometry, kernel, points)
+_POINT_CACHE = ByteLRU(64e6)  # the (3, npoints, rank) sums, also keyed on the spatial factors S
+
+
+def point_displacement(src: Sources, kernel: Kernel, px: np.ndarray, py: np.ndarray, *, chunk: int = 2_000_000,
+                       cache: bool = True):
+    """Direct (exact) sums at named points: arrays (nt, npoints) for ux, uy, uz.
+
+    With ``cache`` the kernel values at the points (when they fit in 200 MB) and their sums
+    over the cells, ``G = K @ S``, are kept for the next call with the same cells, depths,
+    kernel and points (and, for G, spatial factors): a call with only another pressure
+    history or compaction law (the time factors W) reuses them. The results are the same as
+    without the cache (the same arithmetic on the same arrays).
+    """
     npnt = px.size
     nt = src.W.shape[0]
+    geo_key = g_key = None
+    if cache:
+        geo_key = digest("point_displacement", kernel_key(kernel), chunk, px, py, src.x, src.y, src.depth)
+        g_key = digest(geo_key, src.S)
+        G = _POINT_CACHE.get(g_key)
+        if G is not None:
+            return _point_series(G, src.W, npnt, nt)
     G = np.zeros((3, npnt, src.rank))
     step = max(1, chunk // max(npnt, 1))
     if kernel.name == "geertsma":  # closed form broadcasts over per-cell depths
@@ -221,16 +241,38 @@ def point_displacement(src: Sources, kernel: Kernel, px: np.ndarray, py: np.ndar
     else:
         depths, inv = np.unique(src.depth, return_inverse=True)
         groups = [(np.flatnonzero(inv == k), float(d)) for k, d in enumerate(depths)]
+    kvals = _KERNEL_CACHE.get(geo_key) if cache else None
+    keep = cache and kvals is None and 3 * npnt * src.ncell * 8 <= _KERNEL_CACHE.max_bytes
+    new_kvals = []
+    n = 0
     for idx, d in groups:
         for a in range(0, idx.size, step):
             ii = idx[a : a + step]
-            dx = px[:, None] - src.x[None, ii]
-            dy = py[:, None] - src.y[None, ii]
-            dd = d[None, ii] if isinstance(d, np.ndarray) else d
-            ux, uy, uz = kernel.xy(dx, dy, dd)
-            for c, u in enumerate((ux, uy, uz)):
+            if kvals is not None:
+                us = kvals[n]
+            else:
+                dx = px[:, None] - src.x[None, ii]
+                dy = py[:, None] - src.y[None, ii]
+                dd = d[None, ii] if isinstance(d, np.ndarray) else d
+                us = kernel.xy(dx, dy, dd)
+                if keep:
+                    new_kvals.append(tuple(np.ascontiguousarray(np.broadcast_to(u, dx.shape)) for u in us))
+            n += 1
+            for c, u in enumerate(us):
                 G[c] += u @ src.S[ii]
-    res = [G[c] @ src.W.T for c in range(3)]  # (npnt, nt)
+    if keep:
+        _KERNEL_CACHE.put(geo_key, new_kvals)
+    if cache:
+        _POINT_CACHE.put(g_key, G)
+    return _point_series(G, src.W, npnt, nt)
+
+
+def kernel_key(kernel: Kernel) -> tuple:
+    return (type(kernel).__module__, type(kernel).__qualname__, kernel.name, kernel.nu, kernel.basement_depth)
+
+
+def _point_series(G, W, npnt, nt):
+    res = [G[c] @ W.T for c in range(3)]  # (npnt, nt)
     return tuple(r.T for r in res) if npnt else tuple(np.zeros((nt, 0)) for _ in range(3))
 
 

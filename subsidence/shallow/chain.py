@@ -16,6 +16,8 @@ or by the level changes (shallow).
 
 from __future__ import annotations
 
+import collections
+import copy
 import dataclasses
 import datetime as _dt
 
@@ -79,6 +81,14 @@ def build_groundwater_model(cfg: ChainConfig, comm):
     """The groundwater model of the case (FE, or lumped with FE-fitted or Ernst resistances)."""
     g = cfg.groundwater
     fe = None
+    fitted = g.model != "fe" and g.resistances == "cross_section" and g.drainage_resistance is None
+    key = None
+    if fitted:  # the lumped model fitted to the FE cross-section: the fit depends on these only
+        key = repr((cfg.parcel, g.reference_level, g.nx, g.dz, comm.Get_size() if comm is not None else 1))
+        lm = _LUMPED_CACHE.get(key)
+        if lm is not None:
+            _LUMPED_CACHE.move_to_end(key)
+            return copy.copy(lm), _lumped_info(lm)
     if g.model == "fe" or (g.resistances == "cross_section" and g.drainage_resistance is None):
         from subsidence.shallow.groundwater.fe import CrossSectionGroundwater
 
@@ -87,11 +97,23 @@ def build_groundwater_model(cfg: ChainConfig, comm):
         return fe, {}
     if fe is not None:
         lm = LumpedGroundwater.from_cross_section(fe)
+        if key is not None:
+            _LUMPED_CACHE[key] = copy.copy(lm)
+            while len(_LUMPED_CACHE) > 32:
+                _LUMPED_CACHE.popitem(last=False)
     else:
         lm = LumpedGroundwater(cfg.parcel, reference_level=g.reference_level, drainage_resistance=g.drainage_resistance)
-    info = {"drainage_resistance_days": lm.gamma_mean / DAY, "seepage_resistance_days": lm.seepage_resistance / DAY,
+    return lm, _lumped_info(lm)
+
+
+# lumped models fitted to the FE cross-section, keyed on the parcel, the FE options and the
+# number of ranks (an ensemble reruns the same parcel many times)
+_LUMPED_CACHE: collections.OrderedDict = collections.OrderedDict()
+
+
+def _lumped_info(lm) -> dict:
+    return {"drainage_resistance_days": lm.gamma_mean / DAY, "seepage_resistance_days": lm.seepage_resistance / DAY,
             "mid_over_mean": lm.gamma_mid / lm.gamma_mean}
-    return lm, info
 
 
 def _unique_columns(*arrays):
