@@ -59,8 +59,9 @@ def update(M, D, d_obs, noise, alpha: float, rng, *, taper=None, data_shape=None
         G = np.eye(N) + U.reshape(N, -1) @ Y.reshape(N, -1).T
         B = np.tensordot(np.linalg.inv(G), Y, axes=(1, 0))  # (A⁻¹U G⁻¹)ᵀ = (S⁻¹U)ᵀ, (N, *dshape)
     if taper is None:
-        coef = B.reshape(N, -1) @ R.reshape(N, -1).T  # (N, N): Uᵀ S⁻¹ r_j
-        return M + dM @ coef
+        if nd < N:  # K = ΔM B is the small matrix
+            return M + (dM @ B.reshape(N, -1)) @ R.reshape(N, -1).T
+        return M + dM @ (B.reshape(N, -1) @ R.reshape(N, -1).T)  # (N, N): Uᵀ S⁻¹ r_j
     K = np.tensordot(dM, B, axes=(1, 0))  # (n_m, *dshape)
     K = taper(K)
     return M + K.reshape(M.shape[0], -1) @ R.reshape(N, -1).T
