@@ -26,7 +26,7 @@ from subsidence.log import Progress
 from subsidence.units import SECONDS_PER_YEAR as _YEAR_S
 from scipy.linalg import lapack
 
-from subsidence.shallow.column.compression import TAU_REF, Isotache, LinearCompression, StepLaw, strain_increment  # noqa: F401
+from subsidence.shallow.column.compression import TAU_REF, Isotache, LinearCompression, StepLaw, _selector, strain_increment  # noqa: F401
 from subsidence.shallow.column.oxidation import NoOxidation, PeatOxidation, thickness_loss
 
 GAMMA_W = 9810.0  # N/m^3
@@ -189,6 +189,8 @@ class Column:
         gw = self.gamma_w
         head_bottom = self.bottom == "head"
         oxidising = bool(np.any(self.alpha > 0))
+        ox = _selector(self.alpha > 0)
+        alpha_ox, rho_ox, f_vol_ox = self.alpha[ox], self.rho_org[ox], self.f_vol[ox]
         h_init_sum = self.h_init.sum()
         off = np.zeros((nb, n))  # the off-diagonal of the flattened (block-tridiagonal) system
         for it in range(1, nt):
@@ -247,23 +249,27 @@ class Column:
             d_eps, _, sp = law.evaluate(s1, new_sp=True)
             eps = eps + d_eps
             sig = np.maximum(s1, 1.0)
-            h = h0 * np.exp(-eps)
+            shrink = np.exp(-eps)
+            h = h0 * shrink
             # oxidation above the phreatic level, within the oxidation depth below the surface
+            # (only the oxidising cells change: elsewhere the loss and the organic mass are zero)
             if oxidising:
                 top, bot, zc = self._levels(h)
                 lower = np.maximum(hp, top[:, 0] - self.oxidation_depth)[:, None]
-                unsat = np.clip(top - np.maximum(bot, lower), 0.0, h)
-                dh_ox, dm = thickness_loss(alpha=self.alpha, rho_org=self.rho_org, f_vol=self.f_vol,
-                                           unsat_thickness=unsat, temperature_c=temp_all[it], dt=dt, organic_mass=m_org)
-                dh_ox = np.minimum(dh_ox, 0.9 * h)
-                m_org = m_org - dm
-                h0 = h0 - dh_ox * np.exp(eps)
-                h = h0 * np.exp(-eps)
+                h_ox = h[:, ox]
+                unsat = np.clip(top[:, ox] - np.maximum(bot[:, ox], lower), 0.0, h_ox)
+                dh_ox, dm = thickness_loss(alpha=alpha_ox, rho_org=rho_ox, f_vol=f_vol_ox, unsat_thickness=unsat,
+                                           temperature_c=temp_all[it], dt=dt, organic_mass=m_org[:, ox])
+                dh_ox = np.minimum(dh_ox, 0.9 * h_ox)
+                m_org[:, ox] -= dm
+                h0[:, ox] -= dh_ox * np.exp(eps[:, ox])
+                h[:, ox] = h0[:, ox] * shrink[:, ox]
                 ox_total += dh_ox.sum(1)
             out_ox[it] = ox_total
-            out_set[it] = h_init_sum - h.sum(1)
+            h_sum = h.sum(1)
+            out_set[it] = h_init_sum - h_sum
             out_layer[it] = (self.h_init[None, :] - h) @ onehot
-            out_sig[it] = (sig * h).sum(1) / h.sum(1)
+            out_sig[it] = (sig * h).sum(1) / h_sum
             progress.update(t=times[it] / _YEAR_S)
         progress.close()
         return ColumnHistory(times=times, settlement=out_set, compaction=out_set - out_ox, oxidation=out_ox,
