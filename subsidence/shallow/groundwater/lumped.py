@@ -15,11 +15,12 @@ batch of parcels with their own ditch levels.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 from subsidence.log import Progress
 from subsidence.units import SECONDS_PER_YEAR as _YEAR_S
 from subsidence.shallow.groundwater.forcing_steps import GroundwaterResult, check_inputs
-from subsidence.shallow.groundwater.parcel import Parcel, sigmoid, softplus  # noqa: F401
+from subsidence.shallow.groundwater.parcel import SMOOTH, Parcel, sigmoid, softplus
 
 
 class LumpedGroundwater:
@@ -126,9 +127,9 @@ class _SmoothTerms:
             p = self.p
             return p.storage(h), p.storage_slope(h), p.runoff(h), sigmoid(np.asarray(h, float) - p.surface)
         x = np.asarray(h, dtype=float)[None] - self.z
-        sp_, sg = softplus(x), sigmoid(x)
-        s = np.zeros_like(sp_[0])
-        d = np.zeros_like(sp_[0])
+        sp_ = softplus(x)
+        sg = expit(x / SMOOTH)  # = sigmoid(x)
+        s = d = 0.0
         for k, sy in enumerate(self.sy):  # layer k: bottom row k + 1, top row k
             s = s + sy * (sp_[k + 1] - sp_[k])
             d = d + sy * (sg[k + 1] - sg[k])
