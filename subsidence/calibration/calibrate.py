@@ -6,12 +6,14 @@ The observation model, for point i at epoch t (line of sight, or the product's c
 
 with θ the global parameters (case-file keys with priors), v_i the per-point parameters
 (``background_rate``: vertical velocity not explained by the model, hierarchical prior
-v_i = μ + δ_i, δ ~ N(0, σ² exp(−d/L))), c_i a constant offset per point (a nuisance,
-marginalised exactly by comparing each point's series with its mean removed) and the noise of
-the validation work (white + spatially + temporally correlated), estimated from the data by
-default. Members are independent forward runs, spread over the ranks of the communicator,
-each on ``MPI.COMM_SELF``; the update is computed on rank 0 and broadcast, so 1 and 2 ranks
-give the same posterior.
+v_i = μ + δ_i, μ uncertain, δ ~ N(0, σ² exp(−d/L))), c_i a constant offset per point (a
+nuisance, marginalised exactly by comparing each point's series with its mean removed) and the
+noise of the validation work (white + spatially + temporally correlated), estimated from the
+data by default. θ is updated by ES-MDA with the per-point terms integrated out exactly (they
+are linear and Gaussian, :mod:`.linear`); each posterior member then draws its per-point values
+from their exact conditional distribution given its θ. Members are independent forward runs,
+spread over the ranks of the communicator, each on ``MPI.COMM_SELF``; the update is computed on
+rank 0 and broadcast, so 1 and 2 ranks give the same posterior.
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from subsidence.calibration.config import CalibrationConfig
 from subsidence.calibration.forward import ForwardModel, Prediction
 from subsidence.calibration.noise import ProjectedNoise, time_projection
 from subsidence.calibration.paths import Resolver
-from subsidence.calibration.priors import field_covariance, gaspari_cohn
+from subsidence.calibration.linear import MarginalNoise, PointTerms
+from subsidence.calibration.priors import field_covariance
 from subsidence.config import Case, CaseError
 from subsidence.log import get_logger, progress
-from subsidence.units import SECONDS_PER_YEAR
 
 log = get_logger("calibration")
 
@@ -87,22 +89,14 @@ def observations_from(ds, *, start_date: _dt.date, until: _dt.date | None) -> Ob
 
 @dataclasses.dataclass
 class State:
-    """Ensemble state: normal scores of the global parameters (n_g, N) and per-point values (n_pp·m, N)."""
+    """Ensemble: normal scores of the global parameters (n_g, N) and per-point values (K·m, N), SI."""
 
     zg: np.ndarray
     pp: np.ndarray
 
-    @property
-    def matrix(self) -> np.ndarray:
-        return np.vstack([self.zg, self.pp])
-
-    @classmethod
-    def from_matrix(cls, M, n_g):
-        return cls(zg=M[:n_g].copy(), pp=M[n_g:].copy())
-
 
 class Calibration:
-    """Everything a calibration needs, on every rank; see :func:`calibrate` for the driver."""
+    """Everything a calibration needs, on every rank; see :func:`calibrate_case` for the driver."""
 
     def __init__(self, case: Case, obs: Observations, cfg: CalibrationConfig, *, comm=None, t0=None):
         self.case, self.obs, self.cfg = case, obs, cfg
@@ -113,36 +107,54 @@ class Calibration:
         self.fm_cal = ForwardModel(case, obs.ids, obs.x, obs.y, obs.dates[obs.cal])  # assimilations: calibration epochs
         m = obs.ids.size
         self.m = m
-        # global state rows: case parameters, then the common mean of each per-point parameter
-        self.names = [p.name for p in cfg.parameters] + [f"{q.name}.mean" for q in cfg.point_parameters]
+        self.names = [p.name for p in cfg.parameters]
         self.n_g = len(self.names)
         #: time origin of the per-point rates: the first calibration epoch
         self.t0 = np.datetime64(t0 if t0 is not None else obs.dates[obs.cal][0], "D")
         self.A = time_projection(int(obs.cal.sum()), offset=cfg.offset)
-        self._chol = [np.linalg.cholesky(field_covariance(obs.x, obs.y, q.sd, q.correlation_length) + 1e-12 * q.sd**2 * np.eye(m))
-                      for q in cfg.point_parameters]
+        K = len(cfg.point_parameters)
+        self.pp_mean = np.concatenate([np.full(m, q.mean) for q in cfg.point_parameters]) if K else np.zeros(0)
+        self.pp_cov = np.zeros((K * m, K * m))
+        for k, q in enumerate(cfg.point_parameters):
+            C = field_covariance(obs.x, obs.y, q.sd, q.correlation_length) + q.mean_sd**2
+            self.pp_cov[k * m:(k + 1) * m, k * m:(k + 1) * m] = C + 1e-9 * q.sd**2 * np.eye(m)
         self.noise_model = None
         self.noise: ProjectedNoise | None = None
+        self.terms: PointTerms | None = None
+
+    def set_noise(self, model, info: dict) -> None:
+        """The observation noise, and with it the exact handling of the per-point terms."""
+        self.noise_model, self.noise_info = model, info
+        t_cal = (self.obs.dates[self.obs.cal] - self.obs.dates[self.obs.cal][0]).astype(float) / 365.25
+        self.noise = ProjectedNoise(model, self.obs.x, self.obs.y, t_cal, self.A)
+        if self.cfg.point_parameters:
+            self.terms = PointTerms(self.noise, self.time_functions(self.obs.dates[self.obs.cal]), self.obs.up,
+                                    self.pp_mean, self.pp_cov)
+
+    def time_functions(self, dates) -> np.ndarray:
+        """(K, n): the time function a_k(t) of each per-point term (``background_rate``: t − t₀ in s)."""
+        t = (np.asarray(dates).astype("datetime64[D]") - self.t0).astype(float) * 86400.0
+        return np.array([t for q in self.cfg.point_parameters]).reshape(len(self.cfg.point_parameters), t.size)
 
     # -- parameters ----------------------------------------------------------------------
     def global_values(self, zg_col) -> np.ndarray:
-        """Parameter values (case-file units) and per-point means (SI) of one member."""
-        out = [p.prior.from_z(z) for p, z in zip(self.cfg.parameters, zg_col)]
-        for k, q in enumerate(self.cfg.point_parameters):
-            out.append(q.mean + q.mean_sd * zg_col[len(self.cfg.parameters) + k])
-        return np.array(out, float)
+        """Parameter values of one member, in case-file units."""
+        return np.array([p.prior.from_z(z) for p, z in zip(self.cfg.parameters, zg_col)], float)
 
     def point_values(self, state: State, j: int) -> np.ndarray:
-        """(n_pp, m) per-point values (SI) of member j: common mean + deviation."""
-        g = self.global_values(state.zg[:, j])
-        npar = len(self.cfg.parameters)
-        return np.array([g[npar + k] + state.pp[k * self.m:(k + 1) * self.m, j] for k in range(len(self.cfg.point_parameters))])
+        """(K, m) per-point values (SI) of member j."""
+        return state.pp[:, j].reshape(len(self.cfg.point_parameters), self.m)
 
     def prior_state(self, rng) -> State:
         N = self.cfg.ensemble
         zg = rng.standard_normal((self.n_g, N))
-        pp = [L @ rng.standard_normal((self.m, N)) for L in self._chol]
-        return State(zg=zg, pp=np.vstack(pp) if pp else np.zeros((0, N)))
+        K = len(self.cfg.point_parameters)
+        if K:
+            L = np.linalg.cholesky(self.pp_cov)
+            pp = self.pp_mean[:, None] + L @ rng.standard_normal((K * self.m, N))
+        else:
+            pp = np.zeros((0, N))
+        return State(zg=zg, pp=pp)
 
     def case_of(self, zg_col) -> Case:
         vals = self.global_values(zg_col)
@@ -160,14 +172,10 @@ class Calibration:
         return (fm or self.fm)(self.case_of(zg_col))
 
     def background(self, state: State, j: int, dates) -> np.ndarray:
-        """Vertical displacement (m, n) of the per-point background rates of member j at ``dates``."""
-        t = (np.asarray(dates).astype("datetime64[D]") - self.t0).astype(float) / 365.25
-        bg = np.zeros((self.m, t.size))
-        for k, q in enumerate(self.cfg.point_parameters):
-            if q.name == "background_rate":
-                v = self.point_values(state, j)[k]
-                bg = bg + (v * SECONDS_PER_YEAR)[:, None] * t[None, :]
-        return bg
+        """Vertical displacement (m, n) of the per-point terms of member j at ``dates``."""
+        a = self.time_functions(dates)
+        v = self.point_values(state, j)
+        return np.einsum("kn,km->mn", a, v) if len(a) else np.zeros((self.m, np.size(dates)))
 
     def predict_member(self, state: State, j: int, fm: ForwardModel | None = None) -> dict:
         fm = fm or self.fm
@@ -176,16 +184,19 @@ class Calibration:
         series = self.obs.component_of(p) + self.obs.up[:, None] * bg
         return {"series": series, "deep_uz": p.deep_uz, "shallow_uz": p.shallow_uz, "background_uz": bg}
 
-    def run_ensemble(self, state: State, *, keep_parts: bool = False, desc: str = "members", fm=None) -> dict:
+    def run_ensemble(self, state: State, *, keep_parts: bool = False, desc: str = "members", fm=None,
+                     model_only: bool = False) -> dict:
         """Predicted series (N, m, n) of every member (on every rank); with ``keep_parts`` also
         the vertical deep / shallow / background parts (N, m, n), float32. ``fm``: the forward
-        model (its dates), default every observed epoch."""
+        model (its dates), default every observed epoch. ``model_only``: without the per-point terms."""
         comm = self.comm
         rank, size = (comm.rank, comm.size) if comm is not None else (0, 1)
         N = state.zg.shape[1]
         mine = {}
         for j in _members(range(rank, N, size), comm, desc):
             r = self.predict_member(state, j, fm)
+            if model_only:
+                r["series"] = r["series"] - self.obs.up[:, None] * r["background_uz"]
             if not keep_parts:
                 r = {"series": r["series"]}
             else:
@@ -203,16 +214,6 @@ class Calibration:
         calibration data (..., n', m)."""
         s = np.asarray(series)
         return self.noise.project(s if calibration_epochs else s[..., self.obs.cal])
-
-    def taper(self, K):
-        """Localise the gain of per-point rows: point i's value sees the data of point j with GC(d_ij)."""
-        out = K.copy()
-        d = np.hypot(np.subtract.outer(self.obs.x, self.obs.x), np.subtract.outer(self.obs.y, self.obs.y))
-        for k, q in enumerate(self.cfg.point_parameters):
-            rho = np.eye(self.m) if q.localisation <= 0 else gaspari_cohn(d / (0.5 * q.localisation))
-            rows = slice(self.n_g + k * self.m, self.n_g + (k + 1) * self.m)
-            out[rows] *= rho[:, None, :]
-        return out
 
 
 def _members(js, comm, desc):
@@ -271,120 +272,137 @@ def _jsonable(obj):
     return obj
 
 
+def _finish(cal: Calibration, zg, rng, *, desc: str) -> tuple[State, dict]:
+    """Run members with global scores ``zg`` over every epoch; draw each member's per-point values
+    from their exact conditional distribution given its run (calibration epochs)."""
+    N = zg.shape[1]
+    state = State(zg=zg, pp=np.zeros((cal.pp_mean.size, N)))
+    pred = cal.run_ensemble(state, keep_parts=True, desc=desc, model_only=True)
+    if cal.terms is not None:
+        r = cal.project(cal.obs.D)[None] - cal.project(pred["series"])
+        pp = cal.terms.condition(r, rng).T if (cal.comm is None or cal.comm.rank == 0) else None
+        state.pp = pp if cal.comm is None else cal.comm.bcast(pp, root=0)
+        bg = np.stack([cal.background(state, j, cal.obs.dates) for j in range(N)])
+        pred["series"] = pred["series"] + cal.obs.up[None, :, None] * bg
+        pred["background_uz"] = bg.astype(np.float32)
+    return state, pred
+
+
+def _prior_prediction(cal: Calibration, state: State, first: dict) -> dict:
+    """The prior ensemble's predictions over every epoch: its runs plus its per-point prior draws."""
+    out = dict(first)
+    if cal.terms is not None:
+        bg = np.stack([cal.background(state, j, cal.obs.dates) for j in range(state.zg.shape[1])])
+        out["series"] = first["series"] + cal.obs.up[None, :, None] * bg
+    return out
+
+
 def run_esmda(cal: Calibration, rng) -> dict:
-    """Prior ensemble → N_a assimilations → posterior; returns states and predictions."""
+    """Prior ensemble → N_a assimilations of the global parameters (per-point terms integrated
+    out) → posterior runs, each with its per-point values drawn given its run."""
     comm = cal.comm
     rank = comm.rank if comm is not None else 0
     cfg = cal.cfg
     state = cal.prior_state(rng) if rank == 0 else None
     if comm is not None:
         state = comm.bcast(state, root=0)
+    prior_state = state
     d_obs = cal.project(cal.obs.D)
+    noise = MarginalNoise(cal.terms) if cal.terms is not None else cal.noise
+    shift = cal.terms.design(cal.terms.mu) if cal.terms is not None else 0.0  # B μ: the prior mean of the per-point terms
     alphas = esmda.inflation(cfg.assimilations, cfg.inflation)
-    history = []
-    prior_state, first = state, None
+    history, first = [], None
+    zg = state.zg
     for k, a in enumerate(alphas):
         t0 = time.perf_counter()
         # the first pass predicts every epoch: it is also the prior's forecast of the held-out data
-        pred = cal.run_ensemble(state, desc=f"assimilation {k + 1}/{len(alphas)}", fm=cal.fm if k == 0 else cal.fm_cal)
-        Dp = cal.project(pred["series"], calibration_epochs=k > 0)
+        st = State(zg=zg, pp=np.zeros((cal.pp_mean.size, zg.shape[1])))
+        pred = cal.run_ensemble(st, desc=f"assimilation {k + 1}/{len(alphas)}", fm=cal.fm if k == 0 else cal.fm_cal,
+                                model_only=True, keep_parts=k == 0)
+        Dp = cal.project(pred["series"], calibration_epochs=k > 0) + shift
         if k == 0:
             first = pred
-        c2 = cal.noise.chi2(d_obs - Dp.mean(axis=0)) / cal.noise.size
-        history.append({"assimilation": k + 1, "alpha": float(a), "chi2_per_value_ensemble_mean": float(c2),
-                        "seconds": round(time.perf_counter() - t0, 2)})
+        c2 = float(noise.chi2(d_obs - Dp.mean(axis=0)) / cal.noise.size)
+        history.append({"assimilation": k + 1, "alpha": float(a), "chi2_per_value_ensemble_mean": c2,
+                        "seconds": round(time.perf_counter() - t0, 2)})  # the ensemble pass and the update
         log.info("assimilation %d/%d (alpha %.3g): chi2/N of the ensemble mean %.3f", k + 1, len(alphas), a, c2)
-        M = None
-        if rank == 0:
-            taper = cal.taper if cal.cfg.point_parameters and any(q.localisation >= 0 for q in cfg.point_parameters) else None
-            M = esmda.update(state.matrix, Dp, d_obs, cal.noise, a, rng, taper=taper)
-        if comm is not None:
-            M = comm.bcast(M, root=0)
-        state = State.from_matrix(M, cal.n_g)
-    prior_pred = first
-    post = cal.run_ensemble(state, keep_parts=True, desc="posterior, every epoch")
+        Z = esmda.update(zg, Dp, d_obs, noise, a, rng) if rank == 0 else None
+        zg = Z if comm is None else comm.bcast(Z, root=0)
+    t0 = time.perf_counter()
+    state, post = _finish(cal, zg, rng, desc="posterior, every epoch")
     Dp = cal.project(post["series"])
-    c2 = cal.noise.chi2(d_obs - Dp.mean(axis=0)) / cal.noise.size
-    history.append({"assimilation": "posterior", "chi2_per_value_ensemble_mean": float(c2)})
+    c2 = float(cal.noise.chi2(d_obs - Dp.mean(axis=0)) / cal.noise.size)
+    history.append({"assimilation": "posterior", "chi2_per_value_ensemble_mean": c2,
+                    "seconds": round(time.perf_counter() - t0, 2)})
     log.info("posterior: chi2/N of the ensemble mean %.3f", c2)
-    return {"prior_state": prior_state, "prior": prior_pred, "state": state, "posterior": post, "history": history}
+    return {"prior_state": prior_state, "prior": _prior_prediction(cal, prior_state, first), "state": state,
+            "posterior": post, "history": history}
 
 
 def run_least_squares(cal: Calibration, rng) -> dict:
-    """Maximum a posteriori by Gauss–Newton (Levenberg–Marquardt) in normal-score space with a
-    finite-difference Jacobian for the global parameters; the per-point parameters enter the
-    observation model linearly and get their exact Jacobian. The posterior is the Laplace
-    approximation N(MAP, (JᵀC'⁻¹J + P⁻¹)⁻¹), sampled into an ensemble of ``cfg.ensemble`` members."""
+    """Maximum a posteriori of the global parameters by Gauss–Newton (Levenberg–Marquardt) in
+    normal-score space, on the likelihood with the per-point terms integrated out (their
+    conditional mean is profiled: variable projection), with a finite-difference Jacobian whose
+    columns are spread over the ranks. Posterior: the Laplace approximation N(MAP, (JᵀJ)⁻¹)
+    sampled into ``cfg.ensemble`` members (member 0 is the MAP), each then drawing its per-point
+    values given its run."""
     from scipy.optimize import least_squares
 
     comm = cal.comm
     cfg = cal.cfg
-    m, ng = cal.m, cal.n_g
-    npp = len(cfg.point_parameters)
+    ng = cal.n_g
     d_obs = cal.project(cal.obs.D)
     nw = cal.noise
-    # whitening: C'^{-1/2} r = Λ^{-1/2} (V ⊗ U)ᵀ r
     white = lambda R: ((nw.V.T @ R @ nw.U) / np.sqrt(nw.lam)).reshape(R.shape[:-2] + (-1,))  # noqa: E731
-    Lpp = [np.linalg.inv(L) for L in cal._chol]
+    terms = cal.terms
+    Linv = np.linalg.inv(terms.L_sigma) if terms is not None else None
     cache: dict = {}
 
-    npar = len(cfg.parameters)
-
-    def unpack(v):
-        zg, w = v[:ng], v[ng:]
-        pp = np.concatenate([L @ w[k * m:(k + 1) * m] for k, L in enumerate(cal._chol)]) if npp else np.zeros(0)
-        return State(zg=zg[:, None], pp=pp[:, None])
-
-    def model_series(zg):
-        key = tuple(np.round(zg[:npar], 12))
+    def model_data(z):
+        key = tuple(np.round(z, 12))
         if key not in cache:
-            cache[key] = cal.obs.component_of(cal.model(zg, cal.fm_cal))
+            cache[key] = cal.project(cal.obs.component_of(cal.model(z, cal.fm_cal)), calibration_epochs=True)
         return cache[key]
 
-    def residual(v):
-        st = unpack(v)
-        series = model_series(v[:ng]) + cal.obs.up[:, None] * cal.background(st, 0, cal.fm_cal.dates)
-        return np.concatenate([white(d_obs - cal.project(series, calibration_epochs=True)), v])  # prior of the scores: N(0, I)
+    def residual(z):
+        r = d_obs - model_data(z)
+        parts = []
+        if terms is not None:
+            v = terms.condition(r)
+            r = r - terms.design(v)
+            parts.append(Linv @ (v - terms.mu))
+        return np.concatenate([white(r), *parts, z])  # the prior of the normal scores is N(0, I)
 
-    def jac(v):
-        r0 = residual(v)
+    def jac(z):
+        r0 = residual(z)
         h = 1e-3
         rank, size = (comm.rank, comm.size) if comm is not None else (0, 1)
         mine = {}
-        for c in range(npar)[rank::size]:  # case parameters need forward runs: spread over the ranks
-            vp = v.copy()
-            vp[c] += h
-            mine[c] = (residual(vp) - r0) / h
+        for c in range(ng)[rank::size]:  # forward runs: spread over the ranks
+            zp = z.copy()
+            zp[c] += h
+            mine[c] = (residual(zp) - r0) / h
         if comm is not None and size > 1:
-            for p in comm.allgather(mine):
-                mine.update(p)
-        J = np.zeros((r0.size, v.size))
-        for c in range(v.size):  # the rest is linear in v and needs no forward run (cached)
-            if c not in mine:
-                vp = v.copy()
-                vp[c] += h
-                mine[c] = (residual(vp) - r0) / h
-            J[:, c] = mine[c]
-        return J
+            for part in comm.allgather(mine):
+                mine.update(part)
+        return np.stack([mine[c] for c in range(ng)], axis=1)
 
-    v0 = np.zeros(ng + npp * m)
-    res = least_squares(residual, v0, jac=jac, method="lm" if v0.size <= residual(v0).size else "trf",
-                        max_nfev=cfg.max_iterations * (v0.size + 1), x_scale="jac")
+    z0 = np.zeros(ng)
+    res = least_squares(residual, z0, jac=jac, method="lm", max_nfev=cfg.max_iterations * (ng + 1), x_scale="jac")
     J = jac(res.x)
-    H = J.T @ J
-    cov = np.linalg.inv(H + 1e-12 * np.eye(H.shape[0]))
+    cov = np.linalg.inv(J.T @ J + 1e-12 * np.eye(ng))
     N = cfg.ensemble
-    L = np.linalg.cholesky(cov + 1e-12 * np.eye(cov.shape[0]))
-    samples = res.x[:, None] + L @ rng.standard_normal((v0.size, N))
-    samples[:, 0] = res.x  # member 0 is the MAP
-    zg = samples[:ng]
-    pp = np.concatenate([np.stack([Lk @ samples[ng + k * m:ng + (k + 1) * m, j] for j in range(N)], axis=1)
-                         for k, Lk in enumerate(cal._chol)]) if npp else np.zeros((0, N))
-    state = State(zg=zg, pp=pp)
+    zg = res.x[:, None] + np.linalg.cholesky(cov + 1e-12 * np.eye(ng)) @ rng.standard_normal((ng, N))
+    zg[:, 0] = res.x
+    if comm is not None:
+        zg = comm.bcast(zg, root=0)
     prior_state = cal.prior_state(rng)
-    prior = cal.run_ensemble(prior_state, desc="prior")
-    post = cal.run_ensemble(state, keep_parts=True, desc="posterior")
-    c2 = float(np.sum(res.fun[:-v0.size] ** 2) / nw.size)
-    return {"prior_state": prior_state, "prior": prior, "state": state, "posterior": post,
-            "history": [{"iterations": int(res.nfev), "status": int(res.status), "message": str(res.message),
-                         "chi2_per_value_map": c2, "converged": bool(res.success)}]}
+    if comm is not None:
+        prior_state = comm.bcast(prior_state, root=0)
+    first = cal.run_ensemble(prior_state, desc="prior", model_only=True, keep_parts=True)
+    state, post = _finish(cal, zg, rng, desc="posterior")
+    nres = d_obs.size
+    return {"prior_state": prior_state, "prior": _prior_prediction(cal, prior_state, first), "state": state,
+            "posterior": post, "history": [{"iterations": int(res.nfev), "status": int(res.status), "message": str(res.message),
+                                            "chi2_per_value_map": float(np.sum(res.fun[:nres] ** 2) / nres),
+                                            "converged": bool(res.success)}]}

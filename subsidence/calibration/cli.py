@@ -86,7 +86,6 @@ def calibrate_case(case, ds, out, *, cfg=None, comm=None, force: bool = False, t
 
     from subsidence.calibration.calibrate import (Calibration, estimate_observation_noise, observations_from, run_esmda,
                                                   run_least_squares)
-    from subsidence.calibration.noise import ProjectedNoise
     from subsidence.calibration.output import summarise
     from subsidence.config import CaseError
     from subsidence.log import get_logger
@@ -105,9 +104,7 @@ def calibrate_case(case, ds, out, *, cfg=None, comm=None, force: bool = False, t
     cal.case_of(np.zeros(cal.n_g))  # every case check at the prior medians, before anything runs
     nm, info = estimate_observation_noise(cal) if comm.rank == 0 else (None, None)
     nm, info = comm.bcast((nm, info), root=0)
-    cal.noise_model, cal.noise_info = nm, info
-    t_cal = (obs.dates[obs.cal] - obs.dates[obs.cal][0]).astype(float) / 365.25
-    cal.noise = ProjectedNoise(nm, obs.x, obs.y, t_cal, cal.A)
+    cal.set_noise(nm, info)
     d = nm.describe()
     log.info("noise (%s): white %.2f mm, spatial %.2f mm (%.2f km), temporal %.2f mm (%.2f yr)", info["source"],
              d["white_sigma_mm"], d["spatial_sigma_mm"], d["spatial_range_km"], d["temporal_sigma_mm"], d["temporal_range_yr"])

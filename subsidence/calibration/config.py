@@ -25,8 +25,10 @@ mean = "-2 mm/yr"              # prior of the common mean (hierarchical: all poi
 mean_sd = "2 mm/yr"
 sd = "1.5 mm/yr"               # spread of the points about the common mean
 correlation_length = "1 km"    # exponential spatial correlation of that spread (0: independent)
-localisation = "3 km"          # ES-MDA update of a point's value uses data within this distance
 ```
+
+Per-point parameters enter the observations linearly and are handled exactly (integrated out
+of the ES-MDA update, then drawn per member from their conditional distribution).
 """
 
 from __future__ import annotations
@@ -63,7 +65,6 @@ class PointParamSpec:
     mean_sd: float
     sd: float
     correlation_length: float  # m
-    localisation: float  # m, support radius of the Gaspari–Cohn taper
     unit: str  # SI unit
 
 
@@ -150,8 +151,7 @@ def _point_param(t: Table) -> PointParamSpec:
     corr = t.number("correlation_length", 0.0, unit="m", ge=0)
     spec = PointParamSpec(
         name=name, mean=t.number("mean", 0.0, **kw), mean_sd=t.number("mean_sd", 0.0, ge=0, **kw),
-        sd=t.number("sd", gt=0, **kw), correlation_length=corr,
-        localisation=t.number("localisation", 3.0 * corr, unit="m", ge=0), unit=unit)
+        sd=t.number("sd", gt=0, **kw), correlation_length=corr, unit=unit)
     t.finish()
     return spec
 

@@ -67,14 +67,23 @@ def summarise(cal, result, rng) -> dict:
         scores[label] = s
     g_prior, g_post = global_table(cal, result["prior_state"]), global_table(cal, result["state"])
     params = []
-    for i, name in enumerate(cal.names):
-        spec = cal.cfg.parameters[i] if i < len(cal.cfg.parameters) else None
-        pp = cal.cfg.point_parameters[i - len(cal.cfg.parameters)] if spec is None else None
+    for i, spec in enumerate(cal.cfg.parameters):
         a, b = g_prior[:, i], g_post[:, i]
         params.append({
-            "name": name, "path": spec.path if spec else f"point parameter {pp.name} (common mean)",
-            "unit": (spec.unit or "as the case file's bare number") if spec else pp.unit,
-            "prior": spec.prior.describe() if spec else {"prior": "normal", "mean": pp.mean, "sd": pp.mean_sd},
+            "name": spec.name, "path": spec.path, "unit": spec.unit or "as the case file's bare number",
+            "prior": spec.prior.describe(), "prior_p5_p50_p95": _pct(a).tolist(), "posterior_p5_p50_p95": _pct(b).tolist(),
+            "posterior_mean": float(b.mean()), "posterior_sd": float(b.std(ddof=1)),
+            "prior_sd": float(a.std(ddof=1)), "sd_ratio": float(b.std(ddof=1) / max(a.std(ddof=1), 1e-300)),
+        })
+    pv_prior = point_table(cal, result["prior_state"]) if cal.cfg.point_parameters else None
+    pv_post = point_table(cal, result["state"]) if cal.cfg.point_parameters else None
+    for k, q in enumerate(cal.cfg.point_parameters):  # the mean over the points of each per-point parameter
+        scale, unit = (1e3 * SECONDS_PER_YEAR, "mm/yr") if q.unit == "m/s" else (1.0, q.unit)
+        a, b = pv_prior[:, k].mean(axis=1) * scale, pv_post[:, k].mean(axis=1) * scale
+        params.append({
+            "name": f"{q.name} (mean over points)", "path": f"per-point parameter {q.name}", "unit": unit,
+            "prior": {"prior": "normal", "mean": q.mean * scale, "sd_of_the_common_mean": q.mean_sd * scale,
+                      "sd_between_points": q.sd * scale, "correlation_length_m": q.correlation_length},
             "prior_p5_p50_p95": _pct(a).tolist(), "posterior_p5_p50_p95": _pct(b).tolist(),
             "posterior_mean": float(b.mean()), "posterior_sd": float(b.std(ddof=1)),
             "prior_sd": float(a.std(ddof=1)), "sd_ratio": float(b.std(ddof=1) / max(a.std(ddof=1), 1e-300)),
@@ -84,7 +93,7 @@ def summarise(cal, result, rng) -> dict:
     shallow_r = (_rate(parts["shallow_uz"], t, cal_sel) + _rate(parts["background_uz"], t, cal_sel)) * 1e3
     total_r = deep_r + shallow_r
     rates = {"deep": _pct(deep_r, axis=0), "shallow": _pct(shallow_r, axis=0), "total": _pct(total_r, axis=0)}
-    pvals = point_table(cal, result["state"]) if cal.cfg.point_parameters else None
+    pvals = pv_post
     rmse = lambda pred, sel: np.sqrt(np.mean((obs.D[:, sel] - pred.mean(0)[:, sel]) ** 2, axis=1))  # noqa: E731
     fit = {"prior_in": rmse(prior_series, cal_sel), "post_in": rmse(post_series, cal_sel)}
     if hold.any():

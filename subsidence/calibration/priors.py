@@ -84,20 +84,6 @@ class Prior:
         return {"prior": "truncated-normal", "mean": self.a, "sd": self.b, "low": self.low, "high": self.high}
 
 
-def gaspari_cohn(r):
-    """Gaspari–Cohn (1999) fifth-order compactly supported correlation of r = distance / c:
-    1 at 0, 0 from r = 2 on. Used to localise the ES-MDA update of per-point parameters."""
-    r = np.abs(np.asarray(r, float))
-    out = np.zeros_like(r)
-    a = r <= 1
-    b = (r > 1) & (r < 2)
-    ra = r[a]
-    out[a] = -0.25 * ra**5 + 0.5 * ra**4 + 0.625 * ra**3 - 5.0 / 3.0 * ra**2 + 1.0
-    rb = r[b]
-    out[b] = rb**5 / 12.0 - 0.5 * rb**4 + 0.625 * rb**3 + 5.0 / 3.0 * rb**2 - 5.0 * rb + 4.0 - 2.0 / (3.0 * rb)
-    return out
-
-
 def field_covariance(x, y, sd: float, correlation_length: float) -> np.ndarray:
     """Covariance of a per-point Gaussian field: sd² exp(−d / L) (L = 0: independent points)."""
     x, y = np.asarray(x, float), np.asarray(y, float)

@@ -5,7 +5,7 @@ import pytest
 
 from subsidence.calibration import esmda
 from subsidence.calibration.noise import ProjectedNoise, time_projection
-from subsidence.calibration.priors import Prior, gaspari_cohn
+from subsidence.calibration.priors import Prior
 from subsidence.insar.noise import NoiseModel
 
 
@@ -105,11 +105,3 @@ def test_prior_normal_scores(kind, args):
         assert abs(np.median(x) - 3.0) < 0.02
     if kind == "normal":
         assert abs(x.mean() - 2.0) < 0.01 and abs(x.std() - 0.5) < 0.01
-
-
-def test_gaspari_cohn():
-    assert gaspari_cohn(0.0) == 1.0
-    assert gaspari_cohn(2.0) == 0.0 and gaspari_cohn(3.0) == 0.0
-    r = np.linspace(0, 2, 201)
-    g = gaspari_cohn(r)
-    assert np.all(np.diff(g) <= 1e-12) and abs(gaspari_cohn(1.0) - 0.2083333) < 1e-6
