@@ -98,6 +98,14 @@ def summarise(cal, result, rng) -> dict:
     fit = {"prior_in": rmse(prior_series, cal_sel), "post_in": rmse(post_series, cal_sel)}
     if hold.any():
         fit.update(prior_out=rmse(prior_series, hold), post_out=rmse(post_series, hold))
+    from subsidence.insar import metrics
+
+    t_cal = t[cal_sel]
+    validation = {}
+    for label, ens in (("prior ensemble mean", prior_series), ("posterior ensemble mean", post_series)):
+        mod = ens.mean(axis=0)[:, cal_sel]
+        pm = metrics.point_metrics(obs.D[:, cal_sel], mod, t_cal)
+        validation[label] = metrics.overall_metrics(obs.D[:, cal_sel], mod, pm)
     offsets = np.mean(obs.D[None][..., cal_sel] - result["posterior"]["series"][..., cal_sel], axis=-1)
     c2 = {"prior": result["history"][0].get("chi2_per_value_ensemble_mean"), "posterior": result["history"][-1].get(
         "chi2_per_value_ensemble_mean", result["history"][-1].get("chi2_per_value_map"))}
@@ -112,7 +120,8 @@ def summarise(cal, result, rng) -> dict:
         "noise": {**cal.noise_info, "model": cal.noise_model.describe(),
                   "expected_rmse_of_a_perfect_model_m": float(np.sqrt(cal.noise.trace / cal.noise.size))},
         "history": result["history"], "chi2_per_value": c2, "verdict": verdict,
-        "parameters": params, "scores": scores, "notes": list(cal.fm.notes),
+        "parameters": params, "scores": scores, "validation_metrics_calibration_epochs": validation,
+        "notes": list(cal.fm.notes),
     }
     arrays = dict(g_prior=g_prior, g_post=g_post, rates=rates, pvals=pvals, fit=fit, t=t,
                   prior_series=prior_series, post_series=post_series, offsets=offsets)

@@ -167,6 +167,28 @@ def write_report(out: Path, cal, result, summary) -> Path:
         prow += (f"<tr><td>{html.escape(q['name'])}</td><td>{html.escape(q['path'])}</td><td>{html.escape(str(q['unit']))}</td>"
                  + "".join(f"<td>{v:.4g}</td>" for v in q["prior_p5_p50_p95"])
                  + "".join(f"<td>{v:.4g}</td>" for v in q["posterior_p5_p50_p95"]) + f"<td>{q['sd_ratio']:.2f}</td></tr>")
+    vm = doc.get("validation_metrics_calibration_epochs", {})
+    vkeys = [("RMSE [mm]", "rmse_m", 1e3), ("velocity obs / model [mm/yr]", None, 1e3),
+             ("velocity RMSE [mm/yr]", "velocity_rmse_m_per_yr", 1e3), ("velocity correlation", "velocity_corr", 1),
+             ("annual phasor misfit [mm]", "seasonal_phasor_rmse_m", 1e3),
+             ("annual cycle, coherent part obs / model [mm]", "coherent", 1e3),
+             ("annual cycle, phase coherence obs / model", "coherence", 1)]
+    vrows = ""
+    for label, key, sc in vkeys:
+        cells = ""
+        for name in vm:
+            o = vm[name]
+            if key is None:
+                v = f"{_f(o.get('mean_velocity_obs_m_per_yr'), sc)} / {_f(o.get('mean_velocity_model_m_per_yr'), sc)}"
+            elif key == "coherent":
+                v = f"{_f(o.get('seasonal_coherent_amplitude_obs_m'), sc)} / {_f(o.get('seasonal_coherent_amplitude_model_m'), sc)}"
+            elif key == "coherence":
+                v = f"{_f(o.get('seasonal_phase_coherence_obs'), sc)} / {_f(o.get('seasonal_phase_coherence_model'), sc)}"
+            else:
+                v = _f(o.get(key), sc, 3 if sc == 1 else 2)
+            cells += f"<td>{v}</td>"
+        vrows += f"<tr><td>{html.escape(label)}</td>{cells}</tr>"
+    vhead = "".join(f"<th>{html.escape(n)}</th>" for n in vm)
     hrow = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in h.values()) + "</tr>" for h in doc["history"])
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in doc["notes"]) or "<li>none</li>"
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Calibration: {html.escape(doc['case'])}</title>
@@ -180,6 +202,8 @@ calibration epochs and extrapolated. Coverage: share of observations inside the 
 80 % is calibrated). CRPS: continuous ranked probability score (lower is better; for a point forecast it is the mean absolute error).</p>
 <table><tr><th>prediction</th><th>RMSE [mm]</th><th>bias [mm]</th><th>median point RMSE [mm]</th><th>velocity RMSE [mm/yr]</th>
 <th>P10–P90 coverage [%]</th><th>CRPS [mm]</th></tr>{srows}</table>
+<h2>Fit of the ensemble means on the calibration epochs (the metrics of <code>subsidence validate</code>, offset per point removed)</h2>
+<table><tr><th>metric</th>{vhead}</tr>{vrows}</table>
 <h2>Assimilations</h2><p>χ²/N of the ensemble-mean residual (projected data, weighted with the noise above; ≈ 1 is a fit to the noise level).</p>
 <table>{hrow}</table>
 <h2>Parameters</h2>
