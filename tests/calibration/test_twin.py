@@ -1,0 +1,235 @@
+"""Synthetic twin: observations made from known parameters + noise, then calibrated.
+
+The model is the analytic Geertsma disc (cheap; depletion stops after 1.5 years, so that the deep
+signal is not a linear trend like the background rates), the data line-of-sight series at 30 points
+with per-point background rates drawn from their prior, arbitrary per-point offsets and noise
+drawn from the white + spatial + temporal model. Checks: the posterior P5–P95 contains the
+truth and narrows with more data, per-point rates are recovered where the data constrain
+them, a seed reproduces the posterior, 1 and 2 ranks agree, and ``forecast`` writes the
+contract's files.
+"""
+
+import copy
+import csv
+import dataclasses
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from subsidence.calibration.cli import calibrate_case
+from subsidence.calibration.priors import field_covariance
+from subsidence.config import CaseError, case_from_dict
+from subsidence.insar.data import InsarDataset
+from subsidence.insar.geometry import los_from_heading
+from subsidence.insar.noise import NoiseModel
+from subsidence.studies.deep import displacement_at
+from subsidence.units import SECONDS_PER_YEAR
+
+CM_TRUE = 1.4e-10
+BG = dict(mean=-1.0e-3, mean_sd=2.0e-3, sd=1.5e-3, corr=1000.0)  # m/yr
+NOISE = NoiseModel(white_var=(2e-3) ** 2, spatial_var=(1e-3) ** 2, spatial_range=1000.0, temporal_var=(1e-3) ** 2,
+                   temporal_range=0.3)  # the [calibration.noise] of case_data() (the estimate from data is tested below)
+
+
+def case_data(**cal):
+    c = {
+        "method": "es-mda", "ensemble": 60, "assimilations": 4, "seed": 7, "offset": "per-point",
+        "noise": {"source": "model", "white_variance": "4 mm^2", "spatial_variance": "1 mm^2", "spatial_range": "1 km",
+                  "temporal_variance": "1 mm^2", "temporal_range": "0.3 yr"},
+        "parameters": [{"name": "cm", "path": "reservoirs.disc.compaction.cm", "prior": "lognormal", "median": 1.0e-10,
+                        "sigma_log": 0.5}],
+        "point_parameters": [{"name": "background_rate", "mean": "-1 mm/yr", "mean_sd": "2 mm/yr", "sd": "1.5 mm/yr",
+                              "correlation_length": "1 km"}],
+    }
+    c.update(cal)
+    return {
+        "name": "twin", "crs": "EPSG:28992", "start_date": "2015-01-01",
+        "model": {"method": "analytic", "kernel": "geertsma", "poisson_ratio": 0.25},
+        "reservoirs": [{"name": "disc", "shape": {"type": "disc", "center": [0.0, 0.0], "radius": 2000.0}, "depth": 1500.0,
+                        "thickness": 200.0, "compaction": {"law": "linear", "cm": 1.0e-10},
+                        "pressure_change": {"time": [0.0, 1.5, 10.0], "value": [0.0, -2.0e6, -2.0e6]}}],
+        "output": {"times": [1.0], "points": {"name": ["c"], "x": [0.0], "y": [0.0]}},
+        "calibration": c,
+    }
+
+
+def twin(years=3.0, seed=11, m=30):
+    rng = np.random.default_rng(seed)
+    x, y = rng.uniform(-3000, 3000, m), rng.uniform(-3000, 3000, m)
+    dates = np.datetime64("2015-03-01") + np.arange(0, int(years * 365.25), 12).astype("timedelta64[D]")
+    truth = copy.deepcopy(case_data())
+    truth["reservoirs"][0]["compaction"]["cm"] = CM_TRUE
+    case = case_from_dict(truth)
+    t = (dates - np.datetime64("2015-01-01")).astype(float) * 86400.0
+    ux, uy, uz = (np.asarray(a).T for a in displacement_at(case.config, x, y, t))
+    L = np.linalg.cholesky(field_covariance(x, y, BG["sd"], BG["corr"]) + 1e-12 * np.eye(m))
+    v = BG["mean"] + L @ rng.standard_normal(m)  # m/yr
+    ty = (dates - dates[0]).astype(float) / 365.25
+    uz = uz + v[:, None] * ty[None, :]
+    los = los_from_heading(np.full(m, 39.0), np.full(m, -12.0))
+    d = los[:, 0:1] * ux + los[:, 1:2] * uy + los[:, 2:3] * uz
+    d += rng.uniform(-5e-3, 5e-3, (m, 1))  # arbitrary per-point offsets
+    d += NOISE.sample(x, y, ty, rng)
+    ds = InsarDataset(ids=[f"p{i}" for i in range(m)], x=x, y=y, dates=dates, disp=d, component="los", los=los,
+                      crs="EPSG:28992", name="twin")
+    return ds, v
+
+
+def _posterior(out):
+    with open(out / "ensemble_posterior.csv") as f:
+        rows = list(csv.DictReader(f))
+    return np.array([float(r["cm"]) for r in rows])
+
+
+def _points(out):
+    with open(out / "point_parameters.csv") as f:
+        rows = list(csv.DictReader(f))
+    return np.array([[float(r[f"background_rate_mm_per_yr_p{p}"]) for p in (5, 50, 95)] for r in rows])
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    ds, v = twin()
+    out = tmp_path_factory.mktemp("twin") / "cal"
+    s = calibrate_case(case_from_dict(case_data()), ds, out, comm=MPI.COMM_SELF)
+    return out, s, v
+
+
+@pytest.mark.serial
+def test_posterior_contains_truth_and_recovers_point_rates(full_run):
+    out, s, v = full_run
+    cm = _posterior(out)
+    lo, hi = np.percentile(cm, [5, 95])
+    assert lo <= CM_TRUE <= hi
+    prior_sd = np.std(np.array([float(r) for r in np.loadtxt(out / "ensemble_prior.csv", delimiter=",", skiprows=1,
+                                                                    usecols=1)]))
+    assert np.std(cm) < 0.3 * prior_sd
+    pts = _points(out)
+    inside = (pts[:, 0] <= v * 1e3) & (v * 1e3 <= pts[:, 2])
+    assert inside.mean() >= 0.7, inside.mean()
+    err = np.sqrt(np.mean((pts[:, 1] - v * 1e3) ** 2))
+    assert err < 0.5 * BG["sd"] * 1e3, err
+    doc = s["doc"]
+    assert doc["chi2_per_value"]["posterior"] < 1.3  # the true model fits to the (estimated) noise level
+    assert "does NOT fit" not in doc["verdict"]
+    for f in ("report.html", "parameters.csv", "state.npz", "manifest.json", "summary.json", "fit_points.csv"):
+        assert (out / f).is_file()
+
+
+@pytest.mark.serial
+def test_posterior_narrows_with_more_data(full_run, tmp_path):
+    out, _, _ = full_run
+    ds, _ = twin()
+    short = tmp_path / "short"
+    cfg = dataclasses.replace(case_from_dict(case_data()).calibration)
+    import datetime as dt
+
+    cfg.until = dt.date(2015, 11, 30)  # nine months of data instead of three years
+    s = calibrate_case(case_from_dict(case_data()), ds, short, cfg=cfg, comm=MPI.COMM_SELF)
+    assert np.std(_posterior(short)) > 1.5 * np.std(_posterior(out))
+    assert s["doc"]["data"]["held_out_epochs"] > 0 and "out_of_sample" in s["doc"]["scores"]
+    sd_short = _points(short)[:, 2] - _points(short)[:, 0]
+    sd_full = _points(out)[:, 2] - _points(out)[:, 0]
+    assert np.median(sd_short) > np.median(sd_full)
+
+
+@pytest.mark.serial
+def test_seed_reproduces_the_posterior(full_run, tmp_path):
+    out, _, _ = full_run
+    ds, _ = twin()
+    again = tmp_path / "again"
+    calibrate_case(case_from_dict(case_data()), ds, again, comm=MPI.COMM_SELF)
+    assert np.array_equal(_posterior(again), _posterior(out))
+
+
+@pytest.mark.mpi
+def test_same_posterior_on_one_and_on_all_ranks(tmp_path_factory):
+    """Members spread over the ranks of COMM_WORLD give the posterior of a one-rank run."""
+    comm = MPI.COMM_WORLD
+    ds, _ = twin(years=1.5, m=12)
+    data = case_data(ensemble=12, assimilations=2)
+    base = comm.bcast(str(tmp_path_factory.mktemp("mpi")) if comm.rank == 0 else None, root=0)
+    a = calibrate_case(case_from_dict(data), ds, f"{base}/world", comm=comm)
+    b = calibrate_case(case_from_dict(data), ds, f"{base}/self-{comm.rank}", comm=MPI.COMM_SELF)
+    assert np.array_equal(a["arrays"]["g_post"], b["arrays"]["g_post"])
+    assert np.array_equal(a["arrays"]["pvals"], b["arrays"]["pvals"])
+
+
+@pytest.mark.serial
+def test_least_squares_finds_the_truth(tmp_path):
+    ds, v = twin(m=12)
+    data = case_data(method="least-squares", ensemble=40)
+    s = calibrate_case(case_from_dict(data), ds, tmp_path / "lsq", comm=MPI.COMM_SELF)
+    cm = s["arrays"]["g_post"][:, 0]
+    lo, hi = np.percentile(cm, [5, 95])
+    assert lo <= CM_TRUE <= hi and np.std(cm) < 0.3 * 0.5 * 1e-10
+    assert s["doc"]["history"][0]["converged"]
+
+
+@pytest.mark.serial
+def test_forecast_writes_the_contract(full_run, tmp_path):
+    from subsidence.cli import main
+
+    out, _, _ = full_run
+    dates = tmp_path / "dates.txt"
+    dates.write_text("# forecast dates\n2018-06-01\n2019-01-01\n\n")
+    fc = tmp_path / "fc"
+    assert main(["forecast", str(out), "--dates", str(dates), "--out", str(fc), "-q"]) == 0
+    with open(fc / "forecast_points.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 30 * 2
+    assert list(rows[0])[:5] == ["id", "date", "los_p10", "los_p50", "los_p90"]
+    r = rows[0]
+    assert float(r["los_p10"]) <= float(r["los_p50"]) <= float(r["los_p90"])
+    assert float(r["obs_p10"]) <= float(r["los_p10"]) and float(r["obs_p90"]) >= float(r["los_p90"])
+    import xarray as xr
+
+    with xr.open_dataset(fc / "forecast.nc") as nc:
+        assert nc.attrs["featureType"] == "timeSeries" and nc["los_p50"].shape == (30, 2)
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2018-06-01\n2018-13-01\n")
+    assert main(["forecast", str(out), "--dates", str(bad), "--out", str(tmp_path / "x"), "-q"]) == 2
+
+
+def test_bad_calibration_tables_are_named():
+    bad = case_data()
+    bad["calibration"]["parameters"][0]["path"] = "reservoirs.disc.compaction.cmm"
+    ds, _ = twin(years=0.5, m=4)
+    with pytest.raises(CaseError, match="no key 'cmm'"):
+        calibrate_case(case_from_dict(bad), ds, "/nonexistent/never", comm=MPI.COMM_SELF)
+    bad = case_data()
+    bad["calibration"]["parameters"][0].update(prior="normal", mean="1e-5 1/bar", sd="2 m")
+    bad["calibration"]["parameters"][0].pop("median")
+    bad["calibration"]["parameters"][0].pop("sigma_log")
+    with pytest.raises(CaseError, match="calibration.parameters\\[0\\].sd"):
+        case_from_dict(bad)
+    bad = case_data()
+    bad["calibration"]["parameters"][0]["median"] = "1e-5 m"  # wrong dimension for cm: caught before any run
+    with pytest.raises(CaseError, match="cm"):
+        calibrate_case(case_from_dict(bad), ds, "/nonexistent/never", comm=MPI.COMM_SELF)
+    bad = case_data()
+    bad["calibration"]["point_parameters"][0]["name"] = "thickness"
+    with pytest.raises(CaseError, match="point_parameters"):
+        case_from_dict(bad)
+
+
+def test_noise_estimated_from_data_less_the_prior_median_model(tmp_path):
+    """With source = "data" the noise is estimated from the data less the model at the prior
+    medians: here the prior median is the truth, so the estimate must recover the noise."""
+    from subsidence.calibration.calibrate import Calibration, estimate_observation_noise, observations_from
+
+    data = case_data(noise={"source": "data"})
+    data["calibration"]["parameters"][0]["median"] = CM_TRUE
+    case = case_from_dict(data)
+    ds, _ = twin(m=60)
+    obs = observations_from(ds, start_date=case.start_date, until=None)
+    cal = Calibration(case, obs, case.calibration, comm=MPI.COMM_SELF)
+    nm, info = estimate_observation_noise(cal)
+    assert "prior medians" in info["source"]
+    total = nm.white_var + nm.spatial_var + nm.temporal_var
+    assert abs(np.sqrt(total) - NOISE.total_sigma) < 0.2 * NOISE.total_sigma
+    assert abs(np.sqrt(nm.white_var) - 2e-3) < 0.5e-3
