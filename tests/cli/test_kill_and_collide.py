@@ -41,7 +41,10 @@ def _start(args, tmp_path, *, ranks=1, tag="run"):
     if ranks > 1:
         cmd = [MPIEXEC, "-n", str(ranks)] + cmd
     err = open(tmp_path / f"{tag}.err", "w+")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, env=_env(), start_new_session=True)
+    # a test runner started in the background (nohup, `&` in a script) ignores SIGINT, and a child
+    # inherits that: give the run the default disposition, as in a terminal
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, env=_env(), start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     proc.err_path = tmp_path / f"{tag}.err"
     return proc
 
