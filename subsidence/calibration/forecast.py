@@ -11,7 +11,9 @@ calibrated with). Writes
   plus observation noise of the calibration's noise model), then the vertical total, deep and
   shallow (model + background) medians;
 - ``forecast.nc``: the same percentiles at the points over time, a CF discrete-sampling-geometry
-  file (featureType timeSeries) with the CRS, for xarray/QGIS;
+  file (featureType timeSeries) with the CRS, for xarray/QGIS; and, when the case's deep part has
+  an output grid, the percentiles of the deep vertical displacement on that grid over time
+  (``deep_uz_grid_p10/p50/p90``, dims time × y_grid × x_grid);
 - ``summary.json``, ``manifest.json``, ``case.toml``.
 
 Weather beyond the forcing record is the day-of-year climatology of the record; it is said in
@@ -79,6 +81,53 @@ def load_calibration(path):
     return case, st
 
 
+def deep_grid_forecast(cal, state, dates):
+    """Percentiles (P10, P50, P90) of the deep vertical displacement on the deep case's output grid,
+    (3, n dates, ny, nx) in metres since the case's start, or None when the case has no deep grid.
+
+    The deep surface response is linear in each reservoir's compaction: for reservoirs of uniform
+    compaction the sources are S (cell volumes per unit compaction, set by the geometry alone) times
+    W(t) (the compaction history, set by Cm, the law and the pressures), so the grid response G of
+    the unit sources is computed once and a member costs W @ G. A member whose geometry differs
+    (a calibrated depth or outline) is summed in full."""
+    import numpy as np
+
+    from subsidence.deep.sources import build_sources
+    from subsidence.deep.superposition import Sources, point_displacement
+    from subsidence.studies.deep import _lattice, kernel_of
+
+    def deep_of(case):
+        if case.kind == "deep":
+            return case.config, 0.0
+        inner = getattr(getattr(case.config, "deep", None), "case", None)
+        if inner is None:
+            return None, 0.0
+        return inner.config, float(case.config.deep.offset_s)
+
+    cfg0, off = deep_of(cal.case)
+    if cfg0 is None or getattr(cfg0.model, "method", "analytic") != "analytic" or cfg0.output.grid is None:
+        return None
+    g = cfg0.output.grid
+    gx, gy = np.meshgrid(g.x, g.y)
+    gx, gy = gx.ravel(), gy.ravel()
+    start = np.datetime64(cal.case.start_date, "D")
+    times = off + np.concatenate([[0.0], (dates - start).astype(float) * 86400.0])
+    lat, _ = _lattice(cfg0)
+    src0 = build_sources(cfg0, lat, times)
+    kern = kernel_of(cfg0)
+    unit = Sources(src0.x, src0.y, src0.depth, src0.S, np.eye(src0.rank))
+    G = point_displacement(unit, kern, gx, gy)[2]  # (rank, points): uz of each unit source
+    out = []
+    for j in range(state.zg.shape[1]):
+        cfg, _ = deep_of(cal.case_of(state.zg[:, j]))
+        src = build_sources(cfg, lat, times)
+        same = (src.S.shape == src0.S.shape and np.array_equal(src.S, src0.S) and np.array_equal(src.depth, src0.depth)
+                and kernel_of(cfg) == kern)
+        uz = src.W @ G if same else point_displacement(src, kernel_of(cfg), gx, gy)[2]
+        out.append((uz[1:] - uz[0]).reshape(len(dates), g.ny, g.nx))
+    return g, np.percentile(np.array(out), [10, 50, 90], axis=0)
+
+
 def main(args) -> int:
     import dataclasses
     import datetime as _dt
@@ -126,11 +175,12 @@ def main(args) -> int:
     shallow = np.percentile(res["shallow_uz"] + res["background_uz"], 50, axis=0)
     notes = list(cal.fm.notes)
     prefix = {"los": "los", "up": "up", "east": "east"}[comp]
+    grid = deep_grid_forecast(cal, state, dates) if comm.rank == 0 else None  # serial; no collective inside
     with RunDirectory(args.out, comm, case_name=case.name, case_sha256=case.sha256, force=args.force) as rd:
         v = versions()
         if rd.rank == 0:
             _write_csv(rd.file("forecast_points.csv"), obs, dates, q, oq, total, deep, shallow, prefix)
-            _write_nc(rd.file("forecast.nc"), obs, dates, q, oq, total, deep, shallow, prefix, case, notes)
+            _write_nc(rd.file("forecast.nc"), obs, dates, q, oq, total, deep, shallow, prefix, case, notes, grid)
             write_json(rd.file("summary.json"), {
                 "name": case.name, "kind": "forecast", "calibration": str(args.calibration), "members": int(state.zg.shape[1]),
                 "points": int(m), "dates": [str(d) for d in (dates[0], dates[-1])], "component": comp,
@@ -160,7 +210,7 @@ def _write_csv(path, obs, dates, q, oq, total, deep, shallow, prefix):
                 w.writerow([obs.ids[i], str(d), *[f"{a[i, k]:.6f}" for a in (q[0], q[1], q[2], oq[0], oq[1], total, deep, shallow)]])
 
 
-def _write_nc(path, obs, dates, q, oq, total, deep, shallow, prefix, case, notes):
+def _write_nc(path, obs, dates, q, oq, total, deep, shallow, prefix, case, notes, grid=None):
     import numpy as np
     import xarray as xr
 
@@ -183,10 +233,19 @@ def _write_nc(path, obs, dates, q, oq, total, deep, shallow, prefix, case, notes
         "y": ("station", obs.y, {"standard_name": "projection_y_coordinate", "units": "m"}),
     }, attrs={"featureType": "timeSeries", "Conventions": "CF-1.8", "title": f"forecast of {case.name}",
               "source": "subsidence forecast (calibrated ensemble)", "history": "; ".join(notes) or "weather: recorded"})
+    gridded = []
+    if grid is not None:  # the deep part on the deep case's output grid
+        g, pct = grid
+        ds = ds.assign_coords(x_grid=("x_grid", g.x, {"standard_name": "projection_x_coordinate", "units": "m", "axis": "X"}),
+                              y_grid=("y_grid", g.y, {"standard_name": "projection_y_coordinate", "units": "m", "axis": "Y"}))
+        for k, p in enumerate((10, 50, 90)):
+            ds[f"deep_uz_grid_p{p}"] = (("time", "y_grid", "x_grid"), pct[k], {
+                **unit, "positive": "up", "long_name": f"P{p} of the ensemble: vertical deep displacement since the case's start"})
+            gridded.append(f"deep_uz_grid_p{p}")
     if case.crs:
         import pyproj
 
         ds["crs"] = ((), np.int32(0), pyproj.CRS.from_user_input(case.crs).to_cf())
-        for k in data:
+        for k in list(data) + gridded:
             ds[k].attrs["grid_mapping"] = "crs"
     ds.to_netcdf(path)

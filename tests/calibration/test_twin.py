@@ -52,7 +52,8 @@ def case_data(**cal):
         "reservoirs": [{"name": "disc", "shape": {"type": "disc", "center": [0.0, 0.0], "radius": 2000.0}, "depth": 1500.0,
                         "thickness": 200.0, "compaction": {"law": "linear", "cm": 1.0e-10},
                         "pressure_change": {"time": [0.0, 1.5, 10.0], "value": [0.0, -2.0e6, -2.0e6]}}],
-        "output": {"times": [1.0], "points": {"name": ["c"], "x": [0.0], "y": [0.0]}},
+        "output": {"times": [1.0], "points": {"name": ["c"], "x": [0.0], "y": [0.0]},
+                   "grid": {"x": [-4000.0, 4000.0, 9], "y": [-4000.0, 4000.0, 9]}},
         "calibration": c,
     }
 
@@ -190,6 +191,15 @@ def test_forecast_writes_the_contract(full_run, tmp_path):
 
     with xr.open_dataset(fc / "forecast.nc") as nc:
         assert nc.attrs["featureType"] == "timeSeries" and nc["los_p50"].shape == (30, 2)
+        grid_p50 = nc["deep_uz_grid_p50"].values
+    # the gridded deep forecast (unit responses × each member's compaction history) against a direct
+    # sum with the posterior median Cm (uz is linear and monotone in Cm, so the medians correspond)
+    assert grid_p50.shape == (2, 9, 9)
+    data = case_data()
+    data["reservoirs"][0]["compaction"]["cm"] = float(np.median(_posterior(out)))
+    t = (np.array(["2018-06-01", "2019-01-01"], dtype="datetime64[D]") - np.datetime64("2015-01-01")).astype(float) * 86400
+    direct = np.asarray(displacement_at(case_from_dict(data).config, np.array([0.0]), np.array([0.0]), t)[2])[:, 0]
+    assert np.allclose(grid_p50[:, 4, 4], direct, rtol=1e-3)
     bad = tmp_path / "bad.txt"
     bad.write_text("2018-06-01\n2018-13-01\n")
     assert main(["forecast", str(out), "--dates", str(bad), "--out", str(tmp_path / "x"), "-q"]) == 2
