@@ -192,6 +192,7 @@ class Column:
         ox = _selector(self.alpha > 0)
         alpha_ox, rho_ox, f_vol_ox = self.alpha[ox], self.rho_org[ox], self.f_vol[ox]
         h_init_sum = self.h_init.sum()
+        phi_num = np.nan_to_num(phi_all) if head_bottom else None
         off = np.zeros((nb, n))  # the off-diagonal of the flattened (block-tridiagonal) system
         for it in range(1, nt):
             dt = times[it] - times[it - 1]
@@ -209,7 +210,7 @@ class Column:
             t_tb = t_top + t_bot
             b_tb = t_top * hp[:, None]
             if head_bottom:
-                b_tb += t_bot * np.nan_to_num(phi_all[it])[:, None]
+                b_tb += t_bot * phi_num[it][:, None]
             rate = np.where(sat, h / dt, 0.0)
             gw_rate = gw * rate
             d0 = t_tb.copy()
@@ -237,7 +238,8 @@ class Column:
                 tang *= gw_rate
                 tang += d0
                 delta = _solve_symmetric(tang, off_flat, d_eps, t_int)
-                np.clip(delta, -2.0, 2.0, out=delta)
+                np.maximum(delta, -2.0, out=delta)  # = np.clip(delta, -2, 2), without its Python wrapper
+                np.minimum(delta, 2.0, out=delta)
                 head = head + delta
                 if max(delta.max(initial=0.0), -delta.min(initial=0.0)) < self.newton_tol:
                     break
@@ -316,11 +318,12 @@ def _solve_symmetric(diag, off_flat, rhs, t_int):
     """Solve the batch of symmetric tridiagonal systems (diagonal ``diag`` (nb, n), off-diagonal
     ``-t_int`` (nb, n-1)) as one block-diagonal system with LAPACK ``dptsv`` (the matrices are
     diagonally dominant with a positive diagonal); ``off_flat`` is the flattened off-diagonal with
-    zeros between the columns. Falls back to :func:`_thomas`."""
+    zeros between the columns. ``diag`` and ``rhs`` (C-contiguous) are overwritten. A system that
+    is not positive definite (only with NaN input) gives NaN (the Newton iteration then fails)."""
     nb, n = diag.shape
     if n == 1:
         return rhs / diag
-    _, _, x, info = lapack.dptsv(diag.ravel(), off_flat, rhs.ravel(), overwrite_d=0, overwrite_e=0, overwrite_b=0)
+    _, _, x, info = lapack.dptsv(diag.reshape(-1), off_flat, rhs.reshape(-1), overwrite_d=1, overwrite_e=0, overwrite_b=1)
     if info != 0:
-        return _thomas(-t_int, diag, -t_int, rhs)
+        return np.full((nb, n), np.nan)
     return x.reshape(nb, n)

@@ -88,7 +88,7 @@ class LumpedGroundwater:
             for _ in range(50):
                 g = (s_h - sn - dt * (precip[i] - et + (phii - h) * inv_c - (h - hdi) / self.gamma_mean - ro_h))
                 dg = ds_h + dt * (inv_c + inv_gamma + sig_h / p.runoff_resistance)
-                step = np.clip(g / dg, -0.5, 0.5)
+                step = np.minimum(np.maximum(g / dg, -0.5), 0.5)  # np.clip without its Python wrapper
                 h = h - step
                 s_h, ds_h, ro_h, sig_h = smooth(h)
                 if np.max(np.abs(step)) < 1e-11:
