@@ -21,12 +21,12 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+from scipy.linalg import lapack
 
 from subsidence.log import Progress
 from subsidence.units import SECONDS_PER_YEAR as _YEAR_S
-from scipy.linalg import lapack
-
-from subsidence.shallow.column.compression import TAU_REF, Isotache, LinearCompression, StepLaw, _selector, strain_increment  # noqa: F401
+from subsidence.shallow.column.compression import (  # noqa: F401  (strain_increment: re-exported as before)
+    TAU_REF, Isotache, LinearCompression, StepLaw, _selector, strain_increment)
 from subsidence.shallow.column.oxidation import NoOxidation, PeatOxidation, thickness_loss
 
 GAMMA_W = 9810.0  # N/m^3
