@@ -119,6 +119,7 @@ class _SmoothTerms:
         bounds = p.layer_bounds()
         self.z = np.array([bounds[0][1]] + [bot for bot, _, _ in bounds])[:, None]  # surface, then the bottoms
         self.sy = [L.specific_yield for _, _, L in bounds]
+        self.sy_col = np.array(self.sy)[:, None]
         self.top_is_surface = bounds[0][1] == p.surface
         self.p = p
 
@@ -127,10 +128,11 @@ class _SmoothTerms:
             p = self.p
             return p.storage(h), p.storage_slope(h), p.runoff(h), sigmoid(np.asarray(h, float) - p.surface)
         x = np.asarray(h, dtype=float)[None] - self.z
-        sp_ = softplus(x)
-        sg = expit(x / SMOOTH)  # = sigmoid(x)
-        s = d = 0.0
-        for k, sy in enumerate(self.sy):  # layer k: bottom row k + 1, top row k
-            s = s + sy * (sp_[k + 1] - sp_[k])
-            d = d + sy * (sg[k + 1] - sg[k])
-        return s + sp_[0], d + sg[0], sp_[0] / self.p.runoff_resistance, sg[0]
+        both = np.stack([softplus(x), expit(x / SMOOTH)])  # softplus and sigmoid, (2, boundaries, nb)
+        w = both[:, 1:] - both[:, :-1]  # layer k: bottom row k + 1 minus top row k
+        w *= self.sy_col
+        acc = w[:, 0]
+        for k in range(1, w.shape[1]):  # summed layer by layer, as Parcel.storage does
+            acc = acc + w[:, k]
+        acc = acc + both[:, 0]
+        return acc[0], acc[1], both[0, 0] / self.p.runoff_resistance, both[1, 0]
