@@ -13,6 +13,7 @@ import copy
 import csv
 import dataclasses
 import os
+from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -29,6 +30,7 @@ from subsidence.insar.noise import NoiseModel
 from subsidence.studies.deep import displacement_at
 from subsidence.units import SECONDS_PER_YEAR
 
+ROOT = Path(__file__).resolve().parents[2]
 CM_TRUE = 1.4e-10
 BG = dict(mean=-1.0e-3, mean_sd=2.0e-3, sd=1.5e-3, corr=1000.0)  # m/yr
 NOISE = NoiseModel(white_var=(2e-3) ** 2, spatial_var=(1e-3) ** 2, spatial_range=1000.0, temporal_var=(1e-3) ** 2,
@@ -243,3 +245,13 @@ def test_noise_estimated_from_data_less_the_prior_median_model(tmp_path):
     total = nm.white_var + nm.spatial_var + nm.temporal_var
     assert abs(np.sqrt(total) - NOISE.total_sigma) < 0.2 * NOISE.total_sigma
     assert abs(np.sqrt(nm.white_var) - 2e-3) < 0.5e-3
+
+
+def test_calibrate_command_without_calibration_table_is_a_clear_error(tmp_path, capsys):
+    from subsidence.cli import main
+
+    rc = main(["calibrate", str(ROOT / "cases/disc_geertsma.toml"), "--out", str(tmp_path / "c"), "-q"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "disc_geertsma.toml" in err and "[calibration]" in err and "Traceback" not in err
+    assert not (tmp_path / "c").exists()
