@@ -116,7 +116,9 @@ class Column:
         return top, bot, 0.5 * (top + bot)
 
     def _total_stress(self, h0, h, bot, hp, surcharge):
-        f_sat = np.clip((hp[:, None] - bot) / h, 0.0, 1.0)
+        f_sat = (hp[:, None] - bot) / h
+        np.maximum(f_sat, 0.0, out=f_sat)  # np.clip(f_sat, 0, 1)
+        np.minimum(f_sat, 1.0, out=f_sat)
         w = (self.g_unsat + f_sat * (self.g_sat - self.g_unsat)) * h0
         ponded = self.gamma_w * np.maximum(hp - (bot[:, 0] + h[:, 0]), 0.0)  # free water above the surface
         return np.cumsum(w, axis=1) - 0.5 * w + (surcharge + ponded)[:, None]
@@ -125,9 +127,13 @@ class Column:
         r = h / (2.0 * self.k)
         t_int = 1.0 / (r[:, :-1] + r[:, 1:])
         t_int = np.where(sat[:, :-1] & sat[:, 1:], t_int, 0.0)
-        first = sat & ~np.concatenate([np.zeros_like(sat[:, :1]), sat[:, :-1]], axis=1)
-        dist = np.maximum(hp[:, None] - zc, 0.05 * h)
-        t_top = np.where(first, self.k / dist, 0.0)
+        # the first saturated cell of each column (the saturated cells are its lower part) drains
+        # to the phreatic level
+        rows = np.arange(h.shape[0])
+        j = sat.argmax(axis=1)
+        dist = np.maximum(hp - zc[rows, j], 0.05 * h[rows, j])
+        t_top = np.zeros_like(h)
+        t_top[rows, j] = np.where(sat[rows, j], self.k[j] / dist, 0.0)
         t_bot = np.zeros_like(h)
         if self.bottom == "head":
             t_bot[:, -1] = np.where(sat[:, -1], 2.0 * self.k[-1] / h[:, -1], 0.0)
