@@ -262,10 +262,13 @@ class Column:
             # oxidation above the phreatic level, within the oxidation depth below the surface
             # (only the oxidising cells change: elsewhere the loss and the organic mass are zero)
             if oxidising:
-                top, bot, zc = self._levels(h)
+                top = np.cumsum(h[:, ::-1], axis=1)[:, ::-1]  # as in _levels
                 lower = np.maximum(hp, top[:, 0] - self.oxidation_depth)[:, None]
                 h_ox = h[:, ox]
-                unsat = np.clip(top[:, ox] - np.maximum(bot[:, ox], lower), 0.0, h_ox)
+                top_ox = top[:, ox]
+                unsat = top_ox - np.maximum(top_ox - h_ox, lower)
+                np.maximum(unsat, 0.0, out=unsat)  # np.clip(unsat, 0, h_ox)
+                np.minimum(unsat, h_ox, out=unsat)
                 dh_ox, dm = thickness_loss(alpha=alpha_ox, rho_org=rho_ox, f_vol=f_vol_ox, unsat_thickness=unsat,
                                            temperature_c=temp_all[it], dt=dt, organic_mass=m_org[:, ox])
                 dh_ox = np.minimum(dh_ox, 0.9 * h_ox)
