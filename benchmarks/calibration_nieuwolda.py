@@ -37,8 +37,10 @@ def main() -> None:
     from subsidence.calibration.cli import calibrate_case
     from subsidence.config import load_case
     from subsidence.insar.readers import read_insar
+    from subsidence.log import setup_logging
 
     comm = MPI.COMM_WORLD
+    setup_logging(comm)  # one line per finished member on rank 0
     t0 = time.perf_counter()
     case = load_case(ROOT / "cases/calibration_nieuwolda.toml")
     cfg = dataclasses.replace(case.calibration, ensemble=a.ensemble, assimilations=a.assimilations)
