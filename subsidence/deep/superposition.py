@@ -268,7 +268,9 @@ def point_displacement(src: Sources, kernel: Kernel, px: np.ndarray, py: np.ndar
 
 
 def kernel_key(kernel: Kernel) -> tuple:
-    return (type(kernel).__module__, type(kernel).__qualname__, kernel.name, kernel.nu, kernel.basement_depth)
+    """Everything that defines the kernel: its type and all its fields (the dataclass repr: name,
+    Poisson ratio, basement depth, and whatever is added later), floats written exactly."""
+    return (type(kernel).__module__, type(kernel).__qualname__, repr(kernel))
 
 
 def _point_series(G, W, npnt, nt):
