@@ -90,10 +90,12 @@ def handle_termination(comm=None, *, out=None, signals=SIGNALS, grace_s: float |
     grace = GRACE_S if grace_s is None else grace_s
 
     def on_signal(signum, frame):
+        global _PENDING
         now = time.monotonic()
         if state["signum"] is not None and (rank != 0 or now - state["when"] < REARM_S):
             return  # already ending: let the clean-up finish
         state["signum"], state["when"] = signum, now
+        _PENDING = signum  # seen by raise_if_terminated, should the exception below be swallowed
         if rank == 0 and size == 1:
             raise Terminated(signum)
         if rank == 0:
@@ -110,14 +112,30 @@ def handle_termination(comm=None, *, out=None, signals=SIGNALS, grace_s: float |
             previous[s] = signal.signal(s, on_signal)
         except (OSError, ValueError):
             pass
+    global _PENDING
+    _PENDING = None
     try:
         yield state
     finally:
+        _PENDING = None
         if state["timer"] is not None:
             state["timer"].cancel()
         for s, h in previous.items():
             with contextlib.suppress(OSError, ValueError, TypeError):
                 signal.signal(s, h if h is not None else signal.SIG_DFL)
+
+
+#: the signal received within :func:`handle_termination`, if any
+_PENDING: int | None = None
+
+
+def raise_if_terminated() -> None:
+    """Raise :class:`Terminated` if a termination signal arrived. The handler raises at once, but an
+    exception raised while the main thread is inside compiled code that swallows exceptions (a
+    callback printing "Exception ignored") would be lost; a run checks here before it moves into
+    place, so that a killed run is never passed off as complete."""
+    if _PENDING is not None:
+        raise Terminated(_PENDING)
 
 
 def message(exc: Terminated, out=None, failed=None) -> str:

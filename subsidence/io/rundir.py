@@ -214,7 +214,9 @@ class RunDirectory:
             return
         if not (self.path / "manifest.json").exists():
             raise OutputDirError("internal error: manifest.json must be written before commit")
-        from subsidence.signals import deferred
+        from subsidence.signals import deferred, raise_if_terminated
+
+        raise_if_terminated()  # a signal whose exception was swallowed in compiled code still fails the run
 
         with deferred():  # a signal now would leave neither the old nor the new run in place
             aside = self.out.exists()

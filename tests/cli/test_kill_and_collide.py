@@ -452,3 +452,24 @@ def test_run_killed_while_moving_into_place_is_repaired(tmp_path, swapped):
         assert kept == ("new" if swapped else "old")
         _complete(rd)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+
+def test_a_swallowed_termination_still_fails_the_run(tmp_path):
+    """A signal whose exception is lost inside compiled code (printed as "Exception ignored")
+    must still leave <out>.failed and no complete run: commit checks the recorded signal."""
+    from subsidence.io.rundir import RunDirectory
+    from subsidence.signals import Terminated, handle_termination
+
+    out = tmp_path / "o"
+    with pytest.raises(Terminated):
+        with handle_termination(None, out=out):
+            with RunDirectory(out) as rd:
+                try:
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    time.sleep(0.1)
+                except Terminated:
+                    pass  # swallowed, as compiled code may do
+                rd.file("manifest.json").write_text("{}")
+                rd.commit()
+    assert not out.exists()
+    assert "terminated by signal 15" in (out.with_name("o.failed") / "error.txt").read_text()
