@@ -164,7 +164,9 @@ class Calibration:
             return self.resolver.build([(t, p.case_value(v)) for t, p, v in zip(self.targets, self.cfg.parameters, vals)])
         except CaseError as exc:
             raise CaseError(exc.file, exc.key, f"{exc.reason} (with the calibration's member values "
-                            + ", ".join(f"{p.name}={v:.4g}" for p, v in zip(self.cfg.parameters, vals)) + ")") from None
+                            + ", ".join(f"{p.name}={v:.4g}" for p, v in zip(self.cfg.parameters, vals))
+                            + "; a parameter the case restricts needs a bounded prior, uniform or truncated-normal, "
+                              "which keeps every member inside whatever the update does)") from None
 
     # -- forward ------------------------------------------------------------------------
     def model(self, zg_col, fm: ForwardModel | None = None) -> Prediction:
