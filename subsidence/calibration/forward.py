@@ -9,7 +9,8 @@ check applies), then evaluated at the observation points and dates:
   deep − shallow, horizontal = deep; the deep and shallow parts are kept apart;
 - ``kind = "shallow"``: the one site of the case, the same at every point.
 
-Dates beyond the case's ``end`` extend the run; weather beyond the forcing files is the
+The chain runs from the case's start to the last date (beyond the case's ``end`` if need be: the
+assimilations stop at the last calibration epoch); weather beyond the forcing files is the
 day-of-year climatology of the record (``forcing.beyond = "climatology"``), noted in
 :attr:`ForwardModel.notes`.
 """
@@ -69,9 +70,9 @@ class ForwardModel:
                           shallow_uz=np.zeros((self.x.size, self.dates.size)))
 
     def chain_config(self, case: Case):
-        """The case's chain configuration at the observation points, long enough for the dates."""
+        """The case's chain configuration at the observation points, from its start to the last date."""
         cfg = case.config
-        end = max(cfg.end, (self.dates[-1] + np.timedelta64(1, "D")).astype(_dt.date))
+        end = (self.dates[-1] + np.timedelta64(1, "D")).astype(_dt.date)  # no further than the dates need
         forcing = cfg.forcing
         last = min(forcing.precipitation.dates[-1], forcing.evaporation.dates[-1])
         if np.datetime64(end, "D") > last + np.timedelta64(1, "D") and forcing.beyond == "error":
