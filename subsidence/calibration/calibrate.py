@@ -32,6 +32,7 @@ from subsidence.calibration.paths import Resolver
 from subsidence.calibration.linear import MarginalNoise, PointTerms
 from subsidence.calibration.priors import field_covariance
 from subsidence.config import Case, CaseError
+from subsidence.config.case import to_jsonable
 from subsidence.log import get_logger, progress
 
 log = get_logger("calibration")
@@ -259,19 +260,7 @@ def estimate_observation_noise(cal: Calibration):
     median = obs.component_of(cal.model(np.zeros(cal.n_g), cal.fm_cal))
     nm, info = estimate_noise(obs.D[:, obs.cal] - median, obs.x, obs.y, t, return_info=True)
     return nm, {"source": "estimated from the calibration data less the model at the prior medians",
-                "details": _jsonable(info)}
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return obj.tolist() if obj.size <= 200 else {"shape": list(obj.shape)}
-    if isinstance(obj, (np.floating, np.integer, np.bool_)):
-        return obj.item()
-    return obj
+                "details": to_jsonable(info)}
 
 
 def _finish(cal: Calibration, zg, rng, *, desc: str) -> tuple[State, dict]:

@@ -22,6 +22,7 @@ import numpy as np
 
 from subsidence.calibration.scores import baselines, ensemble_score, score, with_offsets
 from subsidence.insar.metrics import fit_trend
+from subsidence.insar.report import _clean
 from subsidence.units import SECONDS_PER_YEAR
 
 PCTS = (5, 50, 95)
@@ -196,15 +197,3 @@ def write_files(rd, cal, result, summary) -> None:
         t0=str(obs.dates[obs.cal][0]), noise=np.array([cal.noise_model.white_var, cal.noise_model.spatial_var,
                                                       cal.noise_model.spatial_range, cal.noise_model.temporal_var,
                                                       cal.noise_model.temporal_range]))
-
-
-def _clean(obj):
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, (np.floating, np.integer, np.bool_)):
-        obj = obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj

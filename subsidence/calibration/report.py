@@ -27,6 +27,19 @@ def _f(v, scale=1.0, nd=2):
     return "–" if v is None or not np.isfinite(v) else f"{v * scale:.{nd}f}"
 
 
+def _save(fig, axes, used: int, path: Path) -> Path:
+    """Hide the unused panels, write the PNG, close the figure."""
+    import matplotlib.pyplot as plt
+
+    for ax in list(axes.flat)[used:]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=85)
+    plt.close(fig)
+    return path
+
+
 def fig_parameters(cal, A, path: Path) -> Path | None:
     ng = len(cal.names)
     if ng == 0:
@@ -43,13 +56,7 @@ def fig_parameters(cal, A, path: Path) -> Path | None:
         ax.hist(b, bins=bins, alpha=0.6, color="tab:blue", label="posterior")
         ax.set_title(name, fontsize=9)
         ax.legend(fontsize=7)
-    for ax in list(axes.flat)[ng:]:
-        ax.set_visible(False)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return _save(fig, axes, ng, path)
 
 
 def fig_maps(cal, A, path: Path) -> Path:
@@ -82,12 +89,7 @@ def fig_maps(cal, A, path: Path) -> Path:
         ax.set_aspect("equal")
         ax.set_xlabel("x [km]")
         ax.set_ylabel("y [km]")
-    for ax in list(axes.flat)[len(panels):]:
-        ax.set_visible(False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=85)
-    plt.close(fig)
-    return path
+    return _save(fig, axes, len(panels), path)
 
 
 def pick_points(cal, A, n: int = 6) -> list[int]:
@@ -119,12 +121,7 @@ def fig_fans(cal, A, path: Path) -> Path:
         ax.set_title(f"point {obs.ids[i]}", fontsize=9)
         ax.set_ylabel(f"{obs.component.upper() if obs.component == 'los' else obs.component} [mm]")
     axes.flat[0].legend(fontsize=7, loc="lower left")
-    for ax in list(axes.flat)[len(idx):]:
-        ax.set_visible(False)
-    fig.tight_layout()
-    fig.savefig(path, dpi=85)
-    plt.close(fig)
-    return path
+    return _save(fig, axes, len(idx), path)
 
 
 def write_report(out: Path, cal, result, summary) -> Path:

@@ -66,3 +66,19 @@ def brine_balance_run(comm):
     rho = np.exp(brine.compressibility * P - brine.thermal_expansion * T)
     mass = rho * V
     return rows, P, (mass + np.cumsum(rho * out) - mass[0]) / mass[0]
+
+
+#: a small axisymmetric cavern case (seconds to run), shared by the case-file tests
+BASE = {
+    "name": "small cavern",
+    "kind": "cavern",
+    "geometry": {"type": "axisymmetric", "domain_radius": 1500, "domain_depth": 1500, "mesh_size_wall": 12, "mesh_size_far": 300},
+    "layers": [
+        {"name": "overburden", "bottom_depth": 400, "density": 2250, "youngs_modulus": "8 GPa", "poisson_ratio": 0.3},
+        {"name": "salt", "bottom_depth": 1500, "density": 2160, "youngs_modulus": "25 GPa", "poisson_ratio": 0.3,
+         "creep": {"A": "0.18 1/d", "n": 5, "Q": "54 kJ/mol"}},
+    ],
+    "caverns": [{"name": "A", "top_depth": 800, "bottom_depth": 900, "radius": 25, "dome_height": 15}],
+    "time": {"end": 3, "dt_max": 1, "outputs": [1, 2, 3]},
+    "surface": {"n": 9},
+}

@@ -9,19 +9,8 @@ import pytest
 from subsidence.config import case_from_dict
 from subsidence.config.errors import CaseError
 
-BASE = {
-    "name": "small cavern",
-    "kind": "cavern",
-    "geometry": {"type": "axisymmetric", "domain_radius": 1500, "domain_depth": 1500, "mesh_size_wall": 12, "mesh_size_far": 300},
-    "layers": [
-        {"name": "overburden", "bottom_depth": 400, "density": 2250, "youngs_modulus": "8 GPa", "poisson_ratio": 0.3},
-        {"name": "salt", "bottom_depth": 1500, "density": 2160, "youngs_modulus": "25 GPa", "poisson_ratio": 0.3,
-         "creep": {"A": "0.18 1/d", "n": 5, "Q": "54 kJ/mol"}},
-    ],
-    "caverns": [{"name": "A", "top_depth": 800, "bottom_depth": 900, "radius": 25, "dome_height": 15}],
-    "time": {"end": 3, "dt_max": 1, "outputs": [1, 2, 3]},
-    "surface": {"n": 9},
-}
+from cavern_helpers import BASE  # noqa: E402
+
 # lithostatic stress at the shoe (800 m): (400·2250 + 400·2160)·9.81 Pa = 17.30 MPa, 0.02163 MPa/m
 S_V = (400 * 2250 + 400 * 2160) * 9.81
 
