@@ -113,10 +113,12 @@ class Calibration:
         #: time origin of the per-point rates: the first calibration epoch
         self.t0 = np.datetime64(t0 if t0 is not None else obs.dates[obs.cal][0], "D")
         self.A = time_projection(int(obs.cal.sum()), offset=cfg.offset)
-        K = len(cfg.point_parameters)
-        self.pp_mean = np.concatenate([np.full(m, q.mean) for q in cfg.point_parameters]) if K else np.zeros(0)
+        #: the per-point terms (name, its parameter): one coefficient per point each
+        self.pp_terms = [(name, q) for q in cfg.point_parameters for name in q.terms]
+        K = len(self.pp_terms)
+        self.pp_mean = np.concatenate([np.full(m, q.mean) for _, q in self.pp_terms]) if K else np.zeros(0)
         self.pp_cov = np.zeros((K * m, K * m))
-        for k, q in enumerate(cfg.point_parameters):
+        for k, (_, q) in enumerate(self.pp_terms):
             C = field_covariance(obs.x, obs.y, q.sd, q.correlation_length) + q.mean_sd**2
             self.pp_cov[k * m:(k + 1) * m, k * m:(k + 1) * m] = C + 1e-9 * q.sd**2 * np.eye(m)
         self.noise_model = None
@@ -128,14 +130,18 @@ class Calibration:
         self.noise_model, self.noise_info = model, info
         t_cal = (self.obs.dates[self.obs.cal] - self.obs.dates[self.obs.cal][0]).astype(float) / 365.25
         self.noise = ProjectedNoise(model, self.obs.x, self.obs.y, t_cal, self.A)
-        if self.cfg.point_parameters:
+        if self.pp_terms:
             self.terms = PointTerms(self.noise, self.time_functions(self.obs.dates[self.obs.cal]), self.obs.up,
                                     self.pp_mean, self.pp_cov)
 
     def time_functions(self, dates) -> np.ndarray:
-        """(K, n): the time function a_k(t) of each per-point term (``background_rate``: t − t₀ in s)."""
-        t = (np.asarray(dates).astype("datetime64[D]") - self.t0).astype(float) * 86400.0
-        return np.array([t for q in self.cfg.point_parameters]).reshape(len(self.cfg.point_parameters), t.size)
+        """(K, n): the time function a_k(t) of each per-point term: ``background_rate`` t − t₀ (s);
+        ``annual_cos``/``annual_sin`` cos/sin(2π · years since 1 January 2000)."""
+        d = np.asarray(dates).astype("datetime64[D]")
+        t = (d - self.t0).astype(float) * 86400.0
+        yr = (d - np.datetime64("2000-01-01")).astype(float) / 365.25
+        f = {"background_rate": t, "annual_cos": np.cos(2 * np.pi * yr), "annual_sin": np.sin(2 * np.pi * yr)}
+        return np.array([f[name] for name, _ in self.pp_terms]).reshape(len(self.pp_terms), d.size)
 
     # -- parameters ----------------------------------------------------------------------
     def global_values(self, zg_col) -> np.ndarray:
@@ -144,12 +150,12 @@ class Calibration:
 
     def point_values(self, state: State, j: int) -> np.ndarray:
         """(K, m) per-point values (SI) of member j."""
-        return state.pp[:, j].reshape(len(self.cfg.point_parameters), self.m)
+        return state.pp[:, j].reshape(len(self.pp_terms), self.m)
 
     def prior_state(self, rng) -> State:
         N = self.cfg.ensemble
         zg = rng.standard_normal((self.n_g, N))
-        K = len(self.cfg.point_parameters)
+        K = len(self.pp_terms)
         if K:
             L = np.linalg.cholesky(self.pp_cov)
             pp = self.pp_mean[:, None] + L @ rng.standard_normal((K * self.m, N))

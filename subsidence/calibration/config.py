@@ -25,6 +25,11 @@ mean = "-2 mm/yr"              # prior of the common mean (hierarchical: all poi
 mean_sd = "2 mm/yr"
 sd = "1.5 mm/yr"               # spread of the points about the common mean
 correlation_length = "1 km"    # exponential spatial correlation of that spread (0: independent)
+
+[[calibration.point_parameters]]
+name = "annual"                # an annual cycle per point (cos + sin, vertical), random phases allowed
+sd = "1 mm"                    # spread of each coefficient (mean, mean_sd: a cycle common to all points)
+correlation_length = 0
 ```
 
 Per-point parameters enter the observations linearly and are handled exactly (integrated out
@@ -41,7 +46,12 @@ from subsidence.config.table import Table
 from subsidence.insar.noise import NoiseModel
 from subsidence.units import UnitError, _registry
 
-POINT_PARAMETERS = {"background_rate": ("m/s", "vertical background velocity (up positive)")}
+#: per-point parameter → (SI unit, meaning, its terms: one coefficient per point each)
+POINT_PARAMETERS = {
+    "background_rate": ("m/s", "vertical background velocity (up positive)", ("background_rate",)),
+    "annual": ("m", "annual cycle of each point, vertical: cos and sin coefficients (peak uplift on 1 January for cos)",
+               ("annual_cos", "annual_sin")),
+}
 METHODS = ("es-mda", "least-squares")
 
 
@@ -66,6 +76,11 @@ class PointParamSpec:
     sd: float
     correlation_length: float  # m
     unit: str  # SI unit
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """The coefficients per point this parameter adds (``annual``: cos and sin)."""
+        return POINT_PARAMETERS[self.name][2]
 
 
 @dataclasses.dataclass
@@ -146,7 +161,7 @@ def _param(t: Table, i: int) -> ParamSpec:
 def _point_param(t: Table) -> PointParamSpec:
     name = t.string("name", choices=tuple(POINT_PARAMETERS))
     unit = POINT_PARAMETERS[name][0]
-    bare = "m/yr" if unit == "m/s" else unit
+    bare = "m/yr" if unit == "m/s" else "mm"
     kw = dict(unit=unit, bare=bare)
     corr = t.number("correlation_length", 0.0, unit="m", ge=0)
     spec = PointParamSpec(

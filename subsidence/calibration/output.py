@@ -28,6 +28,11 @@ from subsidence.units import SECONDS_PER_YEAR
 PCTS = (5, 50, 95)
 
 
+def _display(q) -> tuple[float, str]:
+    """Scale and unit in which a per-point parameter is shown: mm/yr for rates, mm for lengths."""
+    return (1e3 * SECONDS_PER_YEAR, "mm/yr") if q.unit == "m/s" else (1e3, "mm")
+
+
 def _pct(a, axis=-1):
     return np.percentile(a, PCTS, axis=axis)
 
@@ -76,13 +81,13 @@ def summarise(cal, result, rng) -> dict:
             "posterior_mean": float(b.mean()), "posterior_sd": float(b.std(ddof=1)),
             "prior_sd": float(a.std(ddof=1)), "sd_ratio": float(b.std(ddof=1) / max(a.std(ddof=1), 1e-300)),
         })
-    pv_prior = point_table(cal, result["prior_state"]) if cal.cfg.point_parameters else None
-    pv_post = point_table(cal, result["state"]) if cal.cfg.point_parameters else None
-    for k, q in enumerate(cal.cfg.point_parameters):  # the mean over the points of each per-point parameter
-        scale, unit = (1e3 * SECONDS_PER_YEAR, "mm/yr") if q.unit == "m/s" else (1.0, q.unit)
+    pv_prior = point_table(cal, result["prior_state"]) if cal.pp_terms else None
+    pv_post = point_table(cal, result["state"]) if cal.pp_terms else None
+    for k, (name, q) in enumerate(cal.pp_terms):  # the mean over the points of each per-point term
+        scale, unit = _display(q)
         a, b = pv_prior[:, k].mean(axis=1) * scale, pv_post[:, k].mean(axis=1) * scale
         params.append({
-            "name": f"{q.name} (mean over points)", "path": f"per-point parameter {q.name}", "unit": unit,
+            "name": f"{name} (mean over points)", "path": f"per-point parameter {q.name}", "unit": unit,
             "prior": {"prior": "normal", "mean": q.mean * scale, "sd_of_the_common_mean": q.mean_sd * scale,
                       "sd_between_points": q.sd * scale, "correlation_length_m": q.correlation_length},
             "prior_p5_p50_p95": _pct(a).tolist(), "posterior_p5_p50_p95": _pct(b).tolist(),
@@ -170,17 +175,16 @@ def write_files(rd, cal, result, summary) -> None:
     with open(rd.file("point_parameters.csv"), "w", newline="") as f:
         w = csv.writer(f)
         head = ["id", "x", "y"]
-        for q in cal.cfg.point_parameters:
-            scale, u = (1e3 * SECONDS_PER_YEAR, "mm_per_yr") if q.unit == "m/s" else (1.0, q.unit)
-            head += [f"{q.name}_{u}_p{p}" for p in PCTS]
+        for name, q in cal.pp_terms:
+            u = _display(q)[1].replace("/", "_per_")
+            head += [f"{name}_{u}_p{p}" for p in PCTS]
         for r in ("deep", "shallow", "total"):
             head += [f"{r}_rate_mm_per_yr_p{p}" for p in PCTS]
         w.writerow(head)
         for i in range(obs.ids.size):
             row = [obs.ids[i], f"{obs.x[i]:.2f}", f"{obs.y[i]:.2f}"]
-            for k, q in enumerate(cal.cfg.point_parameters):
-                scale = 1e3 * SECONDS_PER_YEAR if q.unit == "m/s" else 1.0
-                row += [f"{v:.4f}" for v in _pct(A["pvals"][:, k, i] * scale, axis=0)]
+            for k, (_, q) in enumerate(cal.pp_terms):
+                row += [f"{v:.4f}" for v in _pct(A["pvals"][:, k, i] * _display(q)[0], axis=0)]
             for r in ("deep", "shallow", "total"):
                 row += [f"{v:.4f}" for v in A["rates"][r][:, i]]
             w.writerow(row)

@@ -15,7 +15,7 @@ import numpy as np
 
 from subsidence.insar.figures import LABEL, _plt
 from subsidence.insar.report import _img
-from subsidence.units import SECONDS_PER_YEAR
+from subsidence.calibration.output import _display
 
 CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #bbb;padding:3px 7px;text-align:right}th{background:#eee}td:first-child,th:first-child{text-align:left}
@@ -63,12 +63,11 @@ def fig_maps(cal, A, path: Path) -> Path:
     """Per-point posterior median and P95−P5 width of each per-point parameter; deep and shallow rates."""
     obs = cal.obs
     panels = []
-    for k, q in enumerate(cal.cfg.point_parameters):
-        scale = 1e3 * SECONDS_PER_YEAR if q.unit == "m/s" else 1.0
+    for k, (name, q) in enumerate(cal.pp_terms):
+        scale, u = _display(q)
         v = A["pvals"][:, k, :] * scale
-        u = "mm/yr" if q.unit == "m/s" else q.unit
-        panels.append((f"{q.name}: posterior median [{u}]", np.median(v, axis=0), "RdBu_r", True))
-        panels.append((f"{q.name}: P95 − P5 [{u}]", np.percentile(v, 95, 0) - np.percentile(v, 5, 0), "viridis", False))
+        panels.append((f"{name}: posterior median [{u}]", np.median(v, axis=0), "RdBu_r", True))
+        panels.append((f"{name}: P95 − P5 [{u}]", np.percentile(v, 95, 0) - np.percentile(v, 5, 0), "viridis", False))
     r = A["rates"]
     panels.append(("deep rate, vertical, median [mm/yr]", r["deep"][1], "RdBu_r", True))
     panels.append(("shallow rate (model + background), median [mm/yr]", r["shallow"][1], "RdBu_r", True))

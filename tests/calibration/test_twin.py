@@ -255,3 +255,27 @@ def test_calibrate_command_without_calibration_table_is_a_clear_error(tmp_path, 
     err = capsys.readouterr().err
     assert "disc_geertsma.toml" in err and "[calibration]" in err and "Traceback" not in err
     assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.serial
+def test_annual_point_terms_are_recovered(tmp_path):
+    """Per-point annual cycles with random phases (as the Nieuwolda parcels show) added to the twin's
+    data are recovered by the ``annual`` per-point parameter (cos and sin coefficients)."""
+    ds, _ = twin(m=20)
+    rng = np.random.default_rng(5)
+    amp, phase = rng.uniform(1e-3, 3e-3, 20), rng.uniform(0, 2 * np.pi, 20)
+    yr = (ds.dates - np.datetime64("2000-01-01")).astype(float) / 365.25
+    cycle = amp[:, None] * np.cos(2 * np.pi * yr[None, :] - phase[:, None])
+    ds.disp = ds.disp + ds.los[:, 2:3] * cycle
+    data = case_data(ensemble=30, assimilations=2)
+    data["calibration"]["point_parameters"].append({"name": "annual", "sd": "3 mm", "correlation_length": 0})
+    s = calibrate_case(case_from_dict(data), ds, tmp_path / "annual", comm=MPI.COMM_SELF)
+    pv = np.median(s["arrays"]["pvals"], axis=0)  # (terms, points): background_rate, annual_cos, annual_sin
+    assert pv.shape == (3, 20)
+    err = np.hypot(pv[1] - amp * np.cos(phase), pv[2] - amp * np.sin(phase))
+    # the noise (2.6 mm per value, correlated over 0.3 yr) allows ≈ 0.5 mm per coefficient from 91 epochs;
+    # the error must be well below the amplitudes themselves (what knowing nothing would give)
+    assert np.sqrt(np.mean(err**2)) < 0.5 * np.sqrt(np.mean(amp**2)), err
+    with open(tmp_path / "annual" / "point_parameters.csv") as f:
+        head = f.readline()
+    assert "annual_cos_mm_p50" in head and "annual_sin_mm_p95" in head
