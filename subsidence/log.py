@@ -41,7 +41,8 @@ class Progress:
     ten seconds). ``update`` is cheap (a clock read) and never communicates, so every rank calls
     it; nothing here may go inside ``if rank == 0``.
 
-    ``SUBSIDENCE_PROGRESS=bar|log|off`` overrides the choice (e.g. ``log`` under ``script``).
+    ``SUBSIDENCE_PROGRESS=bar|log|off`` overrides the choice (e.g. ``log`` under ``script``);
+    ``SUBSIDENCE_PROGRESS_GAP`` the shortest gap between log lines in seconds (default 1).
     """
 
     MIN_GAP_S = 1.0
@@ -66,6 +67,10 @@ class Progress:
         if mode not in ("bar", "log", "off"):
             mode = "bar" if sys.stderr.isatty() else "log"
         self.mode = mode if (rank == 0 and self._log.isEnabledFor(logging.INFO)) else "off"
+        try:
+            self.min_gap = max(0.0, float(os.environ.get("SUBSIDENCE_PROGRESS_GAP", self.MIN_GAP_S)))
+        except ValueError:
+            self.min_gap = self.MIN_GAP_S
         self._t0 = self._last = self._clock()
         self._year = int(self.t_start) if self.mode == "log" else 0
         self._lines = 0
@@ -103,7 +108,7 @@ class Progress:
             return
         now = self._clock()
         gap = now - self._last
-        if gap < self.MIN_GAP_S:
+        if gap < self.min_gap:
             return
         year = int(self.t)
         if year != self._year or gap >= self.MAX_GAP_S:
