@@ -72,7 +72,7 @@ def load_calibration(path):
     man = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
     text = (d / "case.toml").read_text(encoding="utf-8")
     base = Path(man.get("case_file") or d / "case.toml")
-    if not base.exists():  # relative paths of the case resolve against its original place
+    if not base.parent.is_dir():  # relative paths of the case resolve against its original folder
         base = d / "case.toml"
     case = case_from_dict(tomllib.loads(text), file=base, text=text)
     if case.calibration is None:
