@@ -76,7 +76,7 @@ def summarise(cal, result, rng) -> dict:
     for i, spec in enumerate(cal.cfg.parameters):
         a, b = g_prior[:, i], g_post[:, i]
         params.append({
-            "name": spec.name, "path": spec.path, "unit": spec.unit or "as the case file's bare number",
+            "name": spec.name, "path": spec.path, "unit": spec.unit or "bare (as in the case file)",
             "prior": spec.prior.describe(), "prior_p5_p50_p95": _pct(a).tolist(), "posterior_p5_p50_p95": _pct(b).tolist(),
             "posterior_mean": float(b.mean()), "posterior_sd": float(b.std(ddof=1)),
             "prior_sd": float(a.std(ddof=1)), "sd_ratio": float(b.std(ddof=1) / max(a.std(ddof=1), 1e-300)),

@@ -185,7 +185,11 @@ def write_report(out: Path, cal, result, summary) -> Path:
             cells += f"<td>{v}</td>"
         vrows += f"<tr><td>{html.escape(label)}</td>{cells}</tr>"
     vhead = "".join(f"<th>{html.escape(n)}</th>" for n in vm)
-    hrow = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in h.values()) + "</tr>" for h in doc["history"])
+    hkeys = list(dict.fromkeys(k for h in doc["history"] for k in h))
+    hfmt = lambda v: f"{v:.4g}" if isinstance(v, float) else str(v)  # noqa: E731
+    hrow = ("<tr>" + "".join(f"<th>{html.escape(k.replace('_', ' '))}</th>" for k in hkeys) + "</tr>"
+            + "".join("<tr>" + "".join(f"<td>{html.escape(hfmt(h.get(k, '')))}</td>" for k in hkeys) + "</tr>"
+                      for h in doc["history"]))
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in doc["notes"]) or "<li>none</li>"
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Calibration: {html.escape(doc['case'])}</title>
 <style>{CSS}</style></head><body>
