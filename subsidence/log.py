@@ -26,15 +26,6 @@ def get_logger(name: str = "") -> logging.Logger:
     return _LOGGER.getChild(name) if name else _LOGGER
 
 
-def progress(iterable=None, *, comm=None, total=None, desc: str = "", enabled: bool = True, **kw):
-    """A tqdm progress bar on rank 0 only (and only when stderr is a terminal)."""
-    from tqdm.auto import tqdm
-
-    rank = comm.rank if comm is not None else 0
-    disable = (not enabled) or rank != 0 or not sys.stderr.isatty()
-    return tqdm(iterable, total=total, desc=desc, disable=disable, leave=False, **kw)
-
-
 class Progress:
     """Progress of a long loop, told on rank 0 only: a bar with the time left when stderr is a
     terminal, otherwise a log line per simulated year (at most one a second, at least one every
@@ -49,7 +40,7 @@ class Progress:
     MAX_GAP_S = 10.0
 
     def __init__(self, desc: str, total: int | None = None, *, comm=None, t_start: float = 0.0,
-                 t_end: float | None = None, unit: str = "step", t_unit: str = "years"):
+                 t_end: float | None = None, unit: str = "step", t_unit: str = "years", logger: logging.Logger | None = None):
         import os
         import time
 
@@ -58,7 +49,7 @@ class Progress:
         self.t_start, self.t_end = float(t_start), (None if t_end is None else float(t_end))
         self.n, self.t = 0, self.t_start
         self._bar = None
-        self._log = _LOGGER.getChild("progress")
+        self._log = logger or _LOGGER.getChild("progress")
         if comm is None:  # the world's rank, if MPI is in use
             mpi = sys.modules.get("mpi4py.MPI")
             comm = getattr(mpi, "COMM_WORLD", None)

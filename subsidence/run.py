@@ -44,18 +44,24 @@ def run_case(case: str | Path | Case, out: str | Path, *, comm=None, force: bool
         notes = list(case.warnings) + [w for w in summary.get("warnings", []) if w not in case.warnings]
         if notes:  # plausibility notes from checking the case (and any the study added)
             summary["warnings"] = notes
-        from subsidence.versions import versions
-
-        v = versions()  # on every rank: importing petsc4py initialises PETSc, a collective
-        if rd.rank == 0:
-            write_json(rd.file("summary.json"), summary)
-            rd.file("case.toml").write_text(case.text, encoding="utf-8")
-            write_json(rd.file("manifest.json"), manifest(case, comm, wall, started, rd.path, v))
-        comm.Barrier()
-        rd.commit()
-        comm.Barrier()
+        finish_run(rd, case, comm, summary, wall, started)
     log.info("done in %.1f s: %s", wall, Path(out))
     return summary
+
+
+def finish_run(rd: RunDirectory, case: Case, comm, summary: dict, wall: float, started) -> None:
+    """Close a run directory every command writes the same way: ``summary.json``, the case file
+    and the manifest (last) on rank 0, then the move into place. Call it on every rank."""
+    from subsidence.versions import versions
+
+    v = versions()  # on every rank: importing petsc4py initialises PETSc, a collective
+    if rd.rank == 0:
+        write_json(rd.file("summary.json"), summary)
+        rd.file("case.toml").write_text(case.text, encoding="utf-8")
+        write_json(rd.file("manifest.json"), manifest(case, comm, wall, started, rd.path, v))
+    comm.Barrier()
+    rd.commit()
+    comm.Barrier()
 
 
 def manifest(case: Case, comm, wall: float, started, path: Path, v: dict) -> dict:

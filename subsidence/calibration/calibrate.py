@@ -33,7 +33,7 @@ from subsidence.calibration.linear import MarginalNoise, PointTerms
 from subsidence.calibration.priors import field_covariance
 from subsidence.config import Case, CaseError
 from subsidence.config.case import to_jsonable
-from subsidence.log import get_logger, progress
+from subsidence.log import Progress, get_logger
 
 log = get_logger("calibration")
 
@@ -186,12 +186,14 @@ class Calibration:
         v = self.point_values(state, j)
         return np.einsum("kn,km->mn", a, v) if len(a) else np.zeros((self.m, np.size(dates)))
 
-    def predict_member(self, state: State, j: int, fm: ForwardModel | None = None) -> dict:
+    def predict_member(self, state: State, j: int, fm: ForwardModel | None = None, *, terms: bool = True) -> dict:
+        """Member j's run in the observed component; with ``terms`` its per-point terms added."""
         fm = fm or self.fm
         p = self.model(state.zg[:, j], fm)
-        bg = self.background(state, j, fm.dates)
-        series = self.obs.component_of(p) + self.obs.up[:, None] * bg
-        return {"series": series, "deep_uz": p.deep_uz, "shallow_uz": p.shallow_uz, "background_uz": bg}
+        series = self.obs.component_of(p)
+        bg = self.background(state, j, fm.dates) if terms else np.zeros_like(series)
+        return {"series": series + self.obs.up[:, None] * bg, "deep_uz": p.deep_uz, "shallow_uz": p.shallow_uz,
+                "background_uz": bg}
 
     def run_ensemble(self, state: State, *, keep_parts: bool = False, desc: str = "members", fm=None,
                      model_only: bool = False) -> dict:
@@ -203,9 +205,7 @@ class Calibration:
         N = state.zg.shape[1]
         mine = {}
         for j in _members(range(rank, N, size), comm, desc):
-            r = self.predict_member(state, j, fm)
-            if model_only:
-                r["series"] = r["series"] - self.obs.up[:, None] * r["background_uz"]
+            r = self.predict_member(state, j, fm, terms=not model_only)
             if not keep_parts:
                 r = {"series": r["series"]}
             else:
@@ -226,27 +226,25 @@ class Calibration:
 
 
 def _members(js, comm, desc):
-    """Member indices with one log line per finished member on rank 0; the chain's own
-    progress and step logs are quietened meanwhile."""
+    """Member indices, with the progress of the pass on rank 0 (a bar on a terminal, else a log
+    line per finished member, at most one a second); the chain's own progress and step logs are
+    quietened meanwhile."""
     import logging
 
+    js = list(js)
     lg = logging.getLogger("subsidence")
     quiet = [lg.getChild(n) for n in ("shallow", "deep", "run", "progress")]
     levels = [q.level for q in quiet]
-    js = list(js)
-    t0 = time.perf_counter()
-    try:
-        for q in quiet:
-            q.setLevel(logging.WARNING)
-        for k, j in enumerate(progress(js, comm=comm, total=len(js), desc=desc)):
-            yield j
-            if comm is None or comm.rank == 0:
-                el = time.perf_counter() - t0
-                log.info("%s: member %d of %d on this rank done, %.0f s elapsed, about %.0f s left", desc, k + 1, len(js),
-                         el, el / (k + 1) * (len(js) - k - 1))
-    finally:
-        for q, lv in zip(quiet, levels):
-            q.setLevel(lv)
+    with Progress(desc, len(js), comm=comm, t_end=len(js), unit="member", t_unit="members on this rank", logger=log) as pr:
+        try:
+            for q in quiet:
+                q.setLevel(logging.WARNING)
+            for k, j in enumerate(js):
+                yield j
+                pr.update(t=k + 1)
+        finally:
+            for q, lv in zip(quiet, levels):
+                q.setLevel(lv)
 
 
 def estimate_observation_noise(cal: Calibration):

@@ -121,22 +121,13 @@ def _write(case, out, force, comm, cal, result, summary, t_start, started):
     from subsidence.calibration.output import write_files
     from subsidence.calibration.report import write_report
     from subsidence.io.rundir import RunDirectory
-    from subsidence.io.surface import write_json
-    from subsidence.run import manifest
-    from subsidence.versions import versions
+    from subsidence.run import finish_run
 
+    doc = summary["doc"]
     with RunDirectory(out, comm, case_name=case.name, case_sha256=case.sha256, force=force) as rd:
-        v = versions()
         if rd.rank == 0:
             write_files(rd, cal, result, summary)
             write_report(rd.path, cal, result, summary)
-            doc = summary["doc"]
-            write_json(rd.file("summary.json"), {"name": case.name, "kind": "calibration", "verdict": doc["verdict"],
-                                                 "chi2_per_value": doc["chi2_per_value"], "scores": doc["scores"],
-                                                 "notes": doc["notes"]})
-            rd.file("case.toml").write_text(case.text, encoding="utf-8")
-            wall = time.perf_counter() - t_start
-            write_json(rd.file("manifest.json"), manifest(case, comm, wall, started, rd.path, v))
-        comm.Barrier()
-        rd.commit()
-        comm.Barrier()
+        finish_run(rd, case, comm, {"name": case.name, "kind": "calibration", "verdict": doc["verdict"],
+                                    "chi2_per_value": doc["chi2_per_value"], "scores": doc["scores"], "notes": doc["notes"]},
+                   time.perf_counter() - t_start, started)

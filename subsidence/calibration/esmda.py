@@ -8,9 +8,8 @@ with Σ 1/α_k = 1 and updates every member j
 
 with C_MD, C_DD from the ensemble anomalies. The n_d × n_d system is never formed: with
 U = ΔD/√(N−1) and A = α C_D, Woodbury gives (UUᵀ + A)⁻¹ U = A⁻¹U G⁻¹, G = I + UᵀA⁻¹U (N × N),
-so only C_D⁻¹ applied to N vectors is needed (``noise.solve``). The Kalman gain
-K = ΔM/√(N−1) (A⁻¹U G⁻¹)ᵀ is formed explicitly only when rows of the state are localised
-(Schur product with a taper ρ, per-point parameters against the data of distant points).
+so only C_D⁻¹ applied to N vectors is needed (``noise.solve``). With few data and many members
+the n_d × n_d system is the smaller one and is solved instead.
 
 For a linear model and Gaussian prior and noise, ES-MDA with an infinite ensemble returns
 the exact posterior (tested against the closed form).
@@ -32,13 +31,13 @@ def inflation(n: int, kind: str = "equal", ratio: float = 2.0) -> np.ndarray:
     return 1.0 / inv
 
 
-def update(M, D, d_obs, noise, alpha: float, rng, *, taper=None, data_shape=None, perturbations=None):
+def update(M, D, d_obs, noise, alpha: float, rng, *, perturbations=None):
     """One ES-MDA update.
 
     M (n_m, N) state; D (N, *data_shape) predicted data of each member; d_obs (*data_shape);
     ``noise``: object with ``solve(R)`` (C_D⁻¹ applied over the trailing data axes) and
-    ``sample(rng, N)``. ``taper``: None or a callable ``taper(K)`` returning the localised
-    gain for K (n_m, *data_shape). Returns the updated state."""
+    ``sample(rng, N)``; ``perturbations``: the data perturbations (N, *dshape) instead of a draw.
+    Returns the updated state."""
     M = np.asarray(M, float)
     D = np.asarray(D, float)
     N = M.shape[1]
@@ -58,10 +57,6 @@ def update(M, D, d_obs, noise, alpha: float, rng, *, taper=None, data_shape=None
         Y = noise.solve(U) / alpha  # A⁻¹ U
         G = np.eye(N) + U.reshape(N, -1) @ Y.reshape(N, -1).T
         B = np.tensordot(np.linalg.inv(G), Y, axes=(1, 0))  # (A⁻¹U G⁻¹)ᵀ = (S⁻¹U)ᵀ, (N, *dshape)
-    if taper is None:
-        if nd < N:  # K = ΔM B is the small matrix
-            return M + (dM @ B.reshape(N, -1)) @ R.reshape(N, -1).T
-        return M + dM @ (B.reshape(N, -1) @ R.reshape(N, -1).T)  # (N, N): Uᵀ S⁻¹ r_j
-    K = np.tensordot(dM, B, axes=(1, 0))  # (n_m, *dshape)
-    K = taper(K)
-    return M + K.reshape(M.shape[0], -1) @ R.reshape(N, -1).T
+    if nd < N:  # the gain K = ΔM B is the small matrix
+        return M + (dM @ B.reshape(N, -1)) @ R.reshape(N, -1).T
+    return M + dM @ (B.reshape(N, -1) @ R.reshape(N, -1).T)  # (N, N): Uᵀ S⁻¹ r_j

@@ -140,10 +140,8 @@ def main(args) -> int:
     from subsidence.config import CaseError
     from subsidence.insar.noise import NoiseModel
     from subsidence.io.rundir import RunDirectory
-    from subsidence.io.surface import write_json
     from subsidence.log import get_logger
-    from subsidence.run import manifest
-    from subsidence.versions import versions
+    from subsidence.run import finish_run
 
     log = get_logger("calibration")
     comm = MPI.COMM_WORLD
@@ -177,20 +175,15 @@ def main(args) -> int:
     prefix = {"los": "los", "up": "up", "east": "east"}[comp]
     grid = deep_grid_forecast(cal, state, dates) if comm.rank == 0 else None  # serial; no collective inside
     with RunDirectory(args.out, comm, case_name=case.name, case_sha256=case.sha256, force=args.force) as rd:
-        v = versions()
         if rd.rank == 0:
             _write_csv(rd.file("forecast_points.csv"), obs, dates, q, oq, total, deep, shallow, prefix)
             _write_nc(rd.file("forecast.nc"), obs, dates, q, oq, total, deep, shallow, prefix, case, notes, grid)
-            write_json(rd.file("summary.json"), {
-                "name": case.name, "kind": "forecast", "calibration": str(args.calibration), "members": int(state.zg.shape[1]),
-                "points": int(m), "dates": [str(d) for d in (dates[0], dates[-1])], "component": comp,
-                "notes": notes + ["percentiles p10/p50/p90 are of the model ensemble; obs_p10/obs_p90 add the "
-                                  "calibration's observation noise (a future measurement)"]})
-            rd.file("case.toml").write_text(case.text, encoding="utf-8")
-            write_json(rd.file("manifest.json"), manifest(case, comm, time.perf_counter() - t_start, started, rd.path, v))
-        comm.Barrier()
-        rd.commit()
-        comm.Barrier()
+        finish_run(rd, case, comm, {
+            "name": case.name, "kind": "forecast", "calibration": str(args.calibration), "members": int(state.zg.shape[1]),
+            "points": int(m), "dates": [str(d) for d in (dates[0], dates[-1])], "component": comp,
+            "notes": notes + ["percentiles p10/p50/p90 are of the model ensemble; obs_p10/obs_p90 add the "
+                              "calibration's observation noise (a future measurement)"]},
+            time.perf_counter() - t_start, started)
     if comm.rank == 0:
         for n in notes:
             print(f"note: {n}")

@@ -77,6 +77,5 @@ class ProjectedNoise:
 
     def dense(self) -> np.ndarray:
         """C' as a dense matrix, epoch-major like the data vector R.ravel(); for tests."""
-        Cw = (self.W * 1.0)
-        F = np.kron(Cw, self.U)
+        F = np.kron(self.W, self.U)
         return F @ np.diag(self.lam.ravel()) @ F.T

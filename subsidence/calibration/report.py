@@ -16,6 +16,7 @@ import numpy as np
 from subsidence.insar.figures import LABEL, _plt
 from subsidence.insar.report import _img
 from subsidence.calibration.output import _display
+from subsidence.calibration.scores import _velocity
 
 CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #bbb;padding:3px 7px;text-align:right}th{background:#eee}td:first-child,th:first-child{text-align:left}
@@ -95,7 +96,7 @@ def pick_points(cal, A, n: int = 6) -> list[int]:
     """Points spread over the observed velocity range."""
     obs = cal.obs
     t = A["t"]
-    v = np.polyfit(t[obs.cal], obs.D[:, obs.cal].T, 1)[0]
+    v = _velocity(obs.D[:, obs.cal], t[obs.cal])
     order = np.argsort(v)
     return [int(order[k]) for k in np.unique(np.round(np.linspace(0, len(order) - 1, min(n, len(order)))).astype(int))]
 

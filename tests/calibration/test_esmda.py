@@ -47,15 +47,22 @@ def test_two_parameter_linear_gaussian_posterior():
     assert np.allclose(np.cov(M), Pp, rtol=0.05, atol=0.02 * sd.max() ** 2)
 
 
-def test_localised_update_equals_plain_when_taper_is_one():
+def test_both_orders_of_the_update_agree():
+    """Few data and many members solve the n_d × n_d system, many data the N × N one: same update."""
     rng = np.random.default_rng(3)
     M = rng.standard_normal((3, 50))
     D = rng.standard_normal((50, 6))
     noise = DiagNoise(np.full(6, 0.5))
     E = noise.sample(np.random.default_rng(9), 50)
-    a = esmda.update(M, D, np.zeros(6), noise, 2.0, None, perturbations=E)
-    b = esmda.update(M, D, np.zeros(6), noise, 2.0, None, perturbations=E, taper=lambda K: K)
-    assert np.allclose(a, b, atol=1e-12)
+    a = esmda.update(M, D, np.zeros(6), noise, 2.0, None, perturbations=E)  # n_d = 6 < N = 50
+    b = esmda.update(M[:, :5], D[:5], np.zeros(6), noise, 2.0, None, perturbations=E[:5])  # N = 5 < n_d
+    # reference: the textbook formula with dense matrices
+    for MM, DD, EE, got in ((M, D, E, a), (M[:, :5], D[:5], E[:5], b)):
+        n = MM.shape[1]
+        dM, dD = MM - MM.mean(1, keepdims=True), DD - DD.mean(0, keepdims=True)
+        Cmd, Cdd = dM @ dD / (n - 1), dD.T @ dD / (n - 1)
+        ref = MM + Cmd @ np.linalg.solve(Cdd + 2.0 * np.diag(noise.var), (np.sqrt(2.0) * EE - DD).T)
+        assert np.allclose(got, ref, atol=1e-12)
 
 
 def test_inflation_sums_to_one():
