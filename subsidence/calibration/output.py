@@ -73,9 +73,11 @@ def summarise(cal, result, rng) -> dict:
         scores[label] = s
     g_prior, g_post = global_table(cal, result["prior_state"]), global_table(cal, result["state"])
     params = []
+    conflicts = prior_data_conflicts(cal, result["state"])
     for i, spec in enumerate(cal.cfg.parameters):
         a, b = g_prior[:, i], g_post[:, i]
         params.append({
+            "posterior_median_prior_percentile": conflicts["percentiles"][i],
             "name": spec.name, "path": spec.path, "unit": spec.unit or "bare (as in the case file)",
             "prior": spec.prior.describe(), "prior_p5_p50_p95": _pct(a).tolist(), "posterior_p5_p50_p95": _pct(b).tolist(),
             "posterior_mean": float(b.mean()), "posterior_sd": float(b.std(ddof=1)),
@@ -115,7 +117,7 @@ def summarise(cal, result, rng) -> dict:
     offsets = np.mean(obs.D[None][..., cal_sel] - result["posterior"]["series"][..., cal_sel], axis=-1)
     c2 = {"prior": result["history"][0].get("chi2_per_value_ensemble_mean"), "posterior": result["history"][-1].get(
         "chi2_per_value_ensemble_mean", result["history"][-1].get("chi2_per_value_map"))}
-    verdict = _verdict(c2["posterior"], scores)
+    verdict = _verdict(c2["posterior"], scores, conflicts["messages"])
     doc = {
         "case": cal.case.name, "method": cal.cfg.method, "ensemble": cal.cfg.ensemble, "assimilations": cal.cfg.assimilations,
         "inflation": cal.cfg.inflation, "seed": cal.cfg.seed, "offset": cal.cfg.offset,
@@ -126,6 +128,7 @@ def summarise(cal, result, rng) -> dict:
         "noise": {**cal.noise_info, "model": cal.noise_model.describe(),
                   "expected_rmse_of_a_perfect_model_m": float(np.sqrt(cal.noise.trace / cal.noise.size))},
         "history": result["history"], "chi2_per_value": c2, "verdict": verdict,
+        "prior_data_conflicts": conflicts["messages"],
         "parameters": params, "scores": scores, "validation_metrics_calibration_epochs": validation,
         "notes": list(cal.fm.notes),
     }
@@ -134,7 +137,34 @@ def summarise(cal, result, rng) -> dict:
     return {"doc": doc, "arrays": arrays}
 
 
-def _verdict(c2, scores) -> str:
+#: a posterior median beyond this normal score of its prior (outside the prior's P2.3-P97.7) is flagged
+CONFLICT_Z = 2.0
+
+
+def prior_data_conflicts(cal, state) -> dict:
+    """Where the data push a global parameter to the edge of its prior.
+
+    Every prior is carried as a normal score z (``x = F⁻¹(Φ(z))``), so the posterior median's z
+    says at which percentile of its prior the data put a parameter, whatever the prior's shape.
+    Beyond ``CONFLICT_Z`` the data and the prior disagree: either the prior is too narrow or the
+    parameter is absorbing something the model lacks (a structural error the other parameters
+    cannot express) — either way its posterior, and forecasts that lean on it, should not be
+    trusted as they stand."""
+    from scipy.stats import norm
+
+    z = np.median(state.zg, axis=1)
+    pct = [float(100 * norm.cdf(v)) for v in z]
+    msgs = []
+    for spec, v, p in zip(cal.cfg.parameters, z, pct):
+        if abs(v) > CONFLICT_Z:
+            side = "top" if v > 0 else "bottom"
+            msgs.append(f"{spec.name}: the posterior median sits at P{p:.1f} of its prior (normal score {v:+.1f}, the "
+                        f"{side} of its range): the data push it against its prior — a prior too narrow, or the "
+                        "parameter absorbing something the model lacks")
+    return {"scores": z.tolist(), "percentiles": pct, "messages": msgs}
+
+
+def _verdict(c2, scores, conflicts=()) -> str:
     """A calibration that cannot fit says so."""
     msgs = []
     if c2 is not None and c2 > 1.5:
@@ -151,6 +181,9 @@ def _verdict(c2, scores) -> str:
             msgs.append(f"out of sample it beats every statistical baseline (RMSE {post * 1e3:.2f} mm vs {best[1]} {best[0] * 1e3:.2f} mm)")
         else:
             msgs.append(f"out of sample it does NOT beat the {best[1]} baseline (RMSE {post * 1e3:.2f} mm vs {best[0] * 1e3:.2f} mm)")
+    if conflicts:
+        msgs.append(f"prior-data conflict in {len(conflicts)} parameter(s) ("
+                    + ", ".join(c.split(":")[0] for c in conflicts) + "): see prior_data_conflicts")
     return "; ".join(msgs)
 
 

@@ -137,7 +137,8 @@ def write_report(out: Path, cal, result, summary) -> Path:
                  fig_maps(cal, A, figdir / "maps.png")))
     figs.append(("Fan charts: observed (dots), prior and posterior P10–P90 of the model (offset per point as the nuisance estimate)",
                  fig_fans(cal, A, figdir / "fan_charts.png")))
-    ok = doc["chi2_per_value"]["posterior"] is not None and doc["chi2_per_value"]["posterior"] <= 1.5 and "NOT" not in doc["verdict"]
+    ok = doc["chi2_per_value"]["posterior"] is not None and doc["chi2_per_value"]["posterior"] <= 1.5 and "NOT" not in doc["verdict"] \
+        and not doc.get("prior_data_conflicts")
     d = doc["data"]
     nz = doc["noise"]["model"]
     settings = [
@@ -163,7 +164,8 @@ def write_report(out: Path, cal, result, summary) -> Path:
     for q in doc["parameters"]:
         prow += (f"<tr><td>{html.escape(q['name'])}</td><td>{html.escape(q['path'])}</td><td>{html.escape(str(q['unit']))}</td>"
                  + "".join(f"<td>{v:.4g}</td>" for v in q["prior_p5_p50_p95"])
-                 + "".join(f"<td>{v:.4g}</td>" for v in q["posterior_p5_p50_p95"]) + f"<td>{q['sd_ratio']:.2f}</td></tr>")
+                 + "".join(f"<td>{v:.4g}</td>" for v in q["posterior_p5_p50_p95"]) + f"<td>{q['sd_ratio']:.2f}</td>"
+                 + f"<td>{_f(q.get('posterior_median_prior_percentile'), 1, 1)}</td></tr>")
     vm = doc.get("validation_metrics_calibration_epochs", {})
     vkeys = [("RMSE [mm]", "rmse_m", 1e3), ("velocity obs / model [mm/yr]", None, 1e3),
              ("velocity RMSE [mm/yr]", "velocity_rmse_m_per_yr", 1e3), ("velocity correlation", "velocity_corr", 1),
@@ -192,6 +194,10 @@ def write_report(out: Path, cal, result, summary) -> Path:
             + "".join("<tr>" + "".join(f"<td>{html.escape(hfmt(h.get(k, '')))}</td>" for k in hkeys) + "</tr>"
                       for h in doc["history"]))
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in doc["notes"]) or "<li>none</li>"
+    pdc = doc.get("prior_data_conflicts") or []
+    conflicts = ("<p class=\"verdict\">Prior–data conflict (posterior median outside P2.3–P97.7 of the prior):</p><ul>"
+                 + "".join(f"<li>{html.escape(c)}</li>" for c in pdc) + "</ul>") if pdc else \
+        "<p>No prior–data conflict: every posterior median lies within P2.3–P97.7 of its prior.</p>"
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>Calibration: {html.escape(doc['case'])}</title>
 <style>{CSS}</style></head><body>
 <h1>Calibration of {html.escape(doc['case'])} against InSAR</h1>
@@ -209,7 +215,8 @@ calibration epochs and extrapolated. Coverage: share of observations inside the 
 <table>{hrow}</table>
 <h2>Parameters</h2>
 <table><tr><th>name</th><th>case-file path</th><th>unit</th><th>prior P5</th><th>P50</th><th>P95</th><th>posterior P5</th><th>P50</th><th>P95</th>
-<th>sd posterior/prior</th></tr>{prow}</table>
+<th>sd posterior/prior</th><th>posterior P50 at prior percentile</th></tr>{prow}</table>
+{conflicts}
 {''.join(_img(p, t) for t, p in figs)}
 <h2>Notes</h2><ul>{notes}</ul>
 <h2>Case file</h2><pre>{html.escape(cal.case.text)}</pre>

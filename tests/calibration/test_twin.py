@@ -119,6 +119,7 @@ def test_posterior_contains_truth_and_recovers_point_rates(full_run):
     doc = s["doc"]
     assert doc["chi2_per_value"]["posterior"] < 1.3  # the true model fits to the (estimated) noise level
     assert "does NOT fit" not in doc["verdict"]
+    assert doc["prior_data_conflicts"] == [] and "conflict" not in doc["verdict"]  # truth at P75 of the prior
     for f in ("report.html", "parameters.csv", "state.npz", "manifest.json", "summary.json", "fit_points.csv"):
         assert (out / f).is_file()
 
@@ -279,3 +280,19 @@ def test_annual_point_terms_are_recovered(tmp_path):
     with open(tmp_path / "annual" / "point_parameters.csv") as f:
         head = f.readline()
     assert "annual_cos_mm_p50" in head and "annual_sin_mm_p95" in head
+
+
+@pytest.mark.serial
+def test_a_prior_that_excludes_the_truth_is_flagged(tmp_path):
+    """Truth at +3 prior sd (P99.9): the data pull the posterior there, and the report says the data
+    and the prior disagree instead of presenting the result as a clean calibration."""
+    ds, _ = twin()
+    params = [{"name": "cm", "path": "reservoirs.disc.compaction.cm", "prior": "lognormal",
+               "median": CM_TRUE * np.exp(-3 * 0.3), "sigma_log": 0.3}]
+    s = calibrate_case(case_from_dict(case_data(parameters=params, ensemble=40, assimilations=2)), ds, tmp_path / "c",
+                       comm=MPI.COMM_SELF)
+    doc = s["doc"]
+    assert len(doc["prior_data_conflicts"]) == 1 and doc["prior_data_conflicts"][0].startswith("cm:")
+    assert doc["parameters"][0]["posterior_median_prior_percentile"] > 97.7
+    assert "prior-data conflict in 1 parameter(s) (cm)" in doc["verdict"]
+    assert "Prior–data conflict" in (tmp_path / "c" / "report.html").read_text(encoding="utf-8")
