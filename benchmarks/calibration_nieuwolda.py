@@ -1,6 +1,6 @@
 """Benchmark: ES-MDA calibration of the coupled deep + shallow chain on the 286 Nieuwolda parcels.
 
-``cases/calibration_nieuwolda.toml`` (9 global parameters, one background rate per parcel),
+``cases/calibration_nieuwolda.toml`` (9 global parameters; per parcel a background rate and an annual cycle),
 calibrated on 2015-05 … 2017-12 and scored on 2018, with ``--ensemble`` members (default 100)
 and ``--assimilations`` (default 4): 1 + N_a ensemble runs of the chain at the 286 parcels (the
 first and the last over every epoch, the others over the calibration epochs only).
