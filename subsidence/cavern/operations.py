@@ -3,9 +3,9 @@
 A cavern follows a list of :class:`Phase` s (each from its ``start`` time on). The
 :class:`Operator` tells the integrator, for every step, whether the cavern pressure is
 imposed (``fixed``) or an unknown closed by the brine mass balance (``free``, with an
-imposed well out-flow rate), checks the end-of-step pressure against CBBO thresholds
-(asking for a shorter step when a threshold is overshot), and reports events (pressure
-changes) after which the time step is reset to its minimum.
+imposed well out-flow rate), says whether the end-of-step pressure went past a CBBO
+threshold (:meth:`Operator.crossing`; the integrator then locates the event in time),
+and names the events (pressure changes) after which the time step is reset to its minimum.
 
 Modes (pressures are at the casing shoe, Pa):
 
@@ -166,50 +166,77 @@ class Operator:
             return Plan(True, P, q_out=self._rate())
         return Plan(True, P)
 
-    def check(self, P_old: float, P_new: float, dt: float, dt_min: float) -> float | None:
-        """A shorter step if a CBBO threshold was overshot by more than the tolerance."""
+    def crossing(self, P_old: float, P_new: float) -> tuple[float, float] | None:
+        """(threshold, tolerance) [Pa] if a step from ``P_old`` to ``P_new`` went past the
+        CBBO threshold of the current state by more than the tolerance, else None.
+
+        The integrator then shortens the step until the end pressure lies within the
+        tolerance of the threshold (event location, independent of ``dt_min``). The
+        tolerance is ``tol`` × the band (p_high − p_low), or ``tol`` × the brine-column
+        pressure for the floor that ends a periodic release."""
         ph = self.phase
-        if ph.mode != "cbbo" or dt <= dt_min * 1.0001:
+        if ph.mode != "cbbo" or P_new == P_old:
             return None
         if ph.periodic:
             floor = self.open_pressure(ph)
-            if self.status == "bleeding" and P_new < floor * (1 - self.tol) and P_new != P_old:
-                frac = (floor - P_old) / (P_new - P_old)
-                return max(dt_min, min(0.9, max(frac, 0.05)) * dt)
+            if self.status == "bleeding" and P_new < floor * (1 - self.tol):
+                return floor, self.tol * floor
             return None
         span = ph.p_high - ph.p_low
-        target = None
         if self.status == "sealed" and P_new > ph.p_high + self.tol * span:
-            target = ph.p_high
-        elif self.status == "bleeding" and P_new < ph.p_low - self.tol * span:
-            target = ph.p_low
-        if target is None or P_new == P_old:
-            return None
-        frac = (target - P_old) / (P_new - P_old)
-        return max(dt_min, min(0.9, max(frac, 0.05)) * dt)
+            return ph.p_high, self.tol * span
+        if self.status == "bleeding" and P_new < ph.p_low - self.tol * span:
+            return ph.p_low, self.tol * span
+        return None
 
-    def end_step(self, P_new: float, dt: float) -> bool:
-        """Update the state after an accepted step; True if a pressure event starts."""
+    @property
+    def activity(self) -> str:
+        """What the cavern does in the coming step: open, sealed, bleeding, drop or held."""
+        ph = self.phase if self.iphase >= 0 else self.phases[0]
+        if ph.mode == "open":
+            return "open"
+        if ph.mode in ("pressure", "fill"):
+            return "held"
+        if ph.mode == "shut_in":
+            return "sealed"
+        return self.status
+
+    def scheduled_at(self, t: float) -> list[str]:
+        """Schedule events due at time t (end of a step): a phase start, a periodic release."""
+        out = []
+        if any(abs(p.start - t) <= 1e-12 * max(t, 1.0) + 1e-6 for p in self.phases[1:]):
+            out.append("phase")
+        if self.next_release is not None and abs(self.next_release - t) <= 1e-12 * max(t, 1.0) + 1e-6:
+            out.append("release")
+        return out
+
+    def end_step(self, P_new: float, dt: float) -> str:
+        """Update the state after an accepted step; the name of the pressure event that
+        starts (``p_high``: a release starts; ``p_low``, ``volume``, ``floor``: it ends;
+        ``drop``: the fast drop is done), or "" when none does."""
         ph = self.phase
         if ph.mode != "cbbo":
-            return False
+            return ""
         if ph.periodic:
             if self.status == "bleeding":
                 self.remaining -= self._rate() * dt
                 # the well stops flowing when the cavern is back at the brine-column pressure
-                if self.remaining <= 1e-9 * max(ph.volume, 1.0) or P_new <= self.open_pressure(ph) * (1 + self.tol):
+                if self.remaining <= 1e-9 * max(ph.volume, 1.0):
                     self.status, self.remaining = "sealed", 0.0
-                    return True
-            return False
+                    return "volume"
+                if P_new <= self.open_pressure(ph) * (1 + self.tol):
+                    self.status, self.remaining = "sealed", 0.0
+                    return "floor"
+            return ""
         span = ph.p_high - ph.p_low
         if self.status == "drop":
             self.status = "sealed"
-            return True
+            return "drop"
         if self.status == "sealed" and P_new >= ph.p_high - self.tol * span:
             self.status = "bleeding" if ph.rate is not None else "drop"
             self.releases += 1
-            return True
+            return "p_high"
         if self.status == "bleeding" and P_new <= ph.p_low + self.tol * span:
             self.status = "sealed"
-            return True
-        return False
+            return "p_low"
+        return ""

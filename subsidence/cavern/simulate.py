@@ -71,6 +71,9 @@ class SimulationResult:
     outputs: list[tuple[float, object]] = dataclasses.field(default_factory=list)
     steps: int = 0
     failed: str | None = None
+    failed_steps: int = 0  # Newton failures (each retried with a quarter of the step)
+    rejected_steps: int = 0  # converged steps retried shorter (sealed pressure change > dp_max)
+    event_solves: int = 0  # extra converged solves spent locating CBBO thresholds in time
 
 
 class Simulation:
@@ -106,6 +109,7 @@ class Simulation:
         self.step = 0
         self.iout = 0
         self.result = SimulationResult()
+        self._after_event = False  # the last step ended with a pressure event
         self.label = "cavern"  # how progress is announced (e.g. "scenario base")
         self.outputs = sorted(set(float(t) for t in time.outputs if 0 < t <= time.end) | {time.end})
 
@@ -121,7 +125,7 @@ class Simulation:
         offset = gamma * (c.mid_depth - c.shoe_depth) - c.brine.pore_pressure_gradient * c.mid_depth
         return BrineStep(c.brine, self.mass[i], self._brine_T(i, t1), dt, q_out=q_out, perm_coef=coef, perm_offset=offset)
 
-    def _record(self, dt: float, its: int, events: list[bool]):
+    def _record(self, dt: float, its: int, events: list[str], during: list[str] | None = None):
         m = self.model
         V = m.volumes()
         ind = self.indicators.evaluate(self.P) if self.indicators is not None else [{}] * len(self.caverns)
@@ -132,7 +136,7 @@ class Simulation:
                 "time_yr": self.t / SECONDS_PER_YEAR,
                 "cavern": c.name,
                 "mode": c.operator.phase.mode if c.operator.iphase >= 0 else c.operator.phases[0].mode,
-                "status": c.operator.status,
+                "status": during[i] if during else c.operator.activity,
                 "releases": c.operator.releases,
                 "pressure_MPa": self.P[i] / 1e6,
                 "pressure_gradient_MPa_per_m": self.P[i] / 1e6 / c.shoe_depth,
@@ -148,7 +152,7 @@ class Simulation:
                 **ind[i],
                 "dt_s": dt,
                 "newton_iterations": its,
-                "event": int(events[i]) if events else 0,
+                "event": events[i] if events else "",
             }
             for k, v in pillars.items():
                 row[f"pillar_{k}_vertical_MPa"] = v["vertical_MPa"]
@@ -168,7 +172,7 @@ class Simulation:
             "key": self.ckkey,
             "model": self.model.get_state(),
             "ops": [c.operator.state() for c in self.caverns],
-            **{k: getattr(self, k) for k in ("P", "mass", "bled", "injected", "permeated", "mass_out", "mass0", "t", "dt", "step", "iout")},
+            **{k: getattr(self, k) for k in ("P", "mass", "bled", "injected", "permeated", "mass_out", "mass0", "t", "dt", "step", "iout", "_after_event")},
             "result": self.result,
         }
         p = self._ck_path()
@@ -199,6 +203,7 @@ class Simulation:
             c.operator.load(s)
         for k in ("P", "mass", "bled", "injected", "permeated", "mass_out", "mass0", "t", "dt", "step", "iout"):
             setattr(self, k, st[k])
+        self._after_event = st.get("_after_event", False)
         self.result = st["result"]
         log.info("resumed from checkpoint at t = %.4g yr (step %d)", self.t / SECONDS_PER_YEAR, self.step)
         return True
@@ -231,22 +236,99 @@ class Simulation:
             self._march(tc, nc, ops, progress, stop_after)
         return self.result
 
+    def _solve(self, dt: float, plans, free, P_try):
+        """One implicit step of length dt from the committed state: (result, brine steps)."""
+        steps = [self._brine_step(i, self.t + dt, dt, plans[i].q_out) for i in range(len(self.caverns))]
+        res = self.model.solve_step(dt, P_try, free, lambda i, P, V: steps[i].residual(P, V))
+        return res, steps
+
+    def _crossings(self, ops, P_new) -> dict[int, tuple[float, float]]:
+        out = {}
+        for i, op in enumerate(ops):
+            c = op.crossing(self.P[i], P_new[i])
+            if c is not None:
+                out[i] = c
+        return out
+
+    def _locate_event(self, ops, plans, free, P_try, dt_hi, res_hi, steps_hi, cross_hi):
+        """Shorten a step that went past a CBBO threshold until the end pressure is within
+        the operator's tolerance of it (regula falsi with the Illinois modification on the
+        bracket [0, dt_hi]; at dt = 0 the pressure is the start pressure). Independent of
+        ``dt_min``. Returns (dt, result, brine steps) of the accepted, converged step."""
+        tc = self.tc
+        lo, P_lo = 0.0, self.P.copy()
+        hi, P_hi = dt_hi, res_hi.pressures.copy()
+        side = 0  # Illinois: which end was kept twice in a row
+        w_lo = w_hi = 1.0
+        for _ in range(60):
+            # the cavern whose threshold is crossed first (linear estimate) decides the step
+            def frac(i):
+                target = cross_hi[i][0]
+                return (target - P_lo[i]) / (P_hi[i] - P_lo[i]) if P_hi[i] != P_lo[i] else 0.0
+
+            i = min(cross_hi, key=frac)
+            target, tol = cross_hi[i]
+            g_lo, g_hi = (P_lo[i] - target) * w_lo, (P_hi[i] - target) * w_hi
+            x = g_lo / (g_lo - g_hi) if g_lo != g_hi else 0.5
+            x = min(max(x, 1e-3), 1 - 1e-3)
+            dt = lo + x * (hi - lo)
+            self.model.rollback()
+            try:
+                res, steps = self._solve(dt, plans, free, P_try)
+            except StepFailed:
+                self.result.failed_steps += 1
+                hi_fail = dt  # shorten towards the converged side and try again
+                w_lo = w_hi = 1.0
+                hi = hi_fail
+                P_hi = P_lo + (P_hi - P_lo) * x  # linear guess for the bracket end
+                continue
+            self.result.event_solves += 1
+            cross = self._crossings(ops, res.pressures)
+            if not cross:
+                if abs(res.pressures[i] - target) <= tol or hi - lo <= 1e-9 * dt_hi:
+                    return dt, res, steps
+                lo, P_lo = dt, res.pressures.copy()
+                w_hi = 0.5 if side == -1 else 1.0
+                w_lo, side = 1.0, -1
+            else:
+                hi, P_hi, cross_hi = dt, res.pressures.copy(), cross
+                w_lo = 0.5 if side == 1 else 1.0
+                w_hi, side = 1.0, 1
+        self.result.failed = (f"t = {self.t / SECONDS_PER_YEAR:.6g} yr: a CBBO threshold could not be located within "
+                              f"its tolerance (step bracket {lo:.3g} to {hi:.3g} s)")
+        raise SimulationFailed(self.result.failed, self.result)
+
+    def _next_dt(self, dt: float, P_old: np.ndarray, free: np.ndarray) -> float:
+        """Grow the step by ``growth``, but aim a sealed cavern's pressure change at 0.9 dp_max
+        (a step predicted to exceed dp_max would only be rejected and retried)."""
+        nxt = dt * self.tc.growth
+        for i in np.flatnonzero(free):
+            dP = abs(self.P[i] - P_old[i])
+            if dP > 0:
+                nxt = min(nxt, max(dt * 0.9 * self.tc.dp_max / dP, self.tc.dt_min))
+        return nxt
+
     def _march(self, tc, nc, ops, progress, stop_after):
         while self.t < tc.end * (1 - 1e-12):
             events = [op.begin_step(self.t, self.P[i]) for i, op in enumerate(ops)]
             if any(events):
                 self.dt = tc.dt_min
+            if any(events) or self._after_event:
+                # the pressure load jumps: a tangent from before the event (often of a long,
+                # creep-softened step) would fail or crawl; start the step with a fresh one
+                self.model.reset_tangent()
             targets = [s for op in ops for s in op.schedule()] + self.outputs
             nxt = min([s for s in targets if s > self.t * (1 + 1e-12) + 1e-6] + [tc.end])
             dt = min(self.dt, tc.dt_max, nxt - self.t, min(op.max_dt() for op in ops))
             plans = [op.plan(self.P[i]) for i, op in enumerate(ops)]
+            during = [op.activity for op in ops]
             free = np.array([p.free for p in plans])
             P_try = np.array([p.pressure for p in plans])
             for attempt in range(tc.max_cutbacks + 1):
-                steps = [self._brine_step(i, self.t + dt, dt, plans[i].q_out) for i in range(nc)]
                 try:
-                    res = self.model.solve_step(dt, P_try, free, lambda i, P, V: steps[i].residual(P, V))
+                    res, steps = self._solve(dt, plans, free, P_try)
                 except StepFailed as exc:
+                    self.result.failed_steps += 1
                     log.warning("t = %.4g yr: step of %.3g s failed (%s); retrying smaller", self.t / SECONDS_PER_YEAR, dt, exc)
                     dt = dt / 4
                     continue
@@ -255,11 +337,8 @@ class Simulation:
                     dP = abs(res.pressures[i] - self.P[i])
                     if dP > tc.dp_max and dt > tc.dt_min * 1.0001:
                         retry = min(retry or np.inf, max(tc.dt_min, dt * 0.8 * tc.dp_max / dP))
-                for i, op in enumerate(ops):
-                    r = op.check(self.P[i], res.pressures[i], dt, tc.dt_min)
-                    if r is not None:
-                        retry = min(retry or np.inf, r)
                 if retry is not None and retry < dt:
+                    self.result.rejected_steps += 1
                     self.model.rollback()
                     dt = retry
                     continue
@@ -270,6 +349,9 @@ class Simulation:
                     f"{tc.max_cutbacks} cut-backs (last dt = {dt:.3g} s)"
                 )
                 raise SimulationFailed(self.result.failed, self.result)
+            cross = self._crossings(ops, res.pressures)
+            if cross:
+                dt, res, steps = self._locate_event(ops, plans, free, P_try, dt, res, steps, cross)
             self.model.commit()
             for i in range(nc):
                 st = steps[i]
@@ -286,12 +368,14 @@ class Simulation:
                 self.permeated[i] += perm
                 self.mass_out[i] += rho * (out + perm)
                 self.mass[i] = rho * V
-            self.P = res.pressures.copy()
+            P_old, self.P = self.P, res.pressures.copy()
             self.t += dt
             self.step += 1
             ev = [op.end_step(self.P[i], dt) for i, op in enumerate(ops)]
-            self._record(dt, res.iterations, ev)
-            self.dt = tc.dt_min if any(ev) else dt * tc.growth
+            names = ["+".join(([e] if e else []) + op.scheduled_at(self.t)) for e, op in zip(ev, ops)]
+            self._record(dt, res.iterations, names, during)
+            self._after_event = any(ev)
+            self.dt = tc.dt_min if any(ev) else self._next_dt(dt, P_old, free)
             while self.iout < len(self.outputs) and self.t >= self.outputs[self.iout] * (1 - 1e-9):
                 if self.on_output is not None:
                     self.result.outputs.append((self.t, self.on_output(self.t)))

@@ -29,7 +29,7 @@ def sphere_simulation(comm, phases, *, brine=None, law=None, end=20.0, dp_max=0.
     brine = brine or Brine()
     op = Operator(phases, brine_gradient=0.0, shoe_depth=1.0)
     spec = CavernSpec("c", 1.0, op, brine, 300.0, 1.0, P_FAR)
-    tcs = TimeControl(end=end, dt_min=1e-4, dt_max=1.0, growth=1.3, dp_max=dp_max, **tc)
+    tcs = TimeControl(**{"end": end, "dt_min": 1e-4, "dt_max": 1.0, "growth": 1.3, "dp_max": dp_max, **tc})
     return Simulation(model, [spec], tcs, indicators=WallIndicators(model)), law
 
 
