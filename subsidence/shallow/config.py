@@ -19,6 +19,7 @@ from subsidence.config.table import Table
 from subsidence.shallow.column import ColumnLayer, Isotache, LinearCompression, NoOxidation, PeatOxidation
 from subsidence.shallow.deep import CaseDeep, NoDeep, SeriesDeep
 from subsidence.shallow.forcing import DailySeries, ForcingError, read_evaporation, read_precipitation
+from subsidence.physics.retention import VanGenuchten
 from subsidence.shallow.groundwater import HydroLayer, Parcel
 from subsidence.shallow.water_management import FractionRule, NoManagement, PrescribedLevels
 
@@ -180,7 +181,12 @@ def parse(root: Table, case) -> ChainConfig:
         hydro.append(h)
         column.append(c)
     parcel = _parcel(root.table("parcel"), tuple(hydro))
-    gw = _groundwater(root.table("groundwater", None))
+    gw_t = root.table("groundwater", None)
+    gw = _groundwater(gw_t)
+    if gw.model == "fe" and parcel.has_retention:
+        where = gw_t if gw_t is not None else root
+        raise where.error("model", "a retention curve (soil.layers.retention) is supported by the lumped groundwater "
+                                   'model only: use model = "lumped", or a constant specific_yield')
     col_t = root.table("column", None) or Table({}, file=root.file, path="column")
     bottom = col_t.string("bottom", "no_flow", choices=("no_flow", "aquifer"))
     if bottom == "aquifer" and parcel.aquifer_head is None:
@@ -259,7 +265,22 @@ def _layer(t: Table) -> tuple[HydroLayer, ColumnLayer]:
     thick = t.number("thickness", unit="m", gt=0)
     kh = t.number("kh", **K_UNIT, gt=0)
     kv = t.number("kv", kh, **K_UNIT, gt=0)
-    sy = t.number("specific_yield", gt=0, le=1)
+    retention = None
+    rt = t.table("retention", None)
+    if rt is not None:
+        if t.has("specific_yield"):
+            raise t.error("specific_yield", "give either specific_yield (constant) or retention (a van Genuchten curve: "
+                                            "the yield then depends on the depth of the water table), not both")
+        rt.string("model", choices=("van-genuchten",))
+        try:
+            retention = VanGenuchten(theta_s=rt.number("theta_s", gt=0, le=1), theta_r=rt.number("theta_r", 0.0, ge=0),
+                                     alpha=rt.number("alpha", unit="1/m", gt=0), n=rt.number("n", gt=1))
+        except ValueError as exc:
+            raise rt.error(None, str(exc)) from None
+        rt.finish()
+        sy = retention.theta_s - retention.theta_r
+    else:
+        sy = t.number("specific_yield", gt=0, le=1)
     k_cons = t.number("k_consolidation", kv, **K_UNIT, gt=0)
     gs = t.number("gamma_sat", unit="N/m^3", bare="kN/m^3", gt=0)
     gu = t.number("gamma_unsat", gs, unit="N/m^3", bare="kN/m^3", ge=0)
@@ -285,7 +306,7 @@ def _layer(t: Table) -> tuple[HydroLayer, ColumnLayer]:
                       ocr=t.number("ocr", 1.0, ge=1), pop=t.number("pop", 0.0, unit="Pa", bare="kPa", ge=0), oxidation=ox,
                       max_cell=t.number("max_cell", 0.1, unit="m", gt=0))
     t.finish()
-    return HydroLayer(name, thick, kh, kv, sy), col
+    return HydroLayer(name, thick, kh, kv, sy, retention), col
 
 
 def _parcel(t: Table, layers) -> Parcel:

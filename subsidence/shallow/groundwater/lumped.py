@@ -118,15 +118,24 @@ class _SmoothTerms:
     def __init__(self, p: Parcel):
         bounds = p.layer_bounds()
         self.z = np.array([bounds[0][1]] + [bot for bot, _, _ in bounds])[:, None]  # surface, then the bottoms
-        self.sy = [L.specific_yield for _, _, L in bounds]
+        # layers with a retention curve store water as ProfileStorage says: their constant yield is 0 here
+        self.sy = [L.specific_yield if L.retention is None else 0.0 for _, _, L in bounds]
         self.sy_col = np.array(self.sy)[:, None]
         self.top_is_surface = bounds[0][1] == p.surface
+        self.retention = p.retention_storage()
         self.p = p
 
     def __call__(self, h):
         if not self.top_is_surface:  # cannot happen (layer_bounds starts at the surface); the plain way
             p = self.p
             return p.storage(h), p.storage_slope(h), p.runoff(h), sigmoid(np.asarray(h, float) - p.surface)
+        if self.retention is not None:
+            s, ds, ro, sig = self._linear(h)
+            rs, rds = self.retention(h)
+            return s + rs, ds + rds, ro, sig
+        return self._linear(h)
+
+    def _linear(self, h):
         x = np.asarray(h, dtype=float)[None] - self.z
         both = np.stack([softplus(x), expit(x / SMOOTH)])  # softplus and sigmoid, (2, boundaries, nb)
         w = both[:, 1:] - both[:, :-1]  # layer k: bottom row k + 1 minus top row k

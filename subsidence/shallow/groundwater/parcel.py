@@ -14,19 +14,24 @@ import math
 
 import numpy as np
 
+from subsidence.physics.retention import ProfileStorage, VanGenuchten
+
 SMOOTH = 0.01  # m, width over which the storage and runoff kinks are rounded
 
 
 @dataclasses.dataclass(frozen=True)
 class HydroLayer:
     """One soil layer (top down): thickness (m), horizontal/vertical conductivity (m/s),
-    specific yield (-)."""
+    specific yield (-): a constant, or from a van Genuchten ``retention`` curve in equilibrium
+    with the water table (:mod:`subsidence.physics.retention`; the storage then depends on the
+    depth of the water table, and ``specific_yield`` is only its largest value θs − θr)."""
 
     name: str
     thickness: float
     kh: float
     kv: float
     specific_yield: float
+    retention: VanGenuchten | None = None
 
     def __post_init__(self):
         if not (self.thickness > 0 and self.kh > 0 and self.kv > 0 and 0 < self.specific_yield <= 1):
@@ -92,19 +97,38 @@ class Parcel:
         return self.aquifer_head is not None and math.isfinite(self.aquitard_resistance)
 
     # -- storage, evapotranspiration, runoff (numpy; the FE model has UFL twins) -----------
+    @property
+    def has_retention(self) -> bool:
+        """Whether a layer's storage follows a retention curve (water-table-dependent yield)."""
+        return any(L.retention is not None for L in self.layers)
+
+    def retention_storage(self) -> ProfileStorage | None:
+        """The stored water of the layers with a retention curve (None: no such layer)."""
+        lay = [(b, t, L.retention) for b, t, L in self.layer_bounds() if L.retention is not None]
+        return ProfileStorage(lay, span=self.total_thickness + 5.0) if lay else None
+
     def storage(self, h):
-        """Water stored above the base per unit area (m) for a phreatic level h (smoothed)."""
+        """Water stored above the base per unit area (m) for a phreatic level h (smoothed; the
+        layers with a retention curve hold their equilibrium water content above h)."""
         h = np.asarray(h, dtype=float)
         s = np.zeros_like(h)
         for bot, top, L in self.layer_bounds():
-            s = s + L.specific_yield * (softplus(h - bot) - softplus(h - top))
+            if L.retention is None:
+                s = s + L.specific_yield * (softplus(h - bot) - softplus(h - top))
+        rs = self.retention_storage()
+        if rs is not None:
+            s = s + rs(h)[0]
         return s + softplus(h - self.surface)  # ponding above the surface
 
     def storage_slope(self, h):
         h = np.asarray(h, dtype=float)
         d = np.zeros_like(h)
         for bot, top, L in self.layer_bounds():
-            d = d + L.specific_yield * (sigmoid(h - bot) - sigmoid(h - top))
+            if L.retention is None:
+                d = d + L.specific_yield * (sigmoid(h - bot) - sigmoid(h - top))
+        rs = self.retention_storage()
+        if rs is not None:
+            d = d + rs(h)[1]
         return d + sigmoid(h - self.surface)
 
     def et_factor(self, h):
