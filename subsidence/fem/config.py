@@ -9,7 +9,8 @@ Keys read here (everything else of a deep case is shared with the analytic metho
 ``base`` ("fixed" | "roller"), ``time_step`` (years; Biot only).
 ``[mesh]``: ``reservoir_size``, ``surface_size``, ``far_size``, ``grading`` (m),
 ``domain_factor`` (the domain-size rule, default 10), ``depth`` and ``lateral_margin``
-(m, override the rule), ``write_msh`` (bool).
+(m, override the rule), ``write_msh`` (bool), ``refine`` (integer >= 0: uniform parallel
+refinements of the distributed gmsh mesh, each halving the element edges; default 0).
 ``[[layers]]``: ``name``, ``top`` (m below surface; the first layer starts at 0), and
 ``E`` + ``nu`` or ``cm`` (1/Pa, uniaxial compaction coefficient) [+ ``nu``]; optional
 ``biot``, ``permeability`` (m²), ``porosity``, ``fluid_compressibility`` (1/Pa),
@@ -55,6 +56,10 @@ class MeshSpec:
     depth: float | None = None
     lateral_margin: float | None = None
     write_msh: bool = False
+    refine: int = 0  # uniform refinements after distribution (the sizes above are the coarse mesh's)
+
+
+MAX_REFINE = 6  # 8^6 = 262 144 tetrahedra per coarse one: more is a typo, not a model
 
 
 @dataclasses.dataclass
@@ -125,6 +130,7 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
             setattr(mesh, k, mt.number(k, None, unit="m", gt=0.0))
         mesh.domain_factor = mt.number("domain_factor", 10.0, ge=2.0)
         mesh.write_msh = mt.boolean("write_msh", False)
+        mesh.refine = int(mt.number("refine", 0, integer=True, ge=0, le=MAX_REFINE))
         mt.finish()
 
     res_props = root.table("reservoir_properties", None)

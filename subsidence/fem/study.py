@@ -29,11 +29,16 @@ def run(case, rundir, comm) -> dict:
     lay = layout(cfg, spec)
     t0 = time.perf_counter()
     built = build(comm, mode=lay.mode, domain=lay.domain, slabs=lay.slabs, bodies=lay.bodies,
-                  reservoirs=lay.reservoirs, sizes=lay.sizes, refine=lay.zones,
+                  reservoirs=lay.reservoirs, sizes=lay.sizes, refine=lay.zones, levels=spec.mesh.refine,
                   write=str(rundir.file("mesh.msh")) if spec.mesh.write_msh and comm.rank == 0 else None)
     mesh_s = time.perf_counter() - t0
     ncells = built.mesh.topology.index_map(built.mesh.topology.dim).size_global
-    log.info("%s mesh: %d cells (%.1f s)", lay.mode, ncells, mesh_s)
+    if built.levels:
+        log.info("%s mesh: %d cells from %d gmsh cells refined %d× in parallel (%.1f s: gmsh %.1f, distribution "
+                 "%.1f, refinement %.1f)", lay.mode, ncells, built.coarse_cells, built.levels, mesh_s,
+                 built.timings["gmsh_s"], built.timings["distribute_s"], built.timings["refine_s"])
+    else:
+        log.info("%s mesh: %d cells (%.1f s)", lay.mode, ncells, mesh_s)
     materials = {built.regions.tag(n): m for n, m in lay.materials.items()}
     meshed = {v.name for v in lay.reservoirs}
     res_tags = {r.name: built.regions.tag(r.name) for r in cfg.reservoirs if r.name in meshed}
@@ -71,8 +76,12 @@ def run(case, rundir, comm) -> dict:
         "geometry": lay.mode, "coupling": spec.coupling, "degree": spec.degree, "cells": int(ncells),
         "domain": {"depth_m": lay.domain.depth, "x_m": [lay.domain.xmin, lay.domain.xmax],
                    **({"y_m": [lay.domain.ymin, lay.domain.ymax]} if lay.mode == "3d" else {})},
-        "element_sizes_m": {"reservoir": lay.sizes.reservoir, "surface": lay.sizes.surface, "far": lay.sizes.far},
-        "mesh_s": round(mesh_s, 3), **stats, "ranks": comm.size,
+        "element_sizes_m": {k: v / 2**built.levels for k, v in
+                            (("reservoir", lay.sizes.reservoir), ("surface", lay.sizes.surface),
+                             ("far", lay.sizes.far))},
+        "refine": built.levels, "gmsh_cells": built.coarse_cells,
+        "mesh_s": round(mesh_s, 3), **{f"mesh_{k}": round(v, 3) for k, v in built.timings.items()},
+        **stats, "ranks": comm.size,
         "fields": ["displacement.bp", "cells.bp"] + (["pressure.bp"] if spec.coupling == "biot" else [])
         + ["fields.xdmf", "fields.h5"],
     }, compute_time_s=round(time.perf_counter() - t_start, 3))

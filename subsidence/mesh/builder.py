@@ -2,7 +2,9 @@
 
 One builder serves both the 3D box and the axisymmetric (r, z) section. The geometry is
 built on rank 0 only and handed to dolfinx with :func:`dolfinx.io.gmsh.model_to_mesh`;
-the other ranks receive their partition. Coordinates: x, y horizontal (or r), z up with
+the other ranks receive their partition. ``levels`` uniform refinements then run on every
+rank on its own part (:mod:`subsidence.mesh.refine`), tags carried over, so large meshes are
+made in parallel from a coarse serial one. Coordinates: x, y horizontal (or r), z up with
 the surface at z = 0 (the last coordinate).
 """
 
@@ -53,6 +55,10 @@ class BuiltMesh:
     facet_tags: object
     regions: Regions
     mode: str
+    levels: int = 0  # uniform refinements applied after distribution
+    coarse_cells: int = 0  # global cell count of the gmsh mesh
+    # wall seconds: gmsh on rank 0 (geometry + meshing), distribution (model_to_mesh), refinement
+    timings: dict = dataclasses.field(default_factory=dict)
 
     @property
     def gdim(self) -> int:
@@ -60,15 +66,19 @@ class BuiltMesh:
 
 
 def build(comm, *, mode: str, domain: Domain, slabs: list[Slab], bodies=(), reservoirs=(), sizes: Sizes,
-          refine=(), verbose: bool = False, write: str | None = None) -> BuiltMesh:
+          refine=(), levels: int = 0, verbose: bool = False, write: str | None = None) -> BuiltMesh:
     """Mesh the layered domain on ``comm`` (collective).
 
     ``mode`` is "3d" or "axisymmetric" (or "plane-strain", same 2D geometry as axisymmetric).
     ``slabs`` must cover [0, domain.depth] without gaps, top down. ``refine`` holds extra
     :class:`BoxVolume` zones that get the reservoir element size without becoming regions
-    (gridded reservoirs, which load the mesh cell-wise). ``write`` saves the gmsh model
-    (``.msh``) from rank 0, for inspection.
+    (gridded reservoirs, which load the mesh cell-wise). ``levels`` uniform refinements
+    follow the distribution (each halves the element edges; ``sizes`` are those of the
+    coarse gmsh mesh). ``write`` saves the (coarse) gmsh model (``.msh``) from rank 0, for
+    inspection.
     """
+    import time
+
     import gmsh
 
     from dolfinx.io.gmsh import model_to_mesh
@@ -89,21 +99,34 @@ def build(comm, *, mode: str, domain: Domain, slabs: list[Slab], bodies=(), rese
     started = gmsh.isInitialized()
     if not started:
         gmsh.initialize(interruptible=False)
+    timings = {}
     try:
         gmsh.option.setNumber("General.Terminal", 1 if verbose else 0)
         gmsh.model.add("subsidence")
+        t0 = time.perf_counter()
         if comm.rank == 0:
             _geometry(gmsh, gdim, domain, slabs, bodies, reservoirs)
             _sizes(gmsh, gdim, domain, list(bodies) + list(refine), reservoirs, sizes)
             gmsh.model.mesh.generate(gdim)
             if write:
                 gmsh.write(write)
+        timings["gmsh_s"] = comm.bcast(time.perf_counter() - t0, root=0)
+        t0 = time.perf_counter()
         data = model_to_mesh(gmsh.model, comm, 0, gdim=gdim)
+        timings["distribute_s"] = time.perf_counter() - t0
     finally:
         gmsh.model.remove()
         if not started:
             gmsh.finalize()
-    return BuiltMesh(data.mesh, data.cell_tags, data.facet_tags, regions, mode)
+    mesh, ct, ft = data.mesh, data.cell_tags, data.facet_tags
+    coarse = mesh.topology.index_map(mesh.topology.dim).size_global
+    t0 = time.perf_counter()
+    if levels:
+        from subsidence.mesh.refine import refine_uniformly
+
+        mesh, ct, ft = refine_uniformly(mesh, ct, ft, levels)
+    timings["refine_s"] = time.perf_counter() - t0
+    return BuiltMesh(mesh, ct, ft, regions, mode, levels=int(levels), coarse_cells=int(coarse), timings=timings)
 
 
 def _check(mode, domain, slabs):

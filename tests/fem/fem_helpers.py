@@ -15,8 +15,11 @@ E = 1.0e10
 
 
 def disc_model(comm, *, mode="axisymmetric", H=100.0, base_depth=4500.0, width=30000.0, h=50.0, far=None,
-               degree=2, base="fixed", layers=None, solver="auto", grading=2000.0):
-    """Solve the disc problem; returns (model, pressure change). ``layers``: [(name, top, bottom, Material)]."""
+               degree=2, base="fixed", layers=None, solver="auto", grading=2000.0, levels=0):
+    """Solve the disc problem; returns (model, pressure change). ``layers``: [(name, top, bottom, Material)].
+
+    ``levels``: uniform parallel refinements of the gmsh mesh (sizes are the coarse mesh's).
+    """
     mat = Material(E=E, nu=NU)
     dp = -C / (mat_cm(mat) * H)
     if layers is None:
@@ -26,7 +29,8 @@ def disc_model(comm, *, mode="axisymmetric", H=100.0, base_depth=4500.0, width=3
     dom = Domain(0.0, width, base_depth, ymin, width) if mode == "3d" else Domain(0.0, width, base_depth)
     res = DiscVolume("res", (0.0, 0.0), R, D - H / 2, D + H / 2)
     built = build(comm, mode=mode, domain=dom, slabs=slabs, reservoirs=[res],
-                  sizes=Sizes(h, 2 * h if mode != "3d" else h, far or width / 20, grading, surface_zone=3000.0))
+                  sizes=Sizes(h, 2 * h if mode != "3d" else h, far or width / 20, grading, surface_zone=3000.0),
+                  levels=levels)
     mats = {built.regions.tag(n): m for n, _, _, m in layers}
     mats[built.regions.tag("res")] = mat
     model = ElasticModel(built, mats, degree=degree, base=base, solver=solver, rtol=1e-9)
