@@ -20,6 +20,7 @@ from subsidence.shallow.column import ColumnLayer, Isotache, LinearCompression, 
 from subsidence.shallow.deep import CaseDeep, NoDeep, SeriesDeep
 from subsidence.shallow.forcing import DailySeries, ForcingError, read_evaporation, read_precipitation
 from subsidence.physics.retention import VanGenuchten
+from subsidence.physics.root_zone import RootZone
 from subsidence.shallow.groundwater import HydroLayer, Parcel
 from subsidence.shallow.water_management import FractionRule, NoManagement, PrescribedLevels
 
@@ -183,6 +184,9 @@ def parse(root: Table, case) -> ChainConfig:
     parcel = _parcel(root.table("parcel"), tuple(hydro))
     gw_t = root.table("groundwater", None)
     gw = _groundwater(gw_t)
+    if gw.model == "fe" and parcel.root_zone is not None:
+        raise gw_t.error("model", "a root zone (parcel.root_zone) is supported by the lumped groundwater model only: "
+                                  'use model = "lumped"')
     if gw.model == "fe" and parcel.has_retention:
         where = gw_t if gw_t is not None else root
         raise where.error("model", "a retention curve (soil.layers.retention) is supported by the lumped groundwater "
@@ -323,9 +327,24 @@ def _parcel(t: Table, layers) -> Parcel:
                entry_resistance=t.number("entry_resistance", 1.0 * 86400, **RES_UNIT, gt=0), aquifer_head=aq,
                aquitard_resistance=c, crop_factor=t.number("crop_factor", 1.0, ge=0),
                et_depths=(float(et[0]), float(et[1])), et_min_factor=t.number("et_min_factor", 0.2, ge=0, le=1),
-               runoff_resistance=t.number("runoff_resistance", 1.0 * 86400, **RES_UNIT, gt=0))
+               runoff_resistance=t.number("runoff_resistance", 1.0 * 86400, **RES_UNIT, gt=0),
+               root_zone=_root_zone(t.table("root_zone", None)))
     t.finish()
     return p
+
+
+def _root_zone(t: Table | None) -> RootZone | None:
+    if t is None:
+        return None
+    try:
+        rz = RootZone(depth=t.number("depth", unit="m", gt=0), available_water=t.number("available_water", gt=0, le=1),
+                      depletion_fraction=t.number("depletion_fraction", 0.5, ge=0, lt=1),
+                      capillary_max=t.number("capillary_max", 0.0, unit="m/s", bare="mm/day", ge=0),
+                      capillary_decay=t.number("capillary_decay", 0.5, unit="m", gt=0))
+    except ValueError as exc:
+        raise t.error(None, str(exc)) from None
+    t.finish()
+    return rz
 
 
 def _groundwater(t: Table | None) -> GroundwaterSpec:

@@ -4,8 +4,10 @@ The parcel-mean phreatic level h obeys, with backward Euler over each step,
 
     S(h) - S(h_n) = dt [P - kc E f(h_n) + (phi - h)/c - (h - h_d)/gamma - R(h)]
 
-S the stored water of the layered profile (specific yield per layer), f the water-table
-depth reduction of evapotranspiration, c the aquitard resistance to the aquifer head phi,
+S the stored water of the layered profile (specific yield per layer, or a retention curve),
+f the water-table depth reduction of evapotranspiration (with a root zone,
+:mod:`subsidence.physics.root_zone`, P − kc E f is replaced by the zone's percolation less the
+capillary rise it draws, and ``storage`` includes the zone's store), c the aquitard resistance to the aquifer head phi,
 gamma the Hooghoudt/Ernst drainage resistance for the parcel *mean* level (horizontal
 L^2/(12 kD) + radial + entry) and R the runoff above the surface. The mid-parcel level is
 h_d + (h - h_d) gamma_mid/gamma_mean (the ratio of the steady profiles). Vectorised over a
@@ -78,15 +80,27 @@ class LumpedGroundwater:
         s_h, ds_h, ro_h, sig_h = smooth(h)
         s0 = s_h
         inv_gamma = 1.0 / self.gamma_mean
+        rz = p.root_zone
+        if rz is not None:  # rain and ET act on the root zone; the water table gets its net recharge
+            w = np.full(nb, rz.capacity)
+            terms["root_zone"] = np.zeros((nd + 1, nb))
+            terms["capillary_rise"] = np.zeros((nd + 1, nb))
         progress = Progress("groundwater", nd, unit="step", t_end=nd * dt / _YEAR_S)
         for i in range(nd):
             hn = h
             sn = s_h  # storage at the level of the previous step
-            et = p.crop_factor * evap[i] * p.et_factor(hn)
+            if rz is None:
+                et = p.crop_factor * evap[i] * p.et_factor(hn)
+                recharge = precip[i] - et
+            else:
+                w_prev = w
+                w, et_amt, perc, cap = rz.step(w, precip[i], p.crop_factor * evap[i], p.surface - hn, dt)
+                et = et_amt / dt
+                recharge = (perc - cap) / dt
             hdi = hd[i + 1]
             phii = phi[i + 1] if phi is not None else 0.0
             for _ in range(50):
-                g = (s_h - sn - dt * (precip[i] - et + (phii - h) * inv_c - (h - hdi) / self.gamma_mean - ro_h))
+                g = (s_h - sn - dt * (recharge + (phii - h) * inv_c - (h - hdi) / self.gamma_mean - ro_h))
                 dg = ds_h + dt * (inv_c + inv_gamma + sig_h / p.runoff_resistance)
                 step = np.minimum(np.maximum(g / dg, -0.5), 0.5)  # np.clip without its Python wrapper
                 h = h - step
@@ -103,6 +117,10 @@ class LumpedGroundwater:
             c["drainage"][i + 1] = c["drainage"][i] + dt * (h - hdi) / self.gamma_mean
             c["runoff"][i + 1] = c["runoff"][i] + dt * ro_h
             c["storage"][i + 1] = s_h - s0
+            if rz is not None:
+                c["root_zone"][i + 1] = w - rz.capacity
+                c["storage"][i + 1] += c["root_zone"][i + 1]
+                c["capillary_rise"][i + 1] = c["capillary_rise"][i] + cap
             progress.update(t=(i + 1) * dt / _YEAR_S)
         progress.close()
         mid = hd + (mean - hd) * self.gamma_mid / self.gamma_mean

@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from subsidence.physics.retention import ProfileStorage, VanGenuchten
+from subsidence.physics.root_zone import RootZone
 
 SMOOTH = 0.01  # m, width over which the storage and runoff kinks are rounded
 
@@ -47,7 +48,9 @@ class Parcel:
     between the layers and that aquifer (s); ``crop_factor`` times the Makkink reference
     evaporation is the potential evapotranspiration, reduced linearly from 1 at a water
     table depth ``et_depths[0]`` to ``et_min_factor`` at ``et_depths[1]`` (m);
-    ``runoff_resistance`` (s) drains water above the surface."""
+    ``runoff_resistance`` (s) drains water above the surface; ``root_zone``: a root-zone water
+    balance between the weather and the water table (lumped model; then ET is not reduced by the
+    water-table depth but by the zone's moisture, :mod:`subsidence.physics.root_zone`)."""
 
     layers: tuple[HydroLayer, ...]
     spacing: float
@@ -60,6 +63,7 @@ class Parcel:
     et_depths: tuple[float, float] = (0.5, 2.0)
     et_min_factor: float = 0.2
     runoff_resistance: float = 86400.0
+    root_zone: RootZone | None = None
 
     def __post_init__(self):
         if not self.layers:

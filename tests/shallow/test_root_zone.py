@@ -1,0 +1,116 @@
+"""Root-zone water balance (subsidence.physics.root_zone) and its coupling to the lumped model.
+
+Checks against closed forms and an independent ODE integration:
+- drying without rain or capillary rise: full ET until the readily available water is used,
+  then W = thr·exp(−E (t − t₁)/thr) (FAO-56 linear stress), exact for daily steps;
+- any single step (with capillary rise, threshold crossings up and down, the cap at W_max)
+  against scipy's solve_ivp of the same ODE;
+- the step balance, and the whole lumped parcel's water balance with the zone;
+- a dry spell lowers the water table less with the zone than with ET drawn from the water table.
+"""
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from subsidence.config import CaseError
+from subsidence.physics.root_zone import RootZone
+from subsidence.shallow.groundwater import HydroLayer, LumpedGroundwater, Parcel
+
+DAY = 86400.0
+RZ = RootZone(depth=0.4, available_water=0.15, depletion_fraction=0.5, capillary_max=1.5e-3 / DAY, capillary_decay=0.4)
+
+
+def test_drying_follows_the_closed_form():
+    rz = RootZone(depth=0.5, available_water=0.2, depletion_fraction=0.4)  # W_max 0.1 m, thr 0.06 m
+    e = 4e-3 / DAY
+    w, t = np.array([rz.capacity]), 0.0
+    t1 = 0.4 * rz.capacity / e  # the readily available water lasts 10 days
+    for _ in range(60):
+        w, et, perc, cap = rz.step(w, 0.0, e, 5.0, DAY)
+        t += DAY
+        ref = rz.capacity - e * t if t <= t1 else 0.06 * np.exp(-e * (t - t1) / 0.06)
+        assert w[0] == pytest.approx(ref, rel=1e-12, abs=1e-15)
+        assert perc[0] == 0 and cap[0] == 0
+
+
+def _ode(rz, w0, ep, qc, dt):
+    thr, wmax = (1 - rz.depletion_fraction) * rz.capacity, rz.capacity
+
+    def f(t, y):
+        et = ep * min(1.0, y[0] / thr)
+        dw = qc - et
+        return [0.0 if (y[0] >= wmax and dw > 0) else dw]
+
+    sol = solve_ivp(f, (0, dt), [w0], rtol=1e-11, atol=1e-14, max_step=dt / 2000)
+    return min(sol.y[0, -1], wmax)
+
+
+@pytest.mark.parametrize("w0, ep_mm, depth", [
+    (0.06, 3.0, 0.3),    # full, falls through the threshold, table within the root zone
+    (0.02, 0.5, 0.3),    # below the threshold, capillary rise > ET: rises back above it
+    (0.01, 4.0, 1.5),    # deep table: little rise, exponential decay
+    (0.059, 0.2, 0.2),   # near W_max, rise > ET: capped at W_max
+    (0.03, 0.0, 0.8),    # no ET: only the rise
+])
+def test_one_step_against_an_ode_solver(w0, ep_mm, depth):
+    ep = ep_mm * 1e-3 / DAY
+    qc = float(RZ.capillary(depth))
+    w, et, perc, cap = RZ.step(np.array([w0]), 0.0, ep, depth, DAY)
+    assert w[0] == pytest.approx(_ode(RZ, w0, ep, qc, DAY), rel=1e-7, abs=1e-11)
+    assert w[0] - w0 == pytest.approx(cap[0] - et[0] - perc[0], abs=1e-15)
+    assert et[0] >= -1e-15 and cap[0] <= qc * DAY + 1e-15
+
+
+def test_rain_fills_the_store_and_the_rest_percolates():
+    w, et, perc, cap = RZ.step(np.array([0.05]), 30e-3 / DAY, 0.0, 3.0, DAY)
+    assert w[0] == pytest.approx(RZ.capacity, abs=1e-12)  # W_max 0.06 m
+    assert perc[0] == pytest.approx(0.05 + 0.03 - RZ.capacity, rel=1e-9)
+
+
+def _parcel(root_zone):
+    layers = (HydroLayer("clay", 1.0, 0.1 / DAY, 0.05 / DAY, 0.08), HydroLayer("sand", 6.0, 10 / DAY, 3 / DAY, 0.2))
+    return Parcel(layers=layers, spacing=60.0, ditch_depth=0.9, entry_resistance=1 * DAY, aquifer_head=-1.0,
+                  aquitard_resistance=300 * DAY, root_zone=root_zone)
+
+
+def test_lumped_water_balance_with_the_root_zone_and_a_buffered_drought():
+    rng = np.random.default_rng(3)
+    nd = 400
+    rain = np.where(rng.random(nd) < 0.45, rng.exponential(5e-3, nd), 0.0) / DAY
+    rain[150:230] = 0.0  # a dry spell
+    evap = (1.5 + 2.5 * np.sin(np.pi * np.arange(nd) / 365.0) ** 2) * 1e-3 / DAY
+    ditch = np.full(nd + 1, -1.0)
+    with_rz = LumpedGroundwater(_parcel(RZ), drainage_resistance=150 * DAY).run(rain, evap, ditch)
+    assert abs(with_rz.balance_error()[0]) < 1e-10
+    b = {k: v[-1, 0] for k, v in with_rz.balance.items()}
+    assert b["capillary_rise"] > 0 and b["root_zone"] <= 0
+    without = LumpedGroundwater(_parcel(None), drainage_resistance=150 * DAY).run(rain, evap, ditch)
+    drop_rz = with_rz.mean[150, 0] - with_rz.mean[230, 0]
+    drop = without.mean[150, 0] - without.mean[230, 0]
+    assert 0 < drop_rz < drop  # the zone's store buffers the water table
+
+
+def test_root_zone_table_in_a_case(tmp_path):
+    from pathlib import Path
+
+    from subsidence.config import load_case
+
+    cases = Path(__file__).resolve().parents[2] / "cases"
+    src = (cases / "shallow_peat_meadow.toml").read_text(encoding="utf-8").replace('"../', f'"{cases.parent.as_posix()}/')
+    assert "\n[parcel]\n" in src
+    good = src.replace("\n[parcel]\n", '\n[parcel]\nroot_zone = { depth = 0.4, available_water = 0.15, capillary_max = "1.5 mm/day" }\n', 1)
+    f = tmp_path / "case.toml"
+    f.write_text(good, encoding="utf-8")
+    rz = load_case(f).config.parcel.root_zone
+    assert rz.capacity == pytest.approx(0.06) and rz.capillary_max == pytest.approx(1.5e-3 / DAY)
+    bad = src.replace("\n[parcel]\n", "\n[parcel]\nroot_zone = { depth = 0.4, available_water = 1.5 }\n", 1)
+    f.write_text(bad, encoding="utf-8")
+    with pytest.raises(CaseError) as exc:
+        load_case(f)
+    assert "root_zone.available_water" in exc.value.key
+    fe = good.replace('model = "lumped"', 'model = "fe"', 1)
+    f.write_text(fe, encoding="utf-8")
+    with pytest.raises(CaseError) as exc:
+        load_case(f)
+    assert "lumped" in str(exc.value)
