@@ -19,6 +19,11 @@ constant gain, dW/dt = q_c − E_p while W is above the threshold (1 − p) W_ma
 dW/dt = q_c − E_p W / ((1 − p) W_max) below it (an exponential approach to
 q_c (1 − p) W_max / E_p); the crossing of the threshold within the step is located exactly.
 The net recharge of the water table over the step is percolation − capillary rise.
+
+Shrinkage and swelling (Bronswijk 1988): the root-zone soil loses volume with the water it
+loses, ``shrinkage_fraction`` of it (normal shrinkage: 1), and the surface lowers by the vertical
+part of that loss set by the geometry factor r_s; rewetting reverses it. This is the reversible
+seasonal and drought motion of clay and peat that InSAR sees on soft soils.
 """
 
 from __future__ import annotations
@@ -38,6 +43,8 @@ class RootZone:
     depletion_fraction: float = 0.5
     capillary_max: float = 0.0
     capillary_decay: float = 0.5
+    shrinkage_fraction: float = 0.0
+    geometry_factor: float = 3.0
 
     def __post_init__(self):
         if not self.depth > 0:
@@ -48,6 +55,19 @@ class RootZone:
             raise ValueError(f"depletion_fraction must be in [0, 1), got {self.depletion_fraction}")
         if not self.capillary_max >= 0 or not self.capillary_decay > 0:
             raise ValueError("need capillary_max >= 0 and capillary_decay > 0")
+        if not 0 <= self.shrinkage_fraction <= 1:
+            raise ValueError(f"shrinkage_fraction must be in [0, 1], got {self.shrinkage_fraction}")
+        if not self.geometry_factor >= 1:
+            raise ValueError(f"geometry_factor must be >= 1 (1: vertical only, 3: isotropic), got {self.geometry_factor}")
+
+    def shrinkage(self, depletion):
+        """Reversible lowering of the surface (m, positive down) when the root zone lacks
+        ``depletion`` (m of water, W_max − W): Bronswijk's shrinkage of a clay/peat layer, whose
+        volume falls by ``shrinkage_fraction`` × the water lost (1: normal shrinkage; less where
+        air enters the pores) and whose vertical share follows the geometry factor r_s
+        (1 − Δz/z = (1 − ΔV/V)^(1/r_s); 1: only vertical, 3: isotropic, cracks opening)."""
+        dv = self.shrinkage_fraction * np.clip(np.asarray(depletion, dtype=float), 0.0, self.capacity) / self.depth
+        return self.depth * (1.0 - (1.0 - dv) ** (1.0 / self.geometry_factor))
 
     @property
     def capacity(self) -> float:

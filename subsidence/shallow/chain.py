@@ -60,6 +60,8 @@ class ChainResult:
     shallow_ref: np.ndarray  # (nt,) counterfactual settlement
     balance_error: float
     lumped_resistances: dict
+    #: reversible shrinkage of the root zone (m, positive down), included in ``shallow`` (nt, np)
+    shrinkage: np.ndarray | None = None
 
     @property
     def total_uz(self) -> np.ndarray:
@@ -226,12 +228,18 @@ def run_chain(cfg: ChainConfig, comm) -> ChainResult:
     hist = _run_column(col, times, level_all[:, cfirst] - base, bh, temp, cfg.column_step_days)
     sel, ref = cinv[1:], cinv[0]
 
+    shrink_all = np.zeros_like(mean_all)
+    rz = p.root_zone
+    if rz is not None and rz.shrinkage_fraction > 0:
+        shrink_all = rz.shrinkage(-gw.balance["root_zone"][nspin:, inv])  # depletion W_max − W
+    shallow_all = hist.settlement[:, cinv] + shrink_all  # columns in the order of the groundwater levels
+
     pr = np.concatenate([[0.0], precip[nspin:] / MM_PER_DAY])
     ev = np.concatenate([[0.0], evap[nspin:] / MM_PER_DAY])
     return ChainResult(
         dates=dates, times=times, names=list(cfg.point_names), x=cfg.point_x, y=cfg.point_y,
         precipitation_mm=pr, evaporation_mm=ev, deep_ux=deep_ux, deep_uy=deep_uy, deep_uz=deep_uz,
         level_change=delta, ditch_level=hd[nspin:], aquifer_head=phi_run, gw_mean=mean, gw_mid=mid, gw_ref=level_ref,
-        shallow=hist.settlement[:, sel], compaction=hist.compaction[:, sel], oxidation=hist.oxidation[:, sel],
+        shallow=shallow_all[:, 1:], compaction=hist.compaction[:, sel], oxidation=hist.oxidation[:, sel],
         layer_settlement=hist.layer_settlement[:, sel], layer_names=hist.layer_names,
-        shallow_ref=hist.settlement[:, ref], balance_error=err, lumped_resistances=info)
+        shallow_ref=shallow_all[:, 0], balance_error=err, lumped_resistances=info, shrinkage=shrink_all[:, 1:])

@@ -340,7 +340,9 @@ def _root_zone(t: Table | None) -> RootZone | None:
         rz = RootZone(depth=t.number("depth", unit="m", gt=0), available_water=t.number("available_water", gt=0, le=1),
                       depletion_fraction=t.number("depletion_fraction", 0.5, ge=0, lt=1),
                       capillary_max=t.number("capillary_max", 0.0, unit="m/s", bare="mm/day", ge=0),
-                      capillary_decay=t.number("capillary_decay", 0.5, unit="m", gt=0))
+                      capillary_decay=t.number("capillary_decay", 0.5, unit="m", gt=0),
+                      shrinkage_fraction=t.number("shrinkage_fraction", 0.0, ge=0, le=1),
+                      geometry_factor=t.number("geometry_factor", 3.0, ge=1))
     except ValueError as exc:
         raise t.error(None, str(exc)) from None
     t.finish()

@@ -39,6 +39,8 @@ def point_series(res: ChainResult, idx) -> dict:
         "extra_shallow": (res.extra[idx], {**m, "long_name": "extra shallow settlement: run minus counterfactual (down positive)"}),
         "total_uz": (res.total_uz[idx], {**m, "long_name": "total upward displacement: deep minus shallow"}),
     }
+    if res.shrinkage is not None and np.any(res.shrinkage):
+        out["shrinkage"] = (res.shrinkage[idx], {**m, "long_name": "reversible shrinkage of the root zone, part of the shallow settlement (down positive)"})
     if res.aquifer_head is not None:
         out["aquifer_head"] = (res.aquifer_head[idx], {**m, "long_name": "aquifer head, land frame (surface = 0)"})
     return out

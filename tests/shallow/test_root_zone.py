@@ -114,3 +114,37 @@ def test_root_zone_table_in_a_case(tmp_path):
     with pytest.raises(CaseError) as exc:
         load_case(f)
     assert "lumped" in str(exc.value)
+
+
+@pytest.mark.parametrize("rs", [1.0, 3.0])
+def test_bronswijk_shrinkage(rs):
+    rz = RootZone(depth=0.5, available_water=0.2, shrinkage_fraction=0.8, geometry_factor=rs)
+    d = np.array([0.0, 0.02, 0.05, 0.1, 0.3])  # m of water lacking (the last beyond W_max = 0.1)
+    dv = 0.8 * np.minimum(d, 0.1) / 0.5
+    expected = 0.5 * (1 - (1 - dv) ** (1 / rs))
+    np.testing.assert_allclose(rz.shrinkage(d), expected, rtol=1e-14)
+    if rs == 1.0:  # only vertical: the surface drops by the volume lost, 0.8 × the water lost
+        np.testing.assert_allclose(rz.shrinkage(d[:4]), 0.8 * d[:4], rtol=1e-12)
+
+
+def test_chain_adds_reversible_shrinkage_to_the_shallow_settlement():
+    import copy
+
+    from mpi4py import MPI
+
+    from subsidence.config import case_from_dict
+    from subsidence.shallow.chain import run_chain
+    from .test_chain import BASE
+
+    d = copy.deepcopy(BASE)
+    d["parcel"]["root_zone"] = {"depth": 0.4, "available_water": 0.15, "capillary_max": "1 mm/day",
+                                "shrinkage_fraction": 0.5}
+    with_s = run_chain(case_from_dict(d, file="x.toml").config, MPI.COMM_SELF)
+    d["parcel"]["root_zone"]["shrinkage_fraction"] = 0.0
+    without = run_chain(case_from_dict(d, file="x.toml").config, MPI.COMM_SELF)
+    s = with_s.shrinkage[:, 0]
+    np.testing.assert_allclose(with_s.shallow[:, 0] - without.shallow[:, 0], s, atol=1e-15)
+    assert s.max() > 1e-3 and s.min() >= 0  # a summer's drying shrinks the root zone by millimetres
+    month = with_s.dates.astype("datetime64[M]").astype(int) % 12 + 1
+    assert s[month == 8].mean() > 5 * max(s[month == 2].mean(), 1e-6)  # and winter rewetting undoes it
+    assert np.all(without.shrinkage == 0)
