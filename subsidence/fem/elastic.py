@@ -55,7 +55,7 @@ class ElasticModel:
     """Elastic response to prescribed pressure changes in tagged regions."""
 
     def __init__(self, built: BuiltMesh, materials: dict[int, Material], *, degree: int = 1, base: str = "fixed",
-                 solver: str = "auto", rtol: float = 1e-10, prefix: str = "subs_el_"):
+                 solver: str = "auto", rtol: float = 1e-10, prefix: str = "subs_el_", petsc_options: dict | None = None):
         import ufl
         from dolfinx import fem
 
@@ -74,7 +74,7 @@ class ElasticModel:
         bcs = displacement_bcs(self.V, built, base=base)
         nns = self.V if built.mode != "axisymmetric" else None
         self.solver = LinearSolver(a, bcs, prefix=prefix, preset=solver, rtol=rtol, near_nullspace_space=nns,
-                                   stats=self.stats)
+                                   stats=self.stats, petsc_options=petsc_options)
         self.u = fem.Function(self.V, name="displacement")
 
     def set_pressure(self, pressures: dict[int, float] | None = None, *, cell_values: np.ndarray | None = None):

@@ -80,3 +80,30 @@ def test_gamg_failure_falls_back_to_mumps(monkeypatch):
     s.solve(L, u)
     assert s.preset == "mumps"
     assert np.allclose(u.x.array, ref.x.array, atol=1e-10 * np.abs(ref.x.array).max())
+
+
+def test_petsc_options_override_the_preset_and_do_not_leak():
+    """Benchmark/tuning options reach the KSP over the preset, and leave the global options database clean."""
+    from petsc4py import PETSc
+
+    import ufl
+    from dolfinx import fem, mesh
+
+    import subsidence.solvers.linear as lin
+
+    msh = _box(3)
+    V, a, kin, v = _elastic(msh)
+    facets = mesh.locate_entities_boundary(msh, 2, lambda x: np.isclose(x[0], 0.0))
+    bc = fem.dirichletbc(np.zeros(3), fem.locate_dofs_topological(V, 2, facets), V)
+    L = ufl.inner(ufl.as_vector([0.0, 0.0, -1.0]), v) * ufl.dx
+    runs = {}
+    for name, extra in (("preset", None), ("tuned", {"mg_levels_ksp_max_it": 4, "pc_gamg_threshold": 0.05})):
+        s = lin.LinearSolver(a, [bc], prefix=f"t_opt_{name}_", preset="gamg", near_nullspace_space=V,
+                             petsc_options=extra)
+        u = fem.Function(V)
+        s.solve(L, u)
+        smoother = s.ksp.getPC().getMGSmoother(1)
+        runs[name] = (smoother.getTolerances()[3], u.x.array.copy())
+        assert not [k for k in PETSc.Options().getAll() if k.startswith(f"t_opt_{name}_")]
+    assert runs["preset"][0] == 2 and runs["tuned"][0] == 4  # max_it of the level smoother
+    assert np.allclose(runs["tuned"][1], runs["preset"][1], atol=1e-6 * np.abs(runs["preset"][1]).max())
