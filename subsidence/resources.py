@@ -25,8 +25,12 @@ import numpy as np
 from subsidence.config.errors import CaseError
 
 BASE_MEMORY = 250e6  # interpreter, numpy/scipy, netCDF, matplotlib (measured ~210 MB)
-BYTES_PER_FFT_POINT = 64  # kernel spectra (3), accumulators (3), source spectrum, real temporaries
-BYTES_PER_OUTPUT_POINT = 56  # low-rank basis, time-step buffers, last-time copy (3 components each)
+BYTES_PER_FFT_POINT = 64  # accumulators (3), source and kernel spectrum, real temporaries
+BYTES_PER_OUTPUT_POINT = 56  # FE runs: buffers, last-time copy (3 components each)
+ANALYTIC_BYTES_PER_OUTPUT_POINT = 300  # per time: 11 fields (displacement and its derivatives) convolved and
+#                                        combined, the 4 deformation measures and temporaries, the last time's copies
+FIELDS_PER_OUTPUT_POINT = 11  # ux, uy, uz and the 8 derivatives of the deformation measures
+SUPERPOSITION_BUDGET = 256e6  # memory_budget of subsidence.deep.superposition.grid_fields
 PLOT_BYTES_PER_OUTPUT_POINT = 16  # map and cross-section figures of the last time
 OVERRIDE_ENV = "SUBSIDENCE_NO_RESOURCE_CHECK"
 
@@ -130,7 +134,14 @@ def estimate(case, out: str | Path | None = None) -> Estimate:
             npx = float(g.nx) * float(g.ny)
             disk += 3 * 8 * nt * npx + 8 * (g.nx + g.ny + 2 * nt)
             if cfg.model.method == "analytic":
-                mem += BYTES_PER_FFT_POINT * _fft_points(cfg) + (BYTES_PER_OUTPUT_POINT + PLOT_BYTES_PER_OUTPUT_POINT) * npx
+                disk += 4 * 8 * nt * npx  # deformation.nc
+                nfft = _fft_points(cfg)
+                fields = 8.0 * FIELDS_PER_OUTPUT_POINT
+                kernel_cache = fields * nfft if fields * nfft <= SUPERPOSITION_BUDGET else 0.0
+                rank = len(cfg.reservoirs)  # one time factor per reservoir with one pressure history
+                basis = rank * fields * npx if rank < nt and rank * fields * npx <= SUPERPOSITION_BUDGET else 0.0
+                mem += BYTES_PER_FFT_POINT * nfft + kernel_cache + basis \
+                    + (ANALYTIC_BYTES_PER_OUTPUT_POINT + PLOT_BYTES_PER_OUTPUT_POINT) * npx
             else:
                 mem += (3 * 8 * nt + BYTES_PER_OUTPUT_POINT + PLOT_BYTES_PER_OUTPUT_POINT) * npx
         if cfg.model.method != "analytic":

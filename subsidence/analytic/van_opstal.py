@@ -62,6 +62,7 @@ __all__ = [
     "rigid_base_factors",
     "rigid_base_nucleus",
     "rigid_base_nucleus_approx",
+    "rigid_base_nucleus_derivatives",
     "rigid_base_phi_approx",
 ]
 
@@ -185,6 +186,69 @@ class RigidBaseNucleus:
         hr *= self._pref
         return hz, hr
 
+    def _derivative_tables(self):
+        """Splines (in s) of the correction integrals the radial derivatives need, built on first use:
+        ``∫λ² g_z J1(λr) dλ / r``, ``∫λ³ g_z J0``, ``∫λ g_r J1 / r``, ``∫λ² g_r J0``; the two ratios
+        take their limits at r = 0 (half the J0 integrals), so nothing is divided by a small r."""
+        if getattr(self, "_dc", None) is None:
+            D, k, nu, L = self.depth, self.basement_depth, self.nu, self._scale
+            n = self._cz.shape[1]
+            s = np.linspace(0.0, n * self._ds, n + 1)
+            r = L * np.expm1(s)
+            opts = dict(lam_max=46.0 / L, smooth_scale=1.0 / k)
+            z1 = hankel_quad(lambda lam: lam**2 * _corrections(lam, D, k, nu)[0], r, 1, **opts)
+            z3 = hankel_quad(lambda lam: lam**3 * _corrections(lam, D, k, nu)[0], r, 0, **opts)
+            r1 = hankel_quad(lambda lam: lam * _corrections(lam, D, k, nu)[1], r, 1, **opts)
+            r2 = hankel_quad(lambda lam: lam**2 * _corrections(lam, D, k, nu)[1], r, 0, **opts)
+            rr = np.where(r > 0, r, 1.0)
+            z1, r1 = z1 / rr, r1 / rr
+            z1[0], r1[0] = 0.5 * z3[0], 0.5 * r2[0]  # J1(x)/x -> 1/2
+            self._dc = [CubicSpline(s, v).c.copy() for v in (z1, z3, r1, r2)]
+        return self._dc
+
+    def _spline(self, coefs, r):
+        s = np.log1p(r / self._scale)
+        i = np.minimum((s / self._ds).astype(np.intp), self._cz.shape[1] - 1)
+        t = s - i * self._ds
+        out = []
+        for c in coefs:
+            v = c[0].take(i)
+            for j in (1, 2, 3):
+                v *= t
+                v += c[j].take(i)
+            out.append(v)
+        return out
+
+    def derivatives(self, r):
+        """Radial derivatives of the surface field, m per m³ per m (or per m²), at radii ``r``:
+        ``(uz_r/r, uz_rr, ur/r, ur_r)``. With ``uz = P∫λF_zJ0(λr)dλ`` and ``ur = P∫λF_rJ1(λr)dλ``
+        (P = −(1−ν)/π): ``uz_r = −P∫λ²F_zJ1``, ``uz_rr = −P∫λ³F_zJ0 − uz_r/r``,
+        ``ur_r = P∫λ²F_rJ0 − ur/r``: the half-space part in closed form, the correction from the
+        tables of :meth:`_derivative_tables`. Beyond ``r_max`` the field and its derivatives are 0."""
+        r = np.abs(np.asarray(r, dtype=float))
+        flat = r.ravel()
+        D = self.depth
+        tabs = self._derivative_tables()
+        res = [np.zeros_like(flat) for _ in range(4)]
+        step = 1 << 15
+        for a in range(0, flat.size, step):
+            rb = flat[a : a + step]
+            inside = rb <= self.r_max
+            rin = rb[inside]
+            rho2 = rin * rin + D * D
+            i3 = 1.0 / (rho2 * np.sqrt(rho2))
+            i5 = i3 / rho2
+            z1, z3, r1, r2 = self._spline(tabs, rin)
+            gz = -3.0 * D * i5 - z1  # uz_r / r
+            uzrr = -3.0 * D * (i5 - 5.0 * rin * rin * i5 / rho2) - z3 + z1
+            hr = i3 + r1  # ur / r
+            urr = i3 - 3.0 * rin * rin * i5 + r2 - r1
+            for out, v in zip(res, (gz, uzrr, hr, urr)):
+                blk = np.zeros_like(rb)
+                blk[inside] = self._pref * v
+                out[a : a + step] = blk
+        return tuple(v.reshape(r.shape) for v in res)
+
     def __call__(self, r):
         """Surface ``(uz, ur)`` in m per m³ of compaction volume at radii ``r`` (m)."""
         r = np.abs(np.asarray(r, dtype=float))
@@ -200,6 +264,12 @@ class RigidBaseNucleus:
 @functools.lru_cache(maxsize=64)
 def _nucleus(depth: float, basement_depth: float, nu: float) -> RigidBaseNucleus:
     return RigidBaseNucleus(depth, basement_depth, nu)
+
+
+def rigid_base_nucleus_derivatives(r, depth: float, basement_depth: float, nu: float):
+    """Radial derivatives ``(uz_r/r, uz_rr, ur/r, ur_r)`` of :func:`rigid_base_nucleus` (per m³),
+    exact like it (see :meth:`RigidBaseNucleus.derivatives`)."""
+    return _nucleus(float(depth), float(basement_depth), float(nu)).derivatives(r)
 
 
 def rigid_base_nucleus(r, depth: float, basement_depth: float, nu: float):

@@ -129,6 +129,32 @@ def grid_displacement(
     ``lattice``/``m``: the computation lattice (aligned with ``out``, spacing out.d/m); the
     sources are spread onto it bilinearly. Returns statistics (rank, levels, FFT shape).
     """
+    return grid_fields(src, kernel, out, ("uz", "ux", "uy"), lambda it, f: callback(it, f[1], f[2], f[0]),
+                       lattice=lattice, m=m, memory_budget=memory_budget, workers=workers)
+
+
+def grid_fields(
+    src: Sources,
+    kernel: Kernel,
+    out: Lattice,
+    names: tuple[str, ...],
+    callback: Callable[[int, list[np.ndarray]], None],
+    *,
+    lattice: Lattice | None = None,
+    m: int = 1,
+    memory_budget: float = 256e6,
+    workers: int | None = None,
+) -> dict:
+    """The kernel fields ``names`` (displacements ``ux, uy, uz`` and/or the horizontal
+    derivatives of :data:`subsidence.deep.kernels.FIELDS`), each (out.ny, out.nx), summed over
+    all cells for every output time: ``callback(it, [field for each name])``.
+
+    The derivatives are convolutions of the sources with the kernel's own (closed-form)
+    derivatives, not differences of the output grid. The arrays handed to ``callback`` may be
+    reused for the next time: copy what you keep. Returns statistics (rank, levels, FFT shape).
+    """
+    names = tuple(names)
+    nc = len(names)
     workers = workers or os.cpu_count() or 1
     nt = src.W.shape[0]
     if lattice is None:
@@ -148,58 +174,66 @@ def grid_displacement(
     sl = (slice(slat.ny - 1, slat.ny - 1 + fine_out.ny, m), slice(slat.nx - 1, slat.nx - 1 + fine_out.nx, m))
 
     spec_bytes = Ny * (Nx // 2 + 1) * 16
-    cache_kernels = len(levels) * 3 * spec_bytes <= memory_budget
-    kcache: dict[int, list[np.ndarray]] = {}
+    cache_kernels = len(levels) * nc * spec_bytes <= memory_budget
+    # fields are convolved in groups of three (the displacement, then the derivatives), so that at
+    # most three accumulated spectra are held at once, whatever the number of fields
+    groups = [tuple(range(a, min(a + 3, nc))) for a in range(0, nc, 3)]
+    kcache: dict[tuple[int, int], list[np.ndarray]] = {}
 
-    def kernel_spectra(il: int) -> list[np.ndarray]:
-        if il in kcache:
-            return kcache[il]
+    def kernel_spectra(il: int, ig: int):
+        if (il, ig) in kcache:
+            yield from kcache[(il, ig)]
+            return
         specs = []
-        for comp in kernel.lattice_components(offx, offy, float(levels[il])):
-            specs.append(sfft.rfft2(comp, s=(Ny, Nx), workers=workers))
+        for comp in kernel.lattice_components(offx, offy, float(levels[il]), [names[c] for c in groups[ig]]):
+            spec = sfft.rfft2(comp, s=(Ny, Nx), workers=workers)
             del comp
+            if cache_kernels:
+                specs.append(spec)
+            yield spec
         if cache_kernels:
-            kcache[il] = specs
-        return specs
+            kcache[(il, ig)] = specs
 
     # per-level source matrices: (nlattice, ncell) = P · diag(level weight)
     PL = [P @ sp.diags(Lm[il].toarray().ravel()) for il in range(len(levels))]
 
-    def convolve(vol: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        acc = None
-        for il in range(len(levels)):
-            s = (PL[il] @ vol).reshape(slat.ny, slat.nx)
-            if not np.any(s):
-                continue
-            fs = _rfft2_padded(s, Ny, Nx, workers)
-            ks = kernel_spectra(il)
+    def convolve(vol: np.ndarray) -> list[np.ndarray]:
+        res: list[np.ndarray] = []
+        for ig, grp in enumerate(groups):
+            acc = None
+            for il in range(len(levels)):
+                s = (PL[il] @ vol).reshape(slat.ny, slat.nx)
+                if not np.any(s):
+                    continue
+                fs = _rfft2_padded(s, Ny, Nx, workers)
+                if acc is None:
+                    acc = [fs * k for k in kernel_spectra(il, ig)]
+                else:
+                    for j, k in enumerate(kernel_spectra(il, ig)):
+                        acc[j] += fs * k
+                del fs
             if acc is None:
-                acc = [fs * k for k in ks]
-            else:
-                for a, k in zip(acc, ks):
-                    a += fs * k
-        if acc is None:
-            z = np.zeros((out.ny, out.nx))
-            return z, z.copy(), z.copy()
-        uz, ux, uy = (np.ascontiguousarray(sfft.irfft2(a, s=(Ny, Nx), workers=workers)[sl]) for a in acc)
-        return ux, uy, uz
+                return [np.zeros((out.ny, out.nx)) for _ in range(nc)]
+            while acc:
+                res.append(np.ascontiguousarray(sfft.irfft2(acc.pop(0), s=(Ny, Nx), workers=workers)[sl]))
+        return res
 
-    out_bytes = 3 * out.nx * out.ny * 8
+    out_bytes = nc * out.nx * out.ny * 8
     use_basis = src.rank < nt and src.rank * out_bytes <= memory_budget
     if use_basis:
         basis = [convolve(src.S[:, k]) for k in range(src.rank)]
-        bufs = [np.empty((out.ny, out.nx)) for _ in range(3)]
+        bufs = [np.empty((out.ny, out.nx)) for _ in range(nc)]
         for it in range(nt):
             w = src.W[it]
-            for c in range(3):
+            for c in range(nc):
                 np.multiply(basis[0][c], w[0], out=bufs[c])
                 for k in range(1, src.rank):
                     if w[k] != 0.0:
                         bufs[c] += w[k] * basis[k][c]
-            callback(it, *bufs)  # buffers are reused: the callback copies what it keeps
+            callback(it, bufs)  # buffers are reused: the callback copies what it keeps
     else:
         for it in range(nt):
-            callback(it, *convolve(src.volumes(it)))
+            callback(it, convolve(src.volumes(it)))
     return {
         "rank": src.rank,
         "path": "low-rank basis" if use_basis else "per time",

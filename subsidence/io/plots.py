@@ -197,3 +197,39 @@ def plot_point_series(times_s, names, pux, puz, outdir, *, title: str = "", star
     fig.savefig(f, dpi=130)
     plt.close(fig)
     return f
+
+
+def plot_deformation(x, y, fields: dict, outdir: str | Path, *, title: str = "", when: str = "", crs: str | None = None,
+                     outlines=None) -> Path:
+    """``deformation_map.png``: tilt (mm/m), curvature (1/km, sagging positive), largest horizontal
+    extension and compression (mm/m = ‰) over the output grid, four panels."""
+    plt = _plt()
+    x, y = np.asarray(x) * 1e-3, np.asarray(y) * 1e-3
+    panels = [
+        ("tilt", 1e3, "tilt |∇uz| [mm/m]"),
+        ("curvature", 1e3, "curvature [1/km] (+ sagging, − hogging)"),
+        ("horizontal_strain", 1e3, "largest horizontal strain [mm/m] (extension +)"),
+        ("horizontal_compression", 1e3, "largest horizontal compression [mm/m] (compression +)"),
+    ]
+    fig, axes = plt.subplots(2, 2, figsize=(11, 9.5), constrained_layout=True)
+    for ax, (name, scale, label) in zip(axes.ravel(), panels):
+        z = np.asarray(fields[name]) * scale
+        if name == "tilt":
+            cmap, vmin, vmax = "viridis", 0.0, max(float(z.max()), 1e-12)
+        else:
+            cmap, vmin, vmax = colour_scale(z)
+        pc = ax.pcolormesh(x, y, z, cmap=cmap, vmin=vmin, vmax=vmax, shading="auto")
+        draw_outlines(ax, outlines or [], scale=1e-3)
+        fig.colorbar(pc, ax=ax, label=label, shrink=0.85)
+        ax.set_aspect("equal")
+        ax.set_xlim(x.min(), x.max())
+        ax.set_ylim(y.min(), y.max())
+        ax.set_xlabel(f"x / easting [km]{crs_label(crs)}", fontsize=8)
+        ax.set_ylabel("y / northing [km]", fontsize=8)
+        top = f"max |κ| {np.abs(z).max():.3g}" if name == "curvature" else f"max {max(float(z.max()), 0.0):.3g}"
+        ax.set_title(f"{name.replace('_', ' ')}: {top}", fontsize=9)
+    fig.suptitle(f"{title}  {when}".strip())
+    f = Path(outdir) / "deformation_map.png"
+    fig.savefig(f, dpi=110)
+    plt.close(fig)
+    return f

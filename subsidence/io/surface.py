@@ -149,10 +149,33 @@ def write_points_nc(path: str | Path, res: SurfaceResult, *, title: str = "", ex
     ds.to_netcdf(path, format="NETCDF4", encoding=enc)
 
 
-class SurfaceNCWriter:
-    """Writes ``surface.nc`` one output time at a time (bounded memory for big grids)."""
+#: the variables of ``surface.nc``: name -> attributes
+DISPLACEMENT_VARS = {
+    "ux": {"units": "m", "long_name": "eastward displacement"},
+    "uy": {"units": "m", "long_name": "northward displacement"},
+    "uz": {"units": "m", "long_name": "upward displacement (subsidence negative)"},
+}
 
-    def __init__(self, path, x, y, times_s, *, crs=None, start_date=None, title: str = "", attrs: dict | None = None):
+#: the variables of ``deformation.nc`` (signs in docs/conventions.md, "Surface deformation")
+DEFORMATION_VARS = {
+    "tilt": {"units": "1", "long_name": "tilt: magnitude of the surface gradient |grad uz| (m/m)"},
+    "curvature": {"units": "m-1", "long_name": "principal curvature of largest magnitude of the surface, "
+                  "positive sagging (concave upward), negative hogging (convex)"},
+    "horizontal_strain": {"units": "1", "long_name": "largest principal horizontal strain, extension positive"},
+    "horizontal_compression": {"units": "1", "long_name": "largest horizontal compression: minus the smallest "
+                               "principal horizontal strain, compression positive"},
+}
+
+
+class SurfaceNCWriter:
+    """Writes ``surface.nc`` one output time at a time (bounded memory for big grids).
+
+    ``variables`` (name -> attributes, default :data:`DISPLACEMENT_VARS`) lets the same layout
+    (time, CRS, coordinates) carry other fields over ``(time, y, x)``, e.g. ``deformation.nc``
+    (:data:`DEFORMATION_VARS`, written with :meth:`write_fields`)."""
+
+    def __init__(self, path, x, y, times_s, *, crs=None, start_date=None, title: str = "", attrs: dict | None = None,
+                 variables: dict[str, dict] | None = None):
         import netCDF4
 
         self.ds = ds = netCDF4.Dataset(str(path), "w", format="NETCDF4")
@@ -185,13 +208,11 @@ class SurfaceNCWriter:
             v.axis = name.upper()
             if cf is not None:
                 v.standard_name = f"projection_{name}_coordinate"
-        names = {"ux": "eastward displacement", "uy": "northward displacement",
-                 "uz": "upward displacement (subsidence negative)"}
         self.vars = {}
-        for comp in ("ux", "uy", "uz"):
+        for comp, vattrs in (variables or DISPLACEMENT_VARS).items():
             v = ds.createVariable(comp, "f8", ("time", "y", "x"), chunksizes=(1, len(y), len(x)))
-            v.units = "m"
-            v.long_name = names[comp]
+            for k, val in vattrs.items():
+                v.setncattr(k, val)
             v.coordinates = "time_years"
             self.vars[comp] = v
         ds.title = title
@@ -217,7 +238,11 @@ class SurfaceNCWriter:
             ds.setncattr(k, val)
 
     def write(self, it: int, ux, uy, uz) -> None:
-        for comp, arr in (("ux", ux), ("uy", uy), ("uz", uz)):
+        self.write_fields(it, {"ux": ux, "uy": uy, "uz": uz})
+
+    def write_fields(self, it: int, fields: dict) -> None:
+        """Write output time ``it`` of every variable in ``fields`` (name -> (ny, nx) array)."""
+        for comp, arr in fields.items():
             self.vars[comp][it, :, :] = np.asarray(arr, float)
 
     def close(self) -> None:

@@ -15,12 +15,27 @@ from subsidence.deep.config import DeepConfig, parse  # noqa: F401  (parse is th
 from subsidence.deep.geometry import Lattice
 from subsidence.deep.kernels import Kernel
 from subsidence.deep.sources import build_sources
-from subsidence.deep.superposition import SPACING_PER_DEPTH, compute_lattice, grid_displacement, point_displacement
-from subsidence.io.surface import SurfaceNCWriter, SurfaceResult, surface_summary, write_points_csv
+from subsidence.deep.deformation import Maxima, measures_from
+from subsidence.deep.kernels import FIELDS
+from subsidence.deep.superposition import SPACING_PER_DEPTH, compute_lattice, grid_fields, point_displacement
+from subsidence.io.surface import DEFORMATION_VARS, SurfaceNCWriter, SurfaceResult, surface_summary, write_points_csv
 from subsidence.log import Progress, get_logger
 from subsidence.units import SECONDS_PER_YEAR
 
 log = get_logger("deep")
+
+#: how deformation.nc and the max_tilt ... keys of summary.json are computed
+DEFORMATION_METHOD = "closed-form kernel derivatives, superposed like the displacement"
+
+
+def _when(case, t_s: float) -> str:
+    """``t = 10 yr (2026-01-01)``: an output time for figure titles."""
+    when = f"t = {t_s / SECONDS_PER_YEAR:g} yr"
+    if case.start_date is not None:
+        import datetime as _dt
+
+        when += f" ({(case.start_date + _dt.timedelta(days=float(t_s) / 86400.0)).isoformat()})"
+    return when
 
 
 def kernel_of(cfg: DeepConfig) -> Kernel:
@@ -90,27 +105,41 @@ def _run_analytic(case, rundir) -> dict:
         g = out.grid
         last = {}
 
-        with SurfaceNCWriter(rundir.file("surface.nc"), g.x, g.y, times, crs=case.crs, start_date=case.start_date,
-                             title=case.name, attrs={"kernel": kernel.name, "poisson_ratio": kernel.nu}) as w:
+        maxima = Maxima()
+        nc_attrs = {"kernel": kernel.name, "poisson_ratio": kernel.nu}
+        common = dict(crs=case.crs, start_date=case.start_date, title=case.name)
+        with SurfaceNCWriter(rundir.file("surface.nc"), g.x, g.y, times, attrs=nc_attrs, **common) as w, \
+             SurfaceNCWriter(rundir.file("deformation.nc"), g.x, g.y, times, variables=DEFORMATION_VARS,
+                             attrs={**nc_attrs, "method": DEFORMATION_METHOD}, **common) as wd:
 
-            def sink(it, ux, uy, uz):
+            def sink(it, fields):
+                f = dict(zip(FIELDS, fields))
+                ux, uy, uz = f["ux"], f["uy"], f["uz"]
                 w.write(it, ux, uy, uz)
+                meas = measures_from(f)
+                wd.write_fields(it, meas)
+                maxima.update(times[it] / SECONDS_PER_YEAR, g.x, g.y, meas)
                 series.append((float(-uz.min()), float(np.hypot(ux, uy).max())))
                 if it == times.size - 1:
-                    last.update(ux=ux.copy(), uy=uy.copy(), uz=uz.copy())
+                    last.update(ux=ux.copy(), uy=uy.copy(), uz=uz.copy(), deformation=meas)
                 progress.update(t=times[it] / SECONDS_PER_YEAR)
 
             with Progress("surface grid", times.size, unit="output time", t_end=times[-1] / SECONDS_PER_YEAR) as progress:
-                stats.update(grid_displacement(src, kernel, g, sink, lattice=lat, m=m))
+                stats.update(grid_fields(src, kernel, g, FIELDS, sink, lattice=lat, m=m))
+        deformation_summary = {**maxima.summary(), "deformation_method": DEFORMATION_METHOD}
         result = SurfaceResult(times=times[-1:], x=g.x, y=g.y, grid_ux=last["ux"][None], grid_uy=last["uy"][None],
                                grid_uz=last["uz"][None], point_names=list(out.point_names), point_x=px, point_y=py,
                                point_ux=pux[-1:], point_uy=puy[-1:], point_uz=puz[-1:], crs=case.crs,
                                start_date=case.start_date)
-        from subsidence.io.plots import plot_surface
+        from subsidence.io.plots import plot_deformation, plot_surface
 
         result.outlines = [(r.name, r.shape) for r in cfg.reservoirs]  # drawn on the map
         plot_surface(result, rundir.path, title=case.name)
+        plot_deformation(g.x, g.y, last["deformation"], rundir.path, title=case.name, when=_when(case, times[-1]),
+                         crs=case.crs, outlines=result.outlines)
     summary = surface_summary(result)
+    if out.grid is not None:
+        summary.update(deformation_summary)
     compaction_volume = float(np.sum(src.S @ src.W[-1]))
     summary.update(
         method="analytic",

@@ -23,13 +23,17 @@ def test_run_example_writes_all_outputs(tmp_path):
     out = tmp_path / "disc"
     r = _run(["run", "cases/disc_geertsma.toml", "--out", str(out)])
     assert r.returncode == 0, r.stderr
-    for f in ("points.csv", "surface.nc", "summary.json", "manifest.json", "case.toml", "subsidence_map.png",
-              "cross_section.png"):
+    for f in ("points.csv", "surface.nc", "deformation.nc", "summary.json", "manifest.json", "case.toml",
+              "subsidence_map.png", "cross_section.png", "deformation_map.png"):
         assert (out / f).is_file(), f
     s = json.loads((out / "summary.json").read_text())
     assert s["max_subsidence_m"] == pytest.approx(0.02519, rel=0.005)
     assert s["max_horizontal_m"] == pytest.approx(0.01032, rel=0.005)
     assert s["bowl_volume_m3"] > 0
+    for k in ("max_tilt", "max_curvature", "max_horizontal_strain", "max_horizontal_compression"):
+        assert s[k] > 0 and s[f"{k}_time_yr"] == 10.0 and len(s[f"{k}_at"]) == 2, k
+    assert s["max_tilt"] == pytest.approx(5.99e-6, rel=0.01)  # m/m, tests/deep/test_deformation.py checks the disc
+    assert "deformation.nc" in json.loads((out / "manifest.json").read_text())["files"]
     m = json.loads((out / "manifest.json").read_text())
     for k in ("toolkit", "versions", "ranks", "case_sha256", "case", "wall_time_s"):
         assert k in m

@@ -64,6 +64,29 @@ def test_surface_nc_cf_time_and_grid_mapping(cf_run):
     assert ds.attrs["Conventions"] == "CF-1.8"
 
 
+def test_deformation_nc_has_the_same_cf_time_and_grid_mapping(cf_run):
+    import pyproj
+    import xarray as xr
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with xr.open_dataset(cf_run / "deformation.nc") as ds:
+            ds = ds.load()
+        with xr.open_dataset(cf_run / "surface.nc") as surf:
+            surf = surf.load()
+    assert str(ds["time"].values[1])[:10] == "2020-01-01"
+    np.testing.assert_allclose(ds["time_years"].values, [0.0, 5.0, 10.0])
+    np.testing.assert_array_equal(ds.x.values, surf.x.values)
+    np.testing.assert_array_equal(ds.y.values, surf.y.values)
+    units = {"tilt": "1", "curvature": "m-1", "horizontal_strain": "1", "horizontal_compression": "1"}
+    for name, u in units.items():
+        assert ds[name].dims == ("time", "y", "x") and ds[name].attrs["units"] == u
+        assert ds[name].attrs["grid_mapping"] == "spatial_ref"
+        assert not np.any(ds[name].isel(time=0).values)  # nothing has compacted at time 0
+    assert pyproj.CRS.from_cf(ds["spatial_ref"].attrs).equals(pyproj.CRS("EPSG:28992"), ignore_axis_order=True)
+    assert ds.attrs["Conventions"] == "CF-1.8" and "kernel derivatives" in ds.attrs["method"]
+
+
 def test_surface_nc_reads_in_gdal_without_warnings(cf_run, caplog):
     rasterio = pytest.importorskip("rasterio")
     from subsidence.io.surface import open_surface
