@@ -306,11 +306,35 @@ def _layer(t: Table) -> tuple[HydroLayer, ColumnLayer]:
                            organic_density=ot.number("organic_density", unit="kg/m^3", gt=0),
                            volume_fraction=ot.number("volume_fraction", 1.0, ge=0, le=1))
         ot.finish()
+    ocr = t.number("ocr", 1.0, ge=1)
+    pop = t.number("pop", 0.0, unit="Pa", bare="kPa", ge=0)
+    if t.has("initial_creep_rate"):
+        ocr = _ocr_from_creep_rate(t, comp, ("ocr", "pop"))
     col = ColumnLayer(name=name, thickness=thick, k=k_cons, gamma_sat=gs, gamma_unsat=gu, compression=comp,
-                      ocr=t.number("ocr", 1.0, ge=1), pop=t.number("pop", 0.0, unit="Pa", bare="kPa", ge=0), oxidation=ox,
+                      ocr=ocr, pop=pop, oxidation=ox,
                       max_cell=t.number("max_cell", 0.1, unit="m", gt=0))
     t.finish()
     return HydroLayer(name, thick, kh, kv, sy, retention), col
+
+
+def _ocr_from_creep_rate(t: Table, comp, exclusive) -> float:
+    """The over-consolidation ratio at which an isotache layer creeps at ``initial_creep_rate``
+    (vertical strain rate at the start, constant stress): the creep rate is c/τ₀ with
+    τ₀ = τ_ref OCR^((b−a)/c), so OCR = (c / (rate τ_ref))^(c/(b−a)). A measured background rate
+    of a layer thus sets its initial state instead of a guessed OCR."""
+    from subsidence.shallow.column.compression import TAU_REF
+
+    for k in exclusive:
+        if t.has(k):
+            raise t.error(k, "give either initial_creep_rate or ocr/pop (both set the initial over-consolidation)")
+    if not isinstance(comp, Isotache) or comp.c <= 0:
+        raise t.error("initial_creep_rate", "needs an isotache compression law with c > 0")
+    rate = t.number("initial_creep_rate", unit="1/s", bare="1/yr", gt=0)
+    fastest = comp.c / TAU_REF  # normally consolidated (OCR 1)
+    if rate > fastest:
+        raise t.error("initial_creep_rate", f"{rate * 365.25 * 86400:.4g} 1/yr is faster than the layer creeps when "
+                      f"normally consolidated (c/τ_ref = {fastest * 365.25 * 86400:.4g} 1/yr)")
+    return float((comp.c / (rate * TAU_REF)) ** (comp.c / (comp.b - comp.a)))
 
 
 def _parcel(t: Table, layers) -> Parcel:

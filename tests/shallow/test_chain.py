@@ -2,6 +2,7 @@
 
 import copy
 import csv
+import dataclasses
 import json
 
 import numpy as np
@@ -222,3 +223,41 @@ def test_forcing_climatology_beyond_the_record():
     feb28 = [v for dd, v in zip(d, p.values) if str(dd)[5:] == "02-28"]
     assert np.isclose(pw[2 + 31 + 27], np.mean(feb28))
     assert pw.size == (_dt.date(2017, 3, 2) - _dt.date(2016, 12, 30)).days
+
+
+def test_initial_creep_rate_sets_the_layers_initial_state():
+    """A layer given ``initial_creep_rate`` creeps at that strain rate at the start (constant
+    stress): OCR = (c/(rate τ_ref))^(c/(b−a)), checked by the column itself."""
+    from mpi4py import MPI
+
+    from subsidence.shallow.chain import run_chain
+    from subsidence.shallow.column import Column
+
+    d = _case()
+    peat = d["soil"]["layers"][1]
+    peat.pop("ocr")
+    peat["initial_creep_rate"] = "0.004 1/yr"
+    cfg = case_from_dict(d, file="x.toml").config
+    lay = cfg.layers[1]
+    assert lay.ocr == pytest.approx((0.02 / (0.004 / 365.25)) ** (0.02 / 0.26), rel=1e-12)
+    # drained (permeable) so that the effective stress stays constant: the pure creep rate (compaction,
+    # not oxidation); water table within the layer, at its top (a saturated top cell, effective stresses
+    # below the law's floor) and above it (ponding, which loads the layer as it settles below the water)
+    for hp in (0.7 * lay.thickness, lay.thickness, lay.thickness + 0.5):
+        col = Column([dataclasses.replace(lay, k=1e-3)], bottom="no_flow")
+        days = np.arange(0, 31) * 86400.0
+        h = col.run(days, phreatic=np.full(days.size, hp))
+        rate = np.diff(h.compaction[:, 0]) / (1 / 365.25) / lay.thickness  # strain rate per day, 1/yr
+        assert rate[0] == pytest.approx(0.004, rel=3e-3)  # the mean over the first day of a decaying rate
+        if hp < lay.thickness:
+            assert rate[-1] < rate[0]  # creep slows down
+    del run_chain, MPI
+    peat["ocr"] = 2.0
+    with pytest.raises(CaseError) as exc:
+        case_from_dict(d, file="x.toml")
+    assert exc.value.key.endswith("ocr")
+    peat.pop("ocr")
+    peat["initial_creep_rate"] = "10 1/yr"
+    with pytest.raises(CaseError) as exc:
+        case_from_dict(d, file="x.toml")
+    assert "faster" in str(exc.value)

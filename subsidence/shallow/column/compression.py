@@ -68,9 +68,11 @@ class Isotache:
 def strain_increment(s0, s1, sp, dt, mv, a, b, c, *, tau_ref: float = TAU_REF):
     """Strain increment, tangent d(d_eps)/d(s1), and new preconsolidation stress.
 
-    All array arguments broadcast together; ``dt`` is a scalar (s).
+    All array arguments broadcast together; ``dt`` is a scalar (s). Stresses are floored at
+    ``SIGMA_MIN``; below it the tangent is zero (the strain does not change there).
     """
     s0 = np.maximum(s0, SIGMA_MIN)
+    floored = np.asarray(s1) < SIGMA_MIN  # the strain does not change with s1 there: tangent 0
     s1 = np.maximum(s1, SIGMA_MIN)
     d_el = mv * (s1 - s0) + a * np.log(s1 / s0)
     t_el = mv + a / s1
@@ -89,7 +91,7 @@ def strain_increment(s0, s1, sp, dt, mv, a, b, c, *, tau_ref: float = TAU_REF):
     d_cr = np.where(bma > 0, d_cr, 0.0)
     t_cr = np.where(bma > 0, t_cr, 0.0)
     sp_new = np.where(bma > 0, sp * np.exp(d_cr / np.where(bma > 0, bma, 1.0)), sp)
-    return d_el + d_cr, t_el + t_cr, sp_new
+    return d_el + d_cr, np.where(floored, 0.0, t_el + t_cr), sp_new
 
 
 def _selector(mask):
@@ -144,7 +146,17 @@ class StepLaw:
 
     def evaluate(self, s1, *, new_sp: bool = False):
         """(d_eps, tangent) for the end-of-step stress ``s1``; with ``new_sp`` also the new
-        preconsolidation stress."""
+        preconsolidation stress. Below ``SIGMA_MIN`` the stress is floored, so the strain does not
+        change with it there and the tangent is zero (the consistent one: with the tangent of the
+        floor instead, Newton converged only linearly, and failed, in a saturated top cell whose
+        effective stress the iterations took below the floor)."""
+        low = s1 < SIGMA_MIN
+        out = self._evaluate(s1, new_sp=new_sp)
+        if low.any():
+            out[1][low] = 0.0
+        return out
+
+    def _evaluate(self, s1, *, new_sp: bool = False):
         s1 = np.maximum(s1, SIGMA_MIN)
         d = s1 - self.s0
         d *= self.mv

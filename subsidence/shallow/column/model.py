@@ -26,7 +26,7 @@ from scipy.linalg import lapack
 from subsidence.log import Progress
 from subsidence.units import SECONDS_PER_YEAR as _YEAR_S
 from subsidence.shallow.column.compression import (  # noqa: F401  (strain_increment: re-exported as before)
-    TAU_REF, Isotache, LinearCompression, StepLaw, _selector, strain_increment)
+    SIGMA_MIN, TAU_REF, Isotache, LinearCompression, StepLaw, _selector, strain_increment)
 from subsidence.shallow.column.oxidation import NoOxidation, PeatOxidation, thickness_loss
 
 GAMMA_W = 9810.0  # N/m^3
@@ -178,7 +178,10 @@ class Column:
         head = self._steady_heads(h, zc, hp, phi_all[0])
         sat = zc < hp[:, None]
         sig = np.where(sat, sig_tot - self.gamma_w * (head - zc), sig_tot)
-        sig = np.maximum(sig, 1.0)
+        # the compression law floors stresses at SIGMA_MIN: the initial preconsolidation is taken
+        # from the floored stress too, else a cell below the floor (a saturated top cell) starts
+        # "under-consolidated" against it and creeps centimetres in a day
+        sig = np.maximum(sig, SIGMA_MIN)
         sp = np.maximum(self.ocr * sig + self.pop, sig)
 
         nl = len(self.layers)
