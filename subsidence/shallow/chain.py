@@ -62,6 +62,8 @@ class ChainResult:
     lumped_resistances: dict
     #: reversible shrinkage of the root zone (m, positive down), included in ``shallow`` (nt, np)
     shrinkage: np.ndarray | None = None
+    #: cumulative CO₂ emitted by peat oxidation (kg/m², nt, np)
+    co2: np.ndarray | None = None
 
     @property
     def total_uz(self) -> np.ndarray:
@@ -150,7 +152,7 @@ def _run_column(col, times, phreatic, bottom, temp, step_days: int):
 
     return dataclasses.replace(h, times=times, settlement=back(h.settlement), compaction=back(h.compaction),
                                oxidation=back(h.oxidation), layer_settlement=back(h.layer_settlement),
-                               mean_effective_stress=back(h.mean_effective_stress))
+                               mean_effective_stress=back(h.mean_effective_stress), co2=back(h.co2))
 
 
 def run_chain(cfg: ChainConfig, comm) -> ChainResult:
@@ -242,4 +244,5 @@ def run_chain(cfg: ChainConfig, comm) -> ChainResult:
         level_change=delta, ditch_level=hd[nspin:], aquifer_head=phi_run, gw_mean=mean, gw_mid=mid, gw_ref=level_ref,
         shallow=shallow_all[:, 1:], compaction=hist.compaction[:, sel], oxidation=hist.oxidation[:, sel],
         layer_settlement=hist.layer_settlement[:, sel], layer_names=hist.layer_names,
-        shallow_ref=shallow_all[:, 0], balance_error=err, lumped_resistances=info, shrinkage=shrink_all[:, 1:])
+        shallow_ref=shallow_all[:, 0], balance_error=err, lumped_resistances=info, shrinkage=shrink_all[:, 1:],
+        co2=hist.co2[:, sel])

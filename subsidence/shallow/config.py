@@ -304,7 +304,8 @@ def _layer(t: Table) -> tuple[HydroLayer, ColumnLayer]:
         # alpha is kept per day inside (the unit of the published rates), see column/oxidation.py
         ox = PeatOxidation(alpha=ot.number("alpha", unit="kg/m^3/day", ge=0),
                            organic_density=ot.number("organic_density", unit="kg/m^3", gt=0),
-                           volume_fraction=ot.number("volume_fraction", 1.0, ge=0, le=1))
+                           volume_fraction=ot.number("volume_fraction", 1.0, ge=0, le=1),
+                           carbon_fraction=ot.number("carbon_fraction", 0.58, ge=0, le=1))
         ot.finish()
     ocr = t.number("ocr", 1.0, ge=1)
     pop = t.number("pop", 0.0, unit="Pa", bare="kPa", ge=0)

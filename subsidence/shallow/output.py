@@ -39,6 +39,8 @@ def point_series(res: ChainResult, idx) -> dict:
         "extra_shallow": (res.extra[idx], {**m, "long_name": "extra shallow settlement: run minus counterfactual (down positive)"}),
         "total_uz": (res.total_uz[idx], {**m, "long_name": "total upward displacement: deep minus shallow"}),
     }
+    if res.co2 is not None and np.any(res.co2):
+        out["co2_emission"] = (res.co2[idx], {"units": "kg m-2", "long_name": "cumulative CO2 emitted by peat oxidation, per unit area"})
     if res.shrinkage is not None and np.any(res.shrinkage):
         out["shrinkage"] = (res.shrinkage[idx], {**m, "long_name": "reversible shrinkage of the root zone, part of the shallow settlement (down positive)"})
     if res.aquifer_head is not None:
@@ -181,6 +183,15 @@ def plot_points(path, res: ChainResult, *, title: str) -> None:
     plt.close(fig)
 
 
+def _co2_summary(res: ChainResult) -> dict:
+    """CO₂ from peat oxidation over the run: kg/m² and t/ha/yr, mean over the points."""
+    if res.co2 is None:
+        return {}
+    years = (res.times[-1] - res.times[0]) / (365.25 * 86400.0)
+    kg = float(res.co2[-1].mean())
+    return {"co2_emission_kg_per_m2_mean": kg, "co2_emission_t_per_ha_per_yr_mean": kg * 10.0 / years if years > 0 else 0.0}
+
+
 def chain_summary(res: ChainResult) -> dict:
     last = -1
     return {
@@ -189,6 +200,7 @@ def chain_summary(res: ChainResult) -> dict:
         "shallow_settlement_m": {"min": float(res.shallow[last].min()), "max": float(res.shallow[last].max()),
                                  "mean": float(res.shallow[last].mean())},
         "oxidation_m_mean": float(res.oxidation[last].mean()),
+        **_co2_summary(res),
         "extra_shallow_settlement_m": {"min": float(res.extra[last].min()), "max": float(res.extra[last].max()),
                                        "mean": float(res.extra[last].mean())},
         "counterfactual_settlement_m": float(res.shallow_ref[last]),

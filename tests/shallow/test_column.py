@@ -115,6 +115,11 @@ def test_peat_oxidation_closed_form():
     # about 14 mm/yr at first: inside the observed Dutch peat-meadow range (2 to > 17 mm/yr)
     assert 0.002 < ref[73] / 1.0 < 0.024
     assert temperature_factor(22.27) == pytest.approx(np.exp(1.27))
+    # CO2: the organic mass lost (thickness lost × organic density, volume fraction 1) × 0.58 kg C
+    # per kg organic matter (van Bemmelen) × 44/12 kg CO2 per kg C
+    np.testing.assert_allclose(hist.co2[:, 0], hist.oxidation[:, 0] * rho * 0.58 * 44 / 12, rtol=1e-9, atol=1e-12)
+    # the first year: about 14 mm of peat at 150 kg/m3 organic matter -> about 45 t CO2/ha
+    assert 30 < hist.co2[73, 0] * 10 < 60
 
 
 def test_batch_of_columns_is_independent():

@@ -27,7 +27,7 @@ from subsidence.log import Progress
 from subsidence.units import SECONDS_PER_YEAR as _YEAR_S
 from subsidence.shallow.column.compression import (  # noqa: F401  (strain_increment: re-exported as before)
     SIGMA_MIN, TAU_REF, Isotache, LinearCompression, StepLaw, _selector, strain_increment)
-from subsidence.shallow.column.oxidation import NoOxidation, PeatOxidation, thickness_loss
+from subsidence.shallow.column.oxidation import CO2_PER_C, NoOxidation, PeatOxidation, thickness_loss
 
 GAMMA_W = 9810.0  # N/m^3
 
@@ -66,6 +66,7 @@ class ColumnHistory:
     layer_settlement: np.ndarray  # (nt, nb, nlayers)
     layer_names: list[str]
     mean_effective_stress: np.ndarray  # (nt, nb) thickness-weighted, Pa
+    co2: np.ndarray | None = None  # (nt, nb) cumulative CO2 from oxidation, kg/m^2
 
 
 class Column:
@@ -97,6 +98,7 @@ class Column:
         self.pop = pick(lambda L: L.pop)
         self.mv, self.a, self.b, self.c = (pick(lambda L, j=j: L.compression.params()[j]) for j in range(4))
         self.alpha, self.rho_org, self.f_vol = (pick(lambda L, j=j: L.oxidation.rate_params()[j]) for j in range(3))
+        self.carbon = pick(lambda L: getattr(L.oxidation, "carbon_fraction", 0.0))
 
     @property
     def ncell(self) -> int:
@@ -171,6 +173,7 @@ class Column:
         eps = np.zeros((nb, n))
         m_org = h0 * self.rho_org * (self.alpha > 0)
         ox_total = np.zeros(nb)
+        co2_total = np.zeros(nb)
         h = h0.copy()
         top, bot, zc = self._levels(h)
         hp = hp_all[0]
@@ -189,6 +192,7 @@ class Column:
         out_ox = np.zeros((nt, nb))
         out_layer = np.zeros((nt, nb, nl))
         out_sig = np.zeros((nt, nb))
+        out_co2 = np.zeros((nt, nb))
         onehot = (self.layer_of_cell[:, None] == np.arange(nl)[None, :]).astype(float)
         out_sig[0] = (sig * h).sum(1) / h.sum(1)
 
@@ -200,6 +204,7 @@ class Column:
         oxidising = bool(np.any(self.alpha > 0))
         ox = _selector(self.alpha > 0)
         alpha_ox, rho_ox, f_vol_ox = self.alpha[ox], self.rho_org[ox], self.f_vol[ox]
+        co2_ox = self.carbon[ox] * CO2_PER_C
         h_init_sum = self.h_init.sum()
         phi_num = np.nan_to_num(phi_all) if head_bottom else None
         off = np.zeros((nb, n))  # the off-diagonal of the flattened (block-tridiagonal) system
@@ -285,7 +290,9 @@ class Column:
                 h0[:, ox] -= dh_ox * np.exp(eps[:, ox])
                 h[:, ox] = h0[:, ox] * shrink[:, ox]
                 ox_total += dh_ox.sum(1)
+                co2_total += (dm * co2_ox).sum(1)
             out_ox[it] = ox_total
+            out_co2[it] = co2_total
             h_sum = h.sum(1)
             out_set[it] = h_init_sum - h_sum
             out_layer[it] = (self.h_init[None, :] - h) @ onehot
@@ -294,7 +301,7 @@ class Column:
         progress.close()
         return ColumnHistory(times=times, settlement=out_set, compaction=out_set - out_ox, oxidation=out_ox,
                              layer_settlement=out_layer, layer_names=[L.name for L in self.layers],
-                             mean_effective_stress=out_sig)
+                             mean_effective_stress=out_sig, co2=out_co2)
 
     def _steady_heads(self, h, zc, hp, phi):
         sat = zc < hp[:, None]

@@ -17,6 +17,7 @@ import dataclasses
 import numpy as np
 
 T_REF = 12.27  # degC
+CO2_PER_C = 44.0 / 12.0  # kg CO2 per kg C
 TEMPERATURE_COEFF = 0.127  # 1/degC
 SECONDS_PER_DAY = 86400.0
 
@@ -36,6 +37,9 @@ class PeatOxidation:
     alpha: float
     organic_density: float
     volume_fraction: float = 1.0
+    #: carbon per organic mass (0.58: the van Bemmelen convention, organic matter = 1.724 × organic
+    #: carbon); the oxidised carbon leaves as CO₂ (44/12 kg CO₂ per kg C)
+    carbon_fraction: float = 0.58
 
     def __post_init__(self):
         if not self.alpha >= 0:
@@ -44,6 +48,8 @@ class PeatOxidation:
             raise ValueError("organic_density must be > 0")
         if not 0 <= self.volume_fraction <= 1:
             raise ValueError("volume_fraction must be in [0, 1]")
+        if not 0 <= self.carbon_fraction <= 1:
+            raise ValueError("carbon_fraction must be in [0, 1]")
 
     def rate_params(self) -> tuple[float, float, float]:
         return self.alpha, self.organic_density, self.volume_fraction
