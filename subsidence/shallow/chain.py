@@ -64,6 +64,10 @@ class ChainResult:
     shrinkage: np.ndarray | None = None
     #: cumulative CO₂ emitted by peat oxidation (kg/m², nt, np)
     co2: np.ndarray | None = None
+    #: each point's counterfactual (its own soil profile; ``gw_ref``/``shallow_ref``: the first profile's)
+    gw_ref_points: np.ndarray | None = None
+    shallow_ref_points: np.ndarray | None = None
+    point_profiles: list[str] | None = None
 
     @property
     def total_uz(self) -> np.ndarray:
@@ -71,6 +75,8 @@ class ChainResult:
 
     @property
     def extra(self) -> np.ndarray:
+        if self.shallow_ref_points is not None:
+            return self.shallow - self.shallow_ref_points
         return self.shallow - self.shallow_ref[:, None]
 
 
@@ -156,7 +162,6 @@ def _run_column(col, times, phreatic, bottom, temp, step_days: int):
 
 
 def run_chain(cfg: ChainConfig, comm) -> ChainResult:
-    p = cfg.parcel
     nd = (cfg.end - cfg.start).days
     start = np.datetime64(cfg.start, "D")
     dates = start + np.arange(nd + 1).astype("timedelta64[D]")
@@ -196,53 +201,95 @@ def run_chain(cfg: ChainConfig, comm) -> ChainResult:
     hd = np.empty((nspin + nd + 1, npnt))
     hd[:nspin + 1] = (m.initial_level + season[:nspin + 1])[:, None]
     hd[nspin:] = m.initial_level + season[nspin:, None] + delta - deep_uz
-    phi = None
-    if p.seepage:
-        phi = np.empty_like(hd)
-        phi[:nspin + 1] = p.aquifer_head
-        phi[nspin:] = p.aquifer_head + m.aquifer_follows * delta - deep_uz
     hd_ref = (m.initial_level + season)[:, None]
-    phi_ref = None if phi is None else np.full_like(hd_ref, p.aquifer_head)
-
-    # 3. groundwater: the counterfactual is column 0; only distinct forcing columns are computed
-    model, info = build_groundwater_model(cfg, comm)
-    hd_all = np.concatenate([hd_ref, hd], axis=1)
-    phi_all = None if phi is None else np.concatenate([phi_ref, phi], axis=1)
-    first, inv = _unique_columns(hd_all, phi_all)
-    log.info("groundwater (%s): %d distinct parcel(s) for %d point(s) + counterfactual, %d days + %d spin-up",
-             type(model).__name__, first.size, npnt, nd, nspin)
-    gw = model.run(precip, evap, hd_all[:, first], aquifer_head=None if phi is None else phi_all[:, first],
-                   initial=m.initial_level)
-    err = float(np.max(np.abs(gw.balance_error())))
-    mean_all, mid_all = gw.mean[nspin:, inv], gw.mid[nspin:, inv]
-    level_all = mean_all if cfg.groundwater.level == "mean" else mid_all
-    mean, mid, level_ref = mean_all[:, 1:], mid_all[:, 1:], level_all[:, 0]
-
-    # 4. soil column (base fixed in the land frame), the counterfactual again column 0
-    col = Column(cfg.layers, bottom="head" if cfg.column_bottom == "aquifer" else "no_flow", oxidation_depth=cfg.oxidation_depth)
-    base = p.base
     temp = soil_temperature(dates, mean=cfg.forcing.temperature_mean, amplitude=cfg.forcing.temperature_amplitude)
-    phi_run = None if phi is None else phi[nspin:]
-    phi_col = None if phi_all is None else phi_all[nspin:]
-    cfirst, cinv = _unique_columns(level_all, phi_col)
-    log.info("soil column: %d cells, %d distinct column(s)", col.ncell, cfirst.size)
-    bh = None if cfg.column_bottom != "aquifer" else phi_col[:, cfirst] - base
-    hist = _run_column(col, times, level_all[:, cfirst] - base, bh, temp, cfg.column_step_days)
-    sel, ref = cinv[1:], cinv[0]
 
-    shrink_all = np.zeros_like(mean_all)
-    rz = p.root_zone
-    if rz is not None and rz.shrinkage_fraction > 0:
-        shrink_all = rz.shrinkage(-gw.balance["root_zone"][nspin:, inv])  # depletion W_max − W
-    shallow_all = hist.settlement[:, cinv] + shrink_all  # columns in the order of the groundwater levels
+    # 3.-4. groundwater and soil column, per soil profile (one group without [[soil.profiles]])
+    nt = nd + 1
+    mean, mid = np.empty((nt, npnt)), np.empty((nt, npnt))
+    gw_ref_pts, sh_ref_pts = np.empty((nt, npnt)), np.empty((nt, npnt))
+    shallow, compaction, oxidation = np.empty((nt, npnt)), np.empty((nt, npnt)), np.empty((nt, npnt))
+    shrinkage, co2 = np.zeros((nt, npnt)), np.zeros((nt, npnt))
+    groups = cfg.profile_groups()
+    layer_names = list(dict.fromkeys(L.name for _, _, lay, _ in groups for L in lay))
+    layer_settlement = np.zeros((nt, npnt, len(layer_names)))
+    phi_run = np.full((nt, npnt), np.nan) if any(g[1].seepage for g in groups) else None
+    errs, infos = [], {}
+    first_ref = None
+    for gname, pg, layers, idx in groups:
+        gcfg = cfg if len(groups) == 1 else dataclasses.replace(cfg, parcel=pg, layers=layers)
+        r = _shallow_group(gcfg, comm, precip, evap, hd[:, idx], hd_ref, delta[:, idx], deep_uz[:, idx], nspin, times,
+                           temp, label=("" if len(groups) == 1 else f" [{gname}]"))
+        mean[:, idx], mid[:, idx] = r["mean"], r["mid"]
+        gw_ref_pts[:, idx], sh_ref_pts[:, idx] = r["gw_ref"][:, None], r["shallow_ref"][:, None]
+        shallow[:, idx], compaction[:, idx], oxidation[:, idx] = r["shallow"], r["compaction"], r["oxidation"]
+        shrinkage[:, idx], co2[:, idx] = r["shrinkage"], r["co2"]
+        for k, n in enumerate(r["layer_names"]):
+            layer_settlement[:, idx, layer_names.index(n)] = r["layer_settlement"][:, :, k]
+        if phi_run is not None and r["phi"] is not None:
+            phi_run[:, idx] = r["phi"]
+        errs.append(r["balance_error"])
+        infos[gname] = r["info"]
+        if first_ref is None:
+            first_ref = (r["gw_ref"], r["shallow_ref"])
+    info = infos[groups[0][0]] if len(groups) == 1 else infos
 
     pr = np.concatenate([[0.0], precip[nspin:] / MM_PER_DAY])
     ev = np.concatenate([[0.0], evap[nspin:] / MM_PER_DAY])
     return ChainResult(
         dates=dates, times=times, names=list(cfg.point_names), x=cfg.point_x, y=cfg.point_y,
         precipitation_mm=pr, evaporation_mm=ev, deep_ux=deep_ux, deep_uy=deep_uy, deep_uz=deep_uz,
-        level_change=delta, ditch_level=hd[nspin:], aquifer_head=phi_run, gw_mean=mean, gw_mid=mid, gw_ref=level_ref,
-        shallow=shallow_all[:, 1:], compaction=hist.compaction[:, sel], oxidation=hist.oxidation[:, sel],
-        layer_settlement=hist.layer_settlement[:, sel], layer_names=hist.layer_names,
-        shallow_ref=shallow_all[:, 0], balance_error=err, lumped_resistances=info, shrinkage=shrink_all[:, 1:],
-        co2=hist.co2[:, sel])
+        level_change=delta, ditch_level=hd[nspin:], aquifer_head=phi_run, gw_mean=mean, gw_mid=mid, gw_ref=first_ref[0],
+        shallow=shallow, compaction=compaction, oxidation=oxidation, layer_settlement=layer_settlement,
+        layer_names=layer_names, shallow_ref=first_ref[1], balance_error=float(max(errs)), lumped_resistances=info,
+        shrinkage=shrinkage, co2=co2, gw_ref_points=gw_ref_pts, shallow_ref_points=sh_ref_pts,
+        point_profiles=[g for g in (cfg.point_profiles or ["default"] * npnt)])
+
+
+def _shallow_group(cfg: ChainConfig, comm, precip, evap, hd, hd_ref, delta, deep_uz, nspin, times, temp, *, label=""):
+    """Groundwater and soil column of the points of one soil profile (``cfg.parcel``,
+    ``cfg.layers``), with the counterfactual as column 0; every array from the start (nt, ...)."""
+    p = cfg.parcel
+    m = cfg.management
+    npnt = hd.shape[1]
+    nd = times.size - 1
+    phi = None
+    if p.seepage:
+        phi = np.empty_like(hd)
+        phi[:nspin + 1] = p.aquifer_head
+        phi[nspin:] = p.aquifer_head + m.aquifer_follows * delta - deep_uz
+    phi_ref = None if phi is None else np.full_like(hd_ref, p.aquifer_head)
+
+    # groundwater: the counterfactual is column 0; only distinct forcing columns are computed
+    model, info = build_groundwater_model(cfg, comm)
+    hd_all = np.concatenate([hd_ref, hd], axis=1)
+    phi_all = None if phi is None else np.concatenate([phi_ref, phi], axis=1)
+    first, inv = _unique_columns(hd_all, phi_all)
+    log.info("groundwater%s (%s): %d distinct parcel(s) for %d point(s) + counterfactual, %d days + %d spin-up",
+             label, type(model).__name__, first.size, npnt, nd, nspin)
+    gw = model.run(precip, evap, hd_all[:, first], aquifer_head=None if phi is None else phi_all[:, first],
+                   initial=m.initial_level)
+    err = float(np.max(np.abs(gw.balance_error())))
+    mean_all, mid_all = gw.mean[nspin:, inv], gw.mid[nspin:, inv]
+    level_all = mean_all if cfg.groundwater.level == "mean" else mid_all
+
+    # soil column (base fixed in the land frame), the counterfactual again column 0
+    col = Column(cfg.layers, bottom="head" if cfg.column_bottom == "aquifer" else "no_flow", oxidation_depth=cfg.oxidation_depth)
+    base = p.base
+    phi_col = None if phi_all is None else phi_all[nspin:]
+    cfirst, cinv = _unique_columns(level_all, phi_col)
+    log.info("soil column%s: %d cells, %d distinct column(s)", label, col.ncell, cfirst.size)
+    bh = None if cfg.column_bottom != "aquifer" else phi_col[:, cfirst] - base
+    hist = _run_column(col, times, level_all[:, cfirst] - base, bh, temp, cfg.column_step_days)
+    sel = cinv[1:]
+
+    shrink_all = np.zeros_like(mean_all)
+    rz = p.root_zone
+    if rz is not None and rz.shrinkage_fraction > 0:
+        shrink_all = rz.shrinkage(-gw.balance["root_zone"][nspin:, inv])  # depletion W_max − W
+    shallow_all = hist.settlement[:, cinv] + shrink_all  # columns in the order of the groundwater levels
+    return {"mean": mean_all[:, 1:], "mid": mid_all[:, 1:], "gw_ref": level_all[:, 0], "shallow": shallow_all[:, 1:],
+            "shallow_ref": shallow_all[:, 0], "compaction": hist.compaction[:, sel], "oxidation": hist.oxidation[:, sel],
+            "layer_settlement": hist.layer_settlement[:, sel], "layer_names": hist.layer_names,
+            "shrinkage": shrink_all[:, 1:], "co2": hist.co2[:, sel], "phi": None if phi is None else phi[nspin:],
+            "balance_error": err, "info": info}

@@ -147,6 +147,19 @@ class ChainConfig:
     output_interval_days: int
     plots: bool = True
     column_step_days: int = 1
+    #: soil profiles by name (parcel with its hydrological layers, column layers); ``parcel``
+    #: and ``layers`` above are those of the first. None: one profile for every point.
+    profiles: dict | None = None
+    point_profiles: list[str] | None = None  # the profile of each point
+
+    def profile_groups(self):
+        """[(name, parcel, column layers, indices of its points)], in the order of the profiles."""
+        n = len(self.point_names)
+        if not self.profiles:
+            return [("default", self.parcel, self.layers, np.arange(n))]
+        prof = np.array(self.point_profiles)
+        return [(name, par, lay, np.flatnonzero(prof == name)) for name, (par, lay) in self.profiles.items()
+                if np.any(prof == name)]
 
 
 def parse(root: Table, case) -> ChainConfig:
@@ -174,16 +187,50 @@ def parse(root: Table, case) -> ChainConfig:
         forcing.window(np.datetime64(start, "D"), np.datetime64(end, "D"))
     except ValueError as exc:
         raise ft.error("beyond", f"{exc}; set beyond = \"repeat\" to cycle the record, or shorten [time]") from None
-    layers_t = root.table("soil").tables("layers")
-    root.raw("soil")
-    hydro, column = [], []
-    for lt in layers_t:
-        h, c = _layer(lt)
-        hydro.append(h)
-        column.append(c)
-    parcel = _parcel(root.table("parcel"), tuple(hydro))
+    soil_t = root.table("soil")
+    if soil_t.has("layers") == soil_t.has("profiles"):
+        raise soil_t.error("layers", "give either [[soil.layers]] (one profile for every point) or [[soil.profiles]] "
+                                     "(named profiles, each with its layers; points choose theirs)")
+    parcel_t = root.table("parcel")
+    parcel_raw = dict(parcel_t.data)
+    profiles = None
+    if soil_t.has("layers"):
+        hydro, column = [], []
+        for lt in soil_t.tables("layers"):
+            h, c = _layer(lt)
+            hydro.append(h)
+            column.append(c)
+        parcel = _parcel(parcel_t, tuple(hydro))
+    else:
+        profiles = {}
+        for pt in soil_t.tables("profiles"):
+            pname = pt.string("name")
+            if pname in profiles:
+                raise pt.error("name", f"two profiles named {pname!r}")
+            hydro, column = [], []
+            for lt in pt.tables("layers"):
+                h, c = _layer(lt)
+                hydro.append(h)
+                column.append(c)
+            over = pt.table("parcel", None)
+            merged = {**parcel_raw, **(dict(over.data) if over is not None else {})}
+            if over is not None:
+                for k in over.data:
+                    over.raw(k)
+                over.finish()
+            ptab = Table(merged, file=root.file, path=f"{pt.path}.parcel" if over is not None else "parcel")
+            profiles[pname] = (_parcel(ptab, tuple(hydro)), column)
+            pt.finish()
+        for k in parcel_raw:
+            parcel_t.raw(k)
+        parcel_t.finish()
+        parcel, column = next(iter(profiles.values()))
+        hydro = list(parcel.layers)
+    soil_t.finish()
     gw_t = root.table("groundwater", None)
     gw = _groundwater(gw_t)
+    if profiles is not None and gw.model == "fe":
+        raise gw_t.error("model", "soil profiles ([[soil.profiles]]) are supported by the lumped groundwater model only")
     if gw.model == "fe" and parcel.root_zone is not None:
         raise gw_t.error("model", "a root zone (parcel.root_zone) is supported by the lumped groundwater model only: "
                                   'use model = "lumped"')
@@ -200,9 +247,11 @@ def parse(root: Table, case) -> ChainConfig:
     col_t.finish()
     mgmt = _management(root.table("water_management"), parcel)
 
+    point_profiles = None
     if kind == "coupled":
         deep = _deep(root.table("deep"), case)
-        names, px, py, areas = _points(root.table("points"))
+        pts_t = root.table("points")
+        names, px, py, areas, point_profiles = _points(pts_t, profiles)
     else:
         if root.has("deep"):
             raise root.error("deep", "a shallow case has no deep subsidence; use kind = 'coupled'")
@@ -210,6 +259,8 @@ def parse(root: Table, case) -> ChainConfig:
         s = root.table("site", None) or Table({}, file=root.file, path="site")
         names, areas = [s.string("name", "site")], ["area"]
         px, py = np.array([s.number("x", 0.0, unit="m")]), np.array([s.number("y", 0.0, unit="m")])
+        if profiles is not None:
+            point_profiles = [s.string("profile", next(iter(profiles)), choices=tuple(profiles))]
         s.finish()
     imp = None
     it = root.table("impact", None)
@@ -227,7 +278,8 @@ def parse(root: Table, case) -> ChainConfig:
     return ChainConfig(kind=kind, start=start, end=end, spinup_years=spin, forcing=forcing, parcel=parcel, layers=column,
                        groundwater=gw, column_bottom=bottom, oxidation_depth=ox_depth, management=mgmt, deep=deep,
                        point_names=names, point_x=px, point_y=py, point_areas=areas, impact=imp, output_interval_days=int(round(interval)),
-                       plots=plots, column_step_days=int(round(col_step)))
+                       plots=plots, column_step_days=int(round(col_step)), profiles=profiles,
+                       point_profiles=point_profiles)
 
 
 def _date(t: Table, name: str) -> _dt.date:
@@ -453,17 +505,24 @@ def _deep(t: Table, case):
     return d
 
 
-def _points(t: Table):
+def _points(t: Table, profiles=None):
+    """Names, x, y, water-level areas and (with soil profiles) the profile of every point: a
+    ``profile`` column of the points file, a ``profile`` array of inline points, or a CSV
+    ``profile_file`` (columns ``name, profile``; points it does not list take ``profile``, a
+    name, default the first profile)."""
+    prof = None
     if t.has("file"):
         path = t.path_("file")
         try:
             names, x, y, areas = read_points(path)
+            prof = read_point_column(path, "profile")
         except (ValueError, KeyError) as exc:
             raise t.error("file", str(exc)) from None
         every = t.number("every", 1, integer=True, ge=1)
         mx = t.number("max", len(names), integer=True, ge=1)
         sel = np.arange(0, len(names), every)[:mx]
         names, x, y, areas = [names[i] for i in sel], x[sel], y[sel], [areas[i] for i in sel]
+        prof = None if prof is None else [prof[i] for i in sel]
     else:
         x = t.array("x", unit="m", min_length=1)
         y = t.array("y", unit="m", length=x.size)
@@ -473,8 +532,45 @@ def _points(t: Table):
         areas = t.strings("area", ["area"] * x.size)
         if len(areas) != x.size:
             raise t.error("area", f"expected {x.size} water-level area labels")
+        if t.has("profile") and isinstance(t.data.get("profile"), list):
+            prof = t.strings("profile")
+            if len(prof) != x.size:
+                raise t.error("profile", f"expected {x.size} profile names")
+    point_profiles = None
+    if profiles is None:
+        for k in ("profile", "profile_file"):
+            if t.has(k):
+                raise t.error(k, "points choose a soil profile only when the case has [[soil.profiles]]")
+    else:
+        default = next(iter(profiles))
+        if prof is None:
+            default = t.string("profile", default) if t.has("profile") else default
+            prof = [default] * len(names)
+        if t.has("profile_file"):
+            pf = t.path_("profile_file")
+            try:
+                import pandas as pd
+
+                df = pd.read_csv(pf, dtype=str)
+                mapping = dict(zip(df["name"].str.strip(), df["profile"].str.strip()))
+            except (OSError, ValueError, KeyError) as exc:
+                raise t.error("profile_file", f"{pf}: {exc} (expected a CSV with columns name, profile)") from None
+            prof = [mapping.get(str(n), p) for n, p in zip(names, prof)]
+        unknown = sorted({p for p in prof if p not in profiles})
+        if unknown:
+            key = "profile_file" if t.has("profile_file") else ("file" if t.has("file") else "profile")
+            raise t.error(key, f"unknown soil profile(s) {unknown}: the case has {list(profiles)}")
+        point_profiles = [str(p) for p in prof]
     t.finish()
-    return names, x, y, areas
+    return names, x, y, areas, point_profiles
+
+
+def read_point_column(path: Path, column: str):
+    """One optional column of a points CSV as strings (None when absent)."""
+    import pandas as pd
+
+    df = pd.read_csv(path, dtype=str)
+    return [str(v).strip() for v in df[column]] if column in df.columns else None
 
 
 def read_points(path: Path):

@@ -48,15 +48,23 @@ def point_series(res: ChainResult, idx) -> dict:
     return out
 
 
+def _ref(res: ChainResult) -> np.ndarray:
+    """Each point's counterfactual groundwater level (nt, np)."""
+    if res.gw_ref_points is not None:
+        return res.gw_ref_points
+    return np.repeat(np.asarray(res.gw_ref)[:, None], len(res.names), axis=1)
+
+
 def glg_table(res: ChainResult) -> list[dict]:
     rows = []
     g = yearly_glg_ghg(res.dates, res.gw_mean, hydrological=False)
-    gr = yearly_glg_ghg(res.dates, res.gw_ref, hydrological=False)
+    ref = res.gw_ref_points if res.gw_ref_points is not None else np.repeat(res.gw_ref[:, None], len(res.names), axis=1)
+    gr = yearly_glg_ghg(res.dates, ref, hydrological=False)
     for k, yr in enumerate(g["year"]):
         for j, n in enumerate(res.names):
             rows.append({"name": n, "year": int(yr), "glg_m": g["glg"][k, j], "ghg_m": g["ghg"][k, j],
                          "lowest_m": g["lowest"][k, j], "highest_m": g["highest"][k, j],
-                         "glg_ref_m": gr["glg"][k], "ghg_ref_m": gr["ghg"][k]})
+                         "glg_ref_m": gr["glg"][k, j], "ghg_ref_m": gr["ghg"][k, j]})
     return rows
 
 
@@ -88,7 +96,7 @@ def write_site_timeseries(path, res: ChainResult, j: int = 0) -> None:
         for i, d in enumerate(res.dates):
             aq = res.aquifer_head[i, j] if res.aquifer_head is not None else np.nan
             vals = [res.times[i] / (365.25 * 86400), res.precipitation_mm[i], res.evaporation_mm[i], res.ditch_level[i, j], aq,
-                    res.gw_mean[i, j], res.gw_mid[i, j], res.gw_ref[i], res.deep_uz[i, j], res.shallow[i, j],
+                    res.gw_mean[i, j], res.gw_mid[i, j], _ref(res)[i, j], res.deep_uz[i, j], res.shallow[i, j],
                     res.compaction[i, j], res.oxidation[i, j], *res.layer_settlement[i, j], total[i], extra[i]]
             f.write(str(d) + "," + ",".join(f"{v:.6g}" for v in vals) + "\n")
 
@@ -120,7 +128,7 @@ def plot_site(path, res: ChainResult, *, title: str, j: int = 0) -> None:
     ax[1].plot(d, res.ditch_level[:, j], color="tab:cyan", label="ditch level")
     ax[1].plot(d, res.gw_mean[:, j], color="tab:blue", label="groundwater (parcel mean)")
     ax[1].plot(d, res.gw_mid[:, j], color="tab:blue", lw=0.6, ls=":", label="groundwater (mid-parcel)")
-    ax[1].plot(d, res.gw_ref, color="0.5", lw=0.8, ls="--", label="counterfactual")
+    ax[1].plot(d, _ref(res)[:, j], color="0.5", lw=0.8, ls="--", label="counterfactual")
     if res.aquifer_head is not None:
         ax[1].plot(d, res.aquifer_head[:, j], color="tab:purple", lw=0.8, label="aquifer head")
     ax[1].set_ylabel("level, land frame (m, surface = 0)")
@@ -166,7 +174,7 @@ def plot_points(path, res: ChainResult, *, title: str) -> None:
     a = ax[0, 1]
     a.plot(d, np.median(res.ditch_level, axis=1), color="tab:cyan", label="ditch level (median)")
     a.plot(d, np.median(res.gw_mean, axis=1), color="tab:blue", label="groundwater (median)")
-    a.plot(d, res.gw_ref, color="0.5", ls="--", lw=0.8, label="counterfactual groundwater")
+    a.plot(d, np.median(_ref(res), axis=1), color="0.5", ls="--", lw=0.8, label="counterfactual groundwater (median)")
     a.set_ylabel("level, land frame (m)")
     a.legend(fontsize=8)
     for a, vals, label in ((ax[1, 0], mm * res.total_uz[-1], "total vertical (mm)"), (ax[1, 1], -mm * res.extra[-1], "extra shallow (mm)")):
@@ -203,7 +211,10 @@ def chain_summary(res: ChainResult) -> dict:
         **_co2_summary(res),
         "extra_shallow_settlement_m": {"min": float(res.extra[last].min()), "max": float(res.extra[last].max()),
                                        "mean": float(res.extra[last].mean())},
-        "counterfactual_settlement_m": float(res.shallow_ref[last]),
+        "counterfactual_settlement_m": float(res.shallow_ref[last]) if res.shallow_ref_points is None
+        else float(res.shallow_ref_points[last].mean()),
+        **({"soil_profiles": {p: res.point_profiles.count(p) for p in dict.fromkeys(res.point_profiles)}}
+           if res.point_profiles and len(set(res.point_profiles)) > 1 else {}),
         "total_uz_m": {"min": float(res.total_uz[last].min()), "max": float(res.total_uz[last].max())},
         "groundwater_mass_balance_rel_error": res.balance_error,
         "lumped_groundwater": res.lumped_resistances,
