@@ -82,15 +82,16 @@ class ForwardModel:
                 self.notes.append(note)
         kw = dict(end=end, forcing=forcing)
         if case.kind == "coupled":
-            by_name = dict(zip(map(str, cfg.point_names), cfg.point_areas))
-            areas = []
-            for i, s in enumerate(self.ids):
-                if s in by_name:
-                    areas.append(by_name[s])
-                else:  # the area of the nearest point of the case
-                    j = int(np.argmin(np.hypot(np.asarray(cfg.point_x) - self.x[i], np.asarray(cfg.point_y) - self.y[i])))
-                    areas.append(cfg.point_areas[j])
+            # each observation point takes the water-level area (and soil profile) of the case's
+            # point of the same name, else of the nearest one
+            index = {str(n): j for j, n in enumerate(cfg.point_names)}
+            px, py = np.asarray(cfg.point_x), np.asarray(cfg.point_y)
+            match = [index[s] if s in index else int(np.argmin(np.hypot(px - self.x[i], py - self.y[i])))
+                     for i, s in enumerate(self.ids)]
+            areas = [cfg.point_areas[j] for j in match]
             kw.update(point_names=list(self.ids), point_x=self.x, point_y=self.y, point_areas=areas)
+            if cfg.point_profiles is not None:
+                kw.update(point_profiles=[cfg.point_profiles[j] for j in match])
         return dataclasses.replace(cfg, **kw)
 
     def _chain(self, case: Case) -> Prediction:

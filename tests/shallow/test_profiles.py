@@ -115,3 +115,17 @@ def test_a_run_with_profiles_writes_its_outputs_and_profiles_are_calibration_pat
     built = r.build([(t, 0.03)])
     assert built.config.profiles["peaty"][1][1].compression.c == pytest.approx(0.03)
     assert built.config.profiles["clay"][1][1].compression.c == pytest.approx(0.02)
+
+
+def test_calibration_points_take_the_profile_of_their_case_point(tmp_path):
+    from subsidence.calibration.forward import ForwardModel
+
+    d = _with_profiles(_coupled(tmp_path))
+    case = case_from_dict(d, file=tmp_path / "c.toml")
+    dates = np.array(["2017-03-01", "2017-06-01"], dtype="datetime64[D]")
+    # "b" by name; the others by the nearest case point (d at x = 300 m is peaty, c at 5 km clay)
+    fm = ForwardModel(case, ["b", "q1", "q2"], [100.0, 290.0, 4900.0], [0.0, 10.0, 0.0], dates)
+    cfg = fm.chain_config(case)
+    assert cfg.point_profiles == ["peaty", "peaty", "clay"]
+    r = run_chain(cfg, MPI.COMM_SELF)
+    assert r.shallow.shape[1] == 3
