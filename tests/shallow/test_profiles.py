@@ -127,5 +127,5 @@ def test_calibration_points_take_the_profile_of_their_case_point(tmp_path):
     fm = ForwardModel(case, ["b", "q1", "q2"], [100.0, 290.0, 4900.0], [0.0, 10.0, 0.0], dates)
     cfg = fm.chain_config(case)
     assert cfg.point_profiles == ["peaty", "peaty", "clay"]
-    r = run_chain(cfg, MPI.COMM_SELF)
-    assert r.shallow.shape[1] == 3
+    groups = {name: list(idx) for name, _, _, idx in cfg.profile_groups()}
+    assert groups == {"clay": [2], "peaty": [0, 1]}
