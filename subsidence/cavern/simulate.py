@@ -298,14 +298,13 @@ class Simulation:
                               f"its tolerance (step bracket {lo:.3g} to {hi:.3g} s)")
         raise SimulationFailed(self.result.failed, self.result)
 
-    def _next_dt(self, dt: float, P_old: np.ndarray, free: np.ndarray) -> float:
+    def _next_dt(self, dt: float, dP: np.ndarray, free: np.ndarray) -> float:
         """Grow the step by ``growth``, but aim a sealed cavern's pressure change at 0.9 dp_max
         (a step predicted to exceed dp_max would only be rejected and retried)."""
         nxt = dt * self.tc.growth
         for i in np.flatnonzero(free):
-            dP = abs(self.P[i] - P_old[i])
-            if dP > 0:
-                nxt = min(nxt, max(dt * 0.9 * self.tc.dp_max / dP, self.tc.dt_min))
+            if dP[i] != 0:
+                nxt = min(nxt, max(dt * 0.9 * self.tc.dp_max / abs(dP[i]), self.tc.dt_min))
         return nxt
 
     def _march(self, tc, nc, ops, progress, stop_after):
@@ -368,14 +367,14 @@ class Simulation:
                 self.permeated[i] += perm
                 self.mass_out[i] += rho * (out + perm)
                 self.mass[i] = rho * V
-            P_old, self.P = self.P, res.pressures.copy()
+            dP, self.P = res.pressures - self.P, res.pressures.copy()
             self.t += dt
             self.step += 1
             ev = [op.end_step(self.P[i], dt) for i, op in enumerate(ops)]
             names = ["+".join(([e] if e else []) + op.scheduled_at(self.t)) for e, op in zip(ev, ops)]
             self._record(dt, res.iterations, names, during)
             self._after_event = any(ev)
-            self.dt = tc.dt_min if any(ev) else self._next_dt(dt, P_old, free)
+            self.dt = tc.dt_min if any(ev) else self._next_dt(dt, dP, free)
             while self.iout < len(self.outputs) and self.t >= self.outputs[self.iout] * (1 - 1e-9):
                 if self.on_output is not None:
                     self.result.outputs.append((self.t, self.on_output(self.t)))

@@ -169,7 +169,8 @@ def run(case, rundir, comm) -> dict:
         surf = {"max_subsidence_mm": 1e3 * ssum.get("max_subsidence_m", 0.0), "subsidence_rate_mm_per_yr": 1e3 * rate}
         tab = scenario_table(scen.name, res.rows, surf)
         table += tab
-        summaries[scen.name] = {"steps": res.steps, "caverns": tab, "surface": ssum}
+        summaries[scen.name] = {"steps": res.steps, "failed_steps": res.failed_steps, "rejected_steps": res.rejected_steps,
+                                "event_solves": res.event_solves, "caverns": tab, "surface": ssum}
         if rundir.rank == 0:
             write_rows_csv(rundir.file("scenarios") / scen.name / "cavern.csv", rows)
     if rundir.rank == 0:
