@@ -188,9 +188,15 @@ def parse(root: Table, case) -> ChainConfig:
     except ValueError as exc:
         raise ft.error("beyond", f"{exc}; set beyond = \"repeat\" to cycle the record, or shorten [time]") from None
     soil_t = root.table("soil")
-    if soil_t.has("layers") == soil_t.has("profiles"):
-        raise soil_t.error("layers", "give either [[soil.layers]] (one profile for every point) or [[soil.profiles]] "
-                                     "(named profiles, each with its layers; points choose theirs)")
+    given = [k for k in ("layers", "profiles", "profiles_file") if soil_t.has(k)]
+    if len(given) != 1:
+        raise soil_t.error(given[1] if len(given) > 1 else "layers",
+                           "give one of [[soil.layers]] (one profile for every point), [[soil.profiles]] (named "
+                           "profiles, each with its layers; points choose theirs) or profiles_file (the same "
+                           "[[profiles]] in a file of their own, e.g. from `subsidence soil-profiles`)")
+    profile_tables = soil_t.tables("profiles") if soil_t.has("profiles") else None
+    if soil_t.has("profiles_file"):
+        profile_tables = _profiles_file(soil_t)
     parcel_t = root.table("parcel")
     parcel_raw = dict(parcel_t.data)
     profiles = None
@@ -203,7 +209,7 @@ def parse(root: Table, case) -> ChainConfig:
         parcel = _parcel(parcel_t, tuple(hydro))
     else:
         profiles = {}
-        for pt in soil_t.tables("profiles"):
+        for pt in profile_tables:
             pname = pt.string("name")
             if pname in profiles:
                 raise pt.error("name", f"two profiles named {pname!r}")
@@ -368,6 +374,23 @@ def _layer(t: Table) -> tuple[HydroLayer, ColumnLayer]:
                       max_cell=t.number("max_cell", 0.1, unit="m", gt=0))
     t.finish()
     return HydroLayer(name, thick, kh, kv, sy, retention), col
+
+
+def _profiles_file(soil_t: Table) -> list[Table]:
+    """The ``[[profiles]]`` of ``[soil] profiles_file`` (errors name that file)."""
+    import tomllib
+
+    pf = soil_t.path_("profiles_file")
+    try:
+        data = tomllib.loads(pf.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise soil_t.error("profiles_file", f"{pf}: cannot read ({exc})") from None
+    t = Table(data, file=pf, path="")
+    tables = t.tables("profiles", [])
+    if not tables:
+        raise soil_t.error("profiles_file", f"{pf}: no [[profiles]] tables")
+    t.finish()
+    return tables
 
 
 def _ocr_from_creep_rate(t: Table, comp, exclusive) -> float:
