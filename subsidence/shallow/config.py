@@ -237,6 +237,8 @@ def parse(root: Table, case) -> ChainConfig:
     gw = _groundwater(gw_t)
     if profiles is not None and gw.model == "fe":
         raise gw_t.error("model", "soil profiles ([[soil.profiles]]) are supported by the lumped groundwater model only")
+    if gw.model == "fe" and any(pp.drains is not None for pp in ([parcel] if profiles is None else [v[0] for v in profiles.values()])):
+        raise gw_t.error("model", "field drains (parcel.drains) are supported by the lumped groundwater model only")
     if gw.model == "fe" and parcel.root_zone is not None:
         raise gw_t.error("model", "a root zone (parcel.root_zone) is supported by the lumped groundwater model only: "
                                   'use model = "lumped"')
@@ -428,9 +430,23 @@ def _parcel(t: Table, layers) -> Parcel:
                aquitard_resistance=c, crop_factor=t.number("crop_factor", 1.0, ge=0),
                et_depths=(float(et[0]), float(et[1])), et_min_factor=t.number("et_min_factor", 0.2, ge=0, le=1),
                runoff_resistance=t.number("runoff_resistance", 1.0 * 86400, **RES_UNIT, gt=0),
-               root_zone=_root_zone(t.table("root_zone", None)))
+               root_zone=_root_zone(t.table("root_zone", None)), drains=_drains(t.table("drains", None)))
     t.finish()
     return p
+
+
+def _drains(t: Table | None):
+    if t is None:
+        return None
+    from subsidence.shallow.groundwater.parcel import Drains
+
+    try:
+        d = Drains(depth=t.number("depth", unit="m", gt=0), resistance=t.number("resistance", **RES_UNIT, gt=0),
+                   kind=t.string("kind", "tile", choices=("tile", "submerged")))
+    except ValueError as exc:
+        raise t.error(None, str(exc)) from None
+    t.finish()
+    return d
 
 
 def _root_zone(t: Table | None) -> RootZone | None:

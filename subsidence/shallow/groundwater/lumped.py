@@ -102,6 +102,10 @@ class LumpedGroundwater:
             for _ in range(50):
                 g = (s_h - sn - dt * (recharge + (phii - h) * inv_c - (h - hdi) / self.gamma_mean - ro_h))
                 dg = ds_h + dt * (inv_c + inv_gamma + sig_h / p.runoff_resistance)
+                if p.drains is not None:
+                    qd, dqd = p.drains.flux(h, p.surface)
+                    g = g + dt * qd
+                    dg = dg + dt * dqd
                 step = np.minimum(np.maximum(g / dg, -0.5), 0.5)  # np.clip without its Python wrapper
                 h = h - step
                 s_h, ds_h, ro_h, sig_h = smooth(h)
@@ -115,6 +119,8 @@ class LumpedGroundwater:
             c["evapotranspiration"][i + 1] = c["evapotranspiration"][i] + dt * et
             c["seepage"][i + 1] = c["seepage"][i] + dt * (phii - h) * inv_c
             c["drainage"][i + 1] = c["drainage"][i] + dt * (h - hdi) / self.gamma_mean
+            if p.drains is not None:  # field drains discharge to the surface water too
+                c["drainage"][i + 1] += dt * p.drains.flux(h, p.surface)[0]
             c["runoff"][i + 1] = c["runoff"][i] + dt * ro_h
             c["storage"][i + 1] = s_h - s0
             if rz is not None:

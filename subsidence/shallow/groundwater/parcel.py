@@ -40,6 +40,31 @@ class HydroLayer:
 
 
 @dataclasses.dataclass(frozen=True)
+class Drains:
+    """Field drains at ``depth`` below the surface (m) with a ``resistance`` (s, per unit parcel
+    area). ``kind = "tile"``: they only drain, (h − z_d)/c above their level; ``"submerged"``
+    (onderwaterdrainage): they also infiltrate ditch water when the water table is below them,
+    the mitigation that keeps the water table of peat meadows up in summer."""
+
+    depth: float
+    resistance: float
+    kind: str = "tile"
+
+    def __post_init__(self):
+        if not (self.depth > 0 and self.resistance > 0):
+            raise ValueError("drains need depth > 0 and resistance > 0")
+        if self.kind not in ("tile", "submerged"):
+            raise ValueError(f"drains kind must be 'tile' or 'submerged', got {self.kind!r}")
+
+    def flux(self, h, surface: float = 0.0):
+        """(outflow m/s, its derivative d/dh) for levels h."""
+        x = np.asarray(h, dtype=float) - (surface - self.depth)
+        if self.kind == "submerged":
+            return x / self.resistance, np.full_like(x, 1.0 / self.resistance)
+        return softplus(x) / self.resistance, sigmoid(x) / self.resistance
+
+
+@dataclasses.dataclass(frozen=True)
 class Parcel:
     """Parcel hydrology. ``spacing``: ditch spacing L (m); ``ditch_depth``: depth of the
     ditch bottom below the surface (m); ``entry_resistance``: resistance of the ditch bed
@@ -64,6 +89,7 @@ class Parcel:
     et_min_factor: float = 0.2
     runoff_resistance: float = 86400.0
     root_zone: RootZone | None = None
+    drains: Drains | None = None
 
     def __post_init__(self):
         if not self.layers:
