@@ -302,6 +302,8 @@ def main() -> None:
     ap.add_argument("--degree", type=int, default=2)
     ap.add_argument("--petsc", nargs="*", default=[], metavar="KEY=VALUE",
                     help="PETSc options over the gamg preset (without prefix), e.g. pc_gamg_threshold=0.01")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs per configuration; the one with the shortest total is reported (shared machines)")
     ap.add_argument("--json", default="fem_scaling.json", help="where to write all numbers")
     ap.add_argument("--mpiexec", default=None, help="MPI launcher (default: the one next to this Python)")
     # worker mode (one run under mpiexec)
@@ -313,23 +315,34 @@ def main() -> None:
         worker(a)
         return
     result = {"machine": machine(), "model": "quarter disc, 3D, P%d, CG + GAMG, rtol 1e-8" % a.degree,
-              "refine": a.refine, "petsc": a.petsc, "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+              "refine": a.refine, "petsc": a.petsc, "repeat": a.repeat,
+              "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
     kinds = ["strong", "weak"] if a.kind == "both" else [a.kind]
     m = result["machine"]
     print(f"machine: {m['host']}, {m['cpu']}, {m['cores']} cores, {m['memory_gib']:.0f} GiB; "
           f"gmsh mesh refined {a.refine}x; P{a.degree}", flush=True)
+    done: dict[tuple[int, float], dict] = {}  # (ranks, factor) → row: a weak run equal to a strong one is reused
+
+    def best_of(p, f):
+        if (p, f) not in done:
+            tries = [run_one(p, f, a) for _ in range(a.repeat)]
+            best = min(tries, key=lambda r: r["total_s"])  # the least disturbed by other jobs
+            best["total_s_tries"] = [r["total_s"] for r in tries]
+            done[(p, f)] = best
+        return dict(done[(p, f)])
+
     for kind in kinds:
         rows = []
         if kind == "strong":
             f, n = factor_for(a.strong_dofs, a.refine, a.degree)
             print(f"strong scaling: size factor {f:.3f} -> {n:,} DOFs (predicted)", flush=True)
             for p in a.ranks:
-                rows.append(run_one(p, f, a))
+                rows.append(best_of(p, f))
         else:
             for p in a.ranks:
                 f, n = factor_for(a.weak_dofs_per_rank * p, a.refine, a.degree)
                 print(f"weak scaling, {p} rank(s): size factor {f:.3f} -> {n:,} DOFs (predicted)", flush=True)
-                rows.append(run_one(p, f, a))
+                rows.append(best_of(p, f))
         add_efficiency(rows, kind)
         result[kind] = rows
         print(f"\n### {kind} scaling\n\n{markdown(rows)}\n", flush=True)
