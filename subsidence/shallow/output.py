@@ -177,7 +177,7 @@ def plot_points(path, res: ChainResult, *, title: str) -> None:
     a.plot(d, np.median(_ref(res), axis=1), color="0.5", ls="--", lw=0.8, label="counterfactual groundwater (median)")
     a.set_ylabel("level, land frame (m)")
     a.legend(fontsize=8)
-    for a, vals, label in ((ax[1, 0], mm * res.total_uz[-1], "total vertical (mm)"), (ax[1, 1], -mm * res.extra[-1], "extra shallow (mm)")):
+    for a, vals, label in ((ax[1, 0], mm * res.total_uz[-1], "total vertical (mm)"), (ax[1, 1], -mm * res.extra[-1], "extra shallow, vertical (mm, up +)")):
         sc = a.scatter(res.x, res.y, c=vals, s=14, cmap="viridis")
         fig.colorbar(sc, ax=a, label=f"{label} at {res.dates[-1]}")
         a.set_aspect("equal")
