@@ -197,57 +197,54 @@ def run_chain(cfg: ChainConfig, comm) -> ChainResult:
     interp = lambda a: np.stack([np.interp(times, coarse, a[:, j]) for j in range(npnt)], axis=1)  # noqa: E731
     deep_ux, deep_uy, deep_uz = interp(dux), interp(duy), interp(duz)
 
-    # 2. water management
+    # 2. water management, 3.-4. groundwater and soil column per soil profile. A rule on the total
+    # subsidence (deep + shallow) is a fixed point: each pass applies the rule to the previous
+    # pass's total as known the day before; decisions depend only on the past, so pass k gets
+    # the first k decisions right and the passes end when the levels no longer change (at most
+    # one pass more than there are decisions).
     m = cfg.management
-    if m.reference == "own":
-        uz_ref = deep_uz
-    elif m.reference == "point":
+    rz_point = None
+    if m.reference == "point":
         _, _, rz = cfg.deep.displacement(coarse, np.array([m.reference_point[0]]), np.array([m.reference_point[1]]), comm=comm)
-        uz_ref = np.repeat(np.interp(times, coarse, rz[:, 0])[:, None], npnt, axis=1)
-    else:  # per water-level area: the mean, most or least subsiding point of the area
-        agg = {"mean": np.mean, "max": np.min, "min": np.max}[m.reference]  # "max" subsidence = lowest uz
-        areas = np.array(cfg.point_areas)
-        uz_ref = np.empty_like(deep_uz)
-        for a in np.unique(areas):
-            sel = areas == a
-            uz_ref[:, sel] = agg(deep_uz[:, sel], axis=1)[:, None]
-    delta = m.rule.lowering(times, uz_ref)
+        rz_point = np.interp(times, coarse, rz[:, 0])
     all_dates = spin_start + np.arange(nspin + nd + 1).astype("timedelta64[D]")
     season = seasonal_offset(all_dates, summer_offset=m.summer_offset)
-    hd = np.empty((nspin + nd + 1, npnt))
-    hd[:nspin + 1] = (m.initial_level + season[:nspin + 1])[:, None]
-    hd[nspin:] = m.initial_level + season[nspin:, None] + delta - deep_uz
-    hd_ref = (m.initial_level + season)[:, None]
     temp = soil_temperature(dates, mean=cfg.forcing.temperature_mean, amplitude=cfg.forcing.temperature_amplitude)
-
-    # 3.-4. groundwater and soil column, per soil profile (one group without [[soil.profiles]])
-    nt = nd + 1
-    mean, mid = np.empty((nt, npnt)), np.empty((nt, npnt))
-    gw_ref_pts, sh_ref_pts = np.empty((nt, npnt)), np.empty((nt, npnt))
-    shallow, compaction, oxidation = np.empty((nt, npnt)), np.empty((nt, npnt)), np.empty((nt, npnt))
-    shrinkage, co2 = np.zeros((nt, npnt)), np.zeros((nt, npnt))
     groups = cfg.profile_groups()
-    layer_names = list(dict.fromkeys(L.name for _, _, lay, _ in groups for L in lay))
-    layer_settlement = np.zeros((nt, npnt, len(layer_names)))
-    phi_run = np.full((nt, npnt), np.nan) if any(g[1].seepage for g in groups) else None
-    errs, infos = [], {}
-    first_ref = None
-    for gname, pg, layers, idx in groups:
-        gcfg = cfg if len(groups) == 1 else dataclasses.replace(cfg, parcel=pg, layers=layers)
-        r = _shallow_group(gcfg, comm, precip, evap, hd[:, idx], hd_ref, delta[:, idx], deep_uz[:, idx], nspin, times,
-                           temp, label=("" if len(groups) == 1 else f" [{gname}]"))
-        mean[:, idx], mid[:, idx] = r["mean"], r["mid"]
-        gw_ref_pts[:, idx], sh_ref_pts[:, idx] = r["gw_ref"][:, None], r["shallow_ref"][:, None]
-        shallow[:, idx], compaction[:, idx], oxidation[:, idx] = r["shallow"], r["compaction"], r["oxidation"]
-        shrinkage[:, idx], co2[:, idx] = r["shrinkage"], r["co2"]
-        for k, n in enumerate(r["layer_names"]):
-            layer_settlement[:, idx, layer_names.index(n)] = r["layer_settlement"][:, :, k]
-        if phi_run is not None and r["phi"] is not None:
-            phi_run[:, idx] = r["phi"]
-        errs.append(r["balance_error"])
-        infos[gname] = r["info"]
-        if first_ref is None:
-            first_ref = (r["gw_ref"], r["shallow_ref"])
+    total_basis = m.basis == "total"
+    shallow_prev = np.zeros_like(deep_uz)
+    ref_prev = {g[0]: np.zeros(nd + 1) for g in groups}
+    delta_prev, passes = None, 0
+    while True:
+        passes += 1
+        uz = deep_uz  # the subsidence the rule follows (up +)
+        if total_basis:  # deep + shallow as known the day before (a decision cannot see its own effect)
+            uz = deep_uz - np.concatenate([shallow_prev[:1], shallow_prev[:-1]])
+        delta = m.rule.lowering(times, _reference(m, uz, cfg.point_areas, rz_point))
+        hd = np.empty((nspin + nd + 1, npnt))
+        hd[:nspin + 1] = (m.initial_level + season[:nspin + 1])[:, None]
+        hd[nspin:] = m.initial_level + season[nspin:, None] + delta - deep_uz
+        out = _groups(cfg, comm, groups, precip, evap, hd, season, delta, deep_uz, nspin, times, temp,
+                      ref_lowering={g: m.rule.lowering(times, -_lag(ref_prev[g])[:, None])[:, 0] for g in ref_prev}
+                      if total_basis else None)
+        if not total_basis:
+            break
+        refs = {g: out["group_ref"][g] for g in ref_prev}
+        same = delta_prev is not None and np.array_equal(delta, delta_prev) and all(
+            np.array_equal(m.rule.lowering(times, -_lag(refs[g])[:, None]), m.rule.lowering(times, -_lag(ref_prev[g])[:, None]))
+            for g in refs)
+        if same:
+            break
+        if passes >= MAX_TOTAL_PASSES:
+            raise RuntimeError(f"water management on the total subsidence: the levels still changed after {passes} passes "
+                               "(a threshold rule that keeps triggering itself?)")
+        delta_prev, shallow_prev, ref_prev = delta, out["shallow"], refs
+    if total_basis:
+        log.info("water management on the total subsidence: %d pass(es) of the chain", passes)
+    mean, mid, gw_ref_pts, sh_ref_pts = out["mean"], out["mid"], out["gw_ref_pts"], out["sh_ref_pts"]
+    shallow, compaction, oxidation = out["shallow"], out["compaction"], out["oxidation"]
+    shrinkage, co2, layer_settlement, layer_names = out["shrinkage"], out["co2"], out["layer_settlement"], out["layer_names"]
+    phi_run, errs, infos, first_ref = out["phi_run"], out["errs"], out["infos"], out["first_ref"]
     info = infos[groups[0][0]] if len(groups) == 1 else infos
 
     pr = np.concatenate([[0.0], precip[nspin:] / MM_PER_DAY])
@@ -262,7 +259,69 @@ def run_chain(cfg: ChainConfig, comm) -> ChainResult:
         point_profiles=[g for g in (cfg.point_profiles or ["default"] * npnt)])
 
 
-def _shallow_group(cfg: ChainConfig, comm, precip, evap, hd, hd_ref, delta, deep_uz, nspin, times, temp, *, label=""):
+MAX_TOTAL_PASSES = 40
+
+
+def _lag(a):
+    """The series as known one day later (a[t-1] at t)."""
+    return np.concatenate([a[:1], a[:-1]])
+
+
+def _reference(m, uz, point_areas, rz_point):
+    """The subsidence (up +) each point's water-level decision follows: its own, a reference
+    point's, or its area's mean / most / least subsiding point."""
+    if m.reference == "own":
+        return uz
+    if m.reference == "point":
+        return np.repeat(rz_point[:, None], uz.shape[1], axis=1)
+    agg = {"mean": np.mean, "max": np.min, "min": np.max}[m.reference]  # "max" subsidence = lowest uz
+    areas = np.array(point_areas)
+    out = np.empty_like(uz)
+    for a in np.unique(areas):
+        sel = areas == a
+        out[:, sel] = agg(uz[:, sel], axis=1)[:, None]
+    return out
+
+
+def _groups(cfg, comm, groups, precip, evap, hd, season, delta, deep_uz, nspin, times, temp, *, ref_lowering=None):
+    """Groundwater and soil column of every soil profile's points, assembled per point.
+    ``ref_lowering``: per profile, the level lowering of its counterfactual (None: none)."""
+    m = cfg.management
+    nt, npnt = times.size, hd.shape[1]
+    out = {k: np.empty((nt, npnt)) for k in ("mean", "mid", "gw_ref_pts", "sh_ref_pts", "shallow", "compaction", "oxidation")}
+    out["shrinkage"], out["co2"] = np.zeros((nt, npnt)), np.zeros((nt, npnt))
+    names = list(dict.fromkeys(L.name for _, _, lay, _ in groups for L in lay))
+    out["layer_names"] = names
+    out["layer_settlement"] = np.zeros((nt, npnt, len(names)))
+    out["phi_run"] = np.full((nt, npnt), np.nan) if any(g[1].seepage for g in groups) else None
+    out["errs"], out["infos"], out["first_ref"], out["group_ref"] = [], {}, None, {}
+    for gname, pg, layers, idx in groups:
+        gcfg = cfg if len(groups) == 1 else dataclasses.replace(cfg, parcel=pg, layers=layers)
+        hd_ref = (m.initial_level + season)[:, None].copy()
+        ref_delta = None
+        if ref_lowering is not None:
+            hd_ref[nspin:, 0] += ref_lowering[gname]
+            ref_delta = hd_ref[:, 0] - (m.initial_level + season)
+        r = _shallow_group(gcfg, comm, precip, evap, hd[:, idx], hd_ref, delta[:, idx], deep_uz[:, idx], nspin, times,
+                           temp, label=("" if len(groups) == 1 else f" [{gname}]"), ref_delta=ref_delta)
+        out["mean"][:, idx], out["mid"][:, idx] = r["mean"], r["mid"]
+        out["gw_ref_pts"][:, idx], out["sh_ref_pts"][:, idx] = r["gw_ref"][:, None], r["shallow_ref"][:, None]
+        for k in ("shallow", "compaction", "oxidation", "shrinkage", "co2"):
+            out[k][:, idx] = r[k]
+        for k, n in enumerate(r["layer_names"]):
+            out["layer_settlement"][:, idx, names.index(n)] = r["layer_settlement"][:, :, k]
+        if out["phi_run"] is not None and r["phi"] is not None:
+            out["phi_run"][:, idx] = r["phi"]
+        out["errs"].append(r["balance_error"])
+        out["infos"][gname] = r["info"]
+        out["group_ref"][gname] = r["shallow_ref"]
+        if out["first_ref"] is None:
+            out["first_ref"] = (r["gw_ref"], r["shallow_ref"])
+    return out
+
+
+def _shallow_group(cfg: ChainConfig, comm, precip, evap, hd, hd_ref, delta, deep_uz, nspin, times, temp, *, label="",
+                   ref_delta=None):
     """Groundwater and soil column of the points of one soil profile (``cfg.parcel``,
     ``cfg.layers``), with the counterfactual as column 0; every array from the start (nt, ...)."""
     p = cfg.parcel
@@ -275,6 +334,8 @@ def _shallow_group(cfg: ChainConfig, comm, precip, evap, hd, hd_ref, delta, deep
         phi[:nspin + 1] = p.aquifer_head
         phi[nspin:] = p.aquifer_head + m.aquifer_follows * delta - deep_uz
     phi_ref = None if phi is None else np.full_like(hd_ref, p.aquifer_head)
+    if phi_ref is not None and ref_delta is not None:  # the counterfactual's own level changes (total basis)
+        phi_ref[:, 0] += m.aquifer_follows * ref_delta
 
     # groundwater: the counterfactual is column 0; only distinct forcing columns are computed
     model, info = build_groundwater_model(cfg, comm)

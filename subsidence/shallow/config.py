@@ -116,6 +116,7 @@ class ManagementSpec:
     reference_point: tuple[float, float] | None = None
     summer_offset: float = 0.0
     aquifer_follows: float = 1.0
+    basis: str = "deep"  # the subsidence the rule follows: "deep", or "total" (deep + shallow)
 
 
 @dataclasses.dataclass
@@ -508,9 +509,13 @@ def _management(t: Table, parcel: Parcel) -> ManagementSpec:
     if ref == "point":
         v = t.array("reference_point", unit="m", length=2)
         rp = (float(v[0]), float(v[1]))
+    basis = t.string("basis", "deep", choices=("deep", "total"))
+    if basis == "total" and ref == "point":
+        raise t.error("basis", 'a rule on the total subsidence needs the parcels\' own subsidence (reference "own", "mean", '
+                               '"max" or "min"): the shallow part is not known at a reference point')
     m = ManagementSpec(initial_level=init, rule=rule, reference=ref, reference_point=rp,
                        summer_offset=t.number("summer_offset", 0.0, unit="m"),
-                       aquifer_follows=t.number("aquifer_follows", 1.0, ge=0, le=1))
+                       aquifer_follows=t.number("aquifer_follows", 1.0, ge=0, le=1), basis=basis)
     t.finish()
     return m
 
