@@ -197,15 +197,23 @@ def grid_fields(
     # per-level source matrices: (nlattice, ncell) = P · diag(level weight)
     PL = [P @ sp.diags(Lm[il].toarray().ravel()) for il in range(len(levels))]
 
+    keep_sources = len(groups) > 1 and len(levels) * spec_bytes <= memory_budget  # source spectra reused by groups
+
     def convolve(vol: np.ndarray) -> list[np.ndarray]:
         res: list[np.ndarray] = []
+        fss: dict[int, np.ndarray | None] = {}
         for ig, grp in enumerate(groups):
             acc = None
             for il in range(len(levels)):
-                s = (PL[il] @ vol).reshape(slat.ny, slat.nx)
-                if not np.any(s):
+                if il in fss:
+                    fs = fss[il]
+                else:
+                    s = (PL[il] @ vol).reshape(slat.ny, slat.nx)
+                    fs = _rfft2_padded(s, Ny, Nx, workers) if np.any(s) else None
+                    if keep_sources:
+                        fss[il] = fs
+                if fs is None:
                     continue
-                fs = _rfft2_padded(s, Ny, Nx, workers)
                 if acc is None:
                     acc = [fs * k for k in kernel_spectra(il, ig)]
                 else:
