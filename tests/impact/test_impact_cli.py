@@ -133,3 +133,31 @@ def test_polygons_in_wgs84_give_the_main_axis_in_the_run_crs(run_dir, tmp_path, 
     bad = {b["name"]: b["reason"] for b in _read(tmp_path / "imp" / "buildings_invalid.csv")}
     assert "houses.geojson, feature 2: invalid polygon: Self-intersection" in bad["bowtie"]
     assert "houses.geojson, feature 3: geometry must be a polygon, got Point" in bad["pole"]
+
+
+def _gpkg(path, rects, crs):
+    import pyogrio
+    import shapely
+
+    geoms = np.array([shapely.to_wkb(shapely.Polygon(r)) for r in rects], dtype=object)
+    names = np.array([f"gp{k + 1}" for k in range(len(rects))], dtype=object)
+    pyogrio.raw.write(path, geoms, [names], ["name"], geometry_type="Polygon", crs=crs, driver="GPKG")
+    return path
+
+
+def test_geopackage_polygons_and_a_run_without_crs(run_dir, tmp_path, capsys):
+    import subsidence
+
+    run, _ = run_dir
+    f = _gpkg(tmp_path / "houses.gpkg", [_rect(X0 - 800.0, Y0 + 300.0, 18.0, 9.0, 120.0)], "EPSG:28992")
+    assert cli_main(["impact", str(run), "--buildings", str(f), "--out", str(tmp_path / "imp")]) == 0
+    (row,) = _read(tmp_path / "imp" / "buildings.csv")
+    assert row["name"] == "gp1" and float(row["length_m"]) == pytest.approx(18.0, abs=1e-6)
+    assert float(row["orientation_deg"]) == pytest.approx(120.0, abs=1e-6) and float(row["height_m"]) == 6.0
+    capsys.readouterr()
+    # a run without a crs cannot place a file that has one: every feature is listed, nothing assessed
+    d = disc_case(output__points=None, output__grid={"x": [-3000.0, 3000.0, 31], "y": [-3000.0, 3000.0, 31]})
+    subsidence.run(d, out=tmp_path / "nocrs")
+    assert cli_main(["impact", str(tmp_path / "nocrs"), "--buildings", str(f), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "houses.gpkg, feature 1: the file is in" in err and "the run has no crs" in err
