@@ -372,8 +372,13 @@ def _layer(t: Table) -> tuple[HydroLayer, ColumnLayer]:
     pop = t.number("pop", 0.0, unit="Pa", bare="kPa", ge=0)
     if t.has("initial_creep_rate"):
         ocr = _ocr_from_creep_rate(t, comp, ("ocr", "pop"))
+    perm = None
+    pt = t.table("permeability", None)
+    if pt is not None:
+        perm = (pt.number("e0", gt=0), pt.number("ck", gt=0))
+        pt.finish()
     col = ColumnLayer(name=name, thickness=thick, k=k_cons, gamma_sat=gs, gamma_unsat=gu, compression=comp,
-                      ocr=ocr, pop=pop, oxidation=ox,
+                      ocr=ocr, pop=pop, oxidation=ox, permeability=perm,
                       max_cell=t.number("max_cell", 0.1, unit="m", gt=0))
     t.finish()
     return HydroLayer(name, thick, kh, kv, sy, retention), col

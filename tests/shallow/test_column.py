@@ -131,3 +131,34 @@ def test_batch_of_columns_is_independent():
     one = col.run(t, phreatic=hp[:, 0])
     assert both.settlement[:, 0] == pytest.approx(one.settlement[:, 0], abs=1e-12)
     assert both.settlement[-1, 0] > both.settlement[-1, 1] > 0  # lowering adds settlement; creep alone is positive
+
+
+def test_stress_dependent_permeability():
+    """Taylor's log10(k/k0) = Δe/C_k with e = (1 + e0) exp(−ε) − 1 (closed form), and a loaded
+    layer whose permeability falls as it compacts consolidates more slowly than with k0 throughout
+    and faster than with the permeability of its final strain throughout (a bracket by two
+    constant-k runs), to the same drained settlement."""
+    import dataclasses
+
+    thick, mv, k0, e0, ck = 1.0, 2e-6, 1e-8, 4.0, 0.5
+    clay = ColumnLayer("clay", thick, k0, 16000.0, 16000.0, LinearCompression(mv), max_cell=0.02, permeability=(e0, ck))
+    col = Column([_sand(0.1), clay])
+    eps = np.full((1, col.ncell), 0.02)
+    k = col.permeability(eps)[0, -1]
+    assert k == pytest.approx(k0 * 10 ** ((1 + e0) * (np.exp(-0.02) - 1) / ck), rel=1e-12)
+    assert col.permeability(eps)[0, 0] == col.k[0]  # the sand keeps its constant k
+
+    t = np.concatenate([[0.0], np.geomspace(60.0, 3e8, 300)])
+    load = np.full(t.size, 2e4)
+    load[0] = 0.0
+    run = lambda c: c.run(t, phreatic=np.full(t.size, thick + 0.15), surcharge=load).settlement[:, 0]  # noqa: E731
+    s = run(col)
+    eps_final = np.log(1.0 + mv * 2e4)  # the drained strain of the linear law, roughly
+    k_end = k0 * 10 ** ((1 + e0) * (np.exp(-eps_final) - 1) / ck)
+    s0 = run(Column([_sand(0.1), dataclasses.replace(clay, permeability=None)]))
+    s1 = run(Column([_sand(0.1), dataclasses.replace(clay, k=k_end, permeability=None)]))
+    assert k_end < 0.5 * k0  # a strong effect
+    assert s[-1] == pytest.approx(s0[-1], rel=1e-3)
+    half = 0.5 * s0[-1]
+    t50 = [np.interp(half, x, t) for x in (s0, s, s1)]
+    assert t50[0] < t50[1] < t50[2]

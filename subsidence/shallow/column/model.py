@@ -46,6 +46,9 @@ class ColumnLayer:
     pop: float = 0.0
     oxidation: NoOxidation | PeatOxidation = NoOxidation()
     max_cell: float = 0.25
+    #: stress-dependent permeability (Taylor): log10(k/k0) = Δe/C_k with the void ratio from the
+    #: natural strain, e = (1 + e0) exp(−ε) − 1; None: constant k
+    permeability: tuple[float, float] | None = None  # (e0, C_k)
 
     def __post_init__(self):
         for name in ("thickness", "k", "gamma_sat", "max_cell"):
@@ -92,6 +95,9 @@ class Column:
         self.layer_of_cell = np.array(lay)
         pick = lambda f: np.array([f(layers[i]) for i in lay], dtype=float)  # noqa: E731
         self.k = pick(lambda L: L.k)
+        self.e0 = pick(lambda L: L.permeability[0] if L.permeability else 0.0)
+        self.ck = pick(lambda L: L.permeability[1] if L.permeability else np.inf)
+        self.k_varies = bool(np.any(np.isfinite(self.ck)))
         self.g_sat = pick(lambda L: L.gamma_sat)
         self.g_unsat = pick(lambda L: L.gamma_unsat)
         self.ocr = pick(lambda L: L.ocr)
@@ -125,8 +131,18 @@ class Column:
         ponded = self.gamma_w * np.maximum(hp - (bot[:, 0] + h[:, 0]), 0.0)  # free water above the surface
         return np.cumsum(w, axis=1) - 0.5 * w + (surcharge + ponded)[:, None]
 
-    def _transmissibility(self, h, sat, hp, zc):
-        r = h / (2.0 * self.k)
+    def permeability(self, eps):
+        """Hydraulic conductivity per cell (m/s) at natural strain ``eps`` (nb, n)."""
+        if not self.k_varies:
+            return self.k
+        de = (1.0 + self.e0) * (np.exp(-eps) - 1.0)  # change of the void ratio
+        return self.k * np.power(10.0, np.where(np.isfinite(self.ck), de / np.where(np.isfinite(self.ck), self.ck, 1.0), 0.0))
+
+    def _transmissibility(self, h, sat, hp, zc, k=None):
+        """Interface, top (to the phreatic level) and bottom transmissibilities; ``k`` per cell
+        (n,) or per column and cell (nb, n), default the layers' constant ones."""
+        k = np.broadcast_to(self.k if k is None else k, h.shape)
+        r = h / (2.0 * k)
         t_int = 1.0 / (r[:, :-1] + r[:, 1:])
         t_int = np.where(sat[:, :-1] & sat[:, 1:], t_int, 0.0)
         # the first saturated cell of each column (the saturated cells are its lower part) drains
@@ -135,10 +151,10 @@ class Column:
         j = sat.argmax(axis=1)
         dist = np.maximum(hp - zc[rows, j], 0.05 * h[rows, j])
         t_top = np.zeros_like(h)
-        t_top[rows, j] = np.where(sat[rows, j], self.k[j] / dist, 0.0)
+        t_top[rows, j] = np.where(sat[rows, j], k[rows, j] / dist, 0.0)
         t_bot = np.zeros_like(h)
         if self.bottom == "head":
-            t_bot[:, -1] = np.where(sat[:, -1], 2.0 * self.k[-1] / h[:, -1], 0.0)
+            t_bot[:, -1] = np.where(sat[:, -1], 2.0 * k[:, -1] / h[:, -1], 0.0)
         return t_int, t_top, t_bot
 
     # -- run ------------------------------------------------------------------------------
@@ -217,7 +233,7 @@ class Column:
             sig_tot = self._total_stress(h0, h, bot, hp, q_all[it])
             sat = zc < hp[:, None]
             head = np.where(sat, np.where(np.isfinite(head), head, hp[:, None]), zc)
-            t_int, t_top, t_bot = self._transmissibility(h, sat, hp, zc)
+            t_int, t_top, t_bot = self._transmissibility(h, sat, hp, zc, self.permeability(eps) if self.k_varies else None)
             # what does not change within the step: the linear part of the balance
             #   res = t_top (head - hp) + t_bot (head - phi) + interface flows - d_eps h/dt
             # (zero in the unsaturated cells, where head = zc stays put: s1 = sig_tot there)
