@@ -216,6 +216,9 @@ def plot_deformation(x, y, fields: dict, outdir: str | Path, *, title: str = "",
         z = np.asarray(fields[name]) * scale
         if name == "tilt":
             cmap, vmin, vmax = "viridis", 0.0, max(float(z.max()), 1e-12)
+        elif name == "horizontal_compression":  # the scale of horizontal_strain, reversed: compression red in both
+            cmap, vmin, vmax = colour_scale(-z)
+            cmap, vmin, vmax = (cmap[:-2] if cmap.endswith("_r") else cmap + "_r"), -vmax, -vmin
         else:
             cmap, vmin, vmax = colour_scale(z)
         pc = ax.pcolormesh(x, y, z, cmap=cmap, vmin=vmin, vmax=vmax, shading="auto")
