@@ -161,3 +161,16 @@ def test_geopackage_polygons_and_a_run_without_crs(run_dir, tmp_path, capsys):
     assert cli_main(["impact", str(tmp_path / "nocrs"), "--buildings", str(f), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "houses.gpkg, feature 1: the file is in" in err and "the run has no crs" in err
+
+
+def test_time_and_run_errors(run_dir, tmp_path, capsys):
+    run, _ = run_dir
+    f = _csv(tmp_path / "one.csv", [f"a,{X0},{Y0},20,90,6"])
+    assert cli_main(["impact", str(run), "--buildings", str(f), "--time", "5", "--out", str(tmp_path / "o")]) == 2
+    assert "no output time 5 yr (the run has 10)" in capsys.readouterr().err
+    assert cli_main(["impact", str(run), "--buildings", str(f), "--time", "10", "--out", str(tmp_path / "o")]) == 0
+    assert json.loads((tmp_path / "o" / "impact.json").read_text())["time_yr"] == 10.0
+    empty = tmp_path / "notarun"
+    empty.mkdir()
+    assert cli_main(["impact", str(empty), "--buildings", str(f)]) == 2
+    assert "notarun/surface.nc: no surface.nc" in capsys.readouterr().err
