@@ -1,12 +1,18 @@
 """Implicit time integration of a cavern model with operations, step control and checkpoints.
 
 Step control: after every pressure event (phase start, start/end of a release) the
-step restarts at ``dt_min`` and then grows by ``growth`` up to ``dt_max``. Steps land on
-phase starts, release times and output times. A step whose Newton iteration fails is
-retried with a quarter of the step (``max_cutbacks`` times); a sealed cavern whose
-pressure changes by more than ``dp_max`` in one step, or a CBBO threshold that is
-overshot, is retried shorter. If a step still fails the run stops with
-:class:`SimulationFailed`, which carries everything computed so far.
+step restarts at ``dt_min`` and then grows by ``growth`` up to ``dt_max``; a sealed
+cavern's step aims at 0.9 ``dp_max`` of pressure change. Steps land on phase starts,
+release times and output times. A step that crosses a CBBO threshold (``p_high``,
+``p_low``, the brine-column floor of a periodic release) is shortened by regula falsi on
+its length until the end pressure is within the operator's tolerance (0.1 % of the band)
+of the threshold, independent of ``dt_min`` (:meth:`Simulation._locate_event`). The
+tangent is refreshed on the first step after every event. A step whose Newton iteration
+fails is retried with a quarter of the step (``max_cutbacks`` times); a sealed cavern whose
+pressure still changes by more than ``dp_max`` is retried shorter. If a step still fails
+the run stops with :class:`SimulationFailed`, which carries everything computed so far.
+Each row of the history describes one step: ``status`` the state during it, ``event``
+what happens at its end.
 
 Checkpoints (one pickle per rank, same number of ranks to resume) are written every
 ``checkpoint_every`` steps and hold the FE state, the operators, the brine masses and
