@@ -132,3 +132,36 @@ def test_deep_case_cbbo_stays_in_its_band(comm):
     assert P[low[0]:].min() >= ph.p_low - tol and P[low[0]:].max() <= ph.p_high + tol
     assert res.failed_steps == 0 and res.rejected_steps == 0
     assert res.event_solves <= 3 * len(low)
+
+
+def test_a_newton_failure_while_locating_an_event_shortens_the_bracket(comm, monkeypatch):
+    """A trial step of the event search that fails is treated as too long; the event is
+    still hit within the tolerance and the failure is counted."""
+    from subsidence.cavern.model import StepFailed
+    from subsidence.cavern.simulate import Simulation
+
+    orig = Simulation._locate_event
+    state = {"armed": True}
+
+    def locate(self, *a, **k):
+        solve = self._solve
+
+        def failing_once(*sa, **sk):
+            if state["armed"]:
+                state["armed"] = False
+                raise StepFailed("injected failure")
+            return solve(*sa, **sk)
+
+        self._solve = failing_once
+        try:
+            return orig(self, *a, **k)
+        finally:
+            del self._solve
+
+    monkeypatch.setattr(Simulation, "_locate_event", locate)
+    res, rows, P = _sphere_cbbo(comm, end=4.0, dt_min=0.05, dt_max=0.2, dp_max=0.2e6)
+    assert not state["armed"] and res.failed_steps == 1
+    low = [k for k, r in enumerate(rows) if r["event"] == "p_low"]
+    high = [k for k, r in enumerate(rows) if r["event"] == "p_high"]
+    assert len(low) >= 2 and np.all(np.abs(P[low] - P_LOW) <= TOL) and np.all(np.abs(P[high] - P_HIGH) <= TOL)
+    assert P[low[0]:].min() >= P_LOW - TOL and P[low[0]:].max() <= P_HIGH + TOL
