@@ -124,6 +124,7 @@ class ImpactSpec:
     lowering: float = 0.2
     years: list | str = "auto"
     measure: str = "glg"
+    cba_classes: dict | None = None  # profile -> CBA 1987 class (default: inferred from the layers)
 
 
 @dataclasses.dataclass
@@ -277,8 +278,15 @@ def parse(root: Table, case) -> ChainConfig:
         yrs = it.raw("years", "auto")
         if not (yrs == "auto" or (isinstance(yrs, list) and all(isinstance(y, int) for y in yrs))):
             raise it.error("years", "expected \"auto\" or a list of calendar years")
+        classes = it.raw("cba_classes", None)
+        allowed = ("sand", "clay", "peat with clay cover", "peat")
+        if classes is not None:
+            known = set(profiles) if profiles is not None else {"default"}
+            if not isinstance(classes, dict) or any(k not in known or v not in allowed for k, v in classes.items()):
+                raise it.error("cba_classes", f"expected a table profile = class with profiles {sorted(known)} and classes "
+                                              f"{list(allowed)}, got {classes!r}")
         imp = ImpactSpec(lowering=it.number("lowering", 0.2, unit="m", gt=0), years=yrs,
-                         measure=it.string("measure", "glg", choices=("glg", "lowest")))
+                         measure=it.string("measure", "glg", choices=("glg", "lowest")), cba_classes=classes)
         it.finish()
     o = root.table("output", None) or Table({}, file=root.file, path="output")
     interval = o.number("interval", 1, unit="day", bare="day", ge=1)

@@ -24,6 +24,23 @@ from subsidence.shallow.forcing import DailySeries, yearly_glg_ghg
 CBA_1987 = {"sand": 24 / 30, "clay": 10 / 20, "peat with clay cover": 7 / 10}
 
 
+def cba_class(parcel, layers, *, depth: float = 3.0) -> str:
+    """The CBA 1987 class of a soil profile from its top ``depth`` metres: "peat with clay cover"
+    (an organic layer — one that oxidises — under a mineral one), "peat" (organic at the
+    surface; the CBA gives no value), "sand" (only linear-compression layers: sand) or "clay"."""
+    top, kinds = 0.0, []
+    for L in layers:
+        if top >= depth:
+            break
+        organic = getattr(L.oxidation, "alpha", 0.0) > 0
+        sand = type(L.compression).__name__ == "LinearCompression"
+        kinds.append("organic" if organic else "sand" if sand else "clay")
+        top += L.thickness
+    if "organic" in kinds:
+        return "peat" if kinds[0] == "organic" else "peat with clay cover"
+    return "sand" if all(k == "sand" for k in kinds) else "clay"
+
+
 def summer_deficits(precip: DailySeries, evap: DailySeries) -> dict[int, float]:
     """Summer (April-September) Makkink evaporation minus precipitation (m) per full year."""
     out = {}

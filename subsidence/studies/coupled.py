@@ -22,5 +22,9 @@ def run(case, rundir, comm) -> dict:
     cfg = case.config
     res = run_chain(cfg, comm)
     log.info("writing the outputs%s", " and plots" if cfg.plots else "")
-    return write_all(rundir, res, case, interval_days=cfg.output_interval_days, title=case.name,
-                       plots=cfg.plots)
+    summary = write_all(rundir, res, case, interval_days=cfg.output_interval_days, title=case.name, plots=cfg.plots)
+    if cfg.impact is not None:
+        from subsidence.studies.shallow import run_impact
+
+        summary["impact_factors"] = run_impact(cfg, rundir, comm)
+    return summary

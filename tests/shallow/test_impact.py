@@ -55,3 +55,54 @@ def test_impact_factor_limits_lumped(knmi):
     steady = lm.seepage_resistance / (lm.seepage_resistance + lm.gamma_mean)
     assert clay == pytest.approx(steady, abs=0.1)
     assert np.isfinite(steady)
+
+
+def test_cba_class_of_profiles():
+    from subsidence.config import case_from_dict
+    from subsidence.shallow.impact import cba_class
+
+    from .test_chain import _case
+
+    cfg = case_from_dict(_case(), file="x.toml").config  # clay 1 m over peat 1 m over sand
+    assert cba_class(cfg.parcel, cfg.layers) == "peat with clay cover"
+    assert cba_class(cfg.parcel, cfg.layers[2:]) == "sand"
+    assert cba_class(cfg.parcel, cfg.layers[1:]) == "peat"
+    assert cba_class(cfg.parcel, cfg.layers[:1] + cfg.layers[2:]) == "clay"
+
+
+def test_cba_table_per_profile_with_the_range_of_the_hydrology(tmp_path):
+    """`[impact]` in a case with two profiles: per profile and year the impact factor at the case's
+    values inside its range over the hydrology variants, against the CBA value of its class
+    (given for one profile, inferred for the other)."""
+    import copy
+    import csv
+
+    from subsidence.config import case_from_dict
+    from subsidence.run import run_case
+
+    from .test_chain import _case
+
+    d = _case(time={"end": "2018-12-31", "spinup_years": 1}, impact={"lowering": 0.2, "years": [2018],
+                                                                      "cba_classes": {"sandy": "sand"}})
+    d["start_date"] = "2017-01-01"
+    layers = d["soil"].pop("layers")
+    d["soil"]["profiles"] = [{"name": "clayey", "layers": layers},
+                             {"name": "sandy", "layers": [copy.deepcopy(layers[2]) | {"thickness": 6.0}]}]
+    d["parcel"]["ditch_depth"] = 1.5
+    d["output"] = {"plots": False}
+    summary = run_case(case_from_dict(d, file=tmp_path / "c.toml"), tmp_path / "out")
+    rows = list(csv.DictReader(open(tmp_path / "out" / "cba_1987.csv")))
+    assert [(r["profile"], r["cba_class"]) for r in rows] == [("clayey", "peat with clay cover"), ("sandy", "sand")]
+    for r in rows:
+        assert float(r["impact_factor_min"]) <= float(r["impact_factor"]) <= float(r["impact_factor_max"])
+        assert float(r["impact_factor_max"]) > float(r["impact_factor_min"])
+    sand, clayey = (float(r["impact_factor"]) for r in rows[::-1])
+    assert sand > clayey  # a sand profile follows the ditch more closely
+    assert set(summary["impact_factors"]) >= {"clayey", "sandy", "cba_1987"}
+    bad = copy.deepcopy(d)
+    bad["impact"]["cba_classes"] = {"sandy": "gravel"}
+    from subsidence.config import CaseError
+
+    with pytest.raises(CaseError) as exc:
+        case_from_dict(bad, file=tmp_path / "c.toml")
+    assert exc.value.key == "impact.cba_classes"
