@@ -13,6 +13,11 @@ same sequence of (class, thickness) share a profile.
 ``subsidence soil-profiles --voxels FILE --classes FILE --points FILE --depth 10 --out DIR``
 writes ``profiles.toml`` (``[[profiles]]``, for ``[soil] profiles_file``) and ``profiles.csv``
 (``name, profile``, for ``[points] profile_file``).
+
+A soil map (polygons with a profile code, BOFEK-style) gives the profile of each point by
+point-in-polygon instead (:func:`profiles_from_map`; ``subsidence soil-profiles --soil-map FILE
+--field CODE``): only ``profiles.csv``, the profiles themselves being the case's
+``[[soil.profiles]]`` named by the codes.
 """
 
 from __future__ import annotations
@@ -184,3 +189,43 @@ def _toml(v) -> str:
     if isinstance(v, list):
         return "[" + ", ".join(_toml(x) for x in v) + "]"
     raise TypeError(f"cannot write {v!r} as TOML")
+
+
+def profiles_from_map(path, field: str, names, x, y, *, crs: str | None = None) -> list[str]:
+    """The value of ``field`` of the polygon of a soil map containing each point (a vector file
+    GDAL reads, through pyogrio and shapely; transformed to ``crs`` when the map states another).
+    Raises :class:`VoxelError` naming the points in no polygon."""
+    import pyogrio
+    import shapely
+
+    path = Path(path)
+    try:
+        meta, _, geoms, fields = pyogrio.raw.read(path)
+    except Exception as exc:  # pyogrio has its own error classes
+        raise VoxelError(f"{path}: cannot be read as a vector file: {exc}") from None
+    cols = list(meta.get("fields", []))
+    if field not in cols:
+        raise VoxelError(f"{path}: no field {field!r} (has {cols})")
+    values = fields[cols.index(field)]
+    polys = [shapely.from_wkb(g) if g is not None else None for g in geoms]
+    src = meta.get("crs")
+    if src and crs:
+        import pyproj
+
+        if not pyproj.CRS.from_user_input(src).equals(pyproj.CRS.from_user_input(crs), ignore_axis_order=True):
+            tr = pyproj.Transformer.from_crs(src, crs, always_xy=True)
+            polys = [None if g is None else shapely.transform(g, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
+                     for g in polys]
+    keep = [k for k, g in enumerate(polys) if g is not None and g.geom_type in ("Polygon", "MultiPolygon")]
+    tree = shapely.STRtree([polys[k] for k in keep])
+    pts = shapely.points(np.asarray(x, float), np.asarray(y, float))
+    hit_pt, hit_poly = tree.query(pts, predicate="intersects")  # a point on a shared edge: the first polygon
+    out: list[str | None] = [None] * len(pts)
+    for i, j in zip(hit_pt, hit_poly):
+        if out[i] is None:
+            out[i] = str(values[keep[j]])
+    missing = [str(n) for n, v in zip(names, out) if v is None]
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        raise VoxelError(f"{path}: {len(missing)} point(s) in no polygon of the soil map: {shown}")
+    return out  # type: ignore[return-value]

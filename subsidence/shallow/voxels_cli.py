@@ -1,12 +1,16 @@
-"""``subsidence soil-profiles``: soil profiles of points from a voxel model (GeoTOP layout)."""
+"""``subsidence soil-profiles``: soil profiles of points from a voxel model (GeoTOP layout) or a soil map."""
 
 from __future__ import annotations
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--voxels", required=True, help="voxel model, NetCDF with x, y, z and a lithoclass per voxel")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--voxels", help="voxel model, NetCDF with x, y, z and a lithoclass per voxel")
+    src.add_argument("--soil-map", help="soil map: polygons (GeoPackage, GeoJSON, shapefile) with a profile code")
+    p.add_argument("--field", default=None, help="with --soil-map: the field holding the profile name (the case's [[soil.profiles]] names)")
+    p.add_argument("--crs", default="EPSG:28992", help="CRS of the points (default EPSG:28992, RD New); a soil map in another is transformed")
     p.add_argument("--variable", default="lithok", help="the lithoclass variable (default: lithok, as in GeoTOP)")
-    p.add_argument("--classes", required=True, help="TOML with [[classes]]: code (lithoclass), name and layer parameters")
+    p.add_argument("--classes", help="with --voxels: TOML with [[classes]]: code (lithoclass), name and layer parameters")
     p.add_argument("--points", required=True, help="points CSV (name,x,y or an InSAR parcel file with WKT geometry)")
     p.add_argument("--depth", type=float, default=10.0, help="depth of the profiles below the surface (m, default 10)")
     p.add_argument("--out", "-o", required=True, help="folder for profiles.toml and profiles.csv")
@@ -25,6 +29,23 @@ def main(args) -> int:
         names, x, y, _ = read_points(Path(args.points))
     except (OSError, ValueError, KeyError) as exc:
         raise CaseError(args.points, "--points", str(exc)) from None
+    if args.soil_map:
+        from subsidence.shallow.voxels import profiles_from_map
+
+        if not args.field:
+            raise CaseError("", "--field", "--soil-map needs --field, the field with the profile name")
+        try:
+            which = profiles_from_map(args.soil_map, args.field, names, x, y, crs=args.crs)
+        except VoxelError as exc:
+            raise CaseError(args.soil_map, "--soil-map", str(exc)) from None
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "profiles.csv").write_text("name,profile\n" + "".join(f"{n},{w}\n" for n, w in zip(names, which)), encoding="utf-8")
+        print(f"{len(set(which))} profile name(s) for {len(names)} point(s): {out / 'profiles.csv'} ([points] profile_file; "
+              "the profiles are the case's [[soil.profiles]] of these names)")
+        return 0
+    if not args.classes:
+        raise CaseError("", "--classes", "--voxels needs --classes, the layer parameters per lithoclass")
     try:
         vox = read_voxels(args.voxels, variable=args.variable)
         classes = read_classes(args.classes)

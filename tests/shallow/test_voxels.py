@@ -89,3 +89,24 @@ def test_soil_profiles_command_on_the_sample_and_a_case_that_reads_them(tmp_path
     rc = cli_main(["soil-profiles", "--voxels", str(SAMPLE / "geotop_sample.nc"), "--classes", str(SAMPLE / "classes.toml"),
                    "--points", str(pts), "--out", str(tmp_path / "p2")])
     assert rc == 2 and "outside the voxel model" in capsys.readouterr().err
+
+
+def test_soil_map_gives_each_point_its_polygons_profile(tmp_path, capsys):
+    import pyogrio
+    import shapely
+
+    geoms = [shapely.box(0, 0, 100, 100), shapely.box(100, 0, 200, 100)]
+    f = tmp_path / "map.gpkg"
+    pyogrio.raw.write(f, geometry=shapely.to_wkb(geoms), field_data=[np.array(["clay", "peat-with-clay-cover"], dtype=object)],
+                      fields=["unit"], geometry_type="Polygon", crs="EPSG:28992", driver="GPKG")
+    pts = tmp_path / "pts.csv"
+    pts.write_text("name,x,y\na,50,50\nb,150,20\nc,99,99\n")
+    rc = cli_main(["soil-profiles", "--soil-map", str(f), "--field", "unit", "--points", str(pts), "--out", str(tmp_path / "o")])
+    assert rc == 0
+    assert (tmp_path / "o" / "profiles.csv").read_text().splitlines() == ["name,profile", "a,clay", "b,peat-with-clay-cover",
+                                                                          "c,clay"]
+    pts.write_text("name,x,y\nz,500,500\n")
+    rc = cli_main(["soil-profiles", "--soil-map", str(f), "--field", "unit", "--points", str(pts), "--out", str(tmp_path / "o2")])
+    assert rc == 2 and "in no polygon of the soil map: z" in capsys.readouterr().err
+    rc = cli_main(["soil-profiles", "--soil-map", str(f), "--field", "code", "--points", str(pts), "--out", str(tmp_path / "o3")])
+    assert rc == 2 and "no field 'code'" in capsys.readouterr().err
