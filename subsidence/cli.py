@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "calibrate": ("subsidence.calibration.cli", "calibrate a case's uncertain parameters on InSAR time series (ES-MDA)"),
     "forecast": ("subsidence.calibration.forecast", "forecast with a calibrated ensemble at the observation points"),
     "export": ("subsidence.io.export", "export the maps of a run directory (--geotiff: one GeoTIFF per component)"),
+    "bowl": ("subsidence.heterogeneity.cli", "bowl metrics of runs (width, asymmetry, volume, tilt, strain) and their differences from a reference run"),
     "soil-profiles": ("subsidence.shallow.voxels_cli", "soil profiles of points from a voxel model (GeoTOP layout) and a class table"),
     "impact": ("subsidence.impact.cli", "damage category per building (limiting tensile strain) from a run's surface map"),
 }
