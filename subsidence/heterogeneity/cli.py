@@ -4,7 +4,14 @@ differences from a reference run (KEM-47: how much does a heterogeneity change t
 Writes ``metrics.csv`` (one line per run, the reference first), ``differences.nc`` (per run:
 uz, ux, uy minus the reference's at the same output time, on the run's grid; the reference is
 interpolated where the grids differ) and ``difference_<label>.png`` (vertical and horizontal
-difference maps). The folder is written next to ``--out`` and moved into place when complete.
+difference maps). With ``--window T0 T1`` (years), the difference of the displacement *rates*
+over that window is projected onto the Sentinel-1 ascending and descending lines of sight
+(incidence 39°, headings −12° and 192° by default) and compared with a velocity noise
+(``--velocity-noise``, default 1 mm/yr): a cell is detectable where |Δv_LOS| exceeds twice it;
+``metrics.csv`` gets the detectable share of the cells and the largest |Δv_LOS| per geometry,
+``differences.nc`` the Δv_LOS maps and a detectability code (0 none, 1 ascending, 2 descending,
+3 both), and ``detectable_<label>.png`` the map. The folder is written next to ``--out`` and
+moved into place when complete.
 """
 
 from __future__ import annotations
@@ -26,6 +33,10 @@ def add_arguments(p) -> None:
     p.add_argument("--reference", default=None, help="run directory of the reference (e.g. the homogeneous model)")
     p.add_argument("--time", type=float, default=None, help="output time in years (default: the last of each run)")
     p.add_argument("--contour", type=float, default=None, help="an absolute contour (m of subsidence) whose widths to report")
+    p.add_argument("--window", type=float, nargs=2, default=None, metavar=("T0", "T1"),
+                   help="time window (years) of the line-of-sight detectability test (rates over the window)")
+    p.add_argument("--velocity-noise", type=float, default=1e-3, help="velocity noise of the InSAR product, m/yr (default 1e-3)")
+    p.add_argument("--incidence", type=float, default=39.0, help="incidence angle, degrees (default 39)")
     p.add_argument("--out", "-o", required=True, help="output folder")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
 
@@ -47,7 +58,6 @@ def _load(run: str, time: float | None):
 
 def main(args) -> int:
     from subsidence.config import CaseError
-    from subsidence.heterogeneity.bowl import bowl_metrics, on_grid
 
     out = Path(args.out)
     if out.exists() and not args.force:
@@ -56,24 +66,40 @@ def main(args) -> int:
     labels = [lab for lab, _ in runs]
     if len(set(labels)) != len(labels):
         runs = [(f"{i}-{lab}", r) for i, (lab, r) in enumerate(runs)]
+    if args.window is not None and not args.reference:
+        raise CaseError("", "--window", "the detectability test compares runs with a --reference")
+    if args.window is not None and not args.window[1] > args.window[0]:
+        raise CaseError("", "--window", f"T1 must be after T0, got {args.window}")
+    if not args.velocity_noise > 0:
+        raise CaseError("", "--velocity-noise", f"must be > 0, got {args.velocity_noise}")
     try:
         data = {lab: _load(r, args.time) for lab, r in runs}
+        window = None if args.window is None else {lab: (_load(r, args.window[0]), _load(r, args.window[1])) for lab, r in runs}
     except BowlError as exc:
         raise CaseError("", "bowl", str(exc)) from None
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
+    try:
+        _write(tmp, runs, data, window, args)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # never leave a half-written folder
+        raise
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(tmp, out)
+    print(f"metrics of {len(runs)} run(s): {out / 'metrics.csv'}")
+    return 0
+
+
+def _write(tmp, runs, data, window, args):
+    from subsidence.heterogeneity.bowl import bowl_metrics, on_grid
+
     rows = []
     for lab, r in runs:
         x, y, f, t = data[lab]
         m = bowl_metrics(x, y, f["ux"], f["uy"], f["uz"], contour=args.contour)
         rows.append({"run": lab, "path": str(r), "time_yr": t, **m})
-    keys = list(dict.fromkeys(k for row in rows for k in row))
-    with open(tmp / "metrics.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=keys)
-        w.writeheader()
-        for row in rows:
-            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
     if args.reference:
         import xarray as xr
 
@@ -86,19 +112,27 @@ def main(args) -> int:
             d = {c: f[c] - ref[c] for c in ("ux", "uy", "uz")}
             dsets[lab] = (x, y, d)
             _plot(tmp / f"difference_{lab}.png", x, y, d, lab, t)
+            if window is not None:
+                det = _detectability(x, y, window[lab], window["reference"], args)
+                d.update(det["maps"])
+                row = next(r for r in rows if r["run"] == lab)
+                row.update(det["metrics"])
+                _plot_detect(tmp / f"detectable_{lab}.png", x, y, det["maps"], lab, args)
         ds = xr.Dataset()
         for lab, (x, y, d) in dsets.items():
-            for c in ("uz", "ux", "uy"):
-                ds[f"d{c}_{lab}"] = xr.DataArray(d[c], dims=(f"y_{lab}", f"x_{lab}"),
-                                                 coords={f"x_{lab}": x, f"y_{lab}": y},
-                                                 attrs={"units": "m", "long_name": f"{c} of {lab} minus the reference"})
+            for c in d:
+                unit = {"dv_los_asc": "m/yr", "dv_los_desc": "m/yr", "detectable": "1"}.get(c, "m")
+                name = f"d{c}_{lab}" if c in ("uz", "ux", "uy") else f"{c}_{lab}"
+                ds[name] = xr.DataArray(d[c], dims=(f"y_{lab}", f"x_{lab}"), coords={f"x_{lab}": x, f"y_{lab}": y},
+                                        attrs={"units": unit, "long_name": f"{c} of {lab} minus the reference"})
         ds.attrs["title"] = "bowl differences from the reference run"
         ds.to_netcdf(tmp / "differences.nc")
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(tmp, out)
-    print(f"metrics of {len(rows)} run(s): {out / 'metrics.csv'}")
-    return 0
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    with open(tmp / "metrics.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=keys)
+        w.writeheader()
+        for row in rows:
+            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
 
 
 def _plot(path, x, y, d, label, t):
@@ -119,6 +153,60 @@ def _plot(path, x, y, d, label, t):
         a.set_xlabel("x (km)")
         a.set_ylabel("y (km)")
     fig.suptitle(f"{label} minus the reference, t = {t:g} yr")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _detectability(x, y, run_w, ref_w, args):
+    """Rates over the window, run minus reference, on the run's grid, projected on the LOS."""
+    from subsidence.heterogeneity.bowl import on_grid
+    from subsidence.insar.geometry import S1_HEADING, los_from_heading
+
+    (xa, ya, fa, ta), (xb, yb, fb, tb) = run_w
+    (xra, yra, fra, _), (xrb, yrb, frb, _) = ref_w
+    dt = tb - ta
+    rate = {c: (fb[c] - fa[c]) / dt for c in ("ux", "uy", "uz")}
+    rref = {c: on_grid(x, y, xra, yra, (frb[c] - fra[c]) / dt) for c in ("ux", "uy", "uz")}
+    dv = {c: rate[c] - rref[c] for c in rate}
+    maps, metrics, code = {}, {}, np.zeros_like(dv["uz"], dtype=np.int8)
+    for bit, geom in ((1, "ascending"), (2, "descending")):
+        e = los_from_heading(args.incidence, S1_HEADING[geom])
+        v = e[0] * dv["ux"] + e[1] * dv["uy"] + e[2] * dv["uz"]
+        key = "asc" if bit == 1 else "desc"
+        maps[f"dv_los_{key}"] = v
+        hit = np.abs(v) > 2 * args.velocity_noise
+        code += np.where(hit, bit, 0).astype(np.int8)
+        metrics[f"detectable_share_{key}"] = float(np.mean(hit[np.isfinite(v)])) if np.isfinite(v).any() else 0.0
+        metrics[f"max_abs_dv_los_{key}_m_per_yr"] = float(np.nanmax(np.abs(v)))
+    maps["detectable"] = code
+    metrics["detectable"] = bool((code > 0).any())
+    metrics["window_yr"] = f"{ta:g}-{tb:g}"
+    return {"maps": maps, "metrics": metrics}
+
+
+def _plot_detect(path, x, y, maps, label, args):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    km = 1e-3
+    fig, ax = plt.subplots(1, 3, figsize=(15, 4.5))
+    for a, key, name in ((ax[0], "dv_los_asc", "ascending"), (ax[1], "dv_los_desc", "descending")):
+        v = maps[key] * 1e3
+        lim = max(np.nanmax(np.abs(v)), 2e3 * args.velocity_noise)
+        im = a.pcolormesh(x * km, y * km, v, shading="auto", cmap="RdBu_r", vmin=-lim, vmax=lim)
+        a.contour(x * km, y * km, np.abs(v), levels=[2e3 * args.velocity_noise], colors="k", linewidths=0.8)
+        fig.colorbar(im, ax=a, label=f"Δv LOS {name} (mm/yr)")
+    cmap = ListedColormap(["#eeeeee", "tab:blue", "tab:orange", "tab:red"])
+    ax[2].pcolormesh(x * km, y * km, maps["detectable"], shading="auto", cmap=cmap, vmin=-0.5, vmax=3.5)
+    ax[2].set_title("detectable: blue asc, orange desc, red both")
+    for a in ax:
+        a.set_aspect("equal")
+        a.set_xlabel("x (km)")
+    fig.suptitle(f"{label} minus the reference: rate difference in line of sight (noise {args.velocity_noise * 1e3:g} mm/yr, 2σ)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

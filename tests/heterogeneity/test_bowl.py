@@ -95,3 +95,42 @@ def test_bowl_command_on_two_runs(tmp_path, capsys):
     rc = main(["bowl", str(tmp_path / "wide"), "--reference", str(tmp_path / "nothing"), "--out", str(tmp_path / "c")])
     assert rc == 2 and "no surface.nc" in capsys.readouterr().err
     assert not (tmp_path / "c").exists() and not (tmp_path / "c.partial").exists()
+
+
+def test_line_of_sight_detectability(tmp_path):
+    """Rates over a window, run minus reference, projected on the S1 lines of sight: the map
+    equals the projection done by hand, and the detectable share follows the noise."""
+    import xarray as xr
+
+    from subsidence.cli import main
+    from subsidence.config import case_from_dict
+    from subsidence.insar.geometry import S1_HEADING, los_from_heading
+    from subsidence.run import run_case
+
+    def case(cm):
+        return {"name": "d", "model": {"method": "analytic", "kernel": "geertsma", "poisson_ratio": 0.25},
+                "reservoirs": [{"name": "d", "shape": {"type": "disc", "center": [0.0, 0.0], "radius": 2000.0},
+                                "depth": 2000.0, "thickness": 100.0, "compaction": {"law": "linear", "cm": cm},
+                                "pressure_change": {"time": [0.0, 10.0], "value": [0.0, -1e7]}}],
+                "output": {"times": [5.0, 10.0], "grid": {"x": [-8000.0, 8000.0, 41], "y": [-8000.0, 8000.0, 41]}}}
+
+    run_case(case_from_dict(case(1e-9)), tmp_path / "ref")
+    run_case(case_from_dict(case(1.2e-9)), tmp_path / "stiff")
+    assert main(["bowl", str(tmp_path / "stiff"), "--reference", str(tmp_path / "ref"), "--window", "5", "10",
+                 "--out", str(tmp_path / "b")]) == 0
+    with xr.open_dataset(tmp_path / "ref" / "surface.nc") as r, xr.open_dataset(tmp_path / "stiff" / "surface.nc") as s:
+        dv = {c: ((s[c][1] - s[c][0]) - (r[c][1] - r[c][0])).values / 5.0 for c in ("ux", "uy", "uz")}
+    e = los_from_heading(39.0, S1_HEADING["ascending"])
+    with xr.open_dataset(tmp_path / "b" / "differences.nc") as ds:
+        np.testing.assert_allclose(ds["dv_los_asc_stiff"].values, e[0] * dv["ux"] + e[1] * dv["uy"] + e[2] * dv["uz"],
+                                   rtol=1e-9, atol=1e-15)
+        code = ds["detectable_stiff"].values
+    row = list(csv.DictReader(open(tmp_path / "b" / "metrics.csv")))[1]
+    share = float(row["detectable_share_asc"])
+    assert 0 < share < 1 and code.max() == 3
+    # a noise larger than every difference: nothing is detectable
+    big = 10 * float(row["max_abs_dv_los_asc_m_per_yr"]) + 10 * float(row["max_abs_dv_los_desc_m_per_yr"])
+    assert main(["bowl", str(tmp_path / "stiff"), "--reference", str(tmp_path / "ref"), "--window", "5", "10",
+                 "--velocity-noise", str(big), "--out", str(tmp_path / "c")]) == 0
+    row = list(csv.DictReader(open(tmp_path / "c" / "metrics.csv")))[1]
+    assert row["detectable"] == "False" and float(row["detectable_share_asc"]) == 0.0
