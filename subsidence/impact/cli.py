@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from subsidence.impact.damage import CATEGORIES, E_OVER_G, LIMITS, NU, assess
+from subsidence.impact.damage import (CATEGORIES, E_OVER_G, FRAGILITY_DEMANDS, LIMITS, NU, assess, category,
+                                      fragility_probabilities, son_cording_strain)
 from subsidence.impact.footprints import FootprintError, Invalid, read_footprints
 
 SAMPLES = 11  # points along each building's main axis
@@ -38,6 +39,9 @@ def add_arguments(p) -> None:
                    help=f"building height in m where the file gives none (default {DEFAULT_HEIGHT:g})")
     p.add_argument("--e-over-g", type=float, default=E_OVER_G,
                    help=f"E/G of the building as a beam (default {E_OVER_G}: masonry; 12.5 for frames)")
+    p.add_argument("--fragility", default=None, metavar="TOML",
+                   help="fragility curves: demand = one of " + ", ".join(FRAGILITY_DEMANDS)
+                        + "; [[states]] name, median, dispersion (lognormal), in increasing severity")
 
 
 def main(args) -> int:
@@ -47,7 +51,7 @@ def main(args) -> int:
         return 0
     try:
         res = run_impact(args.run, args.buildings, args.out, time=args.time, height=args.height,
-                         e_over_g=args.e_over_g)
+                         e_over_g=args.e_over_g, fragility=read_fragility(args.fragility) if args.fragility else None)
     except (ImpactError, FootprintError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -91,8 +95,37 @@ def _interpolators(ds, it):
     return out, (x.min(), x.max(), y.min(), y.max())
 
 
+def read_fragility(path) -> dict:
+    """``demand`` and ``[[states]]`` (name, median, dispersion) of a TOML file; errors name the file and key."""
+    import tomllib
+
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ImpactError(f"{path}: cannot read the fragility curves ({exc})") from None
+    demand = data.get("demand")
+    if demand not in FRAGILITY_DEMANDS:
+        raise ImpactError(f"{path}: demand must be one of {list(FRAGILITY_DEMANDS)}, got {demand!r}")
+    states = []
+    for k, st in enumerate(data.get("states", [])):
+        try:
+            name, med, beta = str(st["name"]), float(st["median"]), float(st["dispersion"])
+        except (KeyError, TypeError, ValueError):
+            raise ImpactError(f"{path}: states[{k}] needs name, median and dispersion (numbers)") from None
+        if not (med > 0 and beta > 0):
+            raise ImpactError(f"{path}: states[{k}] ({name}): median and dispersion must be > 0")
+        if states and med <= states[-1][1]:
+            raise ImpactError(f"{path}: states[{k}] ({name}): medians must increase with severity "
+                              f"({med:g} after {states[-1][1]:g})")
+        states.append((name, med, beta))
+    if not states:
+        raise ImpactError(f"{path}: no [[states]]")
+    return {"demand": demand, "states": states, "file": str(path)}
+
+
 def run_impact(run, buildings_file, out=None, *, time: float | None = None, height: float = DEFAULT_HEIGHT,
-               e_over_g: float = E_OVER_G) -> dict:
+               e_over_g: float = E_OVER_G, fragility: dict | None = None) -> dict:
     run = Path(run)
     nc, ds, it = _surface(run, time)
     crs = ds.attrs.get("crs") or None
@@ -119,6 +152,13 @@ def run_impact(run, buildings_file, out=None, *, time: float | None = None, heig
                      "horizontal_strain": a.horizontal_strain, "bending_strain": a.bending_strain,
                      "diagonal_strain": a.diagonal_strain, "limiting_tensile_strain": a.limiting_tensile_strain,
                      "category": a.category, "category_name": a.category_name})
+        sc = son_cording_strain(a.angular_distortion, a.horizontal_strain)
+        rows[-1].update(son_cording_strain=sc, son_cording_category=category(sc))
+        if fragility is not None:
+            probs = fragility_probabilities(rows[-1][fragility["demand"]], fragility["states"])
+            rows[-1]["p_none"] = probs[0]
+            for (name, _, _), p in zip(fragility["states"], probs[1:]):
+                rows[-1][f"p_{name}"] = p
     if not rows:
         reasons = "; ".join(i.reason for i in invalid[:5]) + (" …" if len(invalid) > 5 else "")
         raise ImpactError(f"{buildings_file}: no building could be assessed: {reasons or 'the file has none'}")
@@ -138,7 +178,13 @@ def run_impact(run, buildings_file, out=None, *, time: float | None = None, heig
         "method": "limiting tensile strain (Burland & Wroth 1974; Boscardin & Cording 1989; Burland 1995)",
         "limits_percent": [100 * v for v in LIMITS], "e_over_g": e_over_g, "poisson_ratio": NU,
         "samples_per_axis": SAMPLES,
+        "son_cording_counts": {c: sum(r["son_cording_category"] == c for r in rows) for c in CATEGORIES},
     }
+    if fragility is not None:
+        names = ["none"] + [n for n, _, _ in fragility["states"]]
+        summary["fragility"] = {"file": fragility["file"], "demand": fragility["demand"],
+                                "states": [{"name": n, "median": m, "dispersion": b} for n, m, b in fragility["states"]],
+                                "expected_counts": {n: float(sum(r[f"p_{n}"] for r in rows)) for n in names}}
     (out / "impact.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     _plot(out / "buildings_map.png", ds, it, rows, title=f"{run.name}: damage categories, t = {summary['time_yr']:g} yr")
     return {"out": out, "rows": rows, "invalid_rows": invalid, "summary": summary}

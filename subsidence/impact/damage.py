@@ -136,3 +136,30 @@ def assess(s: np.ndarray, uz: np.ndarray, horizontal_strain: float, height: floa
         diagonal_strain=r["diagonal_strain"], limiting_tensile_strain=r["limiting_tensile_strain"],
         category=cat, category_name=CATEGORY_NAMES[CATEGORIES.index(cat)],
     )
+
+
+def son_cording_strain(angular_distortion: float, horizontal_strain: float) -> float:
+    """Son & Cording (2005): the principal tensile strain of the building's state of strain,
+    with the angular distortion β as shear strain and the horizontal strain ε_h as normal strain,
+    ε_p = ε_h/2 + √((ε_h/2)² + (β/2)²) (= ε_h cos²θ + β sinθ cosθ at tan 2θ = β/ε_h)."""
+    eh, b = float(horizontal_strain), float(angular_distortion)
+    return 0.5 * eh + float(np.hypot(0.5 * eh, 0.5 * b))
+
+
+#: demands a fragility curve can be given for (columns of buildings.csv)
+FRAGILITY_DEMANDS = ("limiting_tensile_strain", "son_cording_strain", "angular_distortion", "differential_settlement_m")
+
+
+def fragility_probabilities(demand: float, states) -> list[float]:
+    """Probability of each damage state for a demand, from lognormal fragility curves
+    P(DS ≥ ds_k | x) = Φ(ln(x/θ_k)/β_k) (``states``: [(name, median θ_k, dispersion β_k)] in
+    increasing order of severity). Returns [P(no damage state), P(ds_1), …, P(ds_n)], summing to 1."""
+    from scipy.stats import norm
+
+    x = max(float(demand), 1e-300)
+    exceed = [float(norm.cdf(np.log(x / med) / beta)) for _, med, beta in states]
+    # curves that cross (a later state more likely than an earlier one) are capped, as usual
+    for k in range(1, len(exceed)):
+        exceed[k] = min(exceed[k], exceed[k - 1])
+    probs = [1.0 - exceed[0]] + [exceed[k] - (exceed[k + 1] if k + 1 < len(exceed) else 0.0) for k in range(len(exceed))]
+    return probs

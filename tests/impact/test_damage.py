@@ -82,3 +82,28 @@ def test_hogging_and_compression():
 def test_category_boundaries_are_inclusive_upwards():
     assert [category(v) for v in (0.0, 0.00049, 0.0005, 0.00075, 0.0015, 0.003, 0.01)] == \
         ["0", "0", "1", "2", "3", "4-5", "4-5"]
+
+
+def test_son_cording_principal_strain_by_hand():
+    from subsidence.impact.damage import son_cording_strain
+
+    assert son_cording_strain(0.0, 0.001) == pytest.approx(0.001)  # pure extension
+    assert son_cording_strain(0.002, 0.0) == pytest.approx(0.001)  # pure distortion: β/2
+    # ε_h cos²θ + β sinθ cosθ at tan 2θ = β/ε_h, the same state written as in Son & Cording (2005)
+    eh, b = 0.0004, 0.0012
+    th = 0.5 * np.arctan2(b, eh)
+    assert son_cording_strain(b, eh) == pytest.approx(eh * np.cos(th) ** 2 + b * np.sin(th) * np.cos(th), rel=1e-12)
+    assert son_cording_strain(b, -0.0004) < son_cording_strain(b, 0.0)  # compression closes cracks
+
+
+def test_fragility_probabilities():
+    from subsidence.impact.damage import fragility_probabilities
+
+    states = [("DS1", 1e-3, 0.6), ("DS2", 3e-3, 0.6), ("DS3", 1e-2, 0.6)]
+    p = fragility_probabilities(3e-3, states)
+    assert sum(p) == pytest.approx(1.0)
+    assert p[2] + p[3] == pytest.approx(0.5)  # at the median of DS2: P(DS >= DS2) = 1/2
+    lo, hi = fragility_probabilities(1e-5, states), fragility_probabilities(1.0, states)
+    assert lo[0] == pytest.approx(1.0, abs=1e-9) and hi[-1] == pytest.approx(1.0, abs=1e-9)
+    crossing = fragility_probabilities(2e-3, [("a", 1e-3, 0.1), ("b", 1.5e-3, 2.0)])
+    assert min(crossing) >= 0 and sum(crossing) == pytest.approx(1.0)

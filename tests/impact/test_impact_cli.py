@@ -174,3 +174,23 @@ def test_time_and_run_errors(run_dir, tmp_path, capsys):
     empty.mkdir()
     assert cli_main(["impact", str(empty), "--buildings", str(f)]) == 2
     assert "notarun/surface.nc: no surface.nc" in capsys.readouterr().err
+
+
+def test_fragility_curves_and_son_cording_columns(run_dir, tmp_path, capsys):
+    run, _ = run_dir
+    f = _csv(tmp_path / "h.csv", [f"centre,{X0},{Y0},20,90,6", f"flank,{X0 + 2200},{Y0},30,90,8"])
+    frag = tmp_path / "frag.toml"
+    frag.write_text('demand = "angular_distortion"\n[[states]]\nname = "DS1"\nmedian = 1e-6\ndispersion = 0.5\n'
+                    '[[states]]\nname = "DS2"\nmedian = 1e-3\ndispersion = 0.5\n')
+    assert cli_main(["impact", str(run), "--buildings", str(f), "--fragility", str(frag), "--out", str(tmp_path / "o")]) == 0
+    rows = _read(tmp_path / "o" / "buildings.csv")
+    for r in rows:
+        p = [float(r[k]) for k in ("p_none", "p_DS1", "p_DS2")]
+        assert sum(p) == pytest.approx(1.0, abs=1e-5) and r["son_cording_category"] in ("0", "1", "2", "3", "4-5")
+    s = json.loads((tmp_path / "o" / "impact.json").read_text())
+    assert s["fragility"]["demand"] == "angular_distortion"
+    assert sum(s["fragility"]["expected_counts"].values()) == pytest.approx(2.0, abs=1e-4)
+    frag.write_text('demand = "angular_distortion"\n[[states]]\nname = "DS1"\nmedian = 1e-3\ndispersion = 0.5\n'
+                    '[[states]]\nname = "DS2"\nmedian = 1e-4\ndispersion = 0.5\n')
+    assert cli_main(["impact", str(run), "--buildings", str(f), "--fragility", str(frag), "--out", str(tmp_path / "p")]) == 2
+    assert "medians must increase" in capsys.readouterr().err
