@@ -39,6 +39,9 @@ def add_arguments(p) -> None:
                    help=f"building height in m where the file gives none (default {DEFAULT_HEIGHT:g})")
     p.add_argument("--e-over-g", type=float, default=E_OVER_G,
                    help=f"E/G of the building as a beam (default {E_OVER_G}: masonry; 12.5 for frames)")
+    p.add_argument("--minus", default=None, metavar="RUN2",
+                   help="assess the difference RUN − RUN2 (e.g. a heterogeneous model minus the homogeneous one, "
+                        "or a scenario minus the base case): RUN2's surface interpolated onto RUN's grid")
     p.add_argument("--fragility", default=None, metavar="TOML",
                    help="fragility curves: demand = one of " + ", ".join(FRAGILITY_DEMANDS)
                         + "; [[states]] name, median, dispersion (lognormal), in increasing severity")
@@ -51,7 +54,8 @@ def main(args) -> int:
         return 0
     try:
         res = run_impact(args.run, args.buildings, args.out, time=args.time, height=args.height,
-                         e_over_g=args.e_over_g, fragility=read_fragility(args.fragility) if args.fragility else None)
+                         e_over_g=args.e_over_g, fragility=read_fragility(args.fragility) if args.fragility else None,
+                         minus=args.minus)
     except (ImpactError, FootprintError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -125,9 +129,21 @@ def read_fragility(path) -> dict:
 
 
 def run_impact(run, buildings_file, out=None, *, time: float | None = None, height: float = DEFAULT_HEIGHT,
-               e_over_g: float = E_OVER_G, fragility: dict | None = None) -> dict:
+               e_over_g: float = E_OVER_G, fragility: dict | None = None, minus=None) -> dict:
     run = Path(run)
     nc, ds, it = _surface(run, time)
+    if minus is not None:  # the difference of two runs at the same output time, on RUN's grid
+        nc2, ds2, it2 = _surface(Path(minus), float(ds["time"].values[it]))
+        other, _ = _interpolators(ds2, it2)
+        X, Y = np.meshgrid(ds["x"].values.astype(float), ds["y"].values.astype(float))
+        pts = np.column_stack([Y.ravel(), X.ravel()])
+        same = all(ds[k].shape == ds2[k].shape and np.allclose(ds[k].values, ds2[k].values) for k in ("x", "y"))
+        ds = ds.copy()
+        for c in ("ux", "uy", "uz"):
+            sub = ds2[c].isel(time=it2).values.astype(float) if same else other[c](pts).reshape(X.shape)
+            if np.isnan(sub).any():
+                raise ImpactError(f"{nc2}: its grid does not cover the grid of {nc} (needed for --minus)")
+            ds[c][dict(time=it)] = ds[c].isel(time=it).values - sub
     crs = ds.attrs.get("crs") or None
     buildings, invalid = read_footprints(buildings_file, default_height=height, target_crs=crs)
     interp, (x0, x1, y0, y1) = _interpolators(ds, it)
@@ -173,7 +189,8 @@ def run_impact(run, buildings_file, out=None, *, time: float | None = None, heig
             w.writerow([i.row, i.name, i.reason])
     counts = {c: sum(r["category"] == c for r in rows) for c in CATEGORIES}
     summary = {
-        "run": str(run), "buildings_file": str(buildings_file), "time_yr": float(ds["time"].values[it]),
+        "run": str(run), "minus": None if minus is None else str(minus), "buildings_file": str(buildings_file),
+        "time_yr": float(ds["time"].values[it]),
         "assessed": len(rows), "invalid": len(invalid), "counts": counts,
         "method": "limiting tensile strain (Burland & Wroth 1974; Boscardin & Cording 1989; Burland 1995)",
         "limits_percent": [100 * v for v in LIMITS], "e_over_g": e_over_g, "poisson_ratio": NU,

@@ -194,3 +194,25 @@ def test_fragility_curves_and_son_cording_columns(run_dir, tmp_path, capsys):
                     '[[states]]\nname = "DS2"\nmedian = 1e-4\ndispersion = 0.5\n')
     assert cli_main(["impact", str(run), "--buildings", str(f), "--fragility", str(frag), "--out", str(tmp_path / "p")]) == 2
     assert "medians must increase" in capsys.readouterr().err
+
+
+def test_the_difference_of_two_runs(run_dir, tmp_path):
+    """RUN minus itself leaves nothing to assess (all zero); minus a run with half the compaction
+    leaves half the deflection."""
+    import subsidence
+
+    run, _ = run_dir
+    d = disc_case(output__points=None, reservoirs__0__shape={"type": "disc", "center": [X0, Y0], "radius": 2000.0},
+                  output__grid={"x": [X0 - 6000.0, X0 + 6000.0, 121], "y": [Y0 - 6000.0, Y0 + 6000.0, 121]})
+    d["crs"] = "EPSG:28992"
+    d["reservoirs"][0]["compaction"]["cm"] = 0.5 * d["reservoirs"][0]["compaction"]["cm"]
+    half = tmp_path / "half"
+    subsidence.run(d, out=half)
+    f = _csv(tmp_path / "h.csv", [f"flank,{X0 + 2200},{Y0},30,90,8"])
+    assert cli_main(["impact", str(run), "--buildings", str(f), "--out", str(tmp_path / "a")]) == 0
+    assert cli_main(["impact", str(run), "--buildings", str(f), "--minus", str(run), "--out", str(tmp_path / "z")]) == 0
+    assert cli_main(["impact", str(run), "--buildings", str(f), "--minus", str(half), "--out", str(tmp_path / "h")]) == 0
+    full, zero, diff = (_read(tmp_path / k / "buildings.csv")[0] for k in ("a", "z", "h"))
+    assert float(zero["differential_settlement_m"]) == pytest.approx(0.0, abs=1e-12)
+    assert float(diff["tilt"]) == pytest.approx(0.5 * float(full["tilt"]), rel=1e-3)
+    assert json.loads((tmp_path / "h" / "impact.json").read_text())["minus"] == str(half)
