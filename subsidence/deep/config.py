@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -64,6 +65,41 @@ class DeepConfig:
     reservoirs: list[ReservoirSpec]
     output: OutputSpec
     fem: Any = None  # FE settings when model.method == "fem" (subsidence.fem.config)
+    impact: Any = None  # [impact]: buildings assessed after the run (subsidence.impact)
+
+
+@dataclasses.dataclass
+class BuildingsSpec:
+    """``[impact]`` of a deep case: the buildings assessed on the run's surface map."""
+
+    buildings: Path
+    height: float = 6.0
+    e_over_g: float = 2.6
+    fragility: Path | None = None
+    time: float | None = None  # years; None: the last output time
+
+
+def _impact(t: Table | None, output) -> BuildingsSpec | None:
+    if t is None:
+        return None
+    if output.grid is None:
+        raise t.error("buildings", "assessing buildings needs an output grid ([output.grid])")
+    spec = BuildingsSpec(buildings=t.path_("buildings"), height=t.number("height", 6.0, unit="m", gt=0),
+                         e_over_g=t.number("e_over_g", 2.6, gt=0), fragility=t.path_("fragility", None),
+                         time=t.number("time", None, unit="yr", bare="yr", ge=0))
+    if spec.time is not None:
+        yrs = np.asarray(output.times) / (365.25 * 86400.0)
+        if not np.any(np.isclose(yrs, spec.time, rtol=0, atol=1e-6)):
+            raise t.error("time", f"{spec.time:g} yr is not an output time ({', '.join(f'{v:g}' for v in yrs)})")
+    if spec.fragility is not None:
+        from subsidence.impact.cli import ImpactError, read_fragility
+
+        try:
+            read_fragility(spec.fragility)
+        except ImpactError as exc:
+            raise t.error("fragility", str(exc)) from None
+    t.finish()
+    return spec
 
 
 def parse(root: Table, case) -> DeepConfig:
@@ -79,7 +115,8 @@ def parse(root: Table, case) -> DeepConfig:
     output = parse_output(root.table("output"))
     for t, r in zip(res_tables, reservoirs):
         check_plausible(t, r, output.times, case)
-    cfg = DeepConfig(model=ModelSpec(method=method), reservoirs=reservoirs, output=output)
+    cfg = DeepConfig(model=ModelSpec(method=method), reservoirs=reservoirs, output=output,
+                     impact=_impact(root.table("impact", None), output))
     if method == "analytic":
         cfg.model.kernel = model_t.string("kernel", "geertsma", choices=KERNELS)
         cfg.model.poisson_ratio = model_t.number("poisson_ratio", gt=-1.0, lt=0.5)

@@ -129,7 +129,9 @@ def read_fragility(path) -> dict:
 
 
 def run_impact(run, buildings_file, out=None, *, time: float | None = None, height: float = DEFAULT_HEIGHT,
-               e_over_g: float = E_OVER_G, fragility: dict | None = None, minus=None) -> dict:
+               e_over_g: float = E_OVER_G, fragility: dict | None = None, minus=None, label: str | None = None) -> dict:
+    """Assess the buildings of ``buildings_file`` on the run's surface map (see the module);
+    ``label`` names the run in the outputs (default: its path)."""
     run = Path(run)
     nc, ds, it = _surface(run, time)
     if minus is not None:  # the difference of two runs at the same output time, on RUN's grid
@@ -189,7 +191,7 @@ def run_impact(run, buildings_file, out=None, *, time: float | None = None, heig
             w.writerow([i.row, i.name, i.reason])
     counts = {c: sum(r["category"] == c for r in rows) for c in CATEGORIES}
     summary = {
-        "run": str(run), "minus": None if minus is None else str(minus), "buildings_file": str(buildings_file),
+        "run": label or str(run), "minus": None if minus is None else str(minus), "buildings_file": str(buildings_file),
         "time_yr": float(ds["time"].values[it]),
         "assessed": len(rows), "invalid": len(invalid), "counts": counts,
         "method": "limiting tensile strain (Burland & Wroth 1974; Boscardin & Cording 1989; Burland 1995)",
@@ -203,7 +205,7 @@ def run_impact(run, buildings_file, out=None, *, time: float | None = None, heig
                                 "states": [{"name": n, "median": m, "dispersion": b} for n, m, b in fragility["states"]],
                                 "expected_counts": {n: float(sum(r[f"p_{n}"] for r in rows)) for n in names}}
     (out / "impact.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    _plot(out / "buildings_map.png", ds, it, rows, title=f"{run.name}: damage categories, t = {summary['time_yr']:g} yr")
+    _plot(out / "buildings_map.png", ds, it, rows, title=f"{label or run.name}: damage categories, t = {summary['time_yr']:g} yr")
     return {"out": out, "rows": rows, "invalid_rows": invalid, "summary": summary}
 
 

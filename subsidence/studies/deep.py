@@ -74,11 +74,33 @@ def run(case, rundir, comm) -> dict:
     if cfg.model.method == "fem":
         from subsidence.fem.study import run as run_fem
 
-        return run_fem(case, rundir, comm)
-    summary = {}
-    if comm.rank == 0:  # the analytic superposition is serial and involves no collectives
-        summary = _run_analytic(case, rundir)
+        summary = run_fem(case, rundir, comm)
+    else:
+        summary = {}
+        if comm.rank == 0:  # the analytic superposition is serial and involves no collectives
+            summary = _run_analytic(case, rundir)
+    if cfg.impact is not None and comm.rank == 0:  # serial, no collectives: the buildings on the finished maps
+        summary["buildings"] = _buildings(cfg.impact, rundir)
     return comm.bcast(summary, root=0)
+
+
+def _buildings(spec, rundir) -> dict:
+    """``[impact]``: the buildings assessed on this run's surface map, into ``impact/``."""
+    from subsidence.config import CaseError
+    from subsidence.impact.cli import ImpactError, read_fragility, run_impact
+    from subsidence.impact.footprints import FootprintError
+
+    try:
+        res = run_impact(rundir.path, spec.buildings, rundir.path / "impact", time=spec.time, height=spec.height,
+                         e_over_g=spec.e_over_g, fragility=read_fragility(spec.fragility) if spec.fragility else None,
+                         label=str(rundir.out))
+    except (ImpactError, FootprintError) as exc:
+        raise CaseError(str(spec.buildings), "impact.buildings", str(exc)) from None
+    s = res["summary"]
+    log.info("buildings: %d assessed (%s), %d not assessed -> impact/", s["assessed"],
+             ", ".join(f"{k}: {v}" for k, v in s["counts"].items()), s["invalid"])
+    return {"assessed": s["assessed"], "invalid": s["invalid"], "counts": s["counts"],
+            "son_cording_counts": s["son_cording_counts"], **({"fragility": s["fragility"]} if "fragility" in s else {})}
 
 
 def _run_analytic(case, rundir) -> dict:

@@ -216,3 +216,25 @@ def test_the_difference_of_two_runs(run_dir, tmp_path):
     assert float(zero["differential_settlement_m"]) == pytest.approx(0.0, abs=1e-12)
     assert float(diff["tilt"]) == pytest.approx(0.5 * float(full["tilt"]), rel=1e-3)
     assert json.loads((tmp_path / "h" / "impact.json").read_text())["minus"] == str(half)
+
+
+def test_impact_table_in_a_deep_case(tmp_path):
+    """`[impact]` in a deep case: the buildings are assessed after the run, into impact/ of the run
+    directory, with their counts in summary.json; a missing buildings file is a named error."""
+    import subsidence
+    from subsidence.config import CaseError, case_from_dict
+
+    f = _csv(tmp_path / "h.csv", [f"centre,{X0},{Y0},20,90,6", f"far,{X0 + 9000},{Y0},20,0,6"])
+    d = disc_case(output__points=None, reservoirs__0__shape={"type": "disc", "center": [X0, Y0], "radius": 2000.0},
+                  output__grid={"x": [X0 - 6000.0, X0 + 6000.0, 61], "y": [Y0 - 6000.0, Y0 + 6000.0, 61]})
+    d["crs"] = "EPSG:28992"
+    d["impact"] = {"buildings": str(f), "height": 7.0}
+    out = tmp_path / "run"
+    _, summary = subsidence.run(d, out=out)
+    assert summary["buildings"]["assessed"] == 1 and summary["buildings"]["invalid"] == 1
+    assert (out / "impact" / "buildings.csv").is_file() and (out / "impact" / "buildings_invalid.csv").is_file()
+    assert json.loads((out / "impact" / "impact.json").read_text())["run"] == str(out)
+    d["impact"] = {"buildings": str(tmp_path / "missing.csv")}
+    with pytest.raises(CaseError) as exc:
+        case_from_dict(d)
+    assert exc.value.key == "impact.buildings"
