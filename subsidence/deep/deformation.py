@@ -82,3 +82,17 @@ class Maxima:
                 out["max_curvature_mode"] = "none" if v == 0.0 else ("sagging" if signed > 0 else "hogging")
                 out["min_radius_of_curvature_m"] = 1.0 / v if v > 0 else None
         return out
+
+
+def grid_derivatives(x, y, ux, uy, uz) -> dict[str, np.ndarray]:
+    """The fields of ``DERIVATIVES`` of displacements on a regular grid (ny, nx), by second-order
+    central differences (one-sided at the edges): for runs without closed-form derivatives (FE).
+    Accurate to O(h²) where the grid resolves the bowl."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    uz_y, uz_x = np.gradient(np.asarray(uz, float), y, x, edge_order=2)
+    uz_xy_a, uz_xx = np.gradient(uz_x, y, x, edge_order=2)
+    uz_yy, uz_xy_b = np.gradient(uz_y, y, x, edge_order=2)
+    ux_y, ux_x = np.gradient(np.asarray(ux, float), y, x, edge_order=2)
+    uy_y, uy_x = np.gradient(np.asarray(uy, float), y, x, edge_order=2)
+    return {"uz_x": uz_x, "uz_y": uz_y, "uz_xx": uz_xx, "uz_xy": 0.5 * (uz_xy_a + uz_xy_b), "uz_yy": uz_yy,
+            "ux_x": ux_x, "ux_y": 0.5 * (ux_y + uy_x), "uy_y": uy_y}

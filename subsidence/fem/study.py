@@ -72,6 +72,10 @@ def run(case, rundir, comm) -> dict:
         res.x, res.y = g.x, g.y
         res.grid_ux, res.grid_uy, res.grid_uz = G[..., 0], G[..., 1], G[..., 2]
     summary = write_surface_outputs(rundir, res, title=f"{case.name} (FE, {lay.mode})")
+    if rundir.rank == 0 and res.has_grid:  # tilt, curvature, strain by finite differences (serial, no collectives)
+        from subsidence.studies.deep import grid_deformation_outputs
+
+        summary.update(grid_deformation_outputs(case, rundir, res))
     summary.update(method="fem", fem={
         "geometry": lay.mode, "coupling": spec.coupling, "degree": spec.degree, "cells": int(ncells),
         "domain": {"depth_m": lay.domain.depth, "x_m": [lay.domain.xmin, lay.domain.xmax],

@@ -179,3 +179,28 @@ def _run_analytic(case, rundir) -> dict:
         plot_point_series(times, list(out.point_names), pux, puz, rundir.path, title=case.name,
                           start_date=case.start_date)
     return summary
+
+
+FD_METHOD = "second-order central finite differences of the output grid (the FE model has no closed-form derivatives)"
+
+
+def grid_deformation_outputs(case, rundir, res) -> dict:
+    """``deformation.nc``, ``deformation_map.png`` and the ``max_*`` keys from a surface result on
+    a grid (FE runs), by finite differences of the output grid. Rank 0 only (no collectives)."""
+    from subsidence.deep.deformation import grid_derivatives, measures_from
+    from subsidence.io.plots import plot_deformation
+
+    if not res.has_grid or len(res.x) < 3 or len(res.y) < 3:
+        return {}
+    maxima = Maxima()
+    last = None
+    with SurfaceNCWriter(rundir.file("deformation.nc"), res.x, res.y, res.times, variables=DEFORMATION_VARS,
+                         attrs={"method": FD_METHOD}, crs=case.crs, start_date=case.start_date, title=case.name) as wd:
+        for it in range(len(res.times)):
+            meas = measures_from(grid_derivatives(res.x, res.y, res.grid_ux[it], res.grid_uy[it], res.grid_uz[it]))
+            wd.write_fields(it, meas)
+            maxima.update(res.times[it] / SECONDS_PER_YEAR, res.x, res.y, meas)
+            last = meas
+    plot_deformation(res.x, res.y, last, rundir.path, title=case.name, when=_when(case, res.times[-1]), crs=case.crs,
+                     outlines=res.outlines)
+    return {**maxima.summary(), "deformation_method": FD_METHOD}

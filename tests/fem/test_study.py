@@ -57,9 +57,15 @@ def test_fem_run_writes_the_contract_and_matches_the_analytic_run(tmp_path_facto
     ana = copy.deepcopy(BASE)
     del ana["basement"]
     ana["model"] = {"method": "analytic", "kernel": "van-opstal", "poisson_ratio": 0.25, "basement_depth": 4500.0}
-    _run(ana, d / "ana")
-    for f in ("points.csv", "surface.nc", "summary.json", "manifest.json", "displacement.bp", "cells.bp"):
+    sa = _run(ana, d / "ana")
+    for f in ("points.csv", "surface.nc", "summary.json", "manifest.json", "displacement.bp", "cells.bp",
+              "deformation.nc"):
         assert (d / "fem" / f).exists(), f
+    # deformation measures of the FE run (finite differences of its 500 m grid) against the analytic
+    # run's closed-form ones
+    assert s["deformation_method"].startswith("second-order central finite differences")
+    assert s["max_tilt"] == pytest.approx(sa["max_tilt"], rel=0.05)
+    assert s["max_horizontal_compression"] == pytest.approx(sa["max_horizontal_compression"], rel=0.1)
     assert s["fem"]["geometry"] == "axisymmetric" and s["method"] == "fem"
     pf, pa = _points(d / "fem"), _points(d / "ana")
     assert np.allclose(pf.time, pa.time)
