@@ -161,9 +161,16 @@ def run(case, rundir, comm) -> dict:
             crs=case.crs, start_date=case.start_date,
         )
         title = f"{case.name}: {scen.name}"
-        ssum = write_surface_outputs(_SubDir(rundir.path / "scenarios" / scen.name, rundir.rank), sres, title=title)
+        sub = _SubDir(rundir.path / "scenarios" / scen.name, rundir.rank)
+        ssum = write_surface_outputs(sub, sres, title=title)
+        if rundir.rank == 0:  # tilt, curvature, strain by finite differences of the grid (serial, no collectives)
+            from subsidence.studies.deep import grid_deformation_outputs
+
+            ssum.update(grid_deformation_outputs(case, sub, sres))
         if k == 0:
             first_summary = write_surface_outputs(rundir, sres, title=title)
+            if rundir.rank == 0:
+                first_summary.update(grid_deformation_outputs(case, rundir, sres))
         uz_min = sres.grid_uz.min(axis=(1, 2))
         rate = -(uz_min[-1] - uz_min[-2]) / ((times[-1] - times[-2]) / SECONDS_PER_YEAR) if len(times) > 1 else 0.0
         surf = {"max_subsidence_mm": 1e3 * ssum.get("max_subsidence_m", 0.0), "subsidence_rate_mm_per_yr": 1e3 * rate}

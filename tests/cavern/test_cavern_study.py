@@ -88,6 +88,9 @@ def test_small_case_runs_and_writes_the_contract(comm, tmp_path):
         assert float(table["shut-in"]["max_pressure_MPa"]) > 0.012 * 800 + 0.1
         s = json.loads((out / "summary.json").read_text())
         assert s["max_subsidence_m"] > 0 and s["kind"] == "cavern"
+        # deformation measures of the surface grid, per scenario too
+        assert (out / "deformation.nc").is_file() and (out / "scenarios/cbbo/deformation.nc").is_file()
+        assert s["max_tilt"] > 0 and s["deformation_method"].startswith("second-order central finite differences")
         assert not (out.parent / "run.checkpoint").exists()
     assert summary["scenarios"]["cbbo"]["caverns"][0]["volume_loss_pct"] > 0
 
