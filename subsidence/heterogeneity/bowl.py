@@ -13,7 +13,8 @@ All on one output time of ``surface.nc`` (ux, uy, uz in m, up positive, East-Nor
 - the largest horizontal displacement and its ratio to the largest subsidence;
 - the largest tilt |∇uz|, curvature (largest |eigenvalue| of the Hessian of uz) and largest
   principal horizontal strain (extension positive) and compression, by central finite
-  differences of the output grid (for analytic runs ``deformation.nc`` holds the exact ones).
+  differences of the output grid (:func:`subsidence.deep.deformation.grid_derivatives`, as FE
+  runs write them; for analytic runs ``deformation.nc`` holds the exact ones).
 """
 
 from __future__ import annotations
@@ -83,19 +84,12 @@ def bowl_metrics(x, y, ux, uy, uz, *, contour: float | None = None) -> dict:
     out.update(bowl_volume_m3=vol, area_10pct_m2=float(cell[s >= 0.1 * smax].sum()))
     h = np.hypot(np.asarray(ux, float), np.asarray(uy, float))
     out.update(max_horizontal_m=float(h.max()), horizontal_to_vertical=float(h.max() / smax))
-    dzy, dzx = np.gradient(uz, y, x)
-    out["max_tilt"] = float(np.hypot(dzx, dzy).max())
-    zyy, zyx = np.gradient(dzy, y, x)
-    zxy, zxx = np.gradient(dzx, y, x)
-    half = 0.5 * (zxy + zyx)
-    mean, dev = 0.5 * (zxx + zyy), np.sqrt((0.5 * (zxx - zyy)) ** 2 + half**2)
-    out["max_curvature_per_m"] = float(np.maximum(np.abs(mean + dev), np.abs(mean - dev)).max())
-    uxy, uxx = np.gradient(np.asarray(ux, float), y, x)
-    uyy, uyx = np.gradient(np.asarray(uy, float), y, x)
-    exy = 0.5 * (uxy + uyx)
-    m2, d2 = 0.5 * (uxx + uyy), np.sqrt((0.5 * (uxx - uyy)) ** 2 + exy**2)
-    out["max_horizontal_strain"] = float((m2 + d2).max())
-    out["max_horizontal_compression"] = float(max(-(m2 - d2).min(), 0.0))
+    from subsidence.deep.deformation import grid_derivatives, measures_from
+
+    meas = measures_from(grid_derivatives(x, y, ux, uy, uz))  # the measures FE runs write, by the same code
+    out.update(max_tilt=float(meas["tilt"].max()), max_curvature_per_m=float(np.abs(meas["curvature"]).max()),
+               max_horizontal_strain=float(meas["horizontal_strain"].max()),
+               max_horizontal_compression=float(max(meas["horizontal_compression"].max(), 0.0)))
     return out
 
 

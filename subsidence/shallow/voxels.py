@@ -172,9 +172,15 @@ def write_profiles(out: Path, profiles: dict[str, list[dict]], names, point_prof
             lines.append("")
     toml_path = out / "profiles.toml"
     toml_path.write_text("\n".join(lines), encoding="utf-8")
-    csv_path = out / "profiles.csv"
-    csv_path.write_text("name,profile\n" + "".join(f"{n},{p}\n" for n, p in zip(names, point_profiles)), encoding="utf-8")
-    return toml_path, csv_path
+    return toml_path, write_profile_csv(out, names, point_profiles)
+
+
+def write_profile_csv(out: Path, names, point_profiles) -> Path:
+    """``profiles.csv``: ``name, profile`` per point (for ``[points] profile_file``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "profiles.csv"
+    path.write_text("name,profile\n" + "".join(f"{n},{p}\n" for n, p in zip(names, point_profiles)), encoding="utf-8")
+    return path
 
 
 def _toml(v) -> str:

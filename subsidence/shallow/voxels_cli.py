@@ -38,10 +38,10 @@ def main(args) -> int:
             which = profiles_from_map(args.soil_map, args.field, names, x, y, crs=args.crs)
         except VoxelError as exc:
             raise CaseError(args.soil_map, "--soil-map", str(exc)) from None
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "profiles.csv").write_text("name,profile\n" + "".join(f"{n},{w}\n" for n, w in zip(names, which)), encoding="utf-8")
-        print(f"{len(set(which))} profile name(s) for {len(names)} point(s): {out / 'profiles.csv'} ([points] profile_file; "
+        from subsidence.shallow.voxels import write_profile_csv
+
+        path = write_profile_csv(Path(args.out), names, which)
+        print(f"{len(set(which))} profile name(s) for {len(names)} point(s): {path} ([points] profile_file; "
               "the profiles are the case's [[soil.profiles]] of these names)")
         return 0
     if not args.classes:
