@@ -146,7 +146,7 @@ class _SmoothTerms:
         self.sy = [L.specific_yield if L.retention is None else 0.0 for _, _, L in bounds]
         self.sy_col = np.array(self.sy)[:, None]
         self.top_is_surface = bounds[0][1] == p.surface
-        self.retention = p.retention_storage()
+        self.retention = p.retention_storage
         self.p = p
 
     def __call__(self, h):

@@ -10,6 +10,7 @@ Shared by the FE cross-section and the lumped model so that both see the same so
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -132,8 +133,10 @@ class Parcel:
         """Whether a layer's storage follows a retention curve (water-table-dependent yield)."""
         return any(L.retention is not None for L in self.layers)
 
+    @functools.cached_property
     def retention_storage(self) -> ProfileStorage | None:
-        """The stored water of the layers with a retention curve (None: no such layer)."""
+        """The stored water of the layers with a retention curve (None: no such layer); built once
+        per parcel (its tables of ∫θ)."""
         lay = [(b, t, L.retention) for b, t, L in self.layer_bounds() if L.retention is not None]
         return ProfileStorage(lay, span=self.total_thickness + 5.0) if lay else None
 
@@ -145,7 +148,7 @@ class Parcel:
         for bot, top, L in self.layer_bounds():
             if L.retention is None:
                 s = s + L.specific_yield * (softplus(h - bot) - softplus(h - top))
-        rs = self.retention_storage()
+        rs = self.retention_storage
         if rs is not None:
             s = s + rs(h)[0]
         return s + softplus(h - self.surface)  # ponding above the surface
@@ -156,7 +159,7 @@ class Parcel:
         for bot, top, L in self.layer_bounds():
             if L.retention is None:
                 d = d + L.specific_yield * (sigmoid(h - bot) - sigmoid(h - top))
-        rs = self.retention_storage()
+        rs = self.retention_storage
         if rs is not None:
             d = d + rs(h)[1]
         return d + sigmoid(h - self.surface)
