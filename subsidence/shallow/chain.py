@@ -213,32 +213,31 @@ def run_chain(cfg: ChainConfig, comm) -> ChainResult:
     groups = cfg.profile_groups()
     total_basis = m.basis == "total"
     shallow_prev = np.zeros_like(deep_uz)
-    ref_prev = {g[0]: np.zeros(nd + 1) for g in groups}
+    # the counterfactuals' own level lowering (total basis), from their settlement of the previous pass
+    ref_low = {g[0]: m.rule.lowering(times, np.zeros((nd + 1, 1)))[:, 0] for g in groups}
     delta_prev, passes = None, 0
     while True:
         passes += 1
         uz = deep_uz  # the subsidence the rule follows (up +)
         if total_basis:  # deep + shallow as known the day before (a decision cannot see its own effect)
-            uz = deep_uz - np.concatenate([shallow_prev[:1], shallow_prev[:-1]])
+            uz = deep_uz - _lag(shallow_prev)
         delta = m.rule.lowering(times, _reference(m, uz, cfg.point_areas, rz_point))
         hd = np.empty((nspin + nd + 1, npnt))
         hd[:nspin + 1] = (m.initial_level + season[:nspin + 1])[:, None]
         hd[nspin:] = m.initial_level + season[nspin:, None] + delta - deep_uz
         out = _groups(cfg, comm, groups, precip, evap, hd, season, delta, deep_uz, nspin, times, temp,
-                      ref_lowering={g: m.rule.lowering(times, -_lag(ref_prev[g])[:, None])[:, 0] for g in ref_prev}
-                      if total_basis else None)
+                      ref_lowering=ref_low if total_basis else None)
         if not total_basis:
             break
-        refs = {g: out["group_ref"][g] for g in ref_prev}
+        new_low = {g: m.rule.lowering(times, -_lag(out["group_ref"][g])[:, None])[:, 0] for g in ref_low}
         same = delta_prev is not None and np.array_equal(delta, delta_prev) and all(
-            np.array_equal(m.rule.lowering(times, -_lag(refs[g])[:, None]), m.rule.lowering(times, -_lag(ref_prev[g])[:, None]))
-            for g in refs)
+            np.array_equal(new_low[g], ref_low[g]) for g in ref_low)
         if same:
             break
         if passes >= MAX_TOTAL_PASSES:
             raise RuntimeError(f"water management on the total subsidence: the levels still changed after {passes} passes "
                                "(a threshold rule that keeps triggering itself?)")
-        delta_prev, shallow_prev, ref_prev = delta, out["shallow"], refs
+        delta_prev, shallow_prev, ref_low = delta, out["shallow"], new_low
     if total_basis:
         log.info("water management on the total subsidence: %d pass(es) of the chain", passes)
     mean, mid, gw_ref_pts, sh_ref_pts = out["mean"], out["mid"], out["gw_ref_pts"], out["sh_ref_pts"]
