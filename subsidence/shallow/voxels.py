@@ -216,10 +216,10 @@ def profiles_from_map(path, field: str, names, x, y, *, crs: str | None = None) 
     polys = [shapely.from_wkb(g) if g is not None else None for g in geoms]
     src = meta.get("crs")
     if src and crs:
-        import pyproj
+        from subsidence.insar.readers.common import transformer
 
-        if not pyproj.CRS.from_user_input(src).equals(pyproj.CRS.from_user_input(crs), ignore_axis_order=True):
-            tr = pyproj.Transformer.from_crs(src, crs, always_xy=True)
+        tr = transformer(src, crs, path=path, key="--soil-map")  # None when the CRSs are the same
+        if tr is not None:
             polys = [None if g is None else shapely.transform(g, lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1])))
                      for g in polys]
     keep = [k for k, g in enumerate(polys) if g is not None and g.geom_type in ("Polygon", "MultiPolygon")]
