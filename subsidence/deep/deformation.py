@@ -62,12 +62,25 @@ class Maxima:
         self.best: dict[str, tuple[float, float, float, float, float]] = {}  # value, time, x, y, signed value
 
     def update(self, t_yr: float, x: np.ndarray, y: np.ndarray, meas: dict[str, np.ndarray]) -> None:
+        """Measures over a grid (ny, nx) with coordinates ``x`` (nx) and ``y`` (ny)."""
+        self._update(t_yr, meas, lambda j: (float(x[j[1]]), float(y[j[0]])))
+
+    def update_points(self, t_yr: float, x: np.ndarray, y: np.ndarray, meas: dict[str, np.ndarray]) -> None:
+        """Measures at scattered points (npoints,) at ``x``, ``y``; NaN (no stencil) is skipped."""
+        self._update(t_yr, meas, lambda j: (float(x[j[0]]), float(y[j[0]])))
+
+    def _update(self, t_yr, meas, where) -> None:
         for name, arr in meas.items():
+            if name not in MEASURES:
+                continue
+            arr = np.asarray(arr, float)
             mag = np.abs(arr) if name == "curvature" else arr
-            j = np.unravel_index(int(np.argmax(mag)), mag.shape)
+            if not np.isfinite(mag).any():
+                continue
+            j = np.unravel_index(int(np.nanargmax(mag)), mag.shape)
             v = max(float(mag[j]), 0.0)
             if name not in self.best or v > self.best[name][0]:
-                self.best[name] = (v, float(t_yr), float(x[j[1]]), float(y[j[0]]), float(arr[j]))
+                self.best[name] = (v, float(t_yr), *where(j), float(arr[j]))
 
     def summary(self) -> dict:
         out: dict = {}
@@ -96,3 +109,95 @@ def grid_derivatives(x, y, ux, uy, uz) -> dict[str, np.ndarray]:
     uy_y, uy_x = np.gradient(np.asarray(uy, float), y, x, edge_order=2)
     return {"uz_x": uz_x, "uz_y": uz_y, "uz_xx": uz_xx, "uz_xy": 0.5 * (uz_xy_a + uz_xy_b), "uz_yy": uz_yy,
             "ux_x": ux_x, "ux_y": 0.5 * (ux_y + uy_x), "uy_y": uy_y}
+
+
+#: points in the local quadratic fit of scattered points (13 = the point, its 4 grid neighbours, the 4
+#: diagonal ones and the 4 at two spacings on a regular grid)
+NEIGHBOURS = 13
+#: a position whose 13 neighbours reach further than this times the median reach of the points is isolated
+ISOLATION = 3.0
+#: largest condition number of the scaled fit before its neighbours are said not to span an area
+MAX_CONDITION = 1e6
+
+
+class PointStencils:
+    """Local quadratic least-squares fits of fields given at scattered points (the outputs of
+    shallow and coupled runs: parcels, a grid of points), evaluated at query positions.
+
+    At each query position q the ``NEIGHBOURS`` nearest points give, by least squares,
+    u ≈ c0 + c1·dx + c2·dy + c3·dx²/2 + c4·dx·dy + c5·dy²/2 (dx, dy from q), so c1, c2 are the
+    gradient and c3, c4, c5 the Hessian at q: exact for quadratic fields, second-order accurate in
+    the point spacing for the gradient on a regular grid. A query has no fit (``ok`` False, the
+    reason in ``reasons``) when there are fewer than 6 points, when its neighbours do not span an
+    area (on a line: condition number above ``MAX_CONDITION``) or when they reach further than
+    ``ISOLATION`` times the median reach of the points (an isolated point would measure a slope
+    over kilometres). The measures describe the surface at the scale of the point spacing.
+    """
+
+    def __init__(self, x, y, qx=None, qy=None, *, neighbours: int = NEIGHBOURS):
+        from scipy.spatial import cKDTree
+
+        x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
+        qx = x if qx is None else np.asarray(qx, float).ravel()
+        qy = y if qy is None else np.asarray(qy, float).ravel()
+        n, nq = x.size, qx.size
+        self.n, self.nq = n, nq
+        self.ok = np.zeros(nq, bool)
+        self.reasons: list[str | None] = [None] * nq
+        k = min(int(neighbours), n)
+        self.k = k
+        self.idx = np.zeros((nq, max(k, 1)), int)
+        self.op = np.zeros((nq, 6, max(k, 1)))  # coefficients = op @ values[idx]
+        if n < 6:
+            self.reasons = [f"{n} point(s): a surface gradient and curvature need at least 6 points spanning an area"] * nq
+            return
+        tree = cKDTree(np.column_stack([x, y]))
+        reach_pts = tree.query(np.column_stack([x, y]), k=k)[0][:, -1]
+        typical = float(np.median(reach_pts))
+        dist, idx = tree.query(np.column_stack([qx, qy]), k=k)
+        self.idx = idx
+        for i in range(nq):
+            h = float(dist[i, -1])
+            if not h > 0:
+                self.reasons[i] = "the neighbouring points coincide"
+                continue
+            if h > ISOLATION * typical:
+                self.reasons[i] = (f"isolated: its {k} nearest points reach {h:.4g} m, more than {ISOLATION:g} × the "
+                                   f"median reach {typical:.4g} m of the points")
+                continue
+            dx, dy = (x[idx[i]] - qx[i]) / h, (y[idx[i]] - qy[i]) / h
+            A = np.column_stack([np.ones(k), dx, dy, 0.5 * dx * dx, dx * dy, 0.5 * dy * dy])
+            sv = np.linalg.svd(A, compute_uv=False)
+            if sv[-1] <= sv[0] / MAX_CONDITION:
+                self.reasons[i] = "its neighbouring points do not span an area (they lie on a line)"
+                continue
+            scale = np.array([1.0, h, h, h * h, h * h, h * h])
+            self.op[i] = np.linalg.pinv(A) / scale[:, None]
+            self.ok[i] = True
+
+    def coefficients(self, values) -> np.ndarray:
+        """(…, nq, 6) fit coefficients (value, ∂x, ∂y, ∂xx, ∂xy, ∂yy) of ``values`` (…, n); NaN where no fit."""
+        v = np.asarray(values, float)
+        c = np.einsum("qjk,...qk->...qj", self.op, v[..., self.idx])
+        c[..., ~self.ok, :] = np.nan
+        return c
+
+    def derivatives(self, ux, uy, uz) -> dict[str, np.ndarray]:
+        """The fields of ``DERIVATIVES`` (…, nq) of the displacements at the points (…, n)."""
+        cz, cx, cy = self.coefficients(uz), self.coefficients(ux), self.coefficients(uy)
+        return {"uz_x": cz[..., 1], "uz_y": cz[..., 2], "uz_xx": cz[..., 3], "uz_xy": cz[..., 4], "uz_yy": cz[..., 5],
+                "ux_x": cx[..., 1], "ux_y": 0.5 * (cx[..., 2] + cy[..., 1]), "uy_y": cy[..., 2]}
+
+
+def radius_of_curvature(curvature) -> np.ndarray:
+    """Signed radius 1/κ (m; positive sagging), NaN where the curvature is 0 or undefined."""
+    k = np.asarray(curvature, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isfinite(k) & (k != 0.0), 1.0 / np.where(k == 0.0, 1.0, k), np.nan)
+
+
+def angular_distortion_of_curvature(curvature, base_length: float) -> np.ndarray:
+    """Angular distortion over a base length B of a surface with curvature κ (largest principal, 1/m):
+    the slopes of the two halves of a chord of length B centred at the point differ from the chord's
+    slope by |κ|·B/4 (exact for a quadratic surface, the small-base limit otherwise)."""
+    return np.abs(np.asarray(curvature, float)) * float(base_length) / 4.0

@@ -23,6 +23,9 @@ def run(case, rundir, comm) -> dict:
     res = run_chain(cfg, comm)
     log.info("writing the outputs%s", " and plots" if cfg.plots else "")
     summary = write_all(rundir, res, case, interval_days=cfg.output_interval_days, title=case.name, plots=cfg.plots)
+    from subsidence.impact.points import chain_deformation_outputs  # tilt, curvature, strain at the points
+
+    summary.update(chain_deformation_outputs(rundir, res, case))
     if cfg.impact is not None:
         from subsidence.studies.shallow import run_impact
 
