@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from subsidence.config.table import Table
-from subsidence.shallow.column import ColumnLayer, Isotache, LinearCompression, NoOxidation, PeatOxidation
+from subsidence.shallow.column import ColumnLayer, Isotache, Koppejan, LinearCompression, NoOxidation, PeatOxidation
 from subsidence.shallow.deep import CaseDeep, NoDeep, SeriesDeep
 from subsidence.shallow.forcing import DailySeries, ForcingError, read_evaporation, read_precipitation
 from subsidence.physics.retention import VanGenuchten
@@ -358,10 +358,13 @@ def _layer(t: Table) -> tuple[HydroLayer, ColumnLayer]:
     gs = t.number("gamma_sat", unit="N/m^3", bare="kN/m^3", gt=0)
     gu = t.number("gamma_unsat", gs, unit="N/m^3", bare="kN/m^3", ge=0)
     ct = t.table("compression")
-    law = ct.string("law", choices=("isotache", "linear"))
+    law = ct.string("law", choices=("isotache", "linear", "koppejan"))
     try:
         if law == "isotache":
             comp = Isotache(ct.number("a", ge=0), ct.number("b", gt=0), ct.number("c", ge=0))
+        elif law == "koppejan":
+            comp = Koppejan(ct.number("Cp", gt=0), ct.number("Cs", gt=0), ct.number("Cp_prime", gt=0),
+                            ct.number("Cs_prime", gt=0))
         else:
             comp = LinearCompression(ct.number("mv", unit="1/Pa", ge=0))
     except ValueError as exc:

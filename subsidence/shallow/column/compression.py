@@ -240,3 +240,170 @@ class StepLaw:
             d[:, iso] += dd
             t[:, iso] += tt
         return (d, t, sp) if new_sp else (d, t)
+
+
+@dataclasses.dataclass(frozen=True)
+class Koppejan:
+    """Koppejan's compression law (as in NEN 9997-1 and D-Settlement), in linear strain ΔH/H₀:
+
+        ε = (1/C'p + log10(1 + t/t₀)/C's) ln(σ'ₚ/σ'₀) + (1/Cp + log10(1 + t/t₀)/Cs) ln(σ'/σ'ₚ)
+
+    for a drained load step at t = 0 from σ'₀ to σ' > σ'ₚ (the second term only above the
+    preconsolidation stress σ'ₚ; below it the first with σ' for σ'ₚ). ``Cp``/``Cs`` primary and
+    secular compression constants above σ'ₚ, ``Cp_prime``/``Cs_prime`` (the literature's C'p,
+    C's) below it; t₀ = 1 day. The classical form has log10(t/t₀), which is undefined for
+    t < t₀: 1 + t/t₀ keeps the strain finite at the load step and differs by less than
+    log10(1 + t₀/t) (0.004 decades after 100 days).
+
+    Over a history the law is used incrementally (:class:`KoppejanStep`): the primary strain
+    follows the effective stress (unloading and reloading below σ'ₚ with C'p), σ'ₚ rises with
+    the largest stress reached; every increase of that largest stress adds its secular
+    coefficient k (Δln σ'/C's or /Cs), whose secular strain grows as k log10(1 + age/t₀) from
+    the start of its step (Koppejan's superposition of load steps), with the components kept
+    in a bounded number of slots (:class:`KoppejanStep`; exact for one load step). A cycle of
+    the water table below the largest stress reached adds no secular strain.
+    """
+
+    Cp: float
+    Cs: float
+    Cp_prime: float
+    Cs_prime: float
+
+    def __post_init__(self):
+        for name in ("Cp", "Cs", "Cp_prime", "Cs_prime"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"Koppejan constant {name} must be > 0")
+
+    def params(self) -> tuple[float, float, float, float]:
+        return 0.0, 0.0, 0.0, 0.0  # the linear/isotache part of the step law sees no strain here
+
+    def constants(self) -> tuple[float, float, float, float]:
+        return self.Cp, self.Cs, self.Cp_prime, self.Cs_prime
+
+
+_LN10 = float(np.log(10.0))
+
+
+def koppejan_strain(t, *, Cp, Cs, Cp_prime, Cs_prime, sigma0, sigma1, sigma_p, t0: float = TAU_REF):
+    """Linear strain of a drained Koppejan layer loaded at t = 0 from ``sigma0`` to ``sigma1``
+    (the closed form of :class:`Koppejan`, for hand checks); ``t`` in s."""
+    t = np.asarray(t, dtype=float)
+    lg = np.log10(1.0 + t / t0)
+    below = np.log(min(sigma1, sigma_p) / sigma0)
+    above = np.log(max(sigma1, sigma_p) / sigma_p)
+    return (1.0 / Cp_prime + lg / Cs_prime) * below + (1.0 / Cp + lg / Cs) * above
+
+
+def _ln_stress(s):
+    """ln s and its derivative, continued below ``SIGMA_MIN`` by the tangent line
+    ln σ_min + (s − σ_min)/σ_min (Koppejan's laws are in ln σ', which has no value at zero
+    stress; the continuation keeps the law smooth and its tangent positive where a top cell's
+    effective stress passes through nearly zero, so that Newton does not stall on a flat part)."""
+    low = s < SIGMA_MIN
+    ln = np.where(low, np.log(SIGMA_MIN) + (s - SIGMA_MIN) / SIGMA_MIN, np.log(np.where(low, SIGMA_MIN, s)))
+    return ln, 1.0 / np.maximum(s, SIGMA_MIN)
+
+
+class KoppejanStep:
+    """The incremental Koppejan law on the cells ``sel`` of a column, see :class:`Koppejan`.
+
+    State per column and cell: the largest effective stress reached ``smax`` and at most
+    ``slots`` secular components, each a coefficient K (strain per decade) and its age
+    T = t₀ + age (s), youngest first. Each step adds the component of its own increment; when
+    the slots are full, the two neighbours of most similar age merge into one with the sum of
+    their rates (K = K₁ + K₂, K/T = K₁/T₁ + K₂/T₂), so the ages stay spaced geometrically and the
+    memory is bounded. The strain is computed in linear strain relative to the current reference
+    thickness and returned as a natural strain increment, with its consistent tangent."""
+
+    def __init__(self, sel, Cp, Cs, Cp_prime, Cs_prime, *, t0: float = TAU_REF, slots: int = 16):
+        self.sel = sel
+        self.inv_cp, self.inv_cs = 1.0 / np.asarray(Cp, float), 1.0 / np.asarray(Cs, float)
+        self.inv_cpp, self.inv_csp = 1.0 / np.asarray(Cp_prime, float), 1.0 / np.asarray(Cs_prime, float)
+        self.t0 = t0
+        self.slots = slots
+        self.smax = None
+
+    def begin(self, s0, sp, eps, dt: float):
+        s0 = s0[:, self.sel]
+        if self.smax is None:  # the initial state: no secular strain running
+            self.smax = np.maximum(s0, SIGMA_MIN)
+            self.K = np.zeros(s0.shape + (self.slots,))
+            self.T = np.full(s0.shape + (self.slots,), self.t0)
+        self.sp = sp[:, self.sel]
+        self.ln_sp = np.log(self.sp)
+        self.ln_s0 = _ln_stress(s0)[0]
+        self.ln_smax = np.log(self.smax)
+        self.expe = np.exp(eps[:, self.sel])
+        # the secular strain of the running components over the step does not depend on s1
+        self.d_old = (self.K * np.log10(1.0 + dt / self.T)).sum(-1)
+        self.g_new = np.log10(1.0 + dt / self.t0)
+        self.dt = dt
+
+    def evaluate(self, s1):
+        """(natural strain increment, tangent, (new sp, smax, k)) on the cells ``sel``."""
+        s = s1[:, self.sel]
+        ln_s, inv_s = _ln_stress(s)
+        sp, ln_sp = self.sp, self.ln_sp
+        above = s > sp
+        # primary: unloading/reloading with C'p below sp, virgin with Cp above (s0 <= sp always)
+        d_lin = (np.minimum(ln_s, ln_sp) - self.ln_s0) * self.inv_cpp + np.maximum(ln_s - ln_sp, 0.0) * self.inv_cp
+        t_lin = np.where(above, self.inv_cp, self.inv_cpp) * inv_s
+        # the secular coefficient of the rise of the largest stress reached, applied from the start of the step
+        ln_m = np.maximum(ln_s, self.ln_smax)
+        k = ((np.minimum(ln_m, ln_sp) - np.minimum(self.ln_smax, ln_sp)) * self.inv_csp
+             + (np.maximum(ln_m, ln_sp) - np.maximum(self.ln_smax, ln_sp)) * self.inv_cs)
+        dk = np.where(s > self.smax, np.where(above, self.inv_cs, self.inv_csp) * inv_s, 0.0)
+        dl = d_lin + self.d_old + k * self.g_new
+        tl = t_lin + dk * self.g_new
+        # natural strain: 1 - eps_lin = exp(-eps) - dl  (relative to the reference thickness)
+        g = np.maximum(1.0 - dl * self.expe, 1e-6)
+        d_nat = -np.log(g)
+        t_nat = self.expe / g * tl
+        return d_nat, t_nat, (np.maximum(sp, s), np.maximum(self.smax, s), k)
+
+    def commit(self, state):
+        _, self.smax, k = state
+        T = self.T + self.dt
+        K = np.concatenate([k[..., None], self.K], axis=-1)
+        T = np.concatenate([np.full(k.shape + (1,), self.t0 + self.dt), T], axis=-1)
+        # merge the neighbours of most similar age (a component without strain merges first)
+        ratio = T[..., 1:] / T[..., :-1]
+        ratio = np.where((K[..., 1:] == 0) | (K[..., :-1] == 0), 0.0, ratio)
+        j = ratio.argmin(-1)[..., None]
+        Ka, Kb = np.take_along_axis(K, j, -1), np.take_along_axis(K, j + 1, -1)
+        Ta, Tb = np.take_along_axis(T, j, -1), np.take_along_axis(T, j + 1, -1)
+        Km = Ka + Kb
+        rate = Ka / Ta + Kb / Tb
+        Tm = np.where(Km > 0, Km / np.where(rate > 0, rate, 1.0), Ta)
+        i = np.arange(self.slots)
+        src = i + (i > j)  # slots after the merged pair move up by one
+        K, T = np.take_along_axis(K, src, -1), np.take_along_axis(T, src, -1)
+        np.put_along_axis(K, j, Km, -1)
+        np.put_along_axis(T, j, Tm, -1)
+        self.K, self.T = K, T
+
+
+class MixedStepLaw(StepLaw):
+    """:class:`StepLaw` on the linear and isotache cells plus :class:`KoppejanStep` on the
+    Koppejan cells (``koppejan``: (ncell,) bool, constants (ncell,) arrays)."""
+
+    def __init__(self, mv, a, b, c, koppejan, Cp, Cs, Cp_prime, Cs_prime, *, tau_ref: float = TAU_REF):
+        super().__init__(mv, a, b, c, tau_ref=tau_ref)
+        sel = _selector(koppejan)
+        idx = np.flatnonzero(koppejan)
+        self.kop = KoppejanStep(sel, Cp[idx], Cs[idx], Cp_prime[idx], Cs_prime[idx], t0=tau_ref)
+
+    def begin(self, s0, sp, dt: float, eps=None):
+        super().begin(s0, sp, dt)
+        self.kop.begin(s0, sp, np.zeros_like(s0) if eps is None else eps, dt)
+
+    def evaluate(self, s1, *, new_sp: bool = False):
+        out = super().evaluate(s1, new_sp=new_sp)
+        d_k, t_k, state = self.kop.evaluate(s1)
+        sel = self.kop.sel
+        out[0][:, sel] = d_k
+        out[1][:, sel] = t_k
+        if new_sp:
+            out[2][:, sel] = state[0]
+            self.kop.commit(state)
+        return out

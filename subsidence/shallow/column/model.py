@@ -26,7 +26,7 @@ from scipy.linalg import lapack
 from subsidence.log import Progress
 from subsidence.units import SECONDS_PER_YEAR as _YEAR_S
 from subsidence.shallow.column.compression import (  # noqa: F401  (strain_increment: re-exported as before)
-    SIGMA_MIN, TAU_REF, Isotache, LinearCompression, StepLaw, _selector, strain_increment)
+    SIGMA_MIN, TAU_REF, Isotache, Koppejan, LinearCompression, MixedStepLaw, StepLaw, _selector, strain_increment)
 from subsidence.shallow.column.oxidation import CO2_PER_C, NoOxidation, PeatOxidation, thickness_loss
 
 GAMMA_W = 9810.0  # N/m^3
@@ -41,7 +41,7 @@ class ColumnLayer:
     k: float
     gamma_sat: float
     gamma_unsat: float
-    compression: LinearCompression | Isotache
+    compression: LinearCompression | Isotache | Koppejan
     ocr: float = 1.0
     pop: float = 0.0
     oxidation: NoOxidation | PeatOxidation = NoOxidation()
@@ -103,6 +103,9 @@ class Column:
         self.ocr = pick(lambda L: L.ocr)
         self.pop = pick(lambda L: L.pop)
         self.mv, self.a, self.b, self.c = (pick(lambda L, j=j: L.compression.params()[j]) for j in range(4))
+        self.koppejan = np.array([isinstance(layers[i].compression, Koppejan) for i in lay], dtype=bool)
+        self.kop_constants = tuple(pick(lambda L, j=j: L.compression.constants()[j] if isinstance(L.compression, Koppejan)
+                                        else 1.0) for j in range(4))
         self.alpha, self.rho_org, self.f_vol = (pick(lambda L, j=j: L.oxidation.rate_params()[j]) for j in range(3))
         self.carbon = pick(lambda L: getattr(L.oxidation, "carbon_fraction", 0.0))
 
@@ -214,7 +217,11 @@ class Column:
 
         progress = Progress(f"soil column ({nb} column(s))", nt - 1, unit="step", t_start=times[0] / _YEAR_S,
                             t_end=times[-1] / _YEAR_S)
-        law = StepLaw(self.mv, self.a, self.b, self.c, tau_ref=self.tau_ref)
+        if self.koppejan.any():
+            law = MixedStepLaw(self.mv, self.a, self.b, self.c, self.koppejan, *self.kop_constants, tau_ref=self.tau_ref)
+        else:
+            law = StepLaw(self.mv, self.a, self.b, self.c, tau_ref=self.tau_ref)
+        mixed = isinstance(law, MixedStepLaw)
         gw = self.gamma_w
         head_bottom = self.bottom == "head"
         oxidising = bool(np.any(self.alpha > 0))
@@ -249,9 +256,13 @@ class Column:
             d0 = np.where(sat, d0, 1.0)
             np.negative(t_int, out=off[:, :-1])
             off_flat = off.ravel()[:-1]
-            law.begin(sig, sp, dt)
+            if mixed:
+                law.begin(sig, sp, dt, eps=eps)
+            else:
+                law.begin(sig, sp, dt)
             s1 = np.empty_like(head)
             prev = np.inf
+            damp, prev_raw = 1.0, np.inf
             for _ in range(self.max_iter):
                 np.subtract(head, zc, out=s1)
                 s1 *= -gw
@@ -271,8 +282,16 @@ class Column:
                 delta = _solve_symmetric(tang, off_flat, d_eps, t_int)
                 np.maximum(delta, -2.0, out=delta)  # = np.clip(delta, -2, 2), without its Python wrapper
                 np.minimum(delta, 2.0, out=delta)
-                head = head + delta
                 size = max(delta.max(initial=0.0), -delta.min(initial=0.0))
+                if mixed:
+                    # Koppejan's tangent jumps where the stress crosses the preconsolidation or the
+                    # largest stress reached: full Newton steps can cycle across the kink; the step
+                    # is halved while the updates do not shrink, and lengthened again when they do
+                    damp = max(0.5 * damp, 1.0 / 64) if size >= 0.5 * prev_raw else min(1.0, 2.0 * damp)
+                    prev_raw = size
+                    delta *= damp
+                    size *= damp
+                head = head + delta
                 # converged when this update, or the next one that quadratic convergence predicts
                 # from the last two (size²/prev² · size, with a safety factor of 10), is below the
                 # tolerance: this saves the last iteration that would only confirm convergence
