@@ -103,7 +103,11 @@ class Calibration:
         self.case, self.obs, self.cfg = case, obs, cfg
         self.comm = comm
         self.resolver = Resolver(case)
-        self.targets = [self.resolver.resolve(p.path, where=(str(case.file), p.key)) for p in cfg.parameters]
+        #: case-file parameters (index into cfg.parameters, where the path points)
+        self.targets = [(i, self.resolver.resolve(p.path, where=(str(case.file), p.key)))
+                        for i, p in enumerate(cfg.parameters) if not p.observation]
+        #: observation-model parameters: name → index into cfg.parameters
+        self.observation = {p.path.split(".", 1)[1]: i for i, p in enumerate(cfg.parameters) if p.observation}
         self.fm = ForwardModel(case, obs.ids, obs.x, obs.y, obs.dates)  # every epoch (scores, held-out)
         self.fm_cal = ForwardModel(case, obs.ids, obs.x, obs.y, obs.dates[obs.cal])  # assimilations: calibration epochs
         m = obs.ids.size
@@ -117,10 +121,9 @@ class Calibration:
         self.pp_terms = [(name, q) for q in cfg.point_parameters for name in q.terms]
         K = len(self.pp_terms)
         self.pp_mean = np.concatenate([np.full(m, q.mean) for _, q in self.pp_terms]) if K else np.zeros(0)
-        self.pp_cov = np.zeros((K * m, K * m))
-        for k, (_, q) in enumerate(self.pp_terms):
-            C = field_covariance(obs.x, obs.y, q.sd, q.correlation_length) + q.mean_sd**2
-            self.pp_cov[k * m:(k + 1) * m, k * m:(k + 1) * m] = C + 1e-9 * q.sd**2 * np.eye(m)
+        self.pp_cov = self.point_covariance()
+        #: hyperparameters estimated from the data (:meth:`estimate_hyperparameters`), by parameter name
+        self.hyper_info: dict = {}
         self.noise_model = None
         self.noise: ProjectedNoise | None = None
         self.terms: PointTerms | None = None
@@ -133,6 +136,85 @@ class Calibration:
         if self.pp_terms:
             self.terms = PointTerms(self.noise, self.time_functions(self.obs.dates[self.obs.cal]), self.obs.up,
                                     self.pp_mean, self.pp_cov)
+
+    def point_covariance(self, hyper: dict | None = None) -> np.ndarray:
+        """Prior covariance Σ (K·m × K·m) of the per-point terms; ``hyper``: {parameter name:
+        {"sd": …, "correlation_length": …}} replacing the configured values."""
+        m, K = self.m, len(self.pp_terms)
+        C = np.zeros((K * m, K * m))
+        for k, (_, q) in enumerate(self.pp_terms):
+            h = (hyper or {}).get(q.name, {})
+            sd, L = h.get("sd", q.sd), h.get("correlation_length", q.correlation_length)
+            B = field_covariance(self.obs.x, self.obs.y, sd, L) + q.mean_sd**2
+            C[k * m:(k + 1) * m, k * m:(k + 1) * m] = B + 1e-9 * sd**2 * np.eye(m)
+        return C
+
+    def estimate_hyperparameters(self, model_cal) -> dict:
+        """Type-II maximum likelihood of the per-point priors' hyperparameters named in their
+        ``estimate`` (spread ``sd``, ``correlation_length``): the values that maximise the marginal
+        likelihood of the calibration data, p(d | hyper) = N(d; P g + Bμ, C' + BΣ(hyper)Bᵀ), with
+        the per-point values integrated out exactly and the model g at the prior medians
+        (``model_cal``: its series at the calibration epochs, as for the noise estimate). The
+        configured values are the start; a correlation length may also end at 0 (independent
+        points) when that is more likely. Needs :meth:`set_noise` first; returns the record
+        (also in :attr:`hyper_info`) and installs the estimates as the prior."""
+        from scipy.optimize import minimize
+
+        if self.terms is None:
+            return {}
+        r = self.project(self.obs.D) - self.project(model_cal, calibration_epochs=True)
+        free = [(q.name, h, q) for q in self.cfg.point_parameters for h in q.estimate]
+        if not free:
+            return {}
+        start = {q.name: {"sd": q.sd, "correlation_length": q.correlation_length} for q in self.cfg.point_parameters}
+        spacing = _median_neighbour_distance(self.obs.x, self.obs.y)
+
+        def hyper_of(v):
+            h = {k: dict(d) for k, d in start.items()}
+            for (name, which, _), x in zip(free, v):
+                h[name][which] = float(np.exp(x))
+            return h
+
+        def x0_of(name, which, q):
+            val = start[name][which]
+            if which == "correlation_length" and val <= 0:
+                val = 3 * spacing  # start a length given as 0 at a few point spacings
+            return np.log(val)
+
+        x0 = np.array([x0_of(*f) for f in free])
+        bounds = [(x - np.log(30.0), x + np.log(30.0)) if w == "sd" else (np.log(0.2 * spacing), np.log(1e3 * spacing))
+                  for x, (_, w, _) in zip(x0, free)]
+        f = lambda v: -self.terms.log_evidence(r, self.point_covariance(hyper_of(v)))  # noqa: E731
+        ll_start = float(self.terms.log_evidence(r))  # the prior as given
+        res = minimize(f, x0, method="L-BFGS-B", bounds=bounds, options={"maxiter": 200})
+        best, ll = hyper_of(res.x), -float(res.fun)
+        for name, which, _ in free:  # independent points (L = 0) as the alternative to any length
+            if which == "correlation_length":
+                alt = {k: dict(d) for k, d in best.items()}
+                alt[name]["correlation_length"] = 0.0
+                ll_alt = float(self.terms.log_evidence(r, self.point_covariance(alt)))
+                if ll_alt > ll:
+                    best, ll = alt, ll_alt
+        at_bound = [f"{n}.{w}" for (n, w, _), x, (lo, hi) in zip(free, res.x, bounds)
+                    if best[n][w] > 0 and (abs(x - lo) < 1e-3 or abs(x - hi) < 1e-3)]
+        info = {"method": "type-II maximum likelihood at the prior medians",
+                "log_evidence_given": ll_start, "log_evidence_estimated": ll, "at_search_bound": at_bound,
+                "converged": bool(res.success),
+                "parameters": {n: {"given": start[n], "estimated": {w: best[n][w] for nn, w, _ in free if nn == n}}
+                               for n in dict.fromkeys(n for n, _, _ in free)}}
+        self.install_hyperparameters(info)
+        return info
+
+    def install_hyperparameters(self, info: dict) -> None:
+        """Make the estimated hyperparameters (``info`` of :meth:`estimate_hyperparameters`) the prior."""
+        est = {n: v["estimated"] for n, v in info.get("parameters", {}).items()}
+        self.hyper_info = info
+        self.cfg = dataclasses.replace(self.cfg, point_parameters=[
+            dataclasses.replace(q, **est.get(q.name, {})) for q in self.cfg.point_parameters])
+        self.pp_terms = [(name, q) for q in self.cfg.point_parameters for name in q.terms]
+        self.pp_cov = self.point_covariance()
+        if self.noise_model is not None:
+            self.set_noise(self.noise_model, self.noise_info)
 
     def time_functions(self, dates) -> np.ndarray:
         """(K, n): the time function a_k(t) of each per-point term: ``background_rate`` t − t₀ (s);
@@ -167,8 +249,9 @@ class Calibration:
         vals = self.global_values(zg_col)
         if not self.targets:
             return self.case
+        ps = self.cfg.parameters
         try:
-            return self.resolver.build([(t, p.case_value(v)) for t, p, v in zip(self.targets, self.cfg.parameters, vals)])
+            return self.resolver.build([(t, ps[i].case_value(vals[i])) for i, t in self.targets])
         except CaseError as exc:
             raise CaseError(exc.file, exc.key, f"{exc.reason} (with the calibration's member values "
                             + ", ".join(f"{p.name}={v:.4g}" for p, v in zip(self.cfg.parameters, vals))
@@ -178,7 +261,19 @@ class Calibration:
     # -- forward ------------------------------------------------------------------------
     def model(self, zg_col, fm: ForwardModel | None = None) -> Prediction:
         """The forward run of one member's global parameters (the per-point ones do not enter it)."""
-        return (fm or self.fm)(self.case_of(zg_col))
+        p = (fm or self.fm)(self.case_of(zg_col))
+        return self.observe(p, zg_col)
+
+    def observe(self, p: Prediction, zg_col) -> Prediction:
+        """The run as the product's scatterers see it: with ``observation.shallow_fraction`` w they
+        follow the deep motion and w times the modelled shallow motion (its ``shallow_uz`` is then
+        the part they see)."""
+        i = self.observation.get("shallow_fraction")
+        if i is None or p.shallow_uz is None:
+            return p
+        w = float(self.cfg.parameters[i].prior.from_z(zg_col[i]))
+        s = w * p.shallow_uz
+        return dataclasses.replace(p, uz=p.deep_uz + s, shallow_uz=s)
 
     def background(self, state: State, j: int, dates) -> np.ndarray:
         """Vertical displacement (m, n) of the per-point terms of member j at ``dates``."""
@@ -225,6 +320,15 @@ class Calibration:
         return self.noise.project(s if calibration_epochs else s[..., self.obs.cal])
 
 
+def _median_neighbour_distance(x, y) -> float:
+    from scipy.spatial import cKDTree
+
+    if np.size(x) < 2:
+        return 1.0
+    d, _ = cKDTree(np.column_stack([x, y])).query(np.column_stack([x, y]), k=2)
+    return float(max(np.median(d[:, 1]), 1.0))
+
+
 def _members(js, comm, desc):
     """Member indices, with the progress of the pass on rank 0 (a bar on a terminal, else a log
     line per finished member, at most one a second); the chain's own progress and step logs are
@@ -247,7 +351,13 @@ def _members(js, comm, desc):
                 q.setLevel(lv)
 
 
-def estimate_observation_noise(cal: Calibration):
+def median_run(cal: Calibration) -> np.ndarray:
+    """The model at the prior medians of the global parameters, in the observed component at the
+    calibration epochs (m, n_cal): the reference of the noise and hyperparameter estimates."""
+    return cal.obs.component_of(cal.model(np.zeros(cal.n_g), cal.fm_cal))
+
+
+def estimate_observation_noise(cal: Calibration, median=None):
     """The noise model of the calibration: given, or estimated from the calibration epochs.
 
     The estimate (:func:`subsidence.insar.noise.estimate_noise`) takes everything that a per-point
@@ -261,7 +371,7 @@ def estimate_observation_noise(cal: Calibration):
     if cfg.noise_source == "model":
         return cfg.noise or DUTCH_S1, {"source": "given noise model"}
     t = (obs.dates[obs.cal] - obs.dates[obs.cal][0]).astype(float) / 365.25
-    median = obs.component_of(cal.model(np.zeros(cal.n_g), cal.fm_cal))
+    median = median_run(cal) if median is None else median
     nm, info = estimate_noise(obs.D[:, obs.cal] - median, obs.x, obs.y, t, return_info=True)
     return nm, {"source": "estimated from the calibration data less the model at the prior medians",
                 "details": to_jsonable(info)}

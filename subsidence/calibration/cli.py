@@ -84,8 +84,8 @@ def calibrate_case(case, ds, out, *, cfg=None, comm=None, force: bool = False, t
     import numpy as np
     from mpi4py import MPI
 
-    from subsidence.calibration.calibrate import (Calibration, estimate_observation_noise, observations_from, run_esmda,
-                                                  run_least_squares)
+    from subsidence.calibration.calibrate import (Calibration, estimate_observation_noise, median_run, observations_from,
+                                                  run_esmda, run_least_squares)
     from subsidence.calibration.output import summarise
     from subsidence.config import CaseError
     from subsidence.log import get_logger
@@ -102,9 +102,18 @@ def calibrate_case(case, ds, out, *, cfg=None, comm=None, force: bool = False, t
              int(obs.cal.sum()), int((~obs.cal).sum()))
     cal = Calibration(case, obs, cfg, comm=comm)
     cal.case_of(np.zeros(cal.n_g))  # every case check at the prior medians, before anything runs
-    nm, info = estimate_observation_noise(cal) if comm.rank == 0 else (None, None)
+    hyper = any(q.estimate for q in cfg.point_parameters)
+    median = median_run(cal) if comm.rank == 0 and (hyper or cfg.noise_source == "data") else None
+    nm, info = estimate_observation_noise(cal, median) if comm.rank == 0 else (None, None)
     nm, info = comm.bcast((nm, info), root=0)
     cal.set_noise(nm, info)
+    if hyper:  # every rank needs the estimated prior: estimate on rank 0, then install it everywhere
+        est = cal.estimate_hyperparameters(median) if comm.rank == 0 else None
+        est = comm.bcast(est, root=0)
+        if comm.rank != 0:
+            cal.install_hyperparameters(est)
+        for name, v in est["parameters"].items():
+            log.info("per-point prior of %s estimated from the data: %s (given %s)", name, v["estimated"], v["given"])
     d = nm.describe()
     log.info("noise (%s): white %.2f mm, spatial %.2f mm (%.2f km), temporal %.2f mm (%.2f yr)", info["source"],
              d["white_sigma_mm"], d["spatial_sigma_mm"], d["spatial_range_km"], d["temporal_sigma_mm"], d["temporal_range_yr"])

@@ -25,6 +25,8 @@ mean = "-2 mm/yr"              # prior of the common mean (hierarchical: all poi
 mean_sd = "2 mm/yr"
 sd = "1.5 mm/yr"               # spread of the points about the common mean
 correlation_length = "1 km"    # exponential spatial correlation of that spread (0: independent)
+estimate = ["sd", "correlation_length"]   # optional: estimated from the data (type-II maximum
+                               # likelihood at the prior medians), the values above as the start
 
 [[calibration.point_parameters]]
 name = "annual"                # an annual cycle per point (cos + sin, vertical), random phases allowed
@@ -53,6 +55,14 @@ POINT_PARAMETERS = {
                ("annual_cos", "annual_sin")),
 }
 METHODS = ("es-mda", "least-squares")
+#: hyperparameters of a per-point prior that ``estimate`` may name
+HYPERPARAMETERS = ("sd", "correlation_length")
+#: parameters of the observation model rather than of the case file: path → (meaning, support)
+OBSERVATION_PARAMETERS = {
+    "observation.shallow_fraction": (
+        "fraction of the modelled shallow (soil column) motion that the product's scatterers follow: "
+        "1 for scatterers on the soil surface, 0 for ones founded below the soft layers (on piles)", (0.0, 1.0)),
+}
 
 
 @dataclasses.dataclass
@@ -62,6 +72,11 @@ class ParamSpec:
     prior: Prior
     unit: str | None  # unit string written back into the case file (None: bare numbers)
     key: str  # calibration.parameters[i], for messages
+
+    @property
+    def observation(self) -> bool:
+        """A parameter of the observation model (``observation.…``), not a key of the case file."""
+        return self.path.startswith("observation.")
 
     def case_value(self, x: float):
         """The value as written into the case file."""
@@ -76,6 +91,8 @@ class PointParamSpec:
     sd: float
     correlation_length: float  # m
     unit: str  # SI unit
+    #: hyperparameters estimated from the data (type-II maximum likelihood) rather than taken as given
+    estimate: tuple[str, ...] = ()
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -154,6 +171,21 @@ def _param(t: Table, i: int) -> ParamSpec:
         prior = Prior(kind, a, b, low, high)
     except ValueError as exc:
         raise t.error("prior", str(exc)) from None
+    if path.startswith("observation."):
+        if path not in OBSERVATION_PARAMETERS:
+            raise t.error("path", f"unknown observation-model parameter {path!r} (known: {', '.join(OBSERVATION_PARAMETERS)})")
+        lo_s, hi_s = OBSERVATION_PARAMETERS[path][1]
+        if unit is not None:
+            raise t.error("prior", f"{path} is a bare number (a fraction), not a quantity in {unit!r}")
+        if kind == "uniform":
+            sup = (a, b)
+        elif kind == "truncated-normal":
+            sup = (low, high)
+        else:
+            raise t.error("prior", f"{path} lies within [{lo_s:g}, {hi_s:g}]: give a bounded prior (uniform or truncated-normal) "
+                                   "so that no member leaves it")
+        if sup[0] < lo_s or sup[1] > hi_s:
+            raise t.error("prior", f"the prior's support [{sup[0]:g}, {sup[1]:g}] leaves [{lo_s:g}, {hi_s:g}] of {path}")
     t.finish()
     return ParamSpec(name=name, path=path, prior=prior, unit=unit, key=t.path)
 
@@ -164,9 +196,15 @@ def _point_param(t: Table) -> PointParamSpec:
     bare = "m/yr" if unit == "m/s" else "mm"
     kw = dict(unit=unit, bare=bare)
     corr = t.number("correlation_length", 0.0, unit="m", ge=0)
+    est = t.raw("estimate", [])
+    if isinstance(est, str):
+        est = [est]
+    if not isinstance(est, list) or any(e not in HYPERPARAMETERS for e in est) or len(set(est)) != len(est):
+        raise t.error("estimate", f"a list of distinct hyperparameters to estimate from the data, each one of "
+                                  f"{', '.join(HYPERPARAMETERS)}; got {est!r}")
     spec = PointParamSpec(
         name=name, mean=t.number("mean", 0.0, **kw), mean_sd=t.number("mean_sd", 0.0, ge=0, **kw),
-        sd=t.number("sd", gt=0, **kw), correlation_length=corr, unit=unit)
+        sd=t.number("sd", gt=0, **kw), correlation_length=corr, unit=unit, estimate=tuple(est))
     t.finish()
     return spec
 

@@ -70,6 +70,25 @@ class PointTerms:
             return mean
         return mean + np.einsum("ij,...j->...i", self.L_pi, rng.standard_normal(mean.shape))
 
+    def log_evidence(self, r, Sigma=None) -> float:
+        """ln N(r; B μ, C' + B Σ Bᵀ) of projected data r (n', m): the marginal likelihood of the
+        per-point prior (``Sigma``, default the one given), with the per-point values integrated
+        out. By the matrix determinant lemma and Woodbury, through Σ⁻¹ + BᵀC'⁻¹B only:
+        ln det(C' + BΣBᵀ) = ln det C' + ln det Σ + ln det(Σ⁻¹ + H), and the quadratic form
+        r̃ᵀC'⁻¹r̃ − bᵀ(Σ⁻¹ + H)⁻¹b with b = BᵀC'⁻¹r̃, r̃ = r − Bμ."""
+        from scipy import linalg
+
+        Sigma = self.Sigma if Sigma is None else np.asarray(Sigma, float)
+        rr = np.asarray(r, float) - self.design(self.mu)
+        S = self.noise.solve(rr)
+        b = self.adjoint(S)
+        Ls = linalg.cho_factor(Sigma, lower=True)
+        M = linalg.cho_solve(Ls, np.eye(Sigma.shape[0])) + self.H
+        Lm = linalg.cho_factor(0.5 * (M + M.T), lower=True)
+        quad = float(np.sum(rr * S) - b @ linalg.cho_solve(Lm, b))
+        logdet = (self.noise.logdet + 2 * np.sum(np.log(np.diag(Ls[0]))) + 2 * np.sum(np.log(np.diag(Lm[0]))))
+        return -0.5 * (quad + logdet + rr.size * np.log(2 * np.pi))
+
     def prior_draws(self, rng, count: int) -> np.ndarray:
         return (self.mu[:, None] + self.L_sigma @ rng.standard_normal((self.K * self.m, count))).T
 

@@ -127,6 +127,7 @@ def summarise(cal, result, rng) -> dict:
                  "last": str(obs.dates[-1]), "component": obs.component, "skipped": obs.skipped},
         "noise": {**cal.noise_info, "model": cal.noise_model.describe(),
                   "expected_rmse_of_a_perfect_model_m": float(np.sqrt(cal.noise.trace / cal.noise.size))},
+        "point_priors": _point_priors(cal),
         "history": result["history"], "chi2_per_value": c2, "verdict": verdict,
         "prior_data_conflicts": conflicts["messages"],
         "parameters": params, "scores": scores, "validation_metrics_calibration_epochs": validation,
@@ -135,6 +136,18 @@ def summarise(cal, result, rng) -> dict:
     arrays = dict(g_prior=g_prior, g_post=g_post, rates=rates, pvals=pvals, fit=fit, t=t,
                   prior_series=prior_series, post_series=post_series, offsets=offsets)
     return {"doc": doc, "arrays": arrays}
+
+
+def _point_priors(cal) -> dict:
+    """The per-point priors used (SI and readable units), and how hyperparameters were estimated."""
+    out = {}
+    for q in cal.cfg.point_parameters:
+        f, u = _display(q)
+        out[q.name] = {"unit": u, "mean": q.mean * f, "mean_sd": q.mean_sd * f, "sd": q.sd * f,
+                       "correlation_length_m": q.correlation_length, "estimated": list(q.estimate)}
+    if cal.hyper_info:
+        out["estimation"] = cal.hyper_info
+    return out
 
 
 #: a posterior median beyond this normal score of its prior (outside the prior's P2.3-P97.7) is flagged

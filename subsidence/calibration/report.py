@@ -153,6 +153,13 @@ def write_report(out: Path, cal, result, summary) -> Path:
                   f"RMSE of a perfect model under it {doc['noise']['expected_rmse_of_a_perfect_model_m'] * 1e3:.2f} mm"),
         ("skipped", html.escape(json.dumps(d["skipped"])) or "nothing"),
     ]
+    for name, q in doc.get("point_priors", {}).items():
+        if name == "estimation":
+            continue
+        est = f" ({', '.join(q['estimated'])} estimated from the data, type-II maximum likelihood)" if q["estimated"] else ""
+        settings.append((f"per-point prior: {html.escape(name)}",
+                         f"mean {q['mean']:.3g} ± {q['mean_sd']:.3g} {q['unit']}, spread {q['sd']:.3g} {q['unit']}, "
+                         f"correlation length {q['correlation_length_m'] / 1e3:.3g} km{est}"))
     srows = ""
     for label, sc in doc["scores"].items():
         srows += f"<tr><th colspan=7>{label.replace('_', ' ')}</th></tr>"
