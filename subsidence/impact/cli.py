@@ -1,8 +1,12 @@
-"""``subsidence impact RUN --buildings FILE``: damage category per building from a run's surface map.
+"""``subsidence impact RUN --buildings FILE``: damage category per building from a run's surface.
 
 Writes into ``--out`` (default ``<RUN>-impact``): ``buildings.csv`` (one row per assessed
 building), ``buildings_invalid.csv`` (the rows that could not be assessed, with the reason),
-``impact.json`` (counts per category and the parameters) and ``buildings_map.png``.
+``impact.json`` (counts per category and the parameters) and ``buildings_map.png``; always the
+surface measures at the assessed time (``deformation.nc`` with the radius of curvature, and the
+angular distortion over ``--base-length``; ``pairs.csv`` for ``--pair``); with ``--cba`` the
+CBA 1987 comparison table. RUN is a grid run (``surface.nc``) or a point run (``points.nc``:
+shallow, coupled); see :mod:`subsidence.impact.surfaces`.
 The physics is in :mod:`subsidence.impact.damage`; reading the footprints in
 :mod:`subsidence.impact.footprints`.
 """
@@ -19,18 +23,15 @@ import numpy as np
 from subsidence.impact.damage import (CATEGORIES, E_OVER_G, FRAGILITY_DEMANDS, LIMITS, NU, assess, category,
                                       fragility_probabilities, son_cording_strain)
 from subsidence.impact.footprints import FootprintError, Invalid, read_footprints
+from subsidence.impact.surfaces import ImpactError, Outside, load_surface
 
 SAMPLES = 11  # points along each building's main axis
 DEFAULT_HEIGHT = 6.0  # m, when neither the file nor --height gives one
 
 
-class ImpactError(ValueError):
-    pass
-
-
 def add_arguments(p) -> None:
-    p.add_argument("run", help="run directory (with surface.nc)")
-    p.add_argument("--buildings", required=True, metavar="FILE",
+    p.add_argument("run", help="run directory (with surface.nc, or points.nc for shallow and coupled runs)")
+    p.add_argument("--buildings", default=None, metavar="FILE",
                    help="footprints: CSV with x, y, length, orientation (degrees clockwise from north), optional "
                         "name, height; or polygons (GeoJSON, GeoPackage)")
     p.add_argument("--out", "-o", default=None, help="output directory (default: <RUN>-impact)")
@@ -45,6 +46,15 @@ def add_arguments(p) -> None:
     p.add_argument("--fragility", default=None, metavar="TOML",
                    help="fragility curves: demand = one of " + ", ".join(FRAGILITY_DEMANDS)
                         + "; [[states]] name, median, dispersion (lognormal), in increasing severity")
+    p.add_argument("--base-length", default=None, metavar="LENGTH",
+                   help="angular distortion over this base length (m, or with a unit: 20m) in deformation.nc, and the "
+                        "reference building of --cba (default there 20 m)")
+    p.add_argument("--pair", action="append", default=[], metavar="X1,Y1,X2,Y2",
+                   help="differential settlement, slope and horizontal strain between two points (m, the run's CRS); "
+                        "repeatable; -> pairs.csv")
+    p.add_argument("--cba", action="store_true",
+                   help="the CBA 1987 comparison: the surface measures against the limits of the damage categories "
+                        "(cba_1987_deformation.csv), with the run's impact factors when it has them (cba_1987_table.md)")
 
 
 def main(args) -> int:
@@ -52,51 +62,38 @@ def main(args) -> int:
 
     if world().rank != 0:
         return 0
+    from subsidence.impact.surface_measures import parse_length, parse_pair
+
     try:
+        if not (args.buildings or args.base_length or args.pair or args.cba):
+            raise ImpactError("nothing to do: give --buildings, --base-length, --pair or --cba")
+        base_length = parse_length(args.base_length) if args.base_length is not None else None
+        pairs = [parse_pair(p) for p in args.pair]
         res = run_impact(args.run, args.buildings, args.out, time=args.time, height=args.height,
                          e_over_g=args.e_over_g, fragility=read_fragility(args.fragility) if args.fragility else None,
-                         minus=args.minus)
-    except (ImpactError, FootprintError) as exc:
+                         minus=args.minus, base_length=base_length, pairs=pairs, cba=args.cba)
+    except (ImpactError, FootprintError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for inv in res["invalid_rows"]:
         print(f"warning: not assessed: {inv.reason}", file=sys.stderr)
-    counts = ", ".join(f"{k}: {v}" for k, v in res["summary"]["counts"].items())
-    print(f"{res['summary']['assessed']} building(s) assessed ({counts}); "
-          f"{res['summary']['invalid']} not assessed -> {res['out']}")
+    s = res["summary"]
+    if s.get("buildings_file"):
+        counts = ", ".join(f"{k}: {v}" for k, v in s["counts"].items())
+        print(f"{s['assessed']} building(s) assessed ({counts}); {s['invalid']} not assessed -> {res['out']}")
+    d = s["deformation"]
+    if "max_curvature" in d:
+        print(f"t = {d['time_yr']:g} yr: max tilt {d['max_tilt']:.3g}, max |curvature| {d['max_curvature']:.3g} /m "
+              f"(radius {d['min_radius_of_curvature_km'] or float('inf'):.4g} km), max horizontal strain "
+              f"{d['max_horizontal_strain']:.3g}" + (f", max angular distortion over {d['base_length_m']:g} m "
+                                                      f"{d['max_angular_distortion']:.3g}" if "max_angular_distortion" in d else "")
+              + f" -> {res['out']}")
+    for r in s.get("pairs", []):
+        print(f"pair {r['pair']}: differential settlement {r['differential_settlement_m']:.4g} m over "
+              f"{r['distance_m']:.4g} m (slope {r['slope']:.3g}, horizontal strain {r['horizontal_strain']:.3g})")
+    if args.cba:
+        print(f"CBA 1987 comparison -> {res['out'] / 'cba_1987_table.md'}")
     return 0
-
-
-def _surface(run: Path, time: float | None):
-    from subsidence.io.surface import open_surface
-
-    nc = run / "surface.nc" if run.is_dir() else run
-    if not nc.is_file():
-        raise ImpactError(f"{nc}: no surface.nc (the run has no surface map to assess buildings on)")
-    ds = open_surface(nc)
-    years = ds["time"].values.astype(float)
-    if time is None:
-        it = len(years) - 1
-    else:
-        hit = np.flatnonzero(np.isclose(years, time, rtol=0, atol=1e-6))
-        if not hit.size:
-            raise ImpactError(f"{nc}: no output time {time:g} yr (the run has {', '.join(f'{t:g}' for t in years)})")
-        it = int(hit[0])
-    return nc, ds, it
-
-
-def _interpolators(ds, it):
-    from scipy.interpolate import RegularGridInterpolator
-
-    x, y = ds["x"].values.astype(float), ds["y"].values.astype(float)
-    fx = slice(None) if x[-1] > x[0] else slice(None, None, -1)
-    fy = slice(None) if y[-1] > y[0] else slice(None, None, -1)
-    method = "cubic" if min(x.size, y.size) >= 4 else "linear"
-    out = {}
-    for c in ("ux", "uy", "uz"):
-        a = ds[c].isel(time=it).values.astype(float)[fy, fx]
-        out[c] = RegularGridInterpolator((y[fy], x[fx]), a, method=method, bounds_error=False, fill_value=np.nan)
-    return out, (x.min(), x.max(), y.min(), y.max())
 
 
 def read_fragility(path) -> dict:
@@ -128,40 +125,93 @@ def read_fragility(path) -> dict:
     return {"demand": demand, "states": states, "file": str(path)}
 
 
-def run_impact(run, buildings_file, out=None, *, time: float | None = None, height: float = DEFAULT_HEIGHT,
-               e_over_g: float = E_OVER_G, fragility: dict | None = None, minus=None, label: str | None = None) -> dict:
-    """Assess the buildings of ``buildings_file`` on the run's surface map (see the module);
-    ``label`` names the run in the outputs (default: its path)."""
+def run_impact(run, buildings_file=None, out=None, *, time: float | None = None, height: float = DEFAULT_HEIGHT,
+               e_over_g: float = E_OVER_G, fragility: dict | None = None, minus=None, label: str | None = None,
+               base_length: float | None = None, pairs=(), cba: bool = False) -> dict:
+    """Assess the buildings of ``buildings_file`` (if given) on the run's surface, and write the surface
+    measures at that time (and ``pairs``, the CBA 1987 table); see the module. ``label`` names the run
+    in the outputs (default: its path)."""
+    from subsidence.impact import cba as cba_table
+    from subsidence.impact import surface_measures as sm
+
     run = Path(run)
-    nc, ds, it = _surface(run, time)
-    if minus is not None:  # the difference of two runs at the same output time, on RUN's grid
-        nc2, ds2, it2 = _surface(Path(minus), float(ds["time"].values[it]))
-        other, _ = _interpolators(ds2, it2)
-        X, Y = np.meshgrid(ds["x"].values.astype(float), ds["y"].values.astype(float))
-        pts = np.column_stack([Y.ravel(), X.ravel()])
-        same = all(ds[k].shape == ds2[k].shape and np.allclose(ds[k].values, ds2[k].values) for k in ("x", "y"))
-        ds = ds.copy()
-        for c in ("ux", "uy", "uz"):
-            sub = ds2[c].isel(time=it2).values.astype(float) if same else other[c](pts).reshape(X.shape)
-            if np.isnan(sub).any():
-                raise ImpactError(f"{nc2}: its grid does not cover the grid of {nc} (needed for --minus)")
-            ds[c][dict(time=it)] = ds[c].isel(time=it).values - sub
-    crs = ds.attrs.get("crs") or None
-    buildings, invalid = read_footprints(buildings_file, default_height=height, target_crs=crs)
-    interp, (x0, x1, y0, y1) = _interpolators(ds, it)
+    surf = load_surface(run, time, minus)
+    rows, invalid = [], []
+    if buildings_file is not None:
+        rows, invalid = _assess(surf, buildings_file, height=height, e_over_g=e_over_g, fragility=fragility)
+    pair_rows = sm.pair_rows(surf, pairs)
+    meas, dsum = sm.surface_measures(surf, base_length)
+    out = Path(out) if out is not None else run.with_name(run.name + "-impact")
+    out.mkdir(parents=True, exist_ok=True)
+    summary = {"run": label or str(run), "minus": None if minus is None else str(minus), "time_yr": surf.time_yr,
+               "surface": surf.kind}
+    if buildings_file is not None:
+        _write_csv(out / "buildings.csv", rows)
+        invalid.sort(key=lambda i: i.row)
+        with (out / "buildings_invalid.csv").open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["row", "name", "reason"])
+            for i in invalid:
+                w.writerow([i.row, i.name, i.reason])
+        counts = {c: sum(r["category"] == c for r in rows) for c in CATEGORIES}
+        summary.update({
+            "buildings_file": str(buildings_file), "assessed": len(rows), "invalid": len(invalid), "counts": counts,
+            "method": "limiting tensile strain (Burland & Wroth 1974; Boscardin & Cording 1989; Burland 1995)",
+            "limits_percent": [100 * v for v in LIMITS], "e_over_g": e_over_g, "poisson_ratio": NU,
+            "samples_per_axis": SAMPLES,
+            "profile": "cubic splines of the grid" if surf.kind == "grid" else
+                       "the local quadratic fit of the nearest output points at the building's centre",
+            "son_cording_counts": {c: sum(r["son_cording_category"] == c for r in rows) for c in CATEGORIES},
+        })
+        if fragility is not None:
+            names = ["none"] + [n for n, _, _ in fragility["states"]]
+            summary["fragility"] = {"file": fragility["file"], "demand": fragility["demand"],
+                                    "states": [{"name": n, "median": m, "dispersion": b} for n, m, b in fragility["states"]],
+                                    "expected_counts": {n: float(sum(r[f"p_{n}"] for r in rows)) for n in names}}
+    summary["deformation"] = dsum
+    sm.write_deformation(out / "deformation.nc", surf, meas, dsum)
+    if pair_rows:
+        sm.write_pairs(out / "pairs.csv", pair_rows)
+        summary["pairs"] = pair_rows
+    if cba:
+        run_dir = run if run.is_dir() else run.parent
+        run_max = None
+        if minus is None and (run_dir / "summary.json").is_file():
+            run_max = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+        if "max_angular_distortion" not in dsum:  # the reference building's length
+            dsum_b = sm.surface_measures(surf, cba_table.DEFAULT_BASE_LENGTH)[1]
+            dsum = {**dsum, **{k: v for k, v in dsum_b.items() if "angular" in k or k == "base_length_m"}}
+        crows = cba_table.deformation_rows(dsum, base_length=dsum["base_length_m"], height=height, e_over_g=e_over_g,
+                                           run_maxima=run_max)
+        cba_table.write_csv(out / "cba_1987_deformation.csv", crows)
+        cba_table.write_markdown(out / "cba_1987_table.md", crows, run=label or str(run), time_yr=surf.time_yr,
+                                 impact_factors=None if minus is not None else run_dir / "cba_1987.csv")
+        summary["cba_1987_deformation"] = crows
+    (out / "impact.json").write_text(json.dumps(summary, indent=2, default=_json) + "\n", encoding="utf-8")
+    title = f"{label or run.name}: t = {surf.time_yr:g} yr"
+    if rows:
+        _plot(out / "buildings_map.png", surf, rows, title=f"{label or run.name}: damage categories, t = {surf.time_yr:g} yr")
+    sm.plot(out / "deformation_impact.png", surf, meas, dsum, title=title, pairs=pairs)
+    return {"out": out, "rows": rows, "invalid_rows": invalid, "summary": summary}
+
+
+def _json(v):
+    if isinstance(v, (np.floating, np.integer)):
+        return v.item()
+    raise TypeError(f"not JSON serialisable: {type(v).__name__}")
+
+
+def _assess(surf, buildings_file, *, height, e_over_g, fragility):
+    buildings, invalid = read_footprints(buildings_file, default_height=height, target_crs=surf.crs)
     rows = []
     for b in buildings:
         ex, ey = b.axis
         s = np.linspace(-0.5 * b.length, 0.5 * b.length, SAMPLES)
-        px, py = b.x + s * ex, b.y + s * ey
-        if px.min() < x0 or px.max() > x1 or py.min() < y0 or py.max() > y1:
-            invalid.append(Invalid(b.row, b.name, f"{buildings_file}, row {b.row}: outside the output grid of {nc} "
-                                                  f"(x {x0:g} … {x1:g}, y {y0:g} … {y1:g})"))
+        try:
+            uz, eps_h = surf.axis_profile(b.x, b.y, ex, ey, s)
+        except Outside as exc:
+            invalid.append(Invalid(b.row, b.name, f"{buildings_file}, row {b.row}: {exc}"))
             continue
-        pts = np.column_stack([py, px])
-        uz = interp["uz"](pts)
-        ua = interp["ux"](pts[[0, -1]]) * ex + interp["uy"](pts[[0, -1]]) * ey
-        eps_h = float((ua[1] - ua[0]) / b.length)
         a = assess(s, uz, eps_h, b.height, e_over_g=e_over_g, nu=NU)
         rows.append({"row": b.row, "name": b.name, "x": b.x, "y": b.y, "length_m": b.length, "height_m": b.height,
                      "orientation_deg": b.orientation, "settlement_m": float(-uz.mean()),
@@ -180,33 +230,7 @@ def run_impact(run, buildings_file, out=None, *, time: float | None = None, heig
     if not rows:
         reasons = "; ".join(i.reason for i in invalid[:5]) + (" …" if len(invalid) > 5 else "")
         raise ImpactError(f"{buildings_file}: no building could be assessed: {reasons or 'the file has none'}")
-    out = Path(out) if out is not None else run.with_name(run.name + "-impact")
-    out.mkdir(parents=True, exist_ok=True)
-    _write_csv(out / "buildings.csv", rows)
-    invalid.sort(key=lambda i: i.row)
-    with (out / "buildings_invalid.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["row", "name", "reason"])
-        for i in invalid:
-            w.writerow([i.row, i.name, i.reason])
-    counts = {c: sum(r["category"] == c for r in rows) for c in CATEGORIES}
-    summary = {
-        "run": label or str(run), "minus": None if minus is None else str(minus), "buildings_file": str(buildings_file),
-        "time_yr": float(ds["time"].values[it]),
-        "assessed": len(rows), "invalid": len(invalid), "counts": counts,
-        "method": "limiting tensile strain (Burland & Wroth 1974; Boscardin & Cording 1989; Burland 1995)",
-        "limits_percent": [100 * v for v in LIMITS], "e_over_g": e_over_g, "poisson_ratio": NU,
-        "samples_per_axis": SAMPLES,
-        "son_cording_counts": {c: sum(r["son_cording_category"] == c for r in rows) for c in CATEGORIES},
-    }
-    if fragility is not None:
-        names = ["none"] + [n for n, _, _ in fragility["states"]]
-        summary["fragility"] = {"file": fragility["file"], "demand": fragility["demand"],
-                                "states": [{"name": n, "median": m, "dispersion": b} for n, m, b in fragility["states"]],
-                                "expected_counts": {n: float(sum(r[f"p_{n}"] for r in rows)) for n in names}}
-    (out / "impact.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    _plot(out / "buildings_map.png", ds, it, rows, title=f"{label or run.name}: damage categories, t = {summary['time_yr']:g} yr")
-    return {"out": out, "rows": rows, "invalid_rows": invalid, "summary": summary}
+    return rows, invalid
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
@@ -217,13 +241,16 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
             w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
 
 
-def _plot(path: Path, ds, it, rows, *, title: str) -> None:
+def _plot(path: Path, surf, rows, *, title: str) -> None:
     from subsidence.io.plots import _plt, crs_label
 
     plt = _plt()
-    x, y = ds["x"].values * 1e-3, ds["y"].values * 1e-3
+    cx, cy = surf.coords()
     fig, ax = plt.subplots(figsize=(7.5, 6.5), constrained_layout=True)
-    pc = ax.pcolormesh(x, y, ds["uz"].isel(time=it).values * 1e3, cmap="Blues_r", shading="auto")
+    if surf.kind == "grid":
+        pc = ax.pcolormesh(cx * 1e-3, cy * 1e-3, surf.u["uz"] * 1e3, cmap="Blues_r", shading="auto")
+    else:
+        pc = ax.scatter(cx * 1e-3, cy * 1e-3, c=surf.u["uz"] * 1e3, s=10, cmap="Blues_r", marker="s")
     fig.colorbar(pc, ax=ax, label="uz [mm] (up positive)")
     colours = ["#2ca02c", "#bcbd22", "#ff7f0e", "#d62728", "#7f0000"]
     for c, col in zip(CATEGORIES, colours):
@@ -232,7 +259,7 @@ def _plot(path: Path, ds, it, rows, *, title: str) -> None:
             ax.plot([r["x"] * 1e-3 for r in sel], [r["y"] * 1e-3 for r in sel], "o", ms=4, color=col, mec="k", mew=0.4,
                     ls="none", label=f"category {c} ({len(sel)})")
     ax.set_aspect("equal")
-    ax.set_xlabel(f"x / easting [km]{crs_label(ds.attrs.get('crs'))}")
+    ax.set_xlabel(f"x / easting [km]{crs_label(surf.crs)}")
     ax.set_ylabel("y / northing [km]")
     ax.legend(fontsize=7, loc="upper right")
     ax.set_title(title, fontsize=9)

@@ -173,7 +173,7 @@ def test_time_and_run_errors(run_dir, tmp_path, capsys):
     empty = tmp_path / "notarun"
     empty.mkdir()
     assert cli_main(["impact", str(empty), "--buildings", str(f)]) == 2
-    assert "notarun/surface.nc: no surface.nc" in capsys.readouterr().err
+    assert "notarun: no surface.nc or points.nc" in capsys.readouterr().err
 
 
 def test_fragility_curves_and_son_cording_columns(run_dir, tmp_path, capsys):

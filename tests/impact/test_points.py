@@ -197,3 +197,33 @@ def test_shallow_runs_say_there_is_no_horizontal_strain(tmp_path):
     with xr.open_dataset(tmp_path / "nine" / "deformation.nc") as g:
         assert "time series of vertical displacement" in g.attrs["horizontal_displacement"]
         assert np.all(g["horizontal_strain"].values == 0.0)
+
+
+def test_impact_on_a_coupled_run_uses_the_total_at_the_buildings(coupled, tmp_path, capsys):
+    """Buildings on the coupled run's points: the settlement along the axis is the run's total (deep +
+    shallow) from the local fit, and the surface measures are the run's own at the last time."""
+    import xarray as xr
+
+    from subsidence.cli import main as cli_main
+
+    summary, out = coupled
+    f = tmp_path / "b.csv"
+    f.write_text("name,x,y,length,orientation\nmid,2000,0,30,90\nfar,9000,0,20,0\n")
+    rc = cli_main(["impact", str(out), "--buildings", str(f), "--base-length", "25", "--cba", "--out", str(tmp_path / "o")])
+    assert rc == 0, capsys.readouterr().err
+    with xr.open_dataset(out / "points.nc") as p:
+        j = int(np.flatnonzero((p["x"].values == 2000.0) & (p["y"].values == 0.0))[0])
+        total = float(p["uz"].isel(time=-1).values[j])
+        assert total == pytest.approx(float(p["deep_uz"].isel(time=-1).values[j])
+                                      - float(p["shallow_settlement"].isel(time=-1).values[j]), rel=1e-9)
+    import csv as _csv
+
+    rows = list(_csv.DictReader(open(tmp_path / "o" / "buildings.csv")))
+    assert [r["name"] for r in rows] == ["mid"] and rows[0]["category"] == "0"
+    assert float(rows[0]["settlement_m"]) == pytest.approx(-total, rel=2e-4)  # mean over the axis, fitted
+    s = json.loads((tmp_path / "o" / "impact.json").read_text())
+    for k in ("max_tilt", "max_curvature", "max_horizontal_strain", "max_horizontal_compression"):
+        assert s["deformation"][k] == pytest.approx(summary[k], rel=1e-9)
+    assert s["deformation"]["max_angular_distortion"] == pytest.approx(summary["max_curvature"] * 25 / 4, rel=1e-9)
+    md = (tmp_path / "o" / "cba_1987_table.md").read_text()
+    assert "None in this run" in md and "max_horizontal_strain" in md
