@@ -26,7 +26,7 @@ import numpy as np
 from subsidence.log import get_logger
 from subsidence.shallow.column import Column
 from subsidence.shallow.config import ChainConfig
-from subsidence.shallow.forcing import MM_PER_DAY, soil_temperature
+from subsidence.shallow.forcing import MM_PER_DAY
 from subsidence.shallow.groundwater import LumpedGroundwater
 from subsidence.shallow.water_management import seasonal_offset
 
@@ -209,12 +209,13 @@ def run_chain(cfg: ChainConfig, comm) -> ChainResult:
         rz_point = np.interp(times, coarse, rz[:, 0])
     all_dates = spin_start + np.arange(nspin + nd + 1).astype("timedelta64[D]")
     season = seasonal_offset(all_dates, summer_offset=m.summer_offset)
-    temp = soil_temperature(dates, mean=cfg.forcing.temperature_mean, amplitude=cfg.forcing.temperature_amplitude)
+    temp = cfg.forcing.soil_temperature(dates)
     groups = cfg.profile_groups()
     total_basis = m.basis == "total"
     shallow_prev = np.zeros_like(deep_uz)
     # the counterfactuals' own level lowering (total basis), from their settlement of the previous pass
-    ref_low = {g[0]: m.rule.lowering(times, np.zeros((nd + 1, 1)))[:, 0] for g in groups}
+    ref_low = {g[0]: m.rule.lowering(times, np.zeros((nd + 1, 1))) for g in groups}
+    init_pts = cfg.initial_levels()  # per point: the same everywhere, or from levels in m NAP
     delta_prev, passes = None, 0
     while True:
         passes += 1
@@ -223,13 +224,13 @@ def run_chain(cfg: ChainConfig, comm) -> ChainResult:
             uz = deep_uz - _lag(shallow_prev)
         delta = m.rule.lowering(times, _reference(m, uz, cfg.point_areas, rz_point))
         hd = np.empty((nspin + nd + 1, npnt))
-        hd[:nspin + 1] = (m.initial_level + season[:nspin + 1])[:, None]
-        hd[nspin:] = m.initial_level + season[nspin:, None] + delta - deep_uz
+        hd[:nspin + 1] = init_pts[None, :] + season[:nspin + 1, None]
+        hd[nspin:] = init_pts[None, :] + season[nspin:, None] + delta - deep_uz
         out = _groups(cfg, comm, groups, precip, evap, hd, season, delta, deep_uz, nspin, times, temp,
                       ref_lowering=ref_low if total_basis else None)
         if not total_basis:
             break
-        new_low = {g: m.rule.lowering(times, -_lag(out["group_ref"][g])[:, None])[:, 0] for g in ref_low}
+        new_low = {g: m.rule.lowering(times, -_lag(out["group_ref"][g])) for g in ref_low}
         same = delta_prev is not None and np.array_equal(delta, delta_prev) and all(
             np.array_equal(new_low[g], ref_low[g]) for g in ref_low)
         if same:
@@ -284,7 +285,9 @@ def _reference(m, uz, point_areas, rz_point):
 
 def _groups(cfg, comm, groups, precip, evap, hd, season, delta, deep_uz, nspin, times, temp, *, ref_lowering=None):
     """Groundwater and soil column of every soil profile's points, assembled per point.
-    ``ref_lowering``: per profile, the level lowering of its counterfactual (None: none)."""
+    Each profile has a counterfactual per distinct initial ditch level of its points (one when
+    the initial level is common). ``ref_lowering``: per profile, the level lowering of its
+    counterfactuals (nt, 1 or their number; None: none)."""
     m = cfg.management
     nt, npnt = times.size, hd.shape[1]
     out = {k: np.empty((nt, npnt)) for k in ("mean", "mid", "gw_ref_pts", "sh_ref_pts", "shallow", "compaction", "oxidation")}
@@ -294,17 +297,20 @@ def _groups(cfg, comm, groups, precip, evap, hd, season, delta, deep_uz, nspin, 
     out["layer_settlement"] = np.zeros((nt, npnt, len(names)))
     out["phi_run"] = np.full((nt, npnt), np.nan) if any(g[1].seepage for g in groups) else None
     out["errs"], out["infos"], out["first_ref"], out["group_ref"] = [], {}, None, {}
+    init_pts = cfg.initial_levels()
     for gname, pg, layers, idx in groups:
         gcfg = cfg if len(groups) == 1 else dataclasses.replace(cfg, parcel=pg, layers=layers)
-        hd_ref = (m.initial_level + season)[:, None].copy()
+        ref_levels, ref_of = np.unique(np.round(init_pts[idx], 9), return_inverse=True)
+        hd_ref = ref_levels[None, :] + season[:, None]
         ref_delta = None
         if ref_lowering is not None:
-            hd_ref[nspin:, 0] += ref_lowering[gname]
-            ref_delta = hd_ref[:, 0] - (m.initial_level + season)
+            hd_ref[nspin:] += ref_lowering[gname]
+            ref_delta = hd_ref - (ref_levels[None, :] + season[:, None])
         r = _shallow_group(gcfg, comm, precip, evap, hd[:, idx], hd_ref, delta[:, idx], deep_uz[:, idx], nspin, times,
-                           temp, label=("" if len(groups) == 1 else f" [{gname}]"), ref_delta=ref_delta)
+                           temp, label=("" if len(groups) == 1 else f" [{gname}]"), ref_delta=ref_delta,
+                           initial=np.concatenate([ref_levels, init_pts[idx]]))
         out["mean"][:, idx], out["mid"][:, idx] = r["mean"], r["mid"]
-        out["gw_ref_pts"][:, idx], out["sh_ref_pts"][:, idx] = r["gw_ref"][:, None], r["shallow_ref"][:, None]
+        out["gw_ref_pts"][:, idx], out["sh_ref_pts"][:, idx] = r["gw_ref"][:, ref_of], r["shallow_ref"][:, ref_of]
         for k in ("shallow", "compaction", "oxidation", "shrinkage", "co2"):
             out[k][:, idx] = r[k]
         for k, n in enumerate(r["layer_names"]):
@@ -315,14 +321,16 @@ def _groups(cfg, comm, groups, precip, evap, hd, season, delta, deep_uz, nspin, 
         out["infos"][gname] = r["info"]
         out["group_ref"][gname] = r["shallow_ref"]
         if out["first_ref"] is None:
-            out["first_ref"] = (r["gw_ref"], r["shallow_ref"])
+            out["first_ref"] = (r["gw_ref"][:, 0], r["shallow_ref"][:, 0])
     return out
 
 
 def _shallow_group(cfg: ChainConfig, comm, precip, evap, hd, hd_ref, delta, deep_uz, nspin, times, temp, *, label="",
-                   ref_delta=None):
+                   ref_delta=None, initial=None):
     """Groundwater and soil column of the points of one soil profile (``cfg.parcel``,
-    ``cfg.layers``), with the counterfactual as column 0; every array from the start (nt, ...)."""
+    ``cfg.layers``), with the counterfactuals (``hd_ref`` (nt, nref)) as the first columns; every
+    array from the start (nt, ...). ``initial``: the initial level of every column (counterfactuals,
+    then points; default the management's)."""
     p = cfg.parcel
     m = cfg.management
     npnt = hd.shape[1]
@@ -333,18 +341,21 @@ def _shallow_group(cfg: ChainConfig, comm, precip, evap, hd, hd_ref, delta, deep
         phi[:nspin + 1] = p.aquifer_head
         phi[nspin:] = p.aquifer_head + m.aquifer_follows * delta - deep_uz
     phi_ref = None if phi is None else np.full_like(hd_ref, p.aquifer_head)
-    if phi_ref is not None and ref_delta is not None:  # the counterfactual's own level changes (total basis)
-        phi_ref[:, 0] += m.aquifer_follows * ref_delta
+    if phi_ref is not None and ref_delta is not None:  # the counterfactuals' own level changes (total basis)
+        phi_ref += m.aquifer_follows * ref_delta
+    nref = hd_ref.shape[1]
+    if initial is None:
+        initial = np.full(nref + npnt, m.initial_level)
 
     # groundwater: the counterfactual is column 0; only distinct forcing columns are computed
     model, info = build_groundwater_model(cfg, comm)
     hd_all = np.concatenate([hd_ref, hd], axis=1)
     phi_all = None if phi is None else np.concatenate([phi_ref, phi], axis=1)
     first, inv = _unique_columns(hd_all, phi_all)
-    log.info("groundwater%s (%s): %d distinct parcel(s) for %d point(s) + counterfactual, %d days + %d spin-up",
-             label, type(model).__name__, first.size, npnt, nd, nspin)
+    log.info("groundwater%s (%s): %d distinct parcel(s) for %d point(s) + %d counterfactual(s), %d days + %d spin-up",
+             label, type(model).__name__, first.size, npnt, nref, nd, nspin)
     gw = model.run(precip, evap, hd_all[:, first], aquifer_head=None if phi is None else phi_all[:, first],
-                   initial=m.initial_level)
+                   initial=np.asarray(initial, float)[first])
     err = float(np.max(np.abs(gw.balance_error())))
     mean_all, mid_all = gw.mean[nspin:, inv], gw.mid[nspin:, inv]
     level_all = mean_all if cfg.groundwater.level == "mean" else mid_all
@@ -357,15 +368,16 @@ def _shallow_group(cfg: ChainConfig, comm, precip, evap, hd, hd_ref, delta, deep
     log.info("soil column%s: %d cells, %d distinct column(s)", label, col.ncell, cfirst.size)
     bh = None if cfg.column_bottom != "aquifer" else phi_col[:, cfirst] - base
     hist = _run_column_blocks(col, times, level_all[:, cfirst] - base, bh, temp, cfg.column_step_days, comm)
-    sel = cinv[1:]
+    sel = cinv[nref:]
 
     shrink_all = np.zeros_like(mean_all)
     rz = p.root_zone
     if rz is not None and rz.shrinkage_fraction > 0:
         shrink_all = rz.shrinkage(-gw.balance["root_zone"][nspin:, inv])  # depletion W_max − W
     shallow_all = hist.settlement[:, cinv] + shrink_all  # columns in the order of the groundwater levels
-    return {"mean": mean_all[:, 1:], "mid": mid_all[:, 1:], "gw_ref": level_all[:, 0], "shallow": shallow_all[:, 1:],
-            "shallow_ref": shallow_all[:, 0], "compaction": hist.compaction[:, sel], "oxidation": hist.oxidation[:, sel],
+    return {"mean": mean_all[:, nref:], "mid": mid_all[:, nref:], "gw_ref": level_all[:, :nref],
+            "shallow": shallow_all[:, nref:], "shallow_ref": shallow_all[:, :nref], "compaction": hist.compaction[:, sel],
+            "oxidation": hist.oxidation[:, sel],
             "layer_settlement": hist.layer_settlement[:, sel], "layer_names": hist.layer_names,
-            "shrinkage": shrink_all[:, 1:], "co2": hist.co2[:, sel], "phi": None if phi is None else phi[nspin:],
+            "shrinkage": shrink_all[:, nref:], "co2": hist.co2[:, sel], "phi": None if phi is None else phi[nspin:],
             "balance_error": err, "info": info}

@@ -18,7 +18,8 @@ import numpy as np
 from subsidence.config.table import Table
 from subsidence.shallow.column import ColumnLayer, Isotache, Koppejan, LinearCompression, NoOxidation, PeatOxidation
 from subsidence.shallow.deep import CaseDeep, NoDeep, SeriesDeep
-from subsidence.shallow.forcing import DailySeries, ForcingError, read_evaporation, read_precipitation
+from subsidence.shallow.forcing import (DailySeries, ForcingError, read_evaporation, read_precipitation, read_temperature,
+                                        soil_temperature)
 from subsidence.physics.retention import VanGenuchten
 from subsidence.physics.root_zone import RootZone
 from subsidence.shallow.groundwater import HydroLayer, Parcel
@@ -38,37 +39,50 @@ class Forcing:
     precipitation: DailySeries = dataclasses.field(repr=False, default=None)
     evaporation: DailySeries = dataclasses.field(repr=False, default=None)
 
+    temperature_file: Path | None = None
+    temperature: DailySeries | None = dataclasses.field(repr=False, default=None)
+
     def window(self, start: np.datetime64, end: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
         """Daily P and E (m/s) for start <= day < end, cycling whole years of the record
         when ``beyond = "repeat"``, or the day-of-year mean of the record outside it when
         ``beyond = "climatology"``."""
-        days = np.arange(start, end, dtype="datetime64[D]")
-        out = []
-        for s in (self.precipitation, self.evaporation):
-            lo = max(self.precipitation.dates[0], self.evaporation.dates[0])
-            hi = min(self.precipitation.dates[-1], self.evaporation.dates[-1])
-            if self.beyond == "repeat":
-                y0 = int(str(lo.astype("datetime64[Y]"))) + (0 if str(lo)[5:] == "01-01" else 1)
-                y1 = int(str(hi.astype("datetime64[Y]"))) - (0 if str(hi)[5:] == "12-31" else 1)
-                if y1 < y0:
-                    raise ForcingError("forcing covers no full calendar year to repeat")
-                n = y1 - y0 + 1
-                yrs = days.astype("datetime64[Y]").astype(int) + 1970
-                outside = (days < np.datetime64(f"{y0}-01-01")) | (days > np.datetime64(f"{y1}-12-31"))
-                src_year = np.where(outside, y0 + (yrs - y0) % n, yrs)
-                # same month and day in the source year; 29 February of a non-leap year takes the 28th
-                month = (days.astype("datetime64[M]") - days.astype("datetime64[Y]")).astype(int)
-                day = (days - days.astype("datetime64[M]")).astype(int)
-                first = (src_year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + month.astype("timedelta64[M]")
-                src = first.astype("datetime64[D]") + day.astype("timedelta64[D]")
-                overflow = src.astype("datetime64[M]") != first
-                src = np.where(overflow, src - np.timedelta64(1, "D"), src)
-                out.append(s.values[(src - s.dates[0]).astype(int)])
-            elif self.beyond == "climatology":
-                out.append(_climatology_window(s, days, lo, hi))
-            else:
-                out.append(s.window(start, end))
-        return out[0], out[1]
+        lo = max(self.precipitation.dates[0], self.evaporation.dates[0])
+        hi = min(self.precipitation.dates[-1], self.evaporation.dates[-1])
+        return (_series_window(self.precipitation, start, end, lo, hi, self.beyond),
+                _series_window(self.evaporation, start, end, lo, hi, self.beyond))
+
+    def soil_temperature(self, dates: np.ndarray) -> np.ndarray:
+        """Daily temperature (degC) on ``dates``: the KNMI series (``beyond`` as for P and E,
+        over its own record), or the seasonal cosine."""
+        if self.temperature is None:
+            return soil_temperature(dates, mean=self.temperature_mean, amplitude=self.temperature_amplitude)
+        s = self.temperature
+        return _series_window(s, dates[0], dates[-1] + np.timedelta64(1, "D"), s.dates[0], s.dates[-1], self.beyond)
+
+
+def _series_window(s, start, end, lo, hi, beyond) -> np.ndarray:
+    """Values of ``s`` for start <= day < end; outside the record ``lo``..``hi`` as ``beyond`` says."""
+    days = np.arange(start, end, dtype="datetime64[D]")
+    if beyond == "repeat":
+        y0 = int(str(lo.astype("datetime64[Y]"))) + (0 if str(lo)[5:] == "01-01" else 1)
+        y1 = int(str(hi.astype("datetime64[Y]"))) - (0 if str(hi)[5:] == "12-31" else 1)
+        if y1 < y0:
+            raise ForcingError("forcing covers no full calendar year to repeat")
+        n = y1 - y0 + 1
+        yrs = days.astype("datetime64[Y]").astype(int) + 1970
+        outside = (days < np.datetime64(f"{y0}-01-01")) | (days > np.datetime64(f"{y1}-12-31"))
+        src_year = np.where(outside, y0 + (yrs - y0) % n, yrs)
+        # same month and day in the source year; 29 February of a non-leap year takes the 28th
+        month = (days.astype("datetime64[M]") - days.astype("datetime64[Y]")).astype(int)
+        day = (days - days.astype("datetime64[M]")).astype(int)
+        first = (src_year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + month.astype("timedelta64[M]")
+        src = first.astype("datetime64[D]") + day.astype("timedelta64[D]")
+        overflow = src.astype("datetime64[M]") != first
+        src = np.where(overflow, src - np.timedelta64(1, "D"), src)
+        return s.values[(src - s.dates[0]).astype(int)]
+    if beyond == "climatology":
+        return _climatology_window(s, days, lo, hi)
+    return s.window(start, end)
 
 
 def _month_day(days: np.ndarray) -> np.ndarray:
@@ -117,6 +131,8 @@ class ManagementSpec:
     summer_offset: float = 0.0
     aquifer_follows: float = 1.0
     basis: str = "deep"  # the subsidence the rule follows: "deep", or "total" (deep + shallow)
+    #: the initial ditch level in m NAP, one number or one per water-level area (None: initial_level)
+    initial_level_nap: float | dict | None = None
 
 
 @dataclasses.dataclass
@@ -153,6 +169,17 @@ class ChainConfig:
     #: and ``layers`` above are those of the first. None: one profile for every point.
     profiles: dict | None = None
     point_profiles: list[str] | None = None  # the profile of each point
+    #: surface level at each point (m NAP, from [surface] raster; None without it)
+    surface_level: np.ndarray | None = None
+    #: the initial ditch level of each point in the land frame (m, surface = 0) when it differs
+    #: between points (levels in m NAP minus the surface level); None: management.initial_level
+    point_initial_levels: np.ndarray | None = None
+
+    def initial_levels(self) -> np.ndarray:
+        """The initial ditch level of every point (m, surface = 0)."""
+        if self.point_initial_levels is not None:
+            return self.point_initial_levels
+        return np.full(len(self.point_names), self.management.initial_level)
 
     def profile_groups(self):
         """[(name, parcel, column layers, indices of its points)], in the order of the profiles."""
@@ -189,6 +216,11 @@ def parse(root: Table, case) -> ChainConfig:
         forcing.window(np.datetime64(start, "D"), np.datetime64(end, "D"))
     except ValueError as exc:
         raise ft.error("beyond", f"{exc}; set beyond = \"repeat\" to cycle the record, or shorten [time]") from None
+    if forcing.temperature is not None:
+        try:
+            forcing.soil_temperature(np.arange(np.datetime64(start, "D"), np.datetime64(end, "D") + np.timedelta64(1, "D")))
+        except ValueError as exc:
+            raise ft.error("temperature", f"{exc}; set beyond = \"repeat\" or \"climatology\", or shorten [time]") from None
     soil_t = root.table("soil")
     given = [k for k in ("layers", "profiles", "profiles_file") if soil_t.has(k)]
     if len(given) != 1:
@@ -272,6 +304,7 @@ def parse(root: Table, case) -> ChainConfig:
         if profiles is not None:
             point_profiles = [s.string("profile", next(iter(profiles)), choices=tuple(profiles))]
         s.finish()
+    surface, point_init = _surface_levels(root, case, mgmt, names, px, py, areas, point_profiles, profiles, parcel)
     imp = None
     it = root.table("impact", None)
     if it is not None:
@@ -296,7 +329,7 @@ def parse(root: Table, case) -> ChainConfig:
                        groundwater=gw, column_bottom=bottom, oxidation_depth=ox_depth, management=mgmt, deep=deep,
                        point_names=names, point_x=px, point_y=py, point_areas=areas, impact=imp, output_interval_days=int(round(interval)),
                        plots=plots, column_step_days=int(round(col_step)), profiles=profiles,
-                       point_profiles=point_profiles)
+                       point_profiles=point_profiles, surface_level=surface, point_initial_levels=point_init)
 
 
 def _date(t: Table, name: str) -> _dt.date:
@@ -316,11 +349,18 @@ def _forcing(t: Table) -> Forcing:
     pf, ef = t.path_("precipitation"), t.path_("evaporation")
     f = Forcing(precipitation_file=pf, evaporation_file=ef, beyond=t.string("beyond", "error", choices=("error", "repeat", "climatology")),
                 temperature_mean=10.5, temperature_amplitude=7.0)
-    temp = t.table("temperature", None)
-    if temp is not None:
-        f.temperature_mean = temp.number("mean", 10.5)
-        f.temperature_amplitude = temp.number("amplitude", 7.0, ge=0)
-        temp.finish()
+    if isinstance(t.raw("temperature", None), str):  # a KNMI daily series (TG) instead of the cosine
+        f.temperature_file = t.path_("temperature")
+        try:
+            f.temperature = read_temperature(f.temperature_file, fill=fill)
+        except (ForcingError, ValueError, OSError) as exc:
+            raise t.error("temperature", str(exc)) from None
+    else:
+        temp = t.table("temperature", None)
+        if temp is not None:
+            f.temperature_mean = temp.number("mean", 10.5)
+            f.temperature_amplitude = temp.number("amplitude", 7.0, ge=0)
+            temp.finish()
     try:
         f.precipitation = read_precipitation(pf, fill=fill)
     except (ForcingError, ValueError) as exc:
@@ -374,10 +414,20 @@ def _layer(t: Table) -> tuple[HydroLayer, ColumnLayer]:
     ot = t.table("oxidation", None)
     if ot is not None:
         # alpha is kept per day inside (the unit of the published rates), see column/oxidation.py
-        ox = PeatOxidation(alpha=ot.number("alpha", unit="kg/m^3/day", ge=0),
-                           organic_density=ot.number("organic_density", unit="kg/m^3", gt=0),
-                           volume_fraction=ot.number("volume_fraction", 1.0, ge=0, le=1),
-                           carbon_fraction=ot.number("carbon_fraction", 0.58, ge=0, le=1))
+        moisture = ot.string("moisture", "none", choices=("none", "air-filled"))
+        if moisture == "air-filled" and retention is None:
+            raise ot.error("moisture", "\"air-filled\" needs the layer's retention curve (retention = "
+                                       "{model = \"van-genuchten\", ...})")
+        try:
+            ox = PeatOxidation(alpha=ot.number("alpha", unit="kg/m^3/day", ge=0),
+                               organic_density=ot.number("organic_density", unit="kg/m^3", gt=0),
+                               volume_fraction=ot.number("volume_fraction", 1.0, ge=0, le=1),
+                               carbon_fraction=ot.number("carbon_fraction", 0.58, ge=0, le=1),
+                               moisture=retention if moisture == "air-filled" else None,
+                               minimum_organic_fraction=ot.number("minimum_organic_fraction", 0.0, ge=0, lt=1),
+                               mineral_density=ot.number("mineral_density", 0.0, unit="kg/m^3", ge=0))
+        except ValueError as exc:
+            raise ot.error(None, str(exc)) from None
         ot.finish()
     ocr = t.number("ocr", 1.0, ge=1)
     pop = t.number("pop", 0.0, unit="Pa", bare="kPa", ge=0)
@@ -504,9 +554,23 @@ def _groundwater(t: Table | None) -> GroundwaterSpec:
 
 
 def _management(t: Table, parcel: Parcel) -> ManagementSpec:
-    init = t.number("initial_level", unit="m")
-    if not (parcel.ditch_bottom < init <= parcel.surface):
-        raise t.error("initial_level", f"must lie between the ditch bottom ({parcel.ditch_bottom:g} m) and the surface (0)")
+    nap = None
+    if t.has("initial_level_nap"):
+        if t.has("initial_level"):
+            raise t.error("initial_level_nap", "give either initial_level (m below the surface, every point) or "
+                                               "initial_level_nap (m NAP, converted with [surface] raster), not both")
+        raw = t.raw("initial_level_nap")
+        if isinstance(raw, dict):
+            nt = t.table("initial_level_nap")
+            nap = {k: nt.number(k, unit="m") for k in raw}
+            nt.finish()
+        else:
+            nap = t.number("initial_level_nap", unit="m")
+        init = parcel.surface  # replaced per point once the surface levels are known
+    else:
+        init = t.number("initial_level", unit="m")
+        if not (parcel.ditch_bottom < init <= parcel.surface):
+            raise t.error("initial_level", f"must lie between the ditch bottom ({parcel.ditch_bottom:g} m) and the surface (0)")
     rule_name = t.string("rule", "fraction", choices=("none", "fraction", "series"))
     if rule_name == "none":
         rule = NoManagement()
@@ -531,9 +595,51 @@ def _management(t: Table, parcel: Parcel) -> ManagementSpec:
                                '"max" or "min"): the shallow part is not known at a reference point')
     m = ManagementSpec(initial_level=init, rule=rule, reference=ref, reference_point=rp,
                        summer_offset=t.number("summer_offset", 0.0, unit="m"),
-                       aquifer_follows=t.number("aquifer_follows", 1.0, ge=0, le=1), basis=basis)
+                       aquifer_follows=t.number("aquifer_follows", 1.0, ge=0, le=1), basis=basis,
+                       initial_level_nap=nap)
     t.finish()
     return m
+
+
+def _surface_levels(root: Table, case, mgmt: ManagementSpec, names, px, py, areas, point_profiles, profiles, parcel):
+    """The surface level at the points from ``[surface] raster`` (an AHN-style GeoTIFF, m NAP), and
+    with ``initial_level_nap`` the initial ditch level of each point in the land frame: the level
+    in m NAP (one, or per water-level area) minus the surface level, checked against the ditch
+    bottom of the point's parcel."""
+    st = root.table("surface", None)
+    nap = mgmt.initial_level_nap
+    if st is None:
+        if nap is not None:
+            raise root.error("water_management", "initial_level_nap (m NAP) needs the surface level: [surface] raster = "
+                                                 "\"ahn.tif\"")
+        return None, None
+    from subsidence.shallow.raster import RasterError, sample_raster
+
+    path = st.path_("raster")
+    band = st.number("band", 1, integer=True, ge=1)
+    try:
+        surface = sample_raster(path, px, py, names=names, crs=case.crs or "EPSG:28992", band=int(band), key="surface.raster")
+    except RasterError as exc:
+        raise st.error("raster", str(exc)) from None
+    st.finish()
+    if nap is None:
+        return surface, None
+    mt = root.table("water_management")
+    if isinstance(nap, dict):
+        missing = sorted(set(areas) - set(nap))
+        if missing:
+            raise mt.error("initial_level_nap", f"no level for the water-level area(s) {missing} (has {sorted(nap)})")
+        level = np.array([nap[a] for a in areas]) - surface
+    else:
+        level = nap - surface
+    for i, n in enumerate(names):
+        pc = parcel if profiles is None else profiles[point_profiles[i]][0]
+        if not (pc.ditch_bottom < level[i] <= pc.surface):
+            raise mt.error("initial_level_nap", f"point {n}: the level {level[i] + surface[i]:.3f} m NAP is "
+                                                f"{level[i]:.3f} m from the surface ({surface[i]:.3f} m NAP in {path.name}), "
+                                                f"not between the ditch bottom ({pc.ditch_bottom:g} m) and the surface")
+    mgmt.initial_level = float(level[0])
+    return surface, level
 
 
 def _deep(t: Table, case):

@@ -126,9 +126,20 @@ def read_evaporation(path: str | Path, *, fill: str | None = None) -> DailySerie
     return _regular(dates, v * MM_PER_DAY, f"evaporation {path.name}", fill)
 
 
+def read_temperature(path: str | Path, *, fill: str | None = None) -> DailySeries:
+    """Daily mean air temperature (degC) from KNMI daily station data (``TG``, 0.1 degC; the
+    "daggegevens" export, header ``STN,YYYYMMDD,...,TG,...``)."""
+    path = Path(path)
+    header, rows = _read_rows(path)
+    dates = np.array([np.datetime64(f"{d[:4]}-{d[4:6]}-{d[6:8]}") for d in _col(header, rows, "YYYYMMDD", path)])
+    v = np.array([_num(s) for s in _col(header, rows, "TG", path)]) * 0.1
+    return _regular(dates, v, f"temperature {path.name}", fill)
+
+
 def soil_temperature(dates: np.ndarray, *, mean: float = 10.5, amplitude: float = 7.0, warmest_day: int = 210) -> np.ndarray:
     """A seasonal soil temperature (degC) at the depth of oxidation: mean + amplitude
-    cos(2 pi (day of year - warmest_day)/365.25). No temperature is read from files."""
+    cos(2 pi (day of year - warmest_day)/365.25) (``[forcing] temperature = "file"`` reads a
+    KNMI series instead, :func:`read_temperature`)."""
     doy = (dates - dates.astype("datetime64[Y]")).astype(int) + 1
     return mean + amplitude * np.cos(2 * np.pi * (doy - warmest_day) / 365.25)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 def add_arguments(p) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--voxels", help="voxel model, NetCDF with x, y, z and a lithoclass per voxel")
-    src.add_argument("--soil-map", help="soil map: polygons (GeoPackage, GeoJSON, shapefile) with a profile code")
+    src.add_argument("--soil-map", help="soil map: polygons (GeoPackage, GeoJSON, shapefile) with a profile code, or a "
+                                        "raster (GeoTIFF, .tif) of integer profile codes")
     p.add_argument("--field", default=None, help="with --soil-map: the field holding the profile name (the case's [[soil.profiles]] names)")
     p.add_argument("--crs", default="EPSG:28992", help="CRS of the points (default EPSG:28992, RD New); a soil map in another is transformed")
     p.add_argument("--variable", default="lithok", help="the lithoclass variable (default: lithok, as in GeoTOP)")
@@ -29,6 +30,20 @@ def main(args) -> int:
         names, x, y, _ = read_points(Path(args.points))
     except (OSError, ValueError, KeyError) as exc:
         raise CaseError(args.points, "--points", str(exc)) from None
+    if args.soil_map and Path(args.soil_map).suffix.lower() in (".tif", ".tiff"):
+        from subsidence.shallow.raster import RasterError, profiles_from_raster
+        from subsidence.shallow.voxels import write_profile_csv
+
+        if args.field:
+            raise CaseError("", "--field", "a raster soil map holds the profile codes in its (first) band: no --field")
+        try:
+            which = profiles_from_raster(args.soil_map, names, x, y, crs=args.crs)
+        except RasterError as exc:
+            raise CaseError(args.soil_map, "--soil-map", str(exc)) from None
+        path = write_profile_csv(Path(args.out), names, which)
+        print(f"{len(set(which))} profile code(s) for {len(names)} point(s): {path} ([points] profile_file; "
+              "the profiles are the case's [[soil.profiles]] named by these codes)")
+        return 0
     if args.soil_map:
         from subsidence.shallow.voxels import profiles_from_map
 

@@ -27,7 +27,7 @@ from subsidence.log import Progress
 from subsidence.units import SECONDS_PER_YEAR as _YEAR_S
 from subsidence.shallow.column.compression import (  # noqa: F401  (strain_increment: re-exported as before)
     SIGMA_MIN, TAU_REF, Isotache, Koppejan, LinearCompression, MixedStepLaw, StepLaw, _selector, strain_increment)
-from subsidence.shallow.column.oxidation import CO2_PER_C, NoOxidation, PeatOxidation, thickness_loss
+from subsidence.shallow.column.oxidation import CO2_PER_C, AerationTable, NoOxidation, PeatOxidation, thickness_loss
 
 GAMMA_W = 9810.0  # N/m^3
 
@@ -108,6 +108,15 @@ class Column:
                                         else 1.0) for j in range(4))
         self.alpha, self.rho_org, self.f_vol = (pick(lambda L, j=j: L.oxidation.rate_params()[j]) for j in range(3))
         self.carbon = pick(lambda L: getattr(L.oxidation, "carbon_fraction", 0.0))
+        self.oxidisable = pick(lambda L: L.oxidation.oxidisable_density() if isinstance(L.oxidation, PeatOxidation) else 0.0)
+        # moisture-dependent oxidation: per layer with a retention curve, its cells among the oxidising ones
+        ox_cells = np.flatnonzero(self.alpha > 0)
+        self.aeration = []
+        for i, L in enumerate(layers):
+            ret = getattr(L.oxidation, "moisture", None)
+            if ret is not None and L.oxidation.alpha > 0:
+                self.aeration.append((np.flatnonzero(self.layer_of_cell[ox_cells] == i),
+                                      AerationTable(ret, span=self.h_init.sum() + 1.0)))
 
     @property
     def ncell(self) -> int:
@@ -190,7 +199,7 @@ class Column:
         n = self.ncell
         h0 = np.broadcast_to(self.h_init, (nb, n)).copy()  # reference (unstrained) thickness
         eps = np.zeros((nb, n))
-        m_org = h0 * self.rho_org * (self.alpha > 0)
+        m_org = h0 * self.oxidisable * (self.alpha > 0)  # the organic mass that can oxidise
         ox_total = np.zeros(nb)
         co2_total = np.zeros(nb)
         h = h0.copy()
@@ -318,6 +327,9 @@ class Column:
                 unsat = top_ox - np.maximum(top_ox - h_ox, lower)
                 np.maximum(unsat, 0.0, out=unsat)  # np.clip(unsat, 0, h_ox)
                 np.minimum(unsat, h_ox, out=unsat)
+                for cells, table in self.aeration:  # the aerated thickness ∫ a(ψ) dψ of the oxidising part
+                    psi_hi = top_ox[:, cells] - hp[:, None]
+                    unsat[:, cells] = np.where(unsat[:, cells] > 0, table(psi_hi) - table(psi_hi - unsat[:, cells]), 0.0)
                 dh_ox, dm = thickness_loss(alpha=alpha_ox, rho_org=rho_ox, f_vol=f_vol_ox, unsat_thickness=unsat,
                                            temperature_c=temp_all[it], dt=dt, organic_mass=m_org[:, ox])
                 dh_ox = np.minimum(dh_ox, 0.9 * h_ox)

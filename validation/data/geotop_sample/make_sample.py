@@ -9,6 +9,10 @@ cells instead of 100 m, over the Nieuwolda InSAR parcels (223-272 km east, 561-6
 The geology is invented (seeded): a surface between -1 and +1 m NAP, a clay cover, a band of
 peat across the area with clay below it, fine sand, medium sand below about 8 m, and made ground
 in a few cells. It is for trying the workflow, not for studies.
+
+``ahn_sample.tif``: a surface-level raster in the AHN layout (GeoTIFF, float32, m NAP, RD New,
+nodata -9999) but with 500 m cells instead of AHN's 0.5 m, over the same area: the top of the
+voxel model's soil, interpolated, with a seeded 5 cm roughness (``main_surface``, run by ``main``).
 """
 
 from pathlib import Path
@@ -56,6 +60,33 @@ def main() -> None:
                            "crs": "EPSG:28992", "source": "validation/data/geotop_sample/make_sample.py"})
     enc = {"lithok": {"zlib": True, "complevel": 9, "_FillValue": -127, "dtype": "int8"}}
     ds.to_netcdf(HERE / "geotop_sample.nc", encoding=enc)
+    main_surface()
+
+
+def main_surface() -> None:
+    """``ahn_sample.tif`` from ``geotop_sample.nc`` (see the module docstring)."""
+    import rasterio
+    from rasterio.transform import from_origin
+    from scipy.interpolate import RegularGridInterpolator
+
+    ds = xr.open_dataset(HERE / "geotop_sample.nc")
+    code = ds["lithok"].values
+    z = ds["z"].values
+    has = np.isfinite(code)
+    top = np.where(has.any(-1), z[np.argmax(np.where(has, z, -np.inf), axis=-1)] + 0.25, np.nan)  # top of the top voxel
+    f = RegularGridInterpolator((ds["x"].values, ds["y"].values), top, bounds_error=False, fill_value=None)
+    cell = 500.0
+    xs = np.arange(223000.0 + cell / 2, 273000.0, cell)
+    ys = np.arange(611000.0 - cell / 2, 561000.0, -cell)  # north up
+    X, Y = np.meshgrid(xs, ys)
+    rng = np.random.default_rng(12)
+    level = f(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape) + 0.05 * rng.standard_normal(X.shape)
+    level = np.round(level, 2).astype("float32")
+    with rasterio.open(HERE / "ahn_sample.tif", "w", driver="GTiff", height=level.shape[0], width=level.shape[1], count=1,
+                       dtype="float32", crs="EPSG:28992", transform=from_origin(223000.0, 611000.0, cell, cell),
+                       nodata=-9999.0, compress="deflate", predictor=3) as out:
+        out.write(level, 1)
+        out.update_tags(title="synthetic surface level (AHN layout, 500 m cells), not real data", units="m NAP")
 
 
 if __name__ == "__main__":
