@@ -174,6 +174,8 @@ class ChainConfig:
     #: the initial ditch level of each point in the land frame (m, surface = 0) when it differs
     #: between points (levels in m NAP minus the surface level); None: management.initial_level
     point_initial_levels: np.ndarray | None = None
+    #: cell size (m) of the output maps (maps.nc, maps/*.tif); None: no maps
+    map_cell: float | None = None
 
     def initial_levels(self) -> np.ndarray:
         """The initial ditch level of every point (m, surface = 0)."""
@@ -324,12 +326,14 @@ def parse(root: Table, case) -> ChainConfig:
     o = root.table("output", None) or Table({}, file=root.file, path="output")
     interval = o.number("interval", 1, unit="day", bare="day", ge=1)
     plots = o.boolean("plots", True)
+    map_cell = o.number("map_cell", None, unit="m", gt=0)
     o.finish()
     return ChainConfig(kind=kind, start=start, end=end, spinup_years=spin, forcing=forcing, parcel=parcel, layers=column,
                        groundwater=gw, column_bottom=bottom, oxidation_depth=ox_depth, management=mgmt, deep=deep,
                        point_names=names, point_x=px, point_y=py, point_areas=areas, impact=imp, output_interval_days=int(round(interval)),
                        plots=plots, column_step_days=int(round(col_step)), profiles=profiles,
-                       point_profiles=point_profiles, surface_level=surface, point_initial_levels=point_init)
+                       point_profiles=point_profiles, surface_level=surface, point_initial_levels=point_init,
+                       map_cell=map_cell)
 
 
 def _date(t: Table, name: str) -> _dt.date:

@@ -221,6 +221,25 @@ def chain_summary(res: ChainResult) -> dict:
     }
 
 
+def map_fields(res: ChainResult) -> dict:
+    """The fields of the maps (``[output] map_cell``): end-of-run values and mean rates per point."""
+    last = -1
+    years = max(res.times[-1] / (365.25 * 86400.0), 1e-12)
+    m = {"units": "m"}
+    out = {
+        "shallow_settlement": (res.shallow[last], {**m, "long_name": "shallow settlement at the end (down positive)"}),
+        "compaction": (res.compaction[last], {**m, "long_name": "shallow settlement by compaction at the end (down positive)"}),
+        "oxidation": (res.oxidation[last], {**m, "long_name": "shallow settlement by oxidation at the end (down positive)"}),
+        "extra_shallow": (res.extra[last], {**m, "long_name": "extra shallow settlement at the end: run minus counterfactual (down positive)"}),
+        "deep_uz": (res.deep_uz[last], {**m, "long_name": "upward displacement from deep subsidence at the end"}),
+        "total_uz": (res.total_uz[last], {**m, "long_name": "total upward displacement at the end: deep minus shallow"}),
+        "shallow_rate": (res.shallow[last] / years, {"units": "m/yr", "long_name": "mean shallow settlement rate over the run"}),
+    }
+    if res.co2 is not None and np.any(res.co2):
+        out["co2_emission"] = (res.co2[last], {"units": "kg m-2", "long_name": "cumulative CO2 from oxidation at the end"})
+    return out
+
+
 def write_all(rundir, res: ChainResult, case, *, interval_days: int, title: str, plots: bool = True) -> dict:
     idx = output_index(res, interval_days)
     summary = write_surface_outputs(rundir, surface_result(res, case, idx), title=title, plots=plots,
@@ -228,6 +247,12 @@ def write_all(rundir, res: ChainResult, case, *, interval_days: int, title: str,
     summary.pop("points", None) if len(res.names) > 10 else None
     summary.update(chain_summary(res))
     if rundir.rank == 0:
+        cell = getattr(getattr(case, "config", None), "map_cell", None)
+        if cell:
+            from subsidence.shallow.maps import write_maps
+
+            write_maps(rundir.path, res.x, res.y, map_fields(res), cell=cell, crs=case.crs, title=title)
+            summary["maps"] = {"cell_m": cell, "files": ["maps.nc", "maps/*.tif"]}
         write_csv(rundir.file("glg_ghg.csv"), glg_table(res))
         if len(res.names) == 1:
             write_site_timeseries(rundir.file("timeseries.csv"), res)
