@@ -50,6 +50,10 @@ def deformation_rows(meas: dict, *, base_length: float, height: float, e_over_g:
     run_maxima = run_maxima or {}
     strain_limits = list(LIMITS)
     rows = []
+    if "not_computed" in meas:  # e.g. a shallow run of one site
+        return [{"quantity": "surface deformation", "value": "", "unit": "", "at": "", "limit_cat1": "",
+                 "limit_cat2": "", "limit_cat3": "", "limit_cat4_5": "", "category": "", "limits_from": "",
+                 "note": meas["not_computed"], "run_max_all_times": ""}]
 
     def row(quantity, value, unit, limits, cat, basis, note, run_key=None):
         rows.append({"quantity": quantity, "value": value, "unit": unit, "at": meas.get(f"{quantity}_at", ""),

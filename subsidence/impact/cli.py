@@ -82,6 +82,8 @@ def main(args) -> int:
         counts = ", ".join(f"{k}: {v}" for k, v in s["counts"].items())
         print(f"{s['assessed']} building(s) assessed ({counts}); {s['invalid']} not assessed -> {res['out']}")
     d = s["deformation"]
+    if "not_computed" in d:
+        print(f"t = {d['time_yr']:g} yr: {d['not_computed']}")
     if "max_curvature" in d:
         print(f"t = {d['time_yr']:g} yr: max tilt {d['max_tilt']:.3g}, max |curvature| {d['max_curvature']:.3g} /m "
               f"(radius {d['min_radius_of_curvature_km'] or float('inf'):.4g} km), max horizontal strain "

@@ -100,6 +100,9 @@ def surface_measures(surf, base_length: float | None) -> tuple[dict, dict]:
         s["max_curvature"], s["max_curvature_at"] = e["value"], e["at"]
         s["max_curvature_mode"] = "none" if e["value"] == 0 else ("sagging" if e["signed"] > 0 else "hogging")
         s["min_radius_of_curvature_km"] = 1e-3 / e["value"] if e["value"] > 0 else None
+    if "max_tilt" not in s:
+        why = surf.stencils.reasons[0] if surf.kind == "points" and surf.stencils.reasons[0] else "no finite values"
+        s["not_computed"] = f"no surface measures: {why}"
     if base_length is not None:
         s["base_length_m"] = float(base_length)
         e = _extreme(meas["angular_distortion"], xy)

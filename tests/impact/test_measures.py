@@ -161,3 +161,15 @@ def test_bad_options_are_clear_errors(tmp_path, capsys):
     pts = point_run(tmp_path / "pts", 1e-6, 0.0)
     assert cli_main(["impact", str(pts), "--base-length", "20", "--minus", str(run)]) == 2
     assert "cannot be subtracted" in capsys.readouterr().err
+
+
+def test_cba_on_a_one_site_shallow_run_says_there_are_no_surface_measures(tmp_path, capsys):
+    run = point_run(tmp_path / "site", 1e-6, 0.0, n=1)
+    (run / "cba_1987.csv").write_text("profile,cba_class,label,year,impact_factor,impact_factor_min,impact_factor_max,"
+                                      "cba_1987,cba_inside_range,difference_to_cba\n"
+                                      "default,peat with clay cover,dry,2018,0.26,0.1,0.48,0.7,False,-0.44\n")
+    assert cli_main(["impact", str(run), "--cba", "--out", str(tmp_path / "o")]) == 0, capsys.readouterr().err
+    assert "no surface measures: 1 point(s)" in capsys.readouterr().out
+    md = (tmp_path / "o" / "cba_1987_table.md").read_text()
+    assert "| default | peat with clay cover | dry | 2018 | 0.26 |" in md
+    assert "| surface deformation |" in md and "need at least 6 points" in md
