@@ -121,8 +121,31 @@ def _law(t: Table | None, *, E: float, nu: float) -> SaltLaw:
     eta = t.number("kelvin_viscosity", 0.0, unit="Pa*s", ge=0)
     if (GK > 0) != (eta > 0):
         raise t.error("kelvin_viscosity", "the Kelvin transient needs both kelvin_shear_modulus and kelvin_viscosity")
+    kw = dict(E=E, nu=nu, A=A, n=n, Q=Q, sigma_ref=sref, kelvin_G=GK, kelvin_eta=eta)
+    sec = t.table("second_mechanism", None)
+    if sec is not None:  # a second power law summed with the first (e.g. the WIPP law's two mechanisms)
+        kw.update(A2=sec.number("A", unit="1/s", bare="1/d", gt=0), n2=sec.number("n", ge=1),
+                  Q2=sec.number("Q", 0.0, unit="J/mol", ge=0), sigma_ref2=sec.number("sigma_ref", 1e6, unit="Pa", gt=0))
+        sec.finish()
+    ps = t.table("pressure_solution", None)
+    if ps is not None:  # linear creep ε̇ = A exp(−Q/RT) σ_eq / (T d³)
+        kw.update(ps_A=ps.number("A", unit="K*m^3/(Pa*s)", gt=0), ps_Q=ps.number("Q", 0.0, unit="J/mol", ge=0),
+                  grain_size=ps.number("grain_size", unit="m", gt=0))
+        ps.finish()
+    md = t.table("munson_dawson", None)
+    if md is not None:
+        if GK > 0:
+            raise md.error("K0", "choose one transient: the Kelvin one (kelvin_shear_modulus, kelvin_viscosity) "
+                           "or munson_dawson, not both")
+        kw.update(md_K0=md.number("K0", gt=0), md_c=md.number("c", 0.0, unit="1/K"), md_m=md.number("m", gt=0),
+                  md_mu=md.number("mu", unit="Pa", gt=0), md_alpha_w=md.number("alpha_w"), md_beta_w=md.number("beta_w"),
+                  md_alpha_r=md.number("delta"), md_beta_r=md.number("beta_r", 0.0))
+        if not (A > 0 or "A2" in kw or "ps_A" in kw):
+            raise md.error("K0", "the Munson-Dawson transient multiplies the steady creep rate: give creep.A > 0, "
+                           "a second_mechanism or pressure_solution")
+        md.finish()
     t.finish()
-    return SaltLaw(E=E, nu=nu, A=A, n=n, Q=Q, sigma_ref=sref, kelvin_G=GK, kelvin_eta=eta)
+    return SaltLaw(**kw)
 
 
 def _layers(root: Table, domain_depth: float) -> list[Layer]:
@@ -248,7 +271,7 @@ def _cavern(t: Table, i: int, axisym: bool) -> tuple[CavernDef, list[Table]]:
 
 def _check_in_salt(t: Table, c: CavernDef, layers: list[Layer], warn) -> None:
     """A cavern is leached in rock salt: it must lie (at least partly) in a layer with a creep law."""
-    if not any(L.law.A > 0 for L in layers):
+    if not any(L.law.steady for L in layers):
         if warn is not None:
             warn(f"[{t.key('top_depth')}] no layer has a creep law: cavern {c.name!r} sits in an elastic model "
                  "(no closure, no salt)")
@@ -258,14 +281,14 @@ def _check_in_salt(t: Table, c: CavernDef, layers: list[Layer], warn) -> None:
         if c.top_depth < L.bottom_depth and c.bottom_depth > top:
             spans.append((L, top))
         top = L.bottom_depth
-    hard = [f"{L.name!r} ({t0:g}-{L.bottom_depth:g} m)" for L, t0 in spans if not L.law.A > 0]
+    hard = [f"{L.name!r} ({t0:g}-{L.bottom_depth:g} m)" for L, t0 in spans if not L.law.steady]
     if not hard:
         return
     key = "top_depth" if t.has("top_depth") else "depths"
     where = f"cavern {c.name!r} ({c.top_depth:g}-{c.bottom_depth:g} m)"
     if len(hard) == len(spans):
         salt = [f"{L.name!r} ({t0:g}-{L.bottom_depth:g} m)" for L, t0 in zip(layers, [0.0] + [x.bottom_depth for x in layers])
-                if L.law.A > 0]
+                if L.law.steady]
         raise t.error(key, f"{where} lies in {', '.join(hard)}, without a creep law: caverns are leached in rock salt; "
                       f"move it into the salt ({', '.join(salt)}) or give that layer a creep table")
     if warn is not None:

@@ -198,6 +198,7 @@ class CreepModel:
         N = self._qidx.size
         self.eN = np.zeros((N, self.m))
         self.eK = np.zeros((N, self.m))
+        self.zeta = np.zeros(N)  # Munson–Dawson transient strain (zero where the law has none)
         self.stress = np.zeros((N, self.m))
         self._trial = None
         self.V0 = np.asarray(cm.volumes, float)
@@ -254,7 +255,7 @@ class CreepModel:
 
     # -- one implicit step -------------------------------------------------------------
     def _update_points(self, dt: float):
-        up = update_stress(self.strain(), self.eN, self.eK, dt, self.mat)
+        up = update_stress(self.strain(), self.eN, self.eK, dt, self.mat, zeta0=self.zeta)
         self._set_q(self.sig, up.stress)
         self._set_q(self.Ct, up.tangent)
         self.sig.x.scatter_forward()
@@ -384,14 +385,16 @@ class CreepModel:
     def commit(self):
         """Accept the last converged step: creep strains and stresses become the state."""
         up = self._trial
-        self.eN, self.eK, self.stress = up.eN, up.eK, up.stress
+        self.eN, self.eK, self.stress, self.zeta = up.eN, up.eK, up.stress, up.zeta
         self._trial = None
 
     # -- state for checkpoints ---------------------------------------------------------
     def get_state(self) -> dict:
-        return {"u": self.u.x.array.copy(), "eN": self.eN.copy(), "eK": self.eK.copy(), "stress": self.stress.copy()}
+        return {"u": self.u.x.array.copy(), "eN": self.eN.copy(), "eK": self.eK.copy(), "stress": self.stress.copy(),
+                "zeta": self.zeta.copy()}
 
     def set_state(self, st: dict):
         self.u.x.array[:] = st["u"]
         self.u.x.scatter_forward()
         self.eN, self.eK, self.stress = st["eN"].copy(), st["eK"].copy(), st["stress"].copy()
+        self.zeta = st["zeta"].copy() if "zeta" in st else np.zeros(self.eN.shape[0])
