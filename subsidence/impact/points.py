@@ -40,7 +40,9 @@ POINT_VARS = {
 def point_measures(x, y, ux, uy, uz, stencils: PointStencils | None = None) -> tuple[dict, PointStencils]:
     """The measures of :data:`MEASURES` (nt, npoints) of displacements (nt, npoints) at scattered points."""
     st = stencils or PointStencils(x, y)
-    meas = measures_from(st.derivatives(ux, uy, uz))
+    ux, uy, uz = (np.atleast_2d(np.asarray(a, float)) for a in (ux, uy, uz))
+    per_time = [measures_from(st.derivatives(ux[it], uy[it], uz[it])) for it in range(uz.shape[0])]  # bounded memory
+    meas = {k: np.stack([m[k] for m in per_time]) for k in per_time[0]}
     for v in meas.values():
         v[..., ~st.ok] = np.nan
     return meas, st
