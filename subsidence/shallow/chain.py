@@ -68,6 +68,11 @@ class ChainResult:
     gw_ref_points: np.ndarray | None = None
     shallow_ref_points: np.ndarray | None = None
     point_profiles: list[str] | None = None
+    #: True when the run was streamed in blocks of points: the arrays are at the output times only
+    #: (precipitation and evaporation the mean per day since the previous one) and ``glg`` holds the
+    #: yearly GLG/GHG computed from the daily levels
+    streamed: bool = False
+    glg: tuple | None = None  # (yearly_glg_ghg of the points, of their counterfactuals)
 
     @property
     def total_uz(self) -> np.ndarray:
@@ -177,7 +182,31 @@ def _run_column(col, times, phreatic, bottom, temp, step_days: int):
                                mean_effective_stress=back(h.mean_effective_stress), co2=back(h.co2))
 
 
-def run_chain(cfg: ChainConfig, comm) -> ChainResult:
+#: a multi-point run whose daily results would take more memory than this is streamed in blocks
+#: of ``BLOCK_POINTS`` points, keeping only the output times (``run_chain(stream=...)`` decides
+#: explicitly); the estimate counts ~40 daily arrays of 8 bytes per point
+STREAM_ABOVE_BYTES = 2 * 1024**3
+BLOCK_POINTS = 512
+
+
+def run_chain(cfg: ChainConfig, comm, *, stream: bool | None = None, block_points: int | None = None) -> ChainResult:
+    """The chain at every point of the case. ``stream``: run the points in blocks and keep the
+    results at the output times only (memory ~ points × output times instead of points × days;
+    for a rule on the deep subsidence); None: when the daily results would exceed
+    ``STREAM_ABOVE_BYTES``."""
+    npnt = len(cfg.point_names)
+    nd = (cfg.end - cfg.start).days
+    if stream is None:
+        stream = npnt > 1 and 40 * 8 * npnt * (nd + 1) > STREAM_ABOVE_BYTES and cfg.management.basis == "deep"
+    if stream:
+        if cfg.management.basis == "total":
+            raise ValueError("a rule on the total subsidence (basis = \"total\") needs every point's daily settlement: "
+                             "it cannot be streamed in blocks of points")
+        return _run_chain_streamed(cfg, comm, block_points or BLOCK_POINTS)
+    return _run_chain_full(cfg, comm)
+
+
+def _run_chain_full(cfg: ChainConfig, comm) -> ChainResult:
     nd = (cfg.end - cfg.start).days
     start = np.datetime64(cfg.start, "D")
     dates = start + np.arange(nd + 1).astype("timedelta64[D]")
@@ -299,7 +328,7 @@ def _groups(cfg, comm, groups, precip, evap, hd, season, delta, deep_uz, nspin, 
     out["errs"], out["infos"], out["first_ref"], out["group_ref"] = [], {}, None, {}
     init_pts = cfg.initial_levels()
     for gname, pg, layers, idx in groups:
-        gcfg = cfg if len(groups) == 1 else dataclasses.replace(cfg, parcel=pg, layers=layers)
+        gcfg = dataclasses.replace(cfg, parcel=pg, layers=layers)  # (also when one profile has all the points)
         ref_levels, ref_of = np.unique(np.round(init_pts[idx], 9), return_inverse=True)
         hd_ref = ref_levels[None, :] + season[:, None]
         ref_delta = None
@@ -381,3 +410,133 @@ def _shallow_group(cfg: ChainConfig, comm, precip, evap, hd, hd_ref, delta, deep
             "layer_settlement": hist.layer_settlement[:, sel], "layer_names": hist.layer_names,
             "shrinkage": shrink_all[:, nref:], "co2": hist.co2[:, sel], "phi": None if phi is None else phi[nspin:],
             "balance_error": err, "info": info}
+
+
+def _run_chain_streamed(cfg: ChainConfig, comm, block: int) -> ChainResult:
+    """:func:`run_chain` in blocks of ``block`` points, keeping the output times only. The water-
+    level areas' reference (mean, most or least subsiding point) is accumulated over the blocks
+    first; each block then runs as the full chain would for its points (same levels, groundwater,
+    columns and counterfactuals), and the yearly GLG/GHG are taken from its daily levels."""
+    from subsidence.shallow.forcing import yearly_glg_ghg
+
+    nd = (cfg.end - cfg.start).days
+    start = np.datetime64(cfg.start, "D")
+    dates = start + np.arange(nd + 1).astype("timedelta64[D]")
+    times = np.arange(nd + 1) * DAY
+    spin_start = np.datetime64(_years_before(cfg.start, cfg.spinup_years), "D")
+    nspin = int((start - spin_start).astype(int))
+    p_run, e_run = cfg.forcing.window(start, np.datetime64(cfg.end, "D"))
+    reps = int(np.ceil(nspin / max(nd, 1))) if nspin else 0
+    precip = np.concatenate([np.tile(p_run, reps)[:nspin], p_run])
+    evap = np.concatenate([np.tile(e_run, reps)[:nspin], e_run])
+    npnt = len(cfg.point_names)
+    coarse = np.unique(np.concatenate([np.arange(0, nd + 1, 5), [nd]])) * DAY
+    names = np.array(cfg.point_names, dtype=object)
+    blocks = [np.arange(b, min(b + block, npnt)) for b in range(0, npnt, block)]
+
+    def deep(b):
+        dux, duy, duz = cfg.deep.displacement(coarse, cfg.point_x[b], cfg.point_y[b], names=list(names[b]), comm=comm)
+        interp = lambda a: np.stack([np.interp(times, coarse, a[:, j]) for j in range(b.size)], axis=1)  # noqa: E731
+        return interp(dux), interp(duy), interp(duz)
+
+    m = cfg.management
+    areas = np.array(cfg.point_areas)
+    area_ref = {}
+    if m.reference in ("mean", "max", "min"):  # pass 1: the areas' reference series, over the blocks
+        count = {}
+        for b in blocks:
+            uz = deep(b)[2]
+            for a in np.unique(areas[b]):
+                sel = areas[b] == a
+                if m.reference == "mean":
+                    area_ref[a] = area_ref.get(a, 0.0) + uz[:, sel].sum(axis=1)
+                    count[a] = count.get(a, 0) + int(sel.sum())
+                else:
+                    f = np.min if m.reference == "max" else np.max
+                    v = f(uz[:, sel], axis=1)
+                    area_ref[a] = v if a not in area_ref else (np.minimum if m.reference == "max" else np.maximum)(area_ref[a], v)
+        if m.reference == "mean":
+            area_ref = {a: v / count[a] for a, v in area_ref.items()}
+    rz_point = None
+    if m.reference == "point":
+        _, _, rz = cfg.deep.displacement(coarse, np.array([m.reference_point[0]]), np.array([m.reference_point[1]]), comm=comm)
+        rz_point = np.interp(times, coarse, rz[:, 0])
+    all_dates = spin_start + np.arange(nspin + nd + 1).astype("timedelta64[D]")
+    season = seasonal_offset(all_dates, summer_offset=m.summer_offset)
+    temp = cfg.forcing.soil_temperature(dates)
+    init_all = cfg.initial_levels()
+    groups_all = cfg.profile_groups()
+    layer_names = list(dict.fromkeys(L.name for _, _, lay, _ in groups_all for L in lay))
+    prof_all = np.array(cfg.point_profiles) if cfg.point_profiles else None
+
+    step = max(int(cfg.output_interval_days), 1)
+    idx = np.arange(0, nd + 1, step)
+    if idx[-1] != nd:
+        idx = np.append(idx, nd)
+    nout = idx.size
+    keys = ("deep_ux", "deep_uy", "deep_uz", "level_change", "ditch_level", "mean", "mid", "shallow", "compaction",
+            "oxidation", "shrinkage", "co2", "gw_ref_pts", "sh_ref_pts")
+    res = {k: np.empty((nout, npnt)) for k in keys}
+    res["layer_settlement"] = np.zeros((nout, npnt, len(layer_names)))
+    seepage = any(g[1].seepage for g in groups_all)
+    res["phi_run"] = np.full((nout, npnt), np.nan) if seepage else None
+    glg, glg_ref = None, None
+    errs, infos, first_ref = [], {}, None
+    for k, b in enumerate(blocks):
+        log.info("points %d-%d of %d (block %d of %d)", b[0] + 1, b[-1] + 1, npnt, k + 1, len(blocks))
+        dux, duy, duz = deep(b)
+        if m.reference == "own":
+            ref = duz
+        elif m.reference == "point":
+            ref = np.repeat(rz_point[:, None], b.size, axis=1)
+        else:
+            ref = np.stack([area_ref[a] for a in areas[b]], axis=1)
+        delta = m.rule.lowering(times, ref)
+        init = init_all[b]
+        hd = np.empty((nspin + nd + 1, b.size))
+        hd[:nspin + 1] = init[None, :] + season[:nspin + 1, None]
+        hd[nspin:] = init[None, :] + season[nspin:, None] + delta - duz
+        sub = dataclasses.replace(cfg, point_names=list(names[b]), point_x=cfg.point_x[b], point_y=cfg.point_y[b],
+                                  point_areas=list(areas[b]),
+                                  point_profiles=None if prof_all is None else list(prof_all[b]),
+                                  point_initial_levels=None if cfg.point_initial_levels is None else init)
+        groups = [(g, pg, lay, np.flatnonzero(np.isin(b, gi))) for g, pg, lay, gi in groups_all]
+        groups = [g for g in groups if g[3].size]
+        out = _groups(sub, comm, groups, precip, evap, hd, season, delta, duz, nspin, times, temp)
+        for key, a in (("deep_ux", dux), ("deep_uy", duy), ("deep_uz", duz), ("level_change", delta),
+                       ("ditch_level", hd[nspin:])):
+            res[key][:, b] = a[idx]
+        for key in ("mean", "mid", "shallow", "compaction", "oxidation", "shrinkage", "co2", "gw_ref_pts", "sh_ref_pts"):
+            res[key][:, b] = out[key][idx]
+        for j, n in enumerate(out["layer_names"]):
+            res["layer_settlement"][:, b, layer_names.index(n)] = out["layer_settlement"][idx, :, j]
+        if res["phi_run"] is not None and out["phi_run"] is not None:
+            res["phi_run"][:, b] = out["phi_run"][idx]
+        g = yearly_glg_ghg(dates, out["mean"], hydrological=False)
+        gr = yearly_glg_ghg(dates, out["gw_ref_pts"], hydrological=False)
+        if glg is None:
+            glg = {"year": g["year"], **{q: np.empty((g["year"].size, npnt)) for q in ("glg", "ghg", "lowest", "highest")}}
+            glg_ref = {"year": gr["year"], **{q: np.empty((gr["year"].size, npnt)) for q in ("glg", "ghg", "lowest", "highest")}}
+        for q in ("glg", "ghg", "lowest", "highest"):
+            glg[q][:, b], glg_ref[q][:, b] = g[q], gr[q]
+        errs += out["errs"]
+        infos.update(out["infos"])
+        if first_ref is None:
+            first_ref = (out["first_ref"][0][idx], out["first_ref"][1][idx])
+    info = infos[groups_all[0][0]] if len(groups_all) == 1 else infos
+
+    def per_interval(v):  # mean per day since the previous output time (mm/day), 0 at the start
+        c = np.concatenate([[0.0], np.cumsum(v[nspin:])])
+        out = np.zeros(nout)
+        out[1:] = (c[idx[1:]] - c[idx[:-1]]) / np.diff(idx) / MM_PER_DAY
+        return out
+
+    return ChainResult(
+        dates=dates[idx], times=times[idx], names=list(cfg.point_names), x=cfg.point_x, y=cfg.point_y,
+        precipitation_mm=per_interval(precip), evaporation_mm=per_interval(evap), deep_ux=res["deep_ux"],
+        deep_uy=res["deep_uy"], deep_uz=res["deep_uz"], level_change=res["level_change"], ditch_level=res["ditch_level"],
+        aquifer_head=res["phi_run"], gw_mean=res["mean"], gw_mid=res["mid"], gw_ref=first_ref[0], shallow=res["shallow"],
+        compaction=res["compaction"], oxidation=res["oxidation"], layer_settlement=res["layer_settlement"],
+        layer_names=layer_names, shallow_ref=first_ref[1], balance_error=float(max(errs)), lumped_resistances=info,
+        shrinkage=res["shrinkage"], co2=res["co2"], gw_ref_points=res["gw_ref_pts"], shallow_ref_points=res["sh_ref_pts"],
+        point_profiles=[g for g in (cfg.point_profiles or ["default"] * npnt)], streamed=True, glg=(glg, glg_ref))

@@ -10,6 +10,8 @@ from subsidence.shallow.forcing import yearly_glg_ghg
 
 
 def output_index(res: ChainResult, interval_days: int) -> np.ndarray:
+    if res.streamed:  # already at the output times
+        return np.arange(res.dates.size)
     idx = np.arange(0, res.dates.size, interval_days)
     if idx[-1] != res.dates.size - 1:
         idx = np.append(idx, res.dates.size - 1)
@@ -57,9 +59,12 @@ def _ref(res: ChainResult) -> np.ndarray:
 
 def glg_table(res: ChainResult) -> list[dict]:
     rows = []
-    g = yearly_glg_ghg(res.dates, res.gw_mean, hydrological=False)
-    ref = res.gw_ref_points if res.gw_ref_points is not None else np.repeat(res.gw_ref[:, None], len(res.names), axis=1)
-    gr = yearly_glg_ghg(res.dates, ref, hydrological=False)
+    if res.glg is not None:  # streamed: computed from the daily levels block by block
+        g, gr = res.glg
+    else:
+        g = yearly_glg_ghg(res.dates, res.gw_mean, hydrological=False)
+        ref = res.gw_ref_points if res.gw_ref_points is not None else np.repeat(res.gw_ref[:, None], len(res.names), axis=1)
+        gr = yearly_glg_ghg(res.dates, ref, hydrological=False)
     for k, yr in enumerate(g["year"]):
         for j, n in enumerate(res.names):
             rows.append({"name": n, "year": int(yr), "glg_m": g["glg"][k, j], "ghg_m": g["ghg"][k, j],
