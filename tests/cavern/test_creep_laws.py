@@ -46,11 +46,12 @@ def test_pressure_solution_rate_and_sum_with_norton():
         rate = np.sqrt(2 / 3 * np.sum(up.eN**2)) / 1e-3
         lin = 4.7e-19 * np.exp(-24.53e3 / (R_GAS * T)) * s / (T * d**3)
         nor = norton * 0.18 / 86400 * np.exp(-54e3 / (R_GAS * T)) * (s / 1e6) ** 5
-        assert rate == pytest.approx(lin + nor, rel=1e-9)
-        assert law.steady_rate(s, T) == pytest.approx(lin + nor, rel=1e-12)
+        # (ratios: the rates are ~1e-12 1/s, below pytest.approx's default absolute tolerance)
+        assert rate / (lin + nor) == pytest.approx(1.0, rel=1e-9)
+        assert law.steady_rate(s, T) / (lin + nor) == pytest.approx(1.0, rel=1e-12)
     # finer grains creep faster as d^-3
-    assert SaltLaw(E=25e9, nu=0.3, ps_A=1e-18, grain_size=1e-3).linear_factor(T) == pytest.approx(
-        1000 * SaltLaw(E=25e9, nu=0.3, ps_A=1e-18, grain_size=1e-2).linear_factor(T), rel=1e-12)
+    assert SaltLaw(E=25e9, nu=0.3, ps_A=1e-18, grain_size=1e-3).linear_factor(T) / (
+        1000 * SaltLaw(E=25e9, nu=0.3, ps_A=1e-18, grain_size=1e-2).linear_factor(T)) == pytest.approx(1.0, rel=1e-12)
 
 
 LAWS = {
@@ -215,15 +216,16 @@ def test_combined_law_sphere(comm, dP, limit):
 def test_munson_dawson_sphere_tends_to_steady_closure(comm):
     """WIPP clean salt (two power laws + Munson–Dawson) around the sphere, ΔP = 10 MPa at 300 K:
     the work-hardening transient closes the cavity far faster than steady creep at first, and
-    after ~300 years (F → 1 everywhere) the rate is the steady one of the summed law from the
-    semi-analytic solution (within 2 %)."""
+    once F → 1 everywhere (~10⁴ years: the far field, at low stress, saturates last; at 300
+    years the rate is still 11 % above steady) the rate is the steady one of the summed law
+    from the semi-analytic solution (within 2 %)."""
     law = wipp_clean_salt()
     model, _ = shell_model(comm, law=law, h_wall=0.2, h_far=3.0)
     P = np.array([P_FAR - 10e6])
     model.solve_step(0.0, P, np.array([False]))
     model.commit()
     v_old, dt, t, rates = model.volumes()[0], 1.0, 0.0, []
-    while t < 1e10:
+    while t < 3e11:
         model.solve_step(dt, P, np.array([False]))
         model.commit()
         v = model.volumes()[0]
@@ -231,8 +233,8 @@ def test_munson_dawson_sphere_tends_to_steady_closure(comm):
         v_old, t, dt = v, t + dt, dt * 1.6
     steady = an.sphere_steady_closure_rate(dP=10e6, rate=lambda s: law.steady_rate(s, T_TEST),
                                            drate=lambda s: _dsteady(law, s), a=A, b=B)
-    assert rates[-1] == pytest.approx(steady, rel=0.02)
-    assert rates[3] < 100 * steady  # transient: much faster closure at first
+    assert rates[-1] / steady == pytest.approx(1.0, rel=0.02)  # measured −0.64 % (h_wall 0.2)
+    assert abs(rates[3]) > 100 * abs(steady)  # transient: much faster closure at first
     assert model.zeta.max() > 0
 
 
