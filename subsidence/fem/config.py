@@ -19,6 +19,18 @@ refinements of the distributed gmsh mesh, each halving the element edges; defaul
 elastic properties as for a layer (then it is the deepest layer).
 ``[[bodies]]``: ``name``, ``shape`` ({type = "cylinder", center, radius} | {type = "box",
 x = [min, max], y = [min, max]}), ``top``, ``bottom`` (m below surface) and properties.
+``[[bodies]]`` may also be ``{type = "polygon", vertices = [[x, y], ...]}`` (or ``file``): a lens
+of any outline, a prism between ``top`` and ``bottom``.
+``[[faults]]`` (3D; material by the side of a dipping plane, cells tagged by their centroid):
+``name``, ``point`` ([x, y] on the trace at ``depth``, default 0 m), ``strike`` and ``dip``
+(degrees; right-hand rule), ``hanging_wall`` / ``footwall`` ({factor = f} multiplies E of the
+cells on that side, or E + nu / cm replace the material), ``top``/``bottom`` (depth range),
+``regions`` (layer/body names, default all layers), ``throw`` (m, > 0 normal: the hanging-wall
+part of the ``reservoirs`` it crosses moves down the dip; meshed) and ``reservoirs``.
+``[[random_fields]]`` (3D): a lognormal factor on E per cell: ``name``, ``regions`` (default all
+layers), ``cv`` or ``sigma_log``, ``mean`` (1), ``correlation_length`` ([lx, ly, lz] m or one
+value), ``covariance`` ("exponential" | "gaussian"), ``seed``, ``spacing`` (m, the generation
+grid; default a fifth of each correlation length).
 ``[reservoir_properties.<reservoir name>]``: ``nu``, ``biot``, ``permeability``,
 ``porosity``, ... of that reservoir (its E follows from the compaction law's Cm).
 """
@@ -59,6 +71,51 @@ class MeshSpec:
     refine: int = 0  # uniform refinements after distribution (the sizes above are the coarse mesh's)
 
 
+@dataclasses.dataclass
+class BlockSpec:
+    """The material of one side of a fault: a factor on E (ν kept) or a replacing material."""
+
+    factor: float | None = None
+    material: Material | None = None
+
+
+@dataclasses.dataclass
+class FaultSpec:
+    name: str
+    plane: object  # subsidence.heterogeneity.geometry.FaultPlane
+    hanging_wall: BlockSpec | None = None
+    footwall: BlockSpec | None = None
+    top: float = 0.0  # m below surface: the depth range of the blocks' stiffness
+    bottom: float = math.inf
+    regions: list[str] | None = None  # layer/body names (None: all layers)
+    throw: float = 0.0  # m, > 0: the hanging wall moves down (normal fault)
+    reservoirs: list[str] = dataclasses.field(default_factory=list)  # offset by the throw
+
+
+@dataclasses.dataclass
+class RandomFieldSpec:
+    name: str
+    sigma: float  # σ of ln F
+    lengths: tuple[float, float, float]  # correlation lengths x, y, z (m)
+    covariance: str = "exponential"
+    seed: int = 0
+    mean: float = 1.0  # E[F]
+    spacing: tuple[float, float, float] | None = None  # generation grid (m)
+    regions: list[str] | None = None  # layer/body names (None: all layers)
+
+
+@dataclasses.dataclass
+class HeterogeneityStudy:
+    """``[heterogeneity]``: references run alongside and the bowl comparison (issue 10)."""
+
+    reference: bool = True  # the homogeneous FE reference (same mesh, bodies/faults/fields off)
+    analytic: bool = True  # the analytic kernel of the same reservoirs
+    contour: float | None = None  # m of subsidence: widths at this absolute contour
+    window: tuple[float, float] | None = None  # years: line-of-sight detectability of the rate differences
+    velocity_noise: float = 1.0e-3  # m/yr
+    incidence: float = 39.0  # degrees
+
+
 MAX_REFINE = 6  # 8^6 = 262 144 tetrahedra per coarse one: more is a typo, not a model
 
 
@@ -79,6 +136,17 @@ class FemSpec:
     reservoirs: dict[str, Material]
     rigid_basement: float | None = None  # m
     axis: tuple[float, float] | None = None  # axisymmetric: the common centre
+    faults: list[FaultSpec] = dataclasses.field(default_factory=list)
+    random_fields: list[RandomFieldSpec] = dataclasses.field(default_factory=list)
+    # the homogeneous reference of the same case: bodies take their host layer's material (same mesh),
+    # faults' blocks and random fields are off (fault throws, i.e. the reservoir geometry, are kept)
+    reference: bool = False
+    study: HeterogeneityStudy | None = None  # [heterogeneity]: references and bowl metrics after the run
+
+    @property
+    def heterogeneous_cells(self) -> bool:
+        """Whether materials are set per cell (by centroid) beyond the tagged regions."""
+        return bool(self.faults or self.random_fields or self.reference)
 
 
 def _material(t: Table, *, nu_default: float, biot_default: float, required: bool = True) -> Material | None:
@@ -220,10 +288,12 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
     for j, bt in enumerate(root.tables("bodies", [])):
         name = bt.string("name", f"body{j}")
         st = bt.table("shape")
-        kind = st.string("type", choices=("cylinder", "box"))
+        kind = st.string("type", choices=("cylinder", "box", "polygon"))
         if kind == "cylinder":
             c = st.array("center", unit="m", length=2)
             shape = {"type": "cylinder", "center": (float(c[0]), float(c[1])), "radius": st.number("radius", unit="m", gt=0.0)}
+        elif kind == "polygon":
+            shape = {"type": "polygon", "vertices": _polygon(st)}
         else:
             x = st.array("x", unit="m", length=2, increasing=True)
             y = st.array("y", unit="m", length=2, increasing=True)
@@ -237,10 +307,25 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
     all_names = [x.name for x in layers + bodies] + names
     if len(set(all_names)) != len(all_names):
         raise root.error("layers", f"layer, body and reservoir names must be unique, got {all_names}")
+    regions = [x.name for x in layers + bodies]
+    faults = [_fault(ft, j, regions=regions, reservoirs=config.reservoirs, nu=nu, biot=biot)
+              for j, ft in enumerate(root.tables("faults", []))]
+    fields = [_random_field(rt, j, regions=regions) for j, rt in enumerate(root.tables("random_fields", []))]
+    lateral = [f"[[faults]] {f.name!r}" for f in faults] + [f"[[random_fields]] {f.name!r}" for f in fields]
+    offset = [n for f in faults for n in f.reservoirs]
+    if len(set(offset)) != len(offset):
+        raise root.error("faults", "a reservoir can be offset by one fault only")
+    if coupling == "biot" and lateral:
+        raise root.error("model.coupling", f'{lateral[0]}: cell-wise materials need coupling = "one-way"')
 
-    axis = _common_axis(config, bodies)
+    homogeneous, study = _heterogeneity(root, coupling=coupling, times=config.output.times,
+                                        grid=config.output.grid is not None)
+
+    axis = _common_axis(config, bodies) if not lateral else None
     if geometry == "auto":
         geometry = "axisymmetric" if axis is not None else "3d"
+    elif geometry == "axisymmetric" and lateral:
+        raise root.error("model.geometry", f'{lateral[0]} is not axisymmetric: use geometry = "3d" (or "auto")')
     elif geometry == "axisymmetric" and axis is None:
         raise root.error("model.geometry", '"axisymmetric" needs disc reservoirs (and cylinder bodies) on one common axis')
     if coupling == "one-way" and solver == "fixed-stress":
@@ -254,7 +339,149 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
         base = "fixed" if rigid is not None else "roller"
     return FemSpec(geometry=geometry, coupling=coupling, poisson_ratio=nu, biot=biot, degree=int(degree),
                    solver=solver, rtol=rtol, base=base, time_step=time_step, mesh=mesh, layers=layers,
-                   bodies=bodies, reservoirs=reservoirs, rigid_basement=rigid, axis=axis)
+                   bodies=bodies, reservoirs=reservoirs, rigid_basement=rigid, axis=axis, faults=faults,
+                   random_fields=fields, reference=homogeneous, study=study)
+
+
+def _heterogeneity(root: Table, *, coupling: str, times, grid: bool) -> tuple[bool, HeterogeneityStudy | None]:
+    """``[heterogeneity]``: ``homogeneous`` (this run is the reference) or the references to run."""
+    from subsidence.units import SECONDS_PER_YEAR
+
+    t = root.table("heterogeneity", None)
+    if t is None:
+        return False, None
+    homogeneous = t.boolean("homogeneous", False)
+    st = HeterogeneityStudy(reference=t.boolean("reference", not homogeneous), analytic=t.boolean("analytic", not homogeneous),
+                            contour=t.number("contour", None, unit="m", gt=0.0),
+                            velocity_noise=t.number("velocity_noise", 1.0e-3, unit="m/yr", gt=0.0),
+                            incidence=t.number("incidence", 39.0, gt=0.0, lt=90.0))
+    if t.has("window"):
+        w = t.array("window", length=2, increasing=True, ge=0.0)
+        yrs = np.asarray(times, float) / SECONDS_PER_YEAR
+        for v in w:
+            if not np.any(np.isclose(yrs, v, rtol=1e-9, atol=1e-9)):
+                raise t.error("window", f"{v:g} yr is not an output time ({', '.join(f'{y:g}' for y in yrs)})")
+        st.window = (float(w[0]), float(w[1]))
+    if homogeneous and (st.reference or st.analytic):
+        raise t.error("homogeneous", "the homogeneous reference runs no references of its own (reference = false, "
+                                     "analytic = false)")
+    if (st.reference or st.analytic) and not grid:
+        raise t.error("reference", "the bowl comparison needs an [output] grid")
+    if coupling != "one-way" and (homogeneous or st.reference):
+        raise t.error("reference", 'the FE reference needs coupling = "one-way"')
+    t.finish()
+    return homogeneous, (st if (st.reference or st.analytic) else None)
+
+
+def _polygon(st: Table) -> np.ndarray:
+    """A polygon outline from ``vertices = [[x, y], ...]`` or ``file`` (as for polygon reservoirs)."""
+    from subsidence.deep.geometry import Polygon, read_polygon_file, self_intersection
+
+    if st.has("file") == st.has("vertices"):
+        raise st.error("vertices", 'give either vertices = [[x, y], ...] or file = "..." (not both)')
+    if st.has("file"):
+        p = st.path_("file")
+        try:
+            verts = np.asarray(read_polygon_file(p), float)
+        except (OSError, ValueError) as exc:
+            raise st.error("file", f"{p}: {exc}") from None
+    else:
+        raw = st.raw("vertices")
+        if not isinstance(raw, list) or len(raw) < 3 or not all(isinstance(v, list) and len(v) == 2 for v in raw):
+            raise st.error("vertices", "expected at least 3 [x, y] pairs (m)")
+        try:
+            verts = np.array(raw, dtype=float)
+        except (TypeError, ValueError):
+            raise st.error("vertices", "vertices must be numbers (m)") from None
+    key = "file" if st.has("file") else "vertices"
+    if self_intersection(verts) is not None:
+        raise st.error(key, "the outline intersects itself: order the vertices along the outline")
+    if Polygon(verts).area <= 0:
+        raise st.error(key, "the polygon has zero area")
+    return verts
+
+
+def _regions(t: Table, known: list[str]) -> list[str] | None:
+    names = t.strings("regions", None)
+    if names is not None:
+        if not names:
+            raise t.error("regions", "give at least one layer or body name (or leave the key out: all layers)")
+        for n in names:
+            if n not in known:
+                raise t.error("regions", f"no layer or body named {n!r} (known: {', '.join(known)})")
+    return names
+
+
+def _block(t: Table, name: str, *, nu: float, biot: float) -> BlockSpec | None:
+    bt = t.table(name, None)
+    if bt is None:
+        return None
+    if bt.has("factor"):
+        for k in ("E", "cm", "nu"):
+            if bt.has(k):
+                raise bt.error(k, "give either factor (on the host's E) or a material (E, nu or cm), not both")
+        out = BlockSpec(factor=bt.number("factor", gt=0.0))
+    else:
+        out = BlockSpec(material=_material(bt, nu_default=nu, biot_default=biot))
+    bt.finish()
+    return out
+
+
+def _fault(t: Table, j: int, *, regions: list[str], reservoirs, nu: float, biot: float) -> FaultSpec:
+    from subsidence.deep.gridded import GridShape
+    from subsidence.heterogeneity.geometry import FaultPlane
+
+    name = t.string("name", f"fault{j}")
+    pt = t.array("point", unit="m", length=2)
+    plane = FaultPlane(float(pt[0]), float(pt[1]), t.number("depth", 0.0, unit="m", ge=0.0),
+                       t.number("strike", ge=-360.0, le=360.0), t.number("dip", gt=0.0, le=90.0))
+    f = FaultSpec(name, plane, hanging_wall=_block(t, "hanging_wall", nu=nu, biot=biot),
+                  footwall=_block(t, "footwall", nu=nu, biot=biot), regions=_regions(t, regions))
+    f.top = t.number("top", 0.0, unit="m", ge=0.0)
+    f.bottom = t.number("bottom", math.inf, unit="m", gt=f.top)
+    f.throw = t.number("throw", 0.0, unit="m")
+    names = [r.name for r in reservoirs]
+    f.reservoirs = t.strings("reservoirs", None)
+    if f.reservoirs is None:
+        f.reservoirs = [r.name for r in reservoirs if not isinstance(r.shape, GridShape)] if f.throw else []
+    elif not f.throw:
+        raise t.error("reservoirs", "the reservoirs a fault offsets need a throw (m)")
+    for n in f.reservoirs:
+        if n not in names:
+            raise t.error("reservoirs", f"no reservoir named {n!r} (reservoirs: {', '.join(names)})")
+        if isinstance(reservoirs[names.index(n)].shape, GridShape):
+            raise t.error("reservoirs", f"{n!r} is a gridded reservoir (not meshed): it cannot be offset")
+    if f.hanging_wall is None and f.footwall is None and not f.throw:
+        raise t.error("hanging_wall", "a fault needs hanging_wall and/or footwall properties, or a throw")
+    t.finish()
+    return f
+
+
+def _random_field(t: Table, j: int, *, regions: list[str]) -> RandomFieldSpec:
+    from subsidence.heterogeneity.random_field import COVARIANCES, sigma_log
+
+    name = t.string("name", f"field{j}")
+    if t.has("cv") == t.has("sigma_log"):
+        raise t.error("cv", "give either cv (coefficient of variation of E) or sigma_log (σ of ln E), not both")
+    sigma = sigma_log(t.number("cv", gt=0.0)) if t.has("cv") else t.number("sigma_log", gt=0.0)
+
+    def triple(key, default):
+        if not t.has(key):
+            return default
+        if isinstance(t.raw(key), list):
+            v = t.array(key, unit="m", length=3, gt=0.0)
+        else:
+            v = np.full(3, t.number(key, unit="m", gt=0.0))
+        return tuple(float(x) for x in v)
+
+    lengths = triple("correlation_length", None)
+    if lengths is None:
+        raise t.error("correlation_length", "required: [lx, ly, lz] (m) or one value for all directions")
+    f = RandomFieldSpec(name, sigma, lengths, covariance=t.string("covariance", "exponential", choices=COVARIANCES),
+                        seed=int(t.number("seed", 0, integer=True, ge=0)), mean=t.number("mean", 1.0, gt=0.0),
+                        spacing=triple("spacing", None), regions=_regions(t, regions))
+    t.finish()
+    return f
 
 
 def _common_axis(config, bodies) -> tuple[float, float] | None:

@@ -55,7 +55,11 @@ class ElasticModel:
     """Elastic response to prescribed pressure changes in tagged regions."""
 
     def __init__(self, built: BuiltMesh, materials: dict[int, Material], *, degree: int = 1, base: str = "fixed",
-                 solver: str = "auto", rtol: float = 1e-10, prefix: str = "subs_el_", petsc_options: dict | None = None):
+                 solver: str = "auto", rtol: float = 1e-10, prefix: str = "subs_el_", petsc_options: dict | None = None,
+                 cell_materials=None):
+        """``cell_materials(fields) -> dict``: changes the DG0 material fields cell by cell before the
+        matrix is built (faults, random fields: :mod:`subsidence.fem.heterogeneous`); its result is
+        kept as ``self.heterogeneity``."""
         import ufl
         from dolfinx import fem
 
@@ -65,6 +69,7 @@ class ElasticModel:
         self.V = fem.functionspace(mesh, ("Lagrange", degree, (gdim,)))
         self.kin = Kinematics(built.mode, ufl.SpatialCoordinate(mesh))
         self.fields = material_fields(mesh, built.cell_tags, materials)
+        self.heterogeneity = cell_materials(self.fields) if cell_materials is not None else {}
         self.load = fem.Function(self.fields["biot"].function_space, name="pressure_change")
         u, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
         a, L = elastic_forms(self.kin, u, v, lmbda=self.fields["lmbda"], mu=self.fields["mu"],

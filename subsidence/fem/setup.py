@@ -8,7 +8,7 @@ import numpy as np
 
 from subsidence.fem.config import FemSpec
 from subsidence.mesh.builder import Domain, Sizes
-from subsidence.mesh.shapes import BoxVolume, DiscVolume, PrismVolume, Slab
+from subsidence.mesh.shapes import BoxVolume, DiscVolume, OffsetVolume, PrismVolume, Slab
 
 
 @dataclasses.dataclass
@@ -53,11 +53,18 @@ def layout(cfg, spec: FemSpec) -> Layout:
             vols.append(DiscVolume(r.name, c, float(r.shape.radius), top, bottom))
         else:
             vols.append(PrismVolume(r.name, np.asarray(r.shape.vertices, float), top, bottom))
+        for f in spec.faults:
+            if r.name in f.reservoirs and f.throw:  # the hanging-wall part moves down the fault
+                pl = f.plane
+                vols[-1] = OffsetVolume(vols[-1], (pl.x0, pl.y0, -pl.depth0), tuple(map(float, pl.normal)),
+                                        tuple(map(float, pl.slip(f.throw))))
     bodies = []
     for b in spec.bodies:
         if b.shape["type"] == "cylinder":
             c = (0.0, 0.0) if axi else b.shape["center"]
             bodies.append(DiscVolume(b.name, c, b.shape["radius"], b.top, b.bottom))
+        elif b.shape["type"] == "polygon":
+            bodies.append(PrismVolume(b.name, np.asarray(b.shape["vertices"], float), b.top, b.bottom))
         else:
             (x0, x1), (y0, y1) = b.shape["x"], b.shape["y"]
             bodies.append(BoxVolume(b.name, x0, x1, y0, y1, b.top, b.bottom))
@@ -65,7 +72,7 @@ def layout(cfg, spec: FemSpec) -> Layout:
     allv = vols + zones
     deepest = max(v.bottom for v in allv)
     shallowest = min(v.top + (v.bottom - v.top) / 2 for v in allv)
-    thinnest = min([v.bottom - v.top for v in vols] +
+    thinnest = min([getattr(v, "base", v).bottom - getattr(v, "base", v).top for v in vols] +
                    [float(np.min(r.shape.thickness[r.shape.thickness > 0])) for r in cfg.reservoirs
                     if isinstance(r.shape, GridShape)])
     f = spec.mesh.domain_factor

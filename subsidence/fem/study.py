@@ -89,6 +89,10 @@ def run(case, rundir, comm) -> dict:
         "fields": ["displacement.bp", "cells.bp"] + (["pressure.bp"] if spec.coupling == "biot" else [])
         + ["fields.xdmf", "fields.h5"],
     }, compute_time_s=round(time.perf_counter() - t_start, 3))
+    if spec.study is not None:  # [heterogeneity]: the references alongside and the bowl comparison (collective)
+        from subsidence.heterogeneity.reference import run_references
+
+        summary["heterogeneity"] = run_references(case, rundir, comm)
     return summary
 
 
@@ -117,7 +121,14 @@ def _one_way(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rund
     from subsidence.fem.elastic import ElasticModel
     from subsidence.fem.fields import FieldWriter
 
-    model = ElasticModel(built, materials, degree=spec.degree, base=spec.base, solver=spec.solver, rtol=spec.rtol)
+    cell_materials = None
+    if spec.heterogeneous_cells:
+        from subsidence.fem.heterogeneous import apply
+
+        def cell_materials(fields):
+            return apply(fields, built, spec, lay)
+    model = ElasticModel(built, materials, degree=spec.degree, base=spec.base, solver=spec.solver, rtol=spec.rtol,
+                         cell_materials=cell_materials)
     log.info("one-way elastic model: %d displacement DOFs, solver %s", model.stats.dofs, model.stats.preset)
     p_eff = {r.name: effective_pressure(r, times) for r in cfg.reservoirs if r.name in res_tags}
     grids = _grid_loads(cfg, model, res_tags, times)
@@ -136,6 +147,8 @@ def _one_way(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rund
     finally:
         fields.close()
     out = {"displacement_dofs": model.stats.dofs, **model.stats.as_dict()}
+    if model.heterogeneity:
+        out["heterogeneity"] = model.heterogeneity
     if grids:
         out["gridded_missed_volume_fraction"] = max(g.missed_volume_fraction for g, _ in grids)
     return out

@@ -14,7 +14,7 @@ import dataclasses
 
 import numpy as np
 
-from subsidence.mesh.shapes import BoxVolume, DiscVolume, PrismVolume, Slab
+from subsidence.mesh.shapes import BoxVolume, DiscVolume, OffsetVolume, PrismVolume, Slab
 from subsidence.mesh.tags import Facets, Regions, body_tag, layer_tag, reservoir_tag
 
 
@@ -162,7 +162,37 @@ def _add_volume(occ, gdim, v, domain):
         surf = occ.addPlaneSurface([occ.addCurveLoop(lines)])
         out = occ.extrude([(2, surf)], 0.0, 0.0, zt - zb)
         return [t for d, t in out if d == 3][0]
+    if isinstance(v, OffsetVolume):
+        if gdim != 3:
+            raise ValueError(f"{v.name!r}: a fault offset needs the 3D geometry")
+        return _add_offset(occ, v, domain)
     raise TypeError(type(v))
+
+
+def _add_offset(occ, v: OffsetVolume, domain) -> list[int]:
+    """The base volume cut by the fault plane, the hanging-wall part moved by the slip (OCC tags)."""
+    base = _add_volume(occ, 3, v.base, domain)
+    p = np.asarray(v.point, float)
+    n = np.asarray(v.normal, float)
+    n = n / np.linalg.norm(n)
+    t1 = np.cross(n, [0.0, 0.0, 1.0]) if abs(n[2]) < 0.9 else np.cross(n, [1.0, 0.0, 0.0])
+    t1 /= np.linalg.norm(t1)
+    t2 = np.cross(n, t1)
+    x0, x1, y0, y1 = v.base.extent
+    corners = np.array([[x, y, -z] for x in (x0, x1) for y in (y0, y1) for z in (v.base.top, v.base.bottom)])
+    size = 2.0 * float(np.max(np.linalg.norm(corners - p, axis=1))) + 1.0
+    box = occ.addBox(0.0, -size, -size, size, 2 * size, 2 * size)  # local x along the normal: the half-space
+    R = np.c_[n, t1, t2]
+    occ.affineTransform([(3, box)], [*R[0], p[0], *R[1], p[1], *R[2], p[2]])
+    copy = occ.copy([(3, base)])
+    hang, _ = occ.intersect([(3, base)], [(3, box)], removeObject=True, removeTool=False)
+    foot, _ = occ.cut(copy, [(3, box)], removeObject=True, removeTool=True)
+    if hang:
+        occ.translate(hang, *map(float, v.shift))
+    tags = [t for d, t in foot + hang if d == 3]
+    if not tags:
+        raise ValueError(f"{v.name!r}: nothing left after cutting it with the fault plane")
+    return tags
 
 
 def _geometry(gmsh, gdim, domain, slabs, bodies, reservoirs):
@@ -175,10 +205,11 @@ def _geometry(gmsh, gdim, domain, slabs, bodies, reservoirs):
             t = occ.addBox(domain.xmin, domain.ymin, -s.bottom, domain.xmax - domain.xmin,
                            domain.ymax - domain.ymin, s.bottom - s.top)
         inputs.append(("layer", i, t))
-    for j, b in enumerate(bodies):
-        inputs.append(("body", j, _add_volume(occ, gdim, b, domain)))
-    for k, r in enumerate(reservoirs):
-        inputs.append(("reservoir", k, _add_volume(occ, gdim, r, domain)))
+    for kind, vols in (("body", bodies), ("reservoir", reservoirs)):
+        for j, b in enumerate(vols):
+            t = _add_volume(occ, gdim, b, domain)
+            for tt in (t if isinstance(t, list) else [t]):  # an offset volume comes in two parts
+                inputs.append((kind, j, tt))
     dimtags = [(gdim, t) for _, _, t in inputs]
     if len(dimtags) > 1:
         _, children = occ.fragment(dimtags[:1], dimtags[1:])

@@ -60,4 +60,37 @@ class BoxVolume:
         return self.xmin, self.xmax, self.ymin, self.ymax
 
 
-Volume = DiscVolume | PrismVolume | BoxVolume
+Volume = DiscVolume | PrismVolume | BoxVolume  # or OffsetVolume (below) wrapping one
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class OffsetVolume:
+    """A volume cut by a plane, its part on the positive side moved by ``shift`` (a fault's throw).
+
+    ``point`` (x, y, z up) lies on the plane, ``normal`` points into the moved (hanging-wall)
+    part; ``shift`` (x, y, z) is the slip, parallel to the plane so that the moved part stays on
+    its side. Depths (``top``, ``bottom``) and ``extent`` cover both parts.
+    """
+
+    base: DiscVolume | PrismVolume | BoxVolume
+    point: tuple[float, float, float]
+    normal: tuple[float, float, float]
+    shift: tuple[float, float, float]
+
+    @property
+    def name(self) -> str:
+        return self.base.name
+
+    @property
+    def top(self) -> float:
+        return min(self.base.top, self.base.top - self.shift[2])
+
+    @property
+    def bottom(self) -> float:
+        return max(self.base.bottom, self.base.bottom - self.shift[2])
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        x0, x1, y0, y1 = self.base.extent
+        sx, sy = self.shift[0], self.shift[1]
+        return min(x0, x0 + sx), max(x1, x1 + sx), min(y0, y0 + sy), max(y1, y1 + sy)
