@@ -81,22 +81,39 @@ def calibrate_case(case, ds, out, *, cfg=None, comm=None, force: bool = False, t
     import datetime as _dt
     import time
 
-    import numpy as np
     from mpi4py import MPI
 
-    from subsidence.calibration.calibrate import (Calibration, estimate_observation_noise, median_run, observations_from,
-                                                  run_esmda, run_least_squares)
-    from subsidence.calibration.output import summarise
     from subsidence.config import CaseError
-    from subsidence.log import get_logger
 
-    log = get_logger("calibration")
     comm = comm or MPI.COMM_WORLD
     t_start = time.perf_counter() if t_start is None else t_start
     started = started or _dt.datetime.now(_dt.timezone.utc)
     cfg = cfg or case.calibration
     if cfg is None:
         raise CaseError(str(case.file), "calibration", "the case has no [calibration] table (parameters, priors, method)")
+    with _blas_per_rank(comm):
+        return _calibrate(case, ds, out, cfg, comm, force, t_start, started)
+
+
+def _blas_per_rank(comm):
+    """One BLAS thread per rank: the ranks are the parallelism, and a multithreaded
+    factorisation on rank 0 while the others wait in a collective (MPI waits busily) runs many
+    times slower than on one thread. On one rank too, so that 1 and N ranks compute every
+    update with the same floating-point operations (the same posterior bit for bit)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _calibrate(case, ds, out, cfg, comm, force, t_start, started):
+    import numpy as np
+
+    from subsidence.calibration.calibrate import (Calibration, estimate_observation_noise, median_run, observations_from,
+                                                  run_esmda, run_least_squares)
+    from subsidence.calibration.output import summarise
+    from subsidence.log import get_logger
+
+    log = get_logger("calibration")
     obs = observations_from(ds, start_date=case.start_date, until=cfg.until)
     log.info("%s: %d points, %d epochs (%d for calibration, %d held out)", obs.file, obs.ids.size, obs.dates.size,
              int(obs.cal.sum()), int((~obs.cal).sum()))
@@ -112,8 +129,12 @@ def calibrate_case(case, ds, out, *, cfg=None, comm=None, force: bool = False, t
         est = comm.bcast(est, root=0)
         if comm.rank != 0:
             cal.install_hyperparameters(est)
-        for name, v in est["parameters"].items():
-            log.info("per-point prior of %s estimated from the data: %s (given %s)", name, v["estimated"], v["given"])
+        for q in cal.cfg.point_parameters:
+            if q.estimate:
+                f, u = (1e3 * 365.25 * 86400.0, "mm/yr") if q.unit == "m/s" else (1e3, "mm")
+                log.info("per-point prior of %s estimated from the data: spread %.3g %s, correlation length %.3g km "
+                         "(log-evidence %+.1f over the given prior)", q.name, q.sd * f, u, q.correlation_length / 1e3,
+                         est["log_evidence_estimated"] - est["log_evidence_given"])
     d = nm.describe()
     log.info("noise (%s): white %.2f mm, spatial %.2f mm (%.2f km), temporal %.2f mm (%.2f yr)", info["source"],
              d["white_sigma_mm"], d["spatial_sigma_mm"], d["spatial_range_km"], d["temporal_sigma_mm"], d["temporal_range_yr"])
