@@ -20,7 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("subsidence.io.export", "export the maps of a run directory (--geotiff: one GeoTIFF per component)"),
     "bowl": ("subsidence.heterogeneity.cli", "bowl metrics of runs (width, asymmetry, volume, tilt, strain) and their differences from a reference run"),
     "soil-profiles": ("subsidence.shallow.voxels_cli", "soil profiles of points from a voxel model (GeoTOP layout) and a class table"),
-    "impact": ("subsidence.impact.cli", "damage category per building (limiting tensile strain) from a run's surface map"),
+    "impact": ("subsidence.impact.cli", "surface deformation measures (tilt, curvature, strain, --base-length, --pair), damage category per building "
+               "and the CBA 1987 table (--cba) from a run's surface map or points"),
 }
 
 
