@@ -54,6 +54,7 @@ class BiotModel:
         self._a = self._L = None
         self._ksp = None
         self._A_dt = None
+        self._held = None  # regions held apart (sealed reservoirs), see hold_pressure
         self.time = 0.0
 
     # -- set-up ----------------------------------------------------------------------------
@@ -92,15 +93,43 @@ class BiotModel:
         """Surface traction (Pa, vector Constant) on facets with ``tag``."""
         self._traction.append((tag, value))
 
+    def hold_pressure(self, cells, value=0.0, *, open_facets=()):
+        """Prescribe the pressure of ``cells`` (a reservoir) and keep them apart from the unknown.
+
+        Unlike ``fix_pressure(cells, dim=tdim)``, the pressure may jump across the region's
+        boundary: it is continuous (= ``value``) only on ``open_facets`` and sealed (no flow)
+        elsewhere (:mod:`subsidence.fem.sealing`). Call before the first solve; returns the
+        Constant holding the value.
+        """
+        from dolfinx import fem
+
+        from subsidence.fem.sealing import HeldRegions
+
+        if self._a is not None:
+            raise RuntimeError("hold_pressure after the first solve")
+        if self._held is None:
+            self._held = HeldRegions(self.mesh, self.W.sub(1))
+        val = value if isinstance(value, fem.Constant) else fem.Constant(self.mesh, float(value))
+        self._held.add(cells, val, open_facets)
+        return val
+
+    def pressure_field(self, p):
+        """The pressure everywhere (UFL) from the pressure unknown ``p`` (itself unless regions are held)."""
+        return self._held.pressure(p) if self._held else p
+
     def _build(self):
         import ufl
         from dolfinx import fem
 
         F = self._forms
         f = self.fields
+        held = {}
+        if self._held:
+            held = dict(active=self._held.active, held=self._held.held)
+            self.bcs.extend(self._held.finalise())
         a, L = biot_forms(self.kin, F["u"], F["p"], F["v"], F["q"], u_old=F["uo"], p_old=F["po"], dt=self.dt,
                           lmbda=f["lmbda"], mu=f["mu"], biot=f["biot"], storage=f["storage"],
-                          mobility=self.flow * f["mobility"])
+                          mobility=self.flow * f["mobility"], **held)
         if self._traction:
             ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.facet_tags)
             for tag, t in self._traction:

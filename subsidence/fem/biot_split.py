@@ -48,6 +48,7 @@ class FixedStressBiot:
         self.coupling_iterations: list[int] = []
         self._mech = self._flow = None
         self._flow_key = None
+        self._held = None  # regions held apart (sealed reservoirs), see hold_pressure
         self.time = 0.0
 
     # same set-up API as BiotModel ------------------------------------------------------------
@@ -78,14 +79,36 @@ class FixedStressBiot:
     def traction(self, tag: int, value):
         self._traction.append((tag, value))
 
+    def hold_pressure(self, cells, value=0.0, *, open_facets=()):
+        """As :meth:`subsidence.fem.biot.BiotModel.hold_pressure`."""
+        from dolfinx import fem
+
+        from subsidence.fem.sealing import HeldRegions
+
+        if self._mech is not None:
+            raise RuntimeError("hold_pressure after the first solve")
+        if self._held is None:
+            self._held = HeldRegions(self.mesh, self.Q)
+        val = value if isinstance(value, fem.Constant) else fem.Constant(self.mesh, float(value))
+        self._held.add(cells, val, open_facets)
+        return val
+
+    def pressure_field(self, p):
+        return self._held.pressure(p) if self._held else p
+
     # ---------------------------------------------------------------------------------------
     def _setup(self):
         import ufl
         from dolfinx import fem
 
         f = self.fields
+        active = None
+        if self._held:
+            active = self._held.active
+            self.bcs_p.extend(self._held.finalise())
         u, v = ufl.TrialFunction(self.V), ufl.TestFunction(self.V)
-        a, L = elastic_forms(self.kin, u, v, lmbda=f["lmbda"], mu=f["mu"], biot=f["biot"], pressure=self.p_it)
+        a, L = elastic_forms(self.kin, u, v, lmbda=f["lmbda"], mu=f["mu"], biot=f["biot"],
+                             pressure=self.pressure_field(self.p_it))
         if self._traction:
             ds = ufl.Measure("ds", domain=self.mesh, subdomain_data=self.facet_tags)
             for tag, t in self._traction:
@@ -99,7 +122,7 @@ class FixedStressBiot:
         p, q = ufl.TrialFunction(self.Q), ufl.TestFunction(self.Q)
         self._ap, Lp = flow_forms(self.kin, p, q, p_old=self.p_old, u_iter=self.u, u_old=self.u_old,
                                   p_iter=self.p_it, dt=self.dt, biot=f["biot"], storage=f["storage"],
-                                  mobility=self.flow * f["mobility"], stab=stab)
+                                  mobility=self.flow * f["mobility"], stab=stab, active=active)
         self._Lp = fem.form(Lp)
 
     def _flow_solver(self, dt, flow):

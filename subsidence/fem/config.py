@@ -32,7 +32,9 @@ layers), ``cv`` or ``sigma_log``, ``mean`` (1), ``correlation_length`` ([lx, ly,
 value), ``covariance`` ("exponential" | "gaussian"), ``seed``, ``spacing`` (m, the generation
 grid; default a fifth of each correlation length).
 ``[reservoir_properties.<reservoir name>]``: ``nu``, ``biot``, ``permeability``,
-``porosity``, ... of that reservoir (its E follows from the compaction law's Cm).
+``porosity``, ... of that reservoir (its E follows from the compaction law's Cm), and
+``sealed`` (coupled Biot): the faces across which the pore pressure jumps with no flow
+(``["top", "base", "sides"]``, a subset, or true for all; see subsidence/fem/sealing.py).
 """
 
 from __future__ import annotations
@@ -142,6 +144,7 @@ class FemSpec:
     # faults' blocks and random fields are off (fault throws, i.e. the reservoir geometry, are kept)
     reference: bool = False
     study: HeterogeneityStudy | None = None  # [heterogeneity]: references and bowl metrics after the run
+    sealed: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # reservoir → sealed faces (Biot)
 
     @property
     def heterogeneous_cells(self) -> bool:
@@ -203,6 +206,7 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
 
     res_props = root.table("reservoir_properties", None)
     reservoirs: dict[str, Material] = {}
+    sealed: dict[str, tuple[str, ...]] = {}
     names = [r.name for r in config.reservoirs]
     if res_props is not None:
         for key in res_props.data:
@@ -238,6 +242,9 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
                                    fluid_compressibility=extra_t.number("fluid_compressibility", 4.5e-10, unit="1/Pa", ge=0.0),
                                    grain_modulus=extra_t.number("grain_modulus", math.inf, unit="Pa", gt=0.0),
                                    storage=extra_t.number("storage", None, unit="1/Pa", ge=0.0))
+            faces = _sealed_faces(pt, coupling)
+            if faces:
+                sealed[r.name] = faces
             pt.finish()
         else:
             mat = Material.from_cm(law.cm, nu, biot=biot)
@@ -340,7 +347,28 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
     return FemSpec(geometry=geometry, coupling=coupling, poisson_ratio=nu, biot=biot, degree=int(degree),
                    solver=solver, rtol=rtol, base=base, time_step=time_step, mesh=mesh, layers=layers,
                    bodies=bodies, reservoirs=reservoirs, rigid_basement=rigid, axis=axis, faults=faults,
-                   random_fields=fields, reference=homogeneous, study=study)
+                   random_fields=fields, reference=homogeneous, study=study, sealed=sealed)
+
+
+def _sealed_faces(t: Table, coupling: str) -> tuple[str, ...]:
+    """``sealed``: true (all faces), false, or a list of "top", "base", "sides"."""
+    from subsidence.fem.sealing import FACES
+
+    if not t.has("sealed"):
+        return ()
+    v = t.raw("sealed")
+    if isinstance(v, bool):
+        faces = FACES if v else ()
+    else:
+        faces = t.strings("sealed")
+        bad = [f for f in faces if f not in FACES]
+        if bad or not faces:
+            raise t.error("sealed", f"expected true/false or a non-empty list of {', '.join(map(repr, FACES))}"
+                                    + (f" (got {bad[0]!r})" if bad else ""))
+        faces = tuple(f for f in FACES if f in faces)
+    if faces and coupling != "biot":
+        raise t.error("sealed", 'sealed faces hold the pore pressure apart: they need [model] coupling = "biot"')
+    return faces
 
 
 def _heterogeneity(root: Table, *, coupling: str, times, grid: bool) -> tuple[bool, HeterogeneityStudy | None]:

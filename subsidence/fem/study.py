@@ -200,16 +200,26 @@ def _biot(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rundir,
     displacement_bcs_mixed(model, built, base=spec.base)
     model.fix_pressure(built.facet_tags.find(Facets.SURFACE), 0.0)
     p_res = {}
-    for r in cfg.reservoirs:
-        p_res[r.name] = model.fix_pressure(built.cell_tags.find(res_tags[r.name]), 0.0, dim=mesh.topology.dim)
+    if spec.sealed:  # sealed faces: each reservoir's pressure held apart, open only where not sealed
+        from subsidence.fem.sealing import FACES, region_faces
+
+        for r in cfg.reservoirs:
+            faces = region_faces(mesh, built.cell_tags, res_tags[r.name], res_tags.values())
+            opened = np.concatenate([faces[k] for k in FACES if k not in spec.sealed.get(r.name, ())] + [[]])
+            p_res[r.name] = model.hold_pressure(built.cell_tags.find(res_tags[r.name]), 0.0, open_facets=opened)
+        log.info("sealed reservoir faces (pressure discontinuous there): %s",
+                 "; ".join(f"{n}: {', '.join(f)}" for n, f in spec.sealed.items()))
+    else:
+        for r in cfg.reservoirs:
+            p_res[r.name] = model.fix_pressure(built.cell_tags.find(res_tags[r.name]), 0.0, dim=mesh.topology.dim)
     # time grid: output times, pressure-history knots, and sub-steps of at most time_step
     from subsidence.solvers.timestepping import step_times
 
     knots = list(times) + [t for r in cfg.reservoirs for t in r.history.times if 0 < t < times[-1]]
     steps = step_times(knots, max_step=spec.time_step)
     u_out, p_out = model.split()
-    writer = FieldWriter(rundir.path, u=u_out, pressure=p_out, kin=model.kin, lmbda=fields["lmbda"], mu=fields["mu"],
-                         biot=fields["biot"], pressure_p1=p_out)
+    writer = FieldWriter(rundir.path, u=u_out, pressure=model.pressure_field(p_out), kin=model.kin,
+                         lmbda=fields["lmbda"], mu=fields["mu"], biot=fields["biot"], pressure_p1=p_out)
     xy = _surface_points(cfg)
     t_prev, it = 0.0, 0
     for r in cfg.reservoirs:
