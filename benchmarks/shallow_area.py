@@ -2,18 +2,20 @@
 
 A coupled case built on the fly: N parcels on a 100 m grid, each with its own deep subsidence
 (a series file with a different rate per parcel, so that no two columns are alike and none is
-deduplicated), a clay–peat–sand profile with oxidation (Koppejan-free isotache layers, as the
-shipped cases), lumped groundwater (Ernst resistances: no FE), the Nieuwolda KNMI record cycled
-over the 30 years, results every 30 days, no plots.
+deduplicated), a clay–peat–sand profile with oxidation (isotache layers, as the shipped cases),
+lumped groundwater (Ernst resistances: no FE), the Nieuwolda KNMI record cycled over the 30
+years, results every 30 days, no plots. The default 400 columns take about 2 minutes here.
 
     .venv/bin/python benchmarks/shallow_area.py [--columns 400] [--years 30] [--ranks 1|2]
     .venv/bin/python benchmarks/shallow_area.py --columns 10000         # the issue's size
 
-The run is streamed in blocks of 512 points (``run_chain``: only the output times are kept, so
-the memory grows with points × output times, not points × days); ``--no-stream`` keeps every
+The run is streamed in blocks of points (``run_chain``: about 512 MB of daily results per block,
+~150 points for 30 years, or ``--block`` points), keeping only the output times, so the memory
+grows with points × output times, not points × days; ``--no-stream`` keeps every
 point's daily results, as runs below ~2 GiB of them do. ``--ranks 2`` reruns the same case under
-``mpiexec -n 2`` (the soil columns of each block are split over the ranks). Prints the wall time of the run (reading, chain, writing), the time per column-year, and
-the peak resident memory per rank (ru_maxrss), and the memory the run holds per column-year.
+``mpiexec -n 2`` (the soil columns of each block are split over the ranks). Prints the wall
+time of the run (reading, chain, writing), the time per column-year and the peak resident
+memory per rank (ru_maxrss). Figures measured here: docs/shallow.md ("Area runs").
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ plots = false
     return path
 
 
-def run_one(case_path: Path, out: Path, stream: bool) -> dict:
+def run_one(case_path: Path, out: Path, stream: bool, block: int | None) -> dict:
     from mpi4py import MPI
 
     from subsidence.config import load_case
@@ -135,6 +137,7 @@ def run_one(case_path: Path, out: Path, stream: bool) -> dict:
 
     # streamed in blocks of points (only the output times kept), or the daily results of every point
     chain.STREAM_ABOVE_BYTES = 0 if stream else float("inf")
+    chain.BLOCK_POINTS = block
     comm = MPI.COMM_WORLD
     t0 = time.perf_counter()
     case = load_case(case_path)
@@ -150,6 +153,7 @@ def main() -> None:
     ap.add_argument("--columns", type=int, default=400)
     ap.add_argument("--years", type=int, default=30)
     ap.add_argument("--ranks", type=int, default=1, choices=(1, 2))
+    ap.add_argument("--block", type=int, default=None, help="points per block when streamed (default: from 512 MB)")
     ap.add_argument("--no-stream", action="store_true", help="keep every point's daily results (not streamed in blocks)")
     ap.add_argument("--case-dir", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -159,7 +163,8 @@ def main() -> None:
             write_case(Path(tmp), a.columns, a.years)
             mpiexec = str(Path(sys.executable).with_name("mpiexec"))
             cmd = [mpiexec, "-n", str(a.ranks), sys.executable, "-m", "mpi4py", __file__, "--columns", str(a.columns),
-                   "--years", str(a.years), "--ranks", str(a.ranks), "--case-dir", tmp] + (["--no-stream"] if a.no_stream else [])
+                   "--years", str(a.years), "--ranks", str(a.ranks), "--case-dir", tmp]
+            cmd += (["--no-stream"] if a.no_stream else []) + (["--block", str(a.block)] if a.block else [])
             sys.exit(subprocess.call(cmd))
     from mpi4py import MPI
 
@@ -174,12 +179,11 @@ def main() -> None:
         comm.Barrier()
         out = Path(tempfile.mkdtemp(prefix="shallow_area_")) if comm.rank == 0 else None
         out = Path(comm.bcast(str(out) if out else None, root=0))
-        r = run_one(folder / "case.toml", out / "run", stream=not a.no_stream)
+        r = run_one(folder / "case.toml", out / "run", stream=not a.no_stream, block=a.block)
         if comm.rank == 0:
             cy = a.columns * a.years
-            r.update(streamed=not a.no_stream, columns=a.columns, years=a.years, column_years=cy, s_per_column_year=r["wall_s"] / cy,
-                     peak_rss_mib_per_column_year=[m / cy for m in r["peak_rss_mib"]],
-                     cpu_count=os.cpu_count())
+            r.update(streamed=not a.no_stream, columns=a.columns, years=a.years, column_years=cy,
+                     s_per_column_year=r["wall_s"] / cy, cpu_count=os.cpu_count())
             print(json.dumps(r, indent=1))
             import shutil
 

@@ -235,7 +235,8 @@ def map_fields(res: ChainResult) -> dict:
         "shallow_settlement": (res.shallow[last], {**m, "long_name": "shallow settlement at the end (down positive)"}),
         "compaction": (res.compaction[last], {**m, "long_name": "shallow settlement by compaction at the end (down positive)"}),
         "oxidation": (res.oxidation[last], {**m, "long_name": "shallow settlement by oxidation at the end (down positive)"}),
-        "extra_shallow": (res.extra[last], {**m, "long_name": "extra shallow settlement at the end: run minus counterfactual (down positive)"}),
+        "extra_shallow": (res.extra[last], {**m, "long_name": "extra shallow settlement at the end: run minus "
+                                                              "counterfactual (down positive)"}),
         "deep_uz": (res.deep_uz[last], {**m, "long_name": "upward displacement from deep subsidence at the end"}),
         "total_uz": (res.total_uz[last], {**m, "long_name": "total upward displacement at the end: deep minus shallow"}),
         "shallow_rate": (res.shallow[last] / years, {"units": "m/yr", "long_name": "mean shallow settlement rate over the run"}),
