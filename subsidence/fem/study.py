@@ -244,6 +244,8 @@ def _biot(cfg, spec, lay, built, materials, res_tags, times, sampler, U, rundir,
     d = model.stats.as_dict()
     d["iterations"] = int(np.sum(d["iterations"]))
     out = {"time_steps": len(steps), **d}
+    if spec.sealed:
+        out["sealed_faces"] = {n: list(f) for n, f in spec.sealed.items()}
     if split:
         out["solver"] = "fixed-stress"
         out["dofs"] = model.stats.dofs + model.flow_stats.dofs
