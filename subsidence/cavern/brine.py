@@ -28,6 +28,10 @@ class Brine:
     warming_time: float | None = None  # s; None: V^(2/3) / (4 κ)
     salt_diffusivity: float = 3.0e-6  # m²/s, for the default warming time
     pore_pressure_gradient: float = 0.012e6  # Pa/m, far-field brine pressure in the salt
+    # leak-off: a sealed cavern's shoe pressure is capped at the lithostatic stress at the shoe
+    # less leak_margin (case files: on by default; see operations.Operator)
+    leak_off: bool = False
+    leak_margin: float = 0.0  # Pa
 
     def relative_density(self, P: float, T: float) -> float:
         """ρ/ρ_ref with P_ref = 0, T_ref = 0 (only ratios matter)."""

@@ -236,7 +236,7 @@ def _check_pressures(t: Table, ph: Phase, shoe_depth: float, limit: tuple[float,
                           "the salt (not modelled). Pressures are in Pa (a bare number in MPa), gradients in MPa/m")
         if warn is not None and P > WARN_LITHOSTATIC * s_v:
             warn(f"[{t.key(key)}] {text}: within {100 * (1 - WARN_LITHOSTATIC):g} % of the lithostatic stress, "
-                 "where fracturing and leaks become likely (not modelled)")
+                 "where fracturing and leaks become likely (leak-off is modelled for sealed caverns only, [leak_off])")
 
 
 def _cavern(t: Table, i: int, axisym: bool) -> tuple[CavernDef, list[Table]]:
@@ -429,6 +429,17 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
     )
     roof = ind.number("roof_fraction", 0.15, gt=0, le=1)
     ind.finish()
+    lk = root.table("leak_off", None) or Table({}, file=root.file, path="leak_off")
+    leak_on = lk.boolean("enabled", True)
+    leak_margin = lk.number("margin", 0.0, unit="Pa", bare="MPa", ge=0)
+    lk.finish()
+    brine = dataclasses.replace(brine, leak_off=leak_on, leak_margin=leak_margin)
+    for c, t in zip(caverns, ctabs):
+        s_v = float(lithostatic(layers, c.shoe_depth))
+        if leak_on and leak_margin >= s_v - brine_gradient * c.shoe_depth:
+            raise lk.error("margin", f"a leak-off margin of {leak_margin / 1e6:.4g} MPa puts the cap at or below the "
+                           f"brine-column pressure at cavern {c.name!r}'s shoe ({brine_gradient * c.shoe_depth / 1e6:.4g} MPa "
+                           f"of a lithostatic {s_v / 1e6:.4g} MPa): the cavern would leak while open")
     sv = root.table("solver", None) or Table({}, file=root.file, path="solver")
     degree = sv.number("degree", 2, integer=True, ge=1, le=2)
     solver = sv.string("linear_solver", "lu", choices=("lu", "iterative"))

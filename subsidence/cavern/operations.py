@@ -20,6 +20,13 @@ Modes (pressures are at the casing shoe, Pa):
 - ``pressure``: pressure held at ``pressure`` (brine injected or produced as needed).
 - ``fill``: the lost volume is replaced by injection at a held pressure (``pressure``, or
   the pressure at the start of the phase); the injected volume is reported.
+
+Leak-off (``leak_cap``, Pa at the shoe, or None): a *sealed* cavern (``shut_in``, or ``cbbo``
+between releases) whose pressure reaches the cap — the minimum principal stress at the
+casing shoe less a margin — cannot rise above it: the step is located on the cap like a CBBO
+threshold, and from then on the pressure is held at the cap and the brine the mass balance
+expels is counted as leaked (fracture/permeation release into the rock). The cavern is sealed
+again as soon as holding the cap would need brine to flow back in, and at every new phase.
 """
 
 from __future__ import annotations
@@ -64,6 +71,7 @@ class Plan:
     free: bool
     pressure: float  # imposed value, or initial guess when free
     q_out: float = 0.0
+    leak: bool = False  # held at the leak-off cap: the out-flow is leaked, not bled
 
 
 DAY = 86400.0
@@ -72,7 +80,8 @@ DAY = 86400.0
 class Operator:
     """State machine of one cavern's operation. ``state()``/``load()`` for checkpoints."""
 
-    def __init__(self, phases: list[Phase], *, brine_gradient: float, shoe_depth: float, tol: float = 1e-3):
+    def __init__(self, phases: list[Phase], *, brine_gradient: float, shoe_depth: float, tol: float = 1e-3,
+                 leak_cap: float | None = None):
         if not phases or phases[0].start != 0.0:
             raise ValueError("the first phase must start at time 0")
         self.phases = sorted(phases, key=lambda p: p.start)
@@ -85,10 +94,14 @@ class Operator:
         self.next_release = None
         self.held = None  # pressure held by 'fill' without explicit pressure
         self.releases = 0  # CBBO releases started so far
+        self.leak_cap = leak_cap
+        self.capped = False  # held at the leak-off cap
+        self.cap_held = None  # the pressure held while capped: the one reached at the event (within tolerance of the cap)
+        self.p_prev = None  # pressure at the end of the last step
 
     # -- checkpoint -------------------------------------------------------------------
     def state(self) -> dict:
-        return {k: getattr(self, k) for k in ("iphase", "status", "remaining", "next_release", "held", "releases")}
+        return {k: getattr(self, k) for k in ("iphase", "status", "remaining", "next_release", "held", "releases", "capped", "cap_held", "p_prev")}
 
     def load(self, st: dict) -> None:
         for k, v in st.items():
@@ -123,6 +136,7 @@ class Operator:
         if k != self.iphase:
             self.iphase = k
             self.status, self.remaining, self.held = "sealed", 0.0, None
+            self.capped = False
             ph = self.phase
             self.next_release = ph.start + ph.interval if ph.periodic else None
             if ph.mode == "fill":
@@ -150,6 +164,27 @@ class Operator:
         return ph.volume / DAY
 
     def plan(self, P: float) -> Plan:
+        base = self._plan(P)
+        if self.capped and self._sealed_plan(base):
+            # held at the pressure the event reached (within the tolerance of the cap): holding the
+            # nominal cap instead would compress the brine in the first, short step after it
+            return Plan(False, self.cap_held, leak=True)
+        return base
+
+    @staticmethod
+    def _sealed_plan(plan: Plan) -> bool:
+        return plan.free and plan.q_out == 0.0
+
+    @property
+    def leak_tol(self) -> float:
+        """Tolerance of the leak-off event [Pa]: ``tol`` × the cap."""
+        return self.tol * self.leak_cap
+
+    def uncap(self) -> None:
+        """Seal again (holding the cap would need brine to flow back into the cavern)."""
+        self.capped = False
+
+    def _plan(self, P: float) -> Plan:
         ph = self.phase
         if ph.mode == "open":
             return Plan(False, self.open_pressure(ph))
@@ -174,6 +209,16 @@ class Operator:
         tolerance of the threshold (event location, independent of ``dt_min``). The
         tolerance is ``tol`` × the band (p_high − p_low), or ``tol`` × the brine-column
         pressure for the floor that ends a periodic release."""
+        cap = None
+        if (self.leak_cap is not None and not self.capped and self._sealed_plan(self._plan(P_old))
+                and P_new > self.leak_cap + self.leak_tol):
+            cap = (self.leak_cap, self.leak_tol)
+        cb = self._cbbo_crossing(P_old, P_new)
+        if cap is None or cb is None:
+            return cap or cb
+        return min(cap, cb)  # the lower threshold is reached first
+
+    def _cbbo_crossing(self, P_old: float, P_new: float) -> tuple[float, float] | None:
         ph = self.phase
         if ph.mode != "cbbo" or P_new == P_old:
             return None
@@ -193,6 +238,8 @@ class Operator:
     def activity(self) -> str:
         """What the cavern does in the coming step: open, sealed, bleeding, drop or held."""
         ph = self.phase if self.iphase >= 0 else self.phases[0]
+        if self.capped:
+            return "leaking"
         if ph.mode == "open":
             return "open"
         if ph.mode in ("pressure", "fill"):
@@ -213,7 +260,18 @@ class Operator:
     def end_step(self, P_new: float, dt: float) -> str:
         """Update the state after an accepted step; the name of the pressure event that
         starts (``p_high``: a release starts; ``p_low``, ``volume``, ``floor``: it ends;
-        ``drop``: the fast drop is done), or "" when none does."""
+        ``drop``: the fast drop is done; ``leak_off``: the cap is reached), or "" when none does."""
+        sealed = not self.capped and self._sealed_plan(self._plan(P_new))
+        rising = self.p_prev is None or P_new > self.p_prev
+        self.p_prev = P_new
+        ev = self._cbbo_end_step(P_new, dt)
+        # (rising: a cavern just sealed again below the cap, its pressure falling, stays sealed)
+        if (not ev and sealed and rising and self.leak_cap is not None and P_new >= self.leak_cap - self.leak_tol):
+            self.capped, self.cap_held = True, P_new
+            return "leak_off"
+        return ev
+
+    def _cbbo_end_step(self, P_new: float, dt: float) -> str:
         ph = self.phase
         if ph.mode != "cbbo":
             return ""

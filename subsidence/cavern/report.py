@@ -17,6 +17,8 @@ TABLE_COLUMNS = [
     ("bled_m3", "brine bled [m³]", "{:.0f}"),
     ("injected_m3", "brine injected [m³]", "{:.0f}"),
     ("releases", "releases", "{:d}"),
+    ("leak_off_time_yr", "leak-off reached at [yr]", "{:.2f}"),
+    ("leaked_m3", "brine leaked off [m³]", "{:.0f}"),
     ("min_fs_vansambeek", "min FS dilatancy (Van Sambeek)", "{:.2f}"),
     ("min_fs_devries", "min FS dilatancy (De Vries)", "{:.2f}"),
     ("min_tension_margin_MPa", "min σmin−P at wall [MPa]", "{:.2f}"),
@@ -63,6 +65,9 @@ def scenario_table(scenario: str, rows: list[dict], surf: dict) -> list[dict]:
             "bled_m3": rr[-1]["bled_m3"],
             "injected_m3": rr[-1]["injected_m3"],
             "releases": releases,
+            # first time the sealed cavern's pressure reached the leak-off cap (None: never)
+            "leak_off_time_yr": next((r["time_yr"] for r in rr if "leak_off" in str(r.get("event", ""))), None),
+            "leaked_m3": rr[-1].get("leaked_m3", 0.0),
             "min_fs_vansambeek": float(np.nanmin(col("fs_vansambeek"))),
             "min_fs_devries": float(np.nanmin(col("fs_devries"))),
             "min_tension_margin_MPa": float(np.nanmin(col("tension_margin_MPa"))),

@@ -103,11 +103,15 @@ class Simulation:
         self.ckkey = checkpoint_key
         self.comm = model.comm
         nc = len(caverns)
+        for c in caverns:  # the leak-off cap: minimum principal (here lithostatic) stress at the shoe − margin
+            if c.brine.leak_off:
+                c.operator.leak_cap = c.sigma_v_shoe - c.brine.leak_margin
         self.P = np.array([c.operator.initial_pressure() for c in caverns])
         self.mass = np.zeros(nc)
         self.bled = np.zeros(nc)  # cumulative well out-flow (> 0), m³ at cavern conditions
         self.injected = np.zeros(nc)  # cumulative injection (> 0)
         self.permeated = np.zeros(nc)
+        self.leaked = np.zeros(nc)  # cumulative leak-off (brine expelled at the cap), m³ at cavern conditions
         self.mass_out = np.zeros(nc)  # cumulative ρ/ρ_ref-weighted out-flow (bleed + permeation − injection)
         self.mass0 = np.zeros(nc)
         self.t = 0.0
@@ -152,6 +156,7 @@ class Simulation:
                 "bled_m3": self.bled[i],
                 "injected_m3": self.injected[i],
                 "permeated_m3": self.permeated[i],
+                "leaked_m3": self.leaked[i],
                 "brine_T_C": self._brine_T(i, self.t) - 273.15,
                 "brine_mass_rel": rho * V[i],
                 "mass_balance_error": (rho * V[i] + self.mass_out[i] - self.mass0[i]) / self.mass0[i],
@@ -178,7 +183,7 @@ class Simulation:
             "key": self.ckkey,
             "model": self.model.get_state(),
             "ops": [c.operator.state() for c in self.caverns],
-            **{k: getattr(self, k) for k in ("P", "mass", "bled", "injected", "permeated", "mass_out", "mass0", "t", "dt", "step", "iout", "_after_event")},
+            **{k: getattr(self, k) for k in ("P", "mass", "bled", "injected", "permeated", "leaked", "mass_out", "mass0", "t", "dt", "step", "iout", "_after_event")},
             "result": self.result,
         }
         p = self._ck_path()
@@ -209,6 +214,8 @@ class Simulation:
             c.operator.load(s)
         for k in ("P", "mass", "bled", "injected", "permeated", "mass_out", "mass0", "t", "dt", "step", "iout"):
             setattr(self, k, st[k])
+        if "leaked" in st:
+            self.leaked = st["leaked"]
         self._after_event = st.get("_after_event", False)
         self.result = st["result"]
         log.info("resumed from checkpoint at t = %.4g yr (step %d)", self.t / SECONDS_PER_YEAR, self.step)
@@ -357,6 +364,15 @@ class Simulation:
             cross = self._crossings(ops, res.pressures)
             if cross:
                 dt, res, steps = self._locate_event(ops, plans, free, P_try, dt, res, steps, cross)
+            # a cavern held at its leak-off cap whose balance now needs brine to flow back in
+            # (creep no longer squeezes it out) is sealed again and the step redone
+            back = [i for i in range(nc) if plans[i].leak and steps[i].outflow(res.pressures[i], res.volumes[i])[0] < 0]
+            if back:
+                self.model.rollback()
+                for i in back:
+                    ops[i].uncap()
+                self._after_event = True
+                continue
             self.model.commit()
             for i in range(nc):
                 st = steps[i]
@@ -366,7 +382,9 @@ class Simulation:
                     out, perm = plans[i].q_out * dt, st.perm_coef * (P + st.perm_offset) * dt
                 else:
                     out, perm = st.outflow(P, V)
-                if out >= 0:
+                if plans[i].leak:
+                    self.leaked[i] += out
+                elif out >= 0:
                     self.bled[i] += out
                 else:
                     self.injected[i] -= out
