@@ -9,8 +9,8 @@ random field. Reservoir cells are never changed (their stiffness follows their c
 Order: (1) the reference case's bodies take the material of the layer their centroid lies in;
 (2) faults in case-file order, each on the cells of its ``regions`` within its depth range, by
 the side of its plane; (3) random fields, each multiplying E (ν kept) by a lognormal factor
-sampled at the centroid (linear interpolation of the Gaussian field generated on one global
-grid from the seed on rank 0 and broadcast, so the field does not depend on the partition).
+taken at the centroid (the nearest node of the Gaussian field generated on one global grid
+from the seed on rank 0 and broadcast, so the field does not depend on the partition).
 
 Everything here is collective on the mesh's communicator (bounding boxes, the broadcast).
 """
@@ -109,10 +109,11 @@ def apply(fields: dict, built, spec, lay) -> dict:
             if comm.rank == 0:
                 g = gaussian_field(axes, rf.lengths, covariance=rf.covariance, seed=rf.seed)
             g = comm.bcast(g, root=0)
-            from scipy.interpolate import RegularGridInterpolator
-
-            interp = RegularGridInterpolator(g.axes, g.values, method="linear", bounds_error=False, fill_value=None)
-            factor = lognormal(interp(mid[sel]), mean=rf.mean, sigma=rf.sigma)
+            # nearest grid node (within half a step, a tenth of the correlation length by default): keeps
+            # the field's one-point distribution exactly (linear interpolation would lower its variance)
+            idx = tuple(np.clip(np.rint((mid[sel][:, i] - a[0]) / (a[1] - a[0])).astype(np.int64), 0, a.size - 1)
+                        for i, a in enumerate(g.axes))
+            factor = lognormal(g.values[idx], mean=rf.mean, sigma=rf.sigma)
             lam[sel] *= factor
             mu[sel] *= factor
             owned = np.zeros(n, bool)
@@ -126,7 +127,7 @@ def apply(fields: dict, built, spec, lay) -> dict:
             m1 = tot[1] / cnt
             info.setdefault("random_fields", {})[rf.name] = {
                 "cells": int(tot[0]), "grid": [int(a.size) for a in g.axes], "embedding": list(g.embedding),
-                "clipped_variance": g.clipped, "factor_mean_cells": float(m1),
+                "clipped_variance": abs(g.clipped), "factor_mean_cells": float(m1),
                 "factor_cv_cells": float(np.sqrt(max(tot[2] / cnt - m1 * m1, 0.0)) / m1),
                 "sigma_log_cells": float(np.sqrt(max(tot[4] / cnt - (tot[3] / cnt) ** 2, 0.0))),
                 "sigma_log": rf.sigma}

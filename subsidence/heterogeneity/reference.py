@@ -127,29 +127,30 @@ def run_references(case, rundir, comm) -> dict:
 
     study = case.config.fem.study
     root = Path(rundir.path)
-    runs = []  # (label, path), the reference first
+    runs = []  # (label, path relative to the run directory), the reference first
     out: dict = {}
     if study.reference:
-        path = root / "references" / "homogeneous"
         ref = case_from_dict(fem_reference_data(case), file=case.file)
-        run_case(ref, path, comm=comm)
-        runs.append(("reference", path))
-    runs.append((case.name, root))
+        run_case(ref, root / "references" / "homogeneous", comm=comm)
+        runs.append(("reference", "references/homogeneous"))
+    runs.append((case.name, "."))
     if study.analytic:
-        path = root / "references" / "analytic"
-        run_case(case_from_dict(analytic_data(case), file=case.file), path, comm=comm)
-        runs.append(("analytic", path))
+        run_case(case_from_dict(analytic_data(case), file=case.file), root / "references" / "analytic", comm=comm)
+        runs.append(("analytic", "references/analytic"))
     if comm.rank == 0:  # serial post-processing, no collectives
-        out = write_bowl(root / "heterogeneity", runs, study, has_reference=study.reference)
+        out = write_bowl(root / "heterogeneity", runs, study, has_reference=study.reference, base=root)
     return comm.bcast(out, root=0)
 
 
-def write_bowl(out: Path, runs, study, *, has_reference: bool) -> dict:
-    """``subsidence bowl`` on the runs (serial): metrics.csv, differences.nc and the maps into ``out``."""
+def write_bowl(out: Path, runs, study, *, has_reference: bool, base: Path) -> dict:
+    """``subsidence bowl`` on the runs (serial): metrics.csv, differences.nc and the maps into ``out``.
+    ``runs``: (label, path relative to ``base``, as written in metrics.csv)."""
     import csv
 
     from subsidence.heterogeneity import cli
 
+    labels = runs
+    runs = [(lab, base / p) for lab, p in labels]
     args = types.SimpleNamespace(reference=str(runs[0][1]) if has_reference else None, time=None,
                                  contour=study.contour, window=list(study.window) if study.window else None,
                                  velocity_noise=study.velocity_noise, incidence=study.incidence)
@@ -160,7 +161,7 @@ def write_bowl(out: Path, runs, study, *, has_reference: bool) -> dict:
     if args.window is not None:
         window = {lab: (cli._load(str(p), args.window[0]), cli._load(str(p), args.window[1])) for lab, p in runs}
     out.mkdir(parents=True, exist_ok=True)
-    cli._write(out, [(lab, str(p)) for lab, p in runs], data, window, args)
+    cli._write(out, [(lab, str(p)) for lab, p in labels], data, window, args)
     with open(out / "metrics.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     keep = ("max_subsidence_m", "max_x", "max_y", "centroid_x", "width_major_10pct_m", "width_minor_10pct_m",
