@@ -3,8 +3,8 @@
 Guards against: a sealed face that still smears the pressure over one element (the
 continuous-P1 error, +10.6 % compaction at h = 25 m for a 100 m reservoir), a sealed face
 that lets the depletion through, open faces that no longer pass it, faces classified on the
-wrong side (top/base swapped, sides missed) or only on one rank, a fixed-stress split that
-ignores the sealing, and bad ``sealed`` input reaching the solver.
+wrong side (top/base swapped, sides missed) or only on one rank, a fixed-stress split (or a 3D
+model) that ignores the sealing, and bad ``sealed`` input reaching the solver.
 """
 
 import copy
@@ -174,3 +174,19 @@ def test_bad_sealed_input_names_the_key(sealed, coupling, why):
     with pytest.raises(CaseError) as exc:
         case_from_dict(d)
     assert exc.value.key == "reservoir_properties.disc.sealed" and why in str(exc.value), str(exc.value)
+
+
+def test_sealed_reservoir_in_3d_with_the_fixed_stress_split(tmp):
+    """3D (coarse: h = 400 m for H = 100 m, where the continuous pressure is 39 % off), GAMG split:
+    the drained limit of the sealed model is the one-way model on the same mesh."""
+    mesh = {"reservoir_size": 400.0, "surface_size": 1000.0, "far_size": 4000.0, "lateral_margin": 6000.0}
+    out = []
+    for name, kw in (("one3d", dict(one_way=True)),
+                     ("split3d", dict(sealed=True, storage=1e-3, solver="fixed-stress"))):
+        case = _case(400.0, **kw)
+        case["model"]["geometry"] = "3d"
+        if kw.get("solver"):
+            case["model"]["time_step"] = 10.0
+        case["mesh"] = mesh
+        out.append(_uz(case, tmp / name))
+    assert np.abs(out[1] / out[0] - 1).max() < 1e-6, out
