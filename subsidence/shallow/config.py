@@ -612,6 +612,10 @@ def _surface_levels(root: Table, case, mgmt: ManagementSpec, names, px, py, area
     bottom of the point's parcel."""
     st = root.table("surface", None)
     nap = mgmt.initial_level_nap
+    own = _point_levels_nap(root, names)  # a points file's initial_level_nap column (per point, m NAP)
+    if own is not None and nap is None:
+        raise root.error("water_management", "the points file gives initial_level_nap per point: give "
+                                             "initial_level_nap (m NAP, for the points without one) instead of initial_level")
     if st is None:
         if nap is not None:
             raise root.error("water_management", "initial_level_nap (m NAP) needs the surface level: [surface] raster = "
@@ -636,6 +640,8 @@ def _surface_levels(root: Table, case, mgmt: ManagementSpec, names, px, py, area
         level = np.array([nap[a] for a in areas]) - surface
     else:
         level = nap - surface
+    if own is not None:  # the points' own levels take precedence over their area's
+        level = np.where(np.isfinite(own), own - surface, level)
     for i, n in enumerate(names):
         pc = parcel if profiles is None else profiles[point_profiles[i]][0]
         if not (pc.ditch_bottom < level[i] <= pc.surface):
@@ -644,6 +650,25 @@ def _surface_levels(root: Table, case, mgmt: ManagementSpec, names, px, py, area
                                                 f"not between the ditch bottom ({pc.ditch_bottom:g} m) and the surface")
     mgmt.initial_level = float(level[0])
     return surface, level
+
+
+def _point_levels_nap(root: Table, names):
+    """The ``initial_level_nap`` column of ``[points] file`` by point name (NaN where empty), or None."""
+    pt = root.table("points", None)
+    if pt is None or not pt.has("file"):
+        return None
+    path = pt.path_("file")
+    col = read_point_column(path, "initial_level_nap")
+    if col is None:
+        return None
+    all_names = read_points(path)[0]
+    by_name = {}
+    for n, v in zip(all_names, col):
+        try:
+            by_name[str(n)] = float(v) if v not in ("", "nan", "NaN") else math.nan
+        except ValueError:
+            raise pt.error("file", f"{path}: initial_level_nap of point {n} is not a number: {v!r}") from None
+    return np.array([by_name.get(str(n), math.nan) for n in names])
 
 
 def _deep(t: Table, case):

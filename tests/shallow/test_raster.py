@@ -129,3 +129,32 @@ def test_shipped_ahn_sample_matches_the_voxel_surface():
     top = np.array([z[np.flatnonzero(np.isfinite(c))].max() + 0.25 for c in code])
     assert np.all(np.abs(s - top) < 0.6)
     assert -2.0 < s.min() and s.max() < 1.6
+
+
+def test_points_file_levels_in_nap(tmp_path):
+    """A points file's ``initial_level_nap`` column gives a point its own level (m NAP); points
+    without one take their area's."""
+    f = _raster(tmp_path / "ahn.tif", [[0.0, -0.3, 0.2, 0.0] + [0.0] * 46, [0.0] * 50], x0=0.0, y_top=100.0)
+    pts = tmp_path / "pts.csv"
+    pts.write_text("name,x,y,area,initial_level_nap\na,50,50,A,-0.8\nb,150,50,A,\nc,250,50,B,-0.5\n")
+    d = _coupled(tmp_path)
+    d["crs"] = "EPSG:28992"
+    d["points"] = {"file": str(pts)}
+    (tmp_path / "deep.csv").write_text("time,a,b,c\n0,0,0,0\n1,-0.02,-0.10,-0.05\n")
+    d["surface"] = {"raster": str(f)}
+    d["water_management"].pop("initial_level")
+    d["water_management"]["initial_level_nap"] = {"A": -1.0, "B": -0.9}
+    cfg = case_from_dict(copy.deepcopy(d), file="x.toml").config
+    np.testing.assert_allclose(cfg.point_initial_levels, [-0.8, -0.7, -0.7], atol=1e-6)
+    # with initial_level (relative to the surface) the column is a conflict, named
+    d["water_management"].pop("initial_level_nap")
+    d["water_management"]["initial_level"] = -0.9
+    with pytest.raises(CaseError) as err:
+        case_from_dict(copy.deepcopy(d), file="x.toml")
+    assert "initial_level_nap" in str(err.value)
+    pts.write_text("name,x,y,area,initial_level_nap\na,50,50,A,low\n")
+    d["water_management"].pop("initial_level")
+    d["water_management"]["initial_level_nap"] = -1.0
+    with pytest.raises(CaseError) as err:
+        case_from_dict(d, file="x.toml")
+    assert "points.file" in str(err.value) and "'low'" in str(err.value)
