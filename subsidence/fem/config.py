@@ -31,6 +31,9 @@ part of the ``reservoirs`` it crosses moves down the dip; meshed) and ``reservoi
 layers), ``cv`` or ``sigma_log``, ``mean`` (1), ``correlation_length`` ([lx, ly, lz] m or one
 value), ``covariance`` ("exponential" | "gaussian"), ``seed``, ``spacing`` (m, the generation
 grid; default a fifth of each correlation length).
+``[[interfaces]]`` (3D): a laterally varying top of a layer, by cell centroid: ``layer``, and
+``top_file`` (its depth) or ``thickness_file`` (the thickness of the layer above), a CSV (x, y,
+``column``) or NetCDF (variable ``column`` on (y, x)) grid, m.
 ``[reservoir_properties.<reservoir name>]``: ``nu``, ``biot``, ``permeability``,
 ``porosity``, ... of that reservoir (its E follows from the compaction law's Cm), and
 ``sealed`` (coupled Biot): the faces across which the pore pressure jumps with no flow
@@ -95,6 +98,17 @@ class FaultSpec:
 
 
 @dataclasses.dataclass
+class InterfaceSpec:
+    """A laterally varying top of ``layer``: from a grid of its depth (``kind`` "top") or of the
+    thickness of the layer above it (``kind`` "thickness": top = that layer's top + thickness)."""
+
+    layer: str
+    kind: str  # "top" | "thickness"
+    grid: object  # subsidence.heterogeneity.geometry.SurfaceGrid
+    source: str = ""
+
+
+@dataclasses.dataclass
 class RandomFieldSpec:
     name: str
     sigma: float  # σ of ln F
@@ -140,6 +154,7 @@ class FemSpec:
     axis: tuple[float, float] | None = None  # axisymmetric: the common centre
     faults: list[FaultSpec] = dataclasses.field(default_factory=list)
     random_fields: list[RandomFieldSpec] = dataclasses.field(default_factory=list)
+    interfaces: list[InterfaceSpec] = dataclasses.field(default_factory=list)
     # the homogeneous reference of the same case: bodies take their host layer's material (same mesh),
     # faults' blocks and random fields are off (fault throws, i.e. the reservoir geometry, are kept)
     reference: bool = False
@@ -149,7 +164,7 @@ class FemSpec:
     @property
     def heterogeneous_cells(self) -> bool:
         """Whether materials are set per cell (by centroid) beyond the tagged regions."""
-        return bool(self.faults or self.random_fields or self.reference)
+        return bool(self.faults or self.random_fields or self.interfaces or self.reference)
 
 
 def _material(t: Table, *, nu_default: float, biot_default: float, required: bool = True) -> Material | None:
@@ -318,7 +333,9 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
     faults = [_fault(ft, j, regions=regions, reservoirs=config.reservoirs, nu=nu, biot=biot)
               for j, ft in enumerate(root.tables("faults", []))]
     fields = [_random_field(rt, j, regions=regions) for j, rt in enumerate(root.tables("random_fields", []))]
-    lateral = [f"[[faults]] {f.name!r}" for f in faults] + [f"[[random_fields]] {f.name!r}" for f in fields]
+    interfaces = _interfaces(root, layers)
+    lateral = [f"[[faults]] {f.name!r}" for f in faults] + [f"[[random_fields]] {f.name!r}" for f in fields] + \
+        [f"[[interfaces]] {i.layer!r}" for i in interfaces]
     offset = [n for f in faults for n in f.reservoirs]
     if len(set(offset)) != len(offset):
         raise root.error("faults", "a reservoir can be offset by one fault only")
@@ -347,7 +364,7 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
     return FemSpec(geometry=geometry, coupling=coupling, poisson_ratio=nu, biot=biot, degree=int(degree),
                    solver=solver, rtol=rtol, base=base, time_step=time_step, mesh=mesh, layers=layers,
                    bodies=bodies, reservoirs=reservoirs, rigid_basement=rigid, axis=axis, faults=faults,
-                   random_fields=fields, reference=homogeneous, study=study, sealed=sealed)
+                   random_fields=fields, interfaces=interfaces, reference=homogeneous, study=study, sealed=sealed)
 
 
 def _sealed_faces(t: Table, coupling: str) -> tuple[str, ...]:
@@ -483,6 +500,37 @@ def _fault(t: Table, j: int, *, regions: list[str], reservoirs, nu: float, biot:
         raise t.error("hanging_wall", "a fault needs hanging_wall and/or footwall properties, or a throw")
     t.finish()
     return f
+
+
+def _interfaces(root: Table, layers: list[RegionSpec]) -> list[InterfaceSpec]:
+    """``[[interfaces]]``: ``layer`` and ``top_file`` (its depth, m) or ``thickness_file`` (the
+    thickness of the layer above, m); ``column`` (CSV column / NetCDF variable, default "depth"
+    or "thickness")."""
+    from subsidence.heterogeneity.geometry import SurfaceGridError, read_surface_grid
+
+    out: list[InterfaceSpec] = []
+    names = [lay.name for lay in layers]
+    for t in root.tables("interfaces", []):
+        layer = t.string("layer")
+        if layer not in names[1:]:
+            raise t.error("layer", f"{layer!r} is not a layer below the first (layers: {', '.join(names)})")
+        if layer in [i.layer for i in out]:
+            raise t.error("layer", f"{layer!r} has an interface already")
+        if t.has("top_file") == t.has("thickness_file"):
+            raise t.error("top_file", "give either top_file (depth of the layer's top) or thickness_file "
+                                      "(thickness of the layer above), not both")
+        key, kind = ("top_file", "top") if t.has("top_file") else ("thickness_file", "thickness")
+        path = t.path_(key)
+        column = t.string("column", "depth" if kind == "top" else "thickness")
+        try:
+            grid = read_surface_grid(path, column)
+        except SurfaceGridError as exc:
+            raise t.error(key, f"{path}: {exc}") from None
+        if np.any(grid.values < 0):
+            raise t.error(key, f"{path}: negative {kind} values (m; depths are positive down)")
+        out.append(InterfaceSpec(layer, kind, grid, str(path)))
+        t.finish()
+    return out
 
 
 def _random_field(t: Table, j: int, *, regions: list[str]) -> RandomFieldSpec:

@@ -6,8 +6,9 @@ The tagged regions (layers, bodies, reservoirs) give every cell its material fir
 (and α for replacing materials) cell by cell, so the mesh need not follow a fault plane or a
 random field. Reservoir cells are never changed (their stiffness follows their compaction law).
 
-Order: (1) the reference case's bodies take the material of the layer their centroid lies in;
-(2) faults in case-file order, each on the cells of its ``regions`` within its depth range, by
+Order: (1) the reference case's bodies take the material of the layer their centroid lies in,
+or else laterally varying layer tops (``[[interfaces]]`` grids) give layer cells the material of
+the layer their centroid lies in at its (x, y) (the reference keeps the flat tops); (2) faults in case-file order, each on the cells of its ``regions`` within its depth range, by
 the side of its plane; (3) random fields, each multiplying E (ν kept) by a lognormal factor
 taken at the centroid (the nearest node of the Gaussian field generated on one global grid
 from the seed on rank 0 and broadcast, so the field does not depend on the partition).
@@ -80,6 +81,28 @@ def apply(fields: dict, built, spec, lay) -> dict:
             alpha[sel] = m.biot
         info["reference"] = True
     else:
+        if spec.interfaces:  # laterally varying layer tops: layer cells take the layer at their centroid
+            tops = np.tile(np.array([s.top for s in lay.slabs], float), (n, 1))
+            names_l = [s.name for s in lay.slabs]
+            outside = 0
+            for itf in sorted(spec.interfaces, key=lambda t: names_l.index(t.layer)):  # top down
+                i = names_l.index(itf.layer)
+                v = itf.grid(mid[:, 0], mid[:, 1])
+                tops[:, i] = v if itf.kind == "top" else tops[:, i - 1] + v
+                outside = max(outside, int(itf.grid.outside(mid[:nloc, 0], mid[:nloc, 1]).sum()))
+            tops = np.maximum.accumulate(tops, axis=1)  # a layer pinched out by the one above: zero thickness
+            k = np.sum(tops <= depth[:, None], axis=1) - 1
+            k = np.clip(k, 0, len(names_l) - 1)
+            moved = 0
+            for i, s in enumerate(lay.slabs):
+                sel = is_layer & (k == i) & (region != s.name)
+                m = lay.materials[s.name]
+                lam[sel], mu[sel] = m.lame
+                alpha[sel] = m.biot
+                moved += int(sel[:nloc].sum())
+            info["interfaces"] = {"cells_changed": int(comm.allreduce(moved, op=MPI.SUM)),
+                                  "cells_outside_grids": int(comm.allreduce(outside, op=MPI.SUM))}
+
         def chosen(regions):
             return is_layer.copy() if regions is None else np.isin(region, regions) & (is_layer | is_body)
 

@@ -108,3 +108,88 @@ def polygon_area(vertices: np.ndarray) -> float:
         return 0.0
     x, y = v[:, 0], v[:, 1]
     return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+
+
+class SurfaceGridError(ValueError):
+    """A bad interface grid file; ``column`` names the offending column/variable (or "")."""
+
+    def __init__(self, column: str, reason: str):
+        super().__init__(f"{column}: {reason}" if column else reason)
+        self.column, self.reason = column, reason
+
+
+@dataclasses.dataclass
+class SurfaceGrid:
+    """A value (depth or thickness, m) on a regular x-y grid, interpolated bilinearly; outside the
+    grid the nearest edge value is used (``outside`` tells which points were outside)."""
+
+    x: np.ndarray  # (nx,) increasing
+    y: np.ndarray  # (ny,) increasing
+    values: np.ndarray  # (ny, nx)
+
+    def __call__(self, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+        from scipy.interpolate import RegularGridInterpolator
+
+        f = RegularGridInterpolator((self.y, self.x), self.values, method="linear")
+        qy = np.clip(np.asarray(py, float), self.y[0], self.y[-1])
+        qx = np.clip(np.asarray(px, float), self.x[0], self.x[-1])
+        return f(np.c_[qy, qx])
+
+    def outside(self, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+        px, py = np.asarray(px, float), np.asarray(py, float)
+        return (px < self.x[0]) | (px > self.x[-1]) | (py < self.y[0]) | (py > self.y[-1])
+
+
+def read_surface_grid(path, variable: str) -> SurfaceGrid:
+    """A CSV file with columns x, y and ``variable`` (one row per node of a regular grid, any order),
+    or a NetCDF file with coordinates x, y and the variable ``variable`` (dims (y, x))."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.suffix.lower() in (".nc", ".nc4", ".netcdf"):
+        import xarray as xr
+
+        try:
+            ds = xr.open_dataset(path)
+        except Exception as exc:
+            raise SurfaceGridError("", f"cannot read NetCDF: {exc}") from None
+        with ds:
+            if variable not in ds:
+                raise SurfaceGridError(variable, f"no variable {variable!r} (variables: {', '.join(map(str, ds.data_vars))})")
+            v = ds[variable]
+            if set(v.dims) != {"x", "y"}:
+                raise SurfaceGridError(variable, f"expected dimensions (y, x), got {v.dims}")
+            v = v.transpose("y", "x")
+            x, y, vals = v["x"].values.astype(float), v["y"].values.astype(float), v.values.astype(float)
+    else:
+        import pandas as pd
+
+        try:
+            df = pd.read_csv(path, comment="#", skipinitialspace=True)
+        except Exception as exc:
+            raise SurfaceGridError("", f"cannot read CSV: {exc}") from None
+        df.columns = [str(c).strip() for c in df.columns]
+        for col in ("x", "y", variable):
+            if col not in df.columns:
+                raise SurfaceGridError(col, f"required column {col!r} is missing (columns: {', '.join(df.columns)})")
+            if not np.issubdtype(df[col].dtype, np.number):
+                raise SurfaceGridError(col, "column is not numeric")
+        x, y = np.unique(df["x"].to_numpy(float)), np.unique(df["y"].to_numpy(float))
+        if len(df) != x.size * y.size:
+            raise SurfaceGridError("", f"{len(df)} rows are not a regular grid ({x.size} x values by {y.size} y values)")
+        ix = np.searchsorted(x, df["x"].to_numpy(float))
+        iy = np.searchsorted(y, df["y"].to_numpy(float))
+        vals = np.full((y.size, x.size), np.nan)
+        vals[iy, ix] = df[variable].to_numpy(float)
+        if np.isnan(vals).any():
+            raise SurfaceGridError("", "some grid nodes are given twice and others not at all")
+    if x.size < 2 or y.size < 2:
+        raise SurfaceGridError("", "the grid needs at least 2 x 2 nodes")
+    if np.any(np.diff(x) <= 0) or np.any(np.diff(y) <= 0):
+        if np.all(np.diff(y) < 0):  # north-up rasters
+            y, vals = y[::-1], vals[::-1]
+        else:
+            raise SurfaceGridError("", "x and y must be increasing")
+    if not np.all(np.isfinite(vals)):
+        raise SurfaceGridError(variable, "missing (NaN) values")
+    return SurfaceGrid(x, y, vals)

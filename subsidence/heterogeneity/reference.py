@@ -29,7 +29,7 @@ from subsidence.log import get_logger
 
 log = get_logger("heterogeneity")
 
-FE_ONLY = ("mesh", "layers", "basement", "bodies", "faults", "random_fields", "reservoir_properties",
+FE_ONLY = ("mesh", "layers", "basement", "bodies", "faults", "random_fields", "interfaces", "reservoir_properties",
            "heterogeneity")
 DISC_SIDES = 256
 

@@ -175,3 +175,62 @@ def test_bad_heterogeneity_keys_name_the_key(tables, key, words):
     with pytest.raises(CaseError) as e:
         case_from_dict(data)
     assert key in str(e.value) and words in str(e.value), str(e.value)
+
+
+def _grid_files(path, value, name):
+    """The same flat surface as a CSV (x, y, name) and a NetCDF file (variable name on (y, x))."""
+    import pandas as pd
+    import xarray as xr
+
+    x, y = np.linspace(-20000.0, 20000.0, 5), np.linspace(-20000.0, 20000.0, 4)
+    X, Y = np.meshgrid(x, y)
+    csv = path / f"{name}_{value:g}.csv"
+    nc = path / f"{name}_{value:g}.nc"
+    if comm.rank == 0:
+        pd.DataFrame({"x": X.ravel(), "y": Y.ravel(), name: np.full(X.size, value)}).sample(frac=1.0, random_state=1) \
+            .to_csv(csv, index=False)
+        xr.Dataset({name: (("y", "x"), np.full(X.shape, value))}, coords={"x": x, "y": y}).to_netcdf(nc)
+    comm.Barrier()
+    return csv, nc
+
+
+def test_interface_grids_set_the_layer_by_centroid(shared_tmp):
+    """A stiff lower layer (3×E) whose top comes from a grid: at its own flat top (1200 m) the run
+    without the grid is reproduced to solver tolerance; at 900 m, where the mesh has a (material-free)
+    interface, the cells between 900 and 1200 m take the stiff material exactly as a conforming layer
+    would (to solver tolerance), and a thickness grid of the layer above (NetCDF) gives the same
+    cells as the depth grid (CSV)."""
+    data = copy.deepcopy(BASE)
+    data["layers"] = [{"name": "over", "top": 0.0, "E": 1.0e10, "nu": 0.25},
+                      {"name": "mid", "top": 900.0, "E": 1.0e10, "nu": 0.25},
+                      {"name": "under", "top": 1200.0, "E": 3.0e10, "nu": 0.25}]
+    _, flat, _, _ = _run(data, shared_tmp / "i_flat")
+    same, _ = _grid_files(shared_tmp, 1200.0, "depth")
+    s, grid, _, _ = _run({**data, "interfaces": [{"layer": "under", "top_file": str(same)}]}, shared_tmp / "i_same")
+    scale = np.abs(flat["uz"]).max()
+    assert s["fem"]["heterogeneity"]["interfaces"]["cells_changed"] == 0
+    assert np.max(np.abs(grid["uz"] - flat["uz"])) < 1e-7 * scale
+
+    conform = copy.deepcopy(data)
+    conform["layers"][1]["E"] = 3.0e10
+    _, c900, _, _ = _run(conform, shared_tmp / "i_conform")
+    top900, _ = _grid_files(shared_tmp, 900.0, "depth")
+    _, nc0 = _grid_files(shared_tmp, 0.0, "thickness")  # "mid" pinched out: the top of "under" at 900 m
+    s1, g900, _, _ = _run({**data, "interfaces": [{"layer": "under", "top_file": str(top900)}]}, shared_tmp / "i_900")
+    _, t900, _, _ = _run({**data, "interfaces": [{"layer": "under", "thickness_file": str(nc0)}]}, shared_tmp / "i_t0")
+    assert np.max(np.abs(t900["uz"] - g900["uz"])) < 1e-9 * scale
+    assert s1["fem"]["heterogeneity"]["interfaces"]["cells_changed"] > 50
+    for c in ("ux", "uy", "uz"):
+        assert np.max(np.abs(g900[c] - c900[c])) < 1e-7 * scale
+    assert np.max(np.abs(g900["uz"] - flat["uz"])) > 0.01 * scale  # the grid is seen
+    # bad files and keys are named errors
+    bad = shared_tmp / "bad_grid.csv"
+    if comm.rank == 0:
+        bad.write_text("x,y,depth\n0,0,1\n1,0,1\n0,1,1\n")
+    comm.Barrier()
+    with pytest.raises(CaseError, match="not a regular grid"):
+        case_from_dict({**data, "interfaces": [{"layer": "under", "top_file": str(bad)}]})
+    with pytest.raises(CaseError, match="no variable 'depth'"):
+        case_from_dict({**data, "interfaces": [{"layer": "under", "top_file": str(nc0)}]})
+    with pytest.raises(CaseError, match="below the first"):
+        case_from_dict({**data, "interfaces": [{"layer": "over", "top_file": str(top900)}]})
