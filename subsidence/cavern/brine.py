@@ -28,10 +28,19 @@ class Brine:
     warming_time: float | None = None  # s; None: V^(2/3) / (4 κ)
     salt_diffusivity: float = 3.0e-6  # m²/s, for the default warming time
     pore_pressure_gradient: float = 0.012e6  # Pa/m, far-field brine pressure in the salt
+    # brine heat: "exponential" (prescribed warming with warming_time) or "conduction" (solved:
+    # radial conduction in the salt around a well-mixed brine node, subsidence.cavern.heat)
+    heat: str = "exponential"
+    salt_conductivity: float = 6.0  # W/(m K), for "conduction"
+    specific_heat: float = 3500.0  # J/(kg K), brine, for "conduction"
     # leak-off: a sealed cavern's shoe pressure is capped at the lithostatic stress at the shoe
     # less leak_margin (case files: on by default; see operations.Operator)
     leak_off: bool = False
     leak_margin: float = 0.0  # Pa
+
+    def __post_init__(self):
+        if self.heat not in ("exponential", "conduction"):
+            raise ValueError(f"unknown brine heat model {self.heat!r} (exponential or conduction)")
 
     def relative_density(self, P: float, T: float) -> float:
         """ρ/ρ_ref with P_ref = 0, T_ref = 0 (only ratios matter)."""

@@ -362,7 +362,13 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
         warming_time=b.number("warming_time", None, unit="s", bare="yr", gt=0),
         salt_diffusivity=b.number("salt_thermal_diffusivity", 3.0e-6, unit="m^2/s", gt=0),
         pore_pressure_gradient=b.number("pore_pressure_gradient", 0.012e6, unit="Pa/m", bare="MPa/m", ge=0),
+        heat=b.string("heat", "exponential", choices=("exponential", "conduction")),
+        salt_conductivity=b.number("salt_thermal_conductivity", 6.0, unit="W/(m*K)", gt=0),
+        specific_heat=b.number("specific_heat", 3500.0, unit="J/(kg*K)", gt=0),
     )
+    if brine.heat == "conduction" and brine.warming_time is not None:
+        raise b.error("warming_time", "a prescribed warming time and heat = \"conduction\" (solved warming) exclude "
+                      "each other: remove warming_time or use heat = \"exponential\"")
     brine_gradient = b.number("gradient", 0.012e6, unit="Pa/m", bare="MPa/m", ge=0)
     b.finish()
     tt = root.table("time")

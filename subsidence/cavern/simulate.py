@@ -103,6 +103,15 @@ class Simulation:
         self.ckkey = checkpoint_key
         self.comm = model.comm
         nc = len(caverns)
+        self.heat = [None] * nc  # solved brine heat (BrineHeat) where the brine asks for it
+        for i, c in enumerate(caverns):
+            if c.brine.heat == "conduction":
+                from subsidence.cavern.heat import BrineHeat
+
+                b = c.brine
+                self.heat[i] = BrineHeat(volume=float(model.V0[i]), T_rock=c.rock_T, deficit=b.initial_temperature_deficit,
+                                         k_salt=b.salt_conductivity, kappa_salt=b.salt_diffusivity,
+                                         rho_c_brine=b.density * b.specific_heat, t_end=time.end)
         for c in caverns:  # the leak-off cap: minimum principal (here lithostatic) stress at the shoe − margin
             if c.brine.leak_off:
                 c.operator.leak_cap = c.sigma_v_shoe - c.brine.leak_margin
@@ -126,6 +135,8 @@ class Simulation:
     # -- helpers -----------------------------------------------------------------------
     def _brine_T(self, i: int, t: float) -> float:
         c = self.caverns[i]
+        if self.heat[i] is not None:  # solved: the committed state, or a trial step from it
+            return self.heat[i].brine_T if t <= self.t else self.heat[i].trial(t - self.t)
         return c.brine.temperature(t, rock_T=c.rock_T, volume=self.model.V0[i])
 
     def _brine_step(self, i: int, t1: float, dt: float, q_out: float) -> BrineStep:
@@ -185,6 +196,7 @@ class Simulation:
             "ops": [c.operator.state() for c in self.caverns],
             **{k: getattr(self, k) for k in ("P", "mass", "bled", "injected", "permeated", "leaked", "mass_out", "mass0", "t", "dt", "step", "iout", "_after_event")},
             "result": self.result,
+            "heat": [h.state() if h is not None else None for h in self.heat],
         }
         p = self._ck_path()
         tmp = p.with_suffix(".tmp")
@@ -216,6 +228,9 @@ class Simulation:
             setattr(self, k, st[k])
         if "leaked" in st:
             self.leaked = st["leaked"]
+        for h, T in zip(self.heat, st.get("heat", [None] * len(self.heat))):
+            if h is not None and T is not None:
+                h.load(T)
         self._after_event = st.get("_after_event", False)
         self.result = st["result"]
         log.info("resumed from checkpoint at t = %.4g yr (step %d)", self.t / SECONDS_PER_YEAR, self.step)
@@ -391,6 +406,9 @@ class Simulation:
                 self.permeated[i] += perm
                 self.mass_out[i] += rho * (out + perm)
                 self.mass[i] = rho * V
+            for h in self.heat:
+                if h is not None:
+                    h.commit(dt)
             dP, self.P = res.pressures - self.P, res.pressures.copy()
             self.t += dt
             self.step += 1
