@@ -31,6 +31,7 @@ part of the ``reservoirs`` it crosses moves down the dip; meshed) and ``reservoi
 layers), ``cv`` or ``sigma_log``, ``mean`` (1), ``correlation_length`` ([lx, ly, lz] m or one
 value), ``covariance`` ("exponential" | "gaussian"), ``seed``, ``spacing`` (m, the generation
 grid; default a fifth of each correlation length).
+``[sweep]``: parameters of a sweep over the case (see subsidence/heterogeneity/sweep.py).
 ``[[interfaces]]`` (3D): a laterally varying top of a layer, by cell centroid: ``layer``, and
 ``top_file`` (its depth) or ``thickness_file`` (the thickness of the layer above), a CSV (x, y,
 ``column``) or NetCDF (variable ``column`` on (y, x)) grid, m.
@@ -159,6 +160,7 @@ class FemSpec:
     # faults' blocks and random fields are off (fault throws, i.e. the reservoir geometry, are kept)
     reference: bool = False
     study: HeterogeneityStudy | None = None  # [heterogeneity]: references and bowl metrics after the run
+    sweep: object = None  # [sweep]: subsidence.heterogeneity.sweep.SweepSpec (run by that module)
     sealed: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)  # reservoir → sealed faces (Biot)
 
     @property
@@ -344,6 +346,13 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
 
     homogeneous, study = _heterogeneity(root, coupling=coupling, times=config.output.times,
                                         grid=config.output.grid is not None)
+    sweep = None
+    if root.has("sweep"):
+        from subsidence.heterogeneity.sweep import parse_sweep
+
+        if coupling != "one-way" or config.output.grid is None:
+            raise root.error("sweep", 'a sweep compares bowls: it needs coupling = "one-way" and an [output] grid')
+        sweep = parse_sweep(root, root.data)
 
     axis = _common_axis(config, bodies) if not lateral else None
     if geometry == "auto":
@@ -364,7 +373,8 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
     return FemSpec(geometry=geometry, coupling=coupling, poisson_ratio=nu, biot=biot, degree=int(degree),
                    solver=solver, rtol=rtol, base=base, time_step=time_step, mesh=mesh, layers=layers,
                    bodies=bodies, reservoirs=reservoirs, rigid_basement=rigid, axis=axis, faults=faults,
-                   random_fields=fields, interfaces=interfaces, reference=homogeneous, study=study, sealed=sealed)
+                   random_fields=fields, interfaces=interfaces, reference=homogeneous, study=study, sweep=sweep,
+                   sealed=sealed)
 
 
 def _sealed_faces(t: Table, coupling: str) -> tuple[str, ...]:

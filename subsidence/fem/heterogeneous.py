@@ -8,8 +8,9 @@ random field. Reservoir cells are never changed (their stiffness follows their c
 
 Order: (1) the reference case's bodies take the material of the layer their centroid lies in,
 or else laterally varying layer tops (``[[interfaces]]`` grids) give layer cells the material of
-the layer their centroid lies in at its (x, y) (the reference keeps the flat tops); (2) faults in case-file order, each on the cells of its ``regions`` within its depth range, by
-the side of its plane; (3) random fields, each multiplying E (ν kept) by a lognormal factor
+the layer their centroid lies in at its (x, y) (the reference keeps the flat tops); (2) faults
+in case-file order, each on the cells of its ``regions`` within its depth range, by the side of
+its plane; (3) random fields, each multiplying E (ν kept) by a lognormal factor
 taken at the centroid (the nearest node of the Gaussian field generated on one global grid
 from the seed on rank 0 and broadcast, so the field does not depend on the partition).
 

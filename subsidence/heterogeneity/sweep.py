@@ -1,0 +1,251 @@
+"""Sweeps over heterogeneity parameters (issue 10): ``[sweep]`` in an FE case, run by
+``python -m subsidence.heterogeneity.sweep CASE --out DIR`` (on any number of MPI ranks).
+
+```toml
+[sweep]
+parameters = [
+  { key = "faults.0.hanging_wall.factor", values = [0.4, 0.7, 1.0] },
+  { key = "random_fields.0.seed", values = [1, 2, 3] },
+]
+combine = "product"     # every combination (default), or "zip" (the i-th values together)
+groups = 0              # MPI sub-communicators (default: one per rank, at most one per member)
+```
+
+``key`` is a dotted path into the case file (array elements by index from 0, e.g.
+``bodies.1.E``); each member is the case with those values set and without ``[sweep]`` and
+``[heterogeneity]``. Every member is checked when the case is loaded (a bad key or value is an
+error naming the member).
+
+The run directory ``DIR`` gets ``reference/`` (the homogeneous FE reference of the case, on
+all ranks), ``members/m000`` … (ordinary run directories; the members are dealt round-robin
+to the groups, each on its own sub-communicator of ``comm.Split``), then, on rank 0, ``bowl/``
+(``subsidence bowl`` of the members against the reference: metrics.csv, differences.nc, maps),
+``sweep.csv`` (one line per member: its parameter values and bowl metrics, and the change of
+each against the reference) and ``sweep_<parameter>.png`` (metrics against each parameter).
+
+Restart: a member (or the reference) whose directory holds a complete run of the same case
+(``manifest.json`` with the member's case hash) is not run again, so a sweep that was
+interrupted continues where it stopped. Rank 0 logs the members done and the time left.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+import json
+import time
+from pathlib import Path
+
+from subsidence.log import get_logger
+
+log = get_logger("sweep")
+
+METRICS = ("max_subsidence_m", "width_major_10pct_m", "asymmetry_major", "bowl_volume_m3", "max_horizontal_m",
+           "max_tilt", "max_horizontal_strain")
+
+
+@dataclasses.dataclass
+class SweepSpec:
+    keys: list[str]
+    members: list[tuple]  # the values of each member, in the order of keys
+    groups: int = 0
+
+
+def set_key(data: dict, key: str, value):
+    """Set ``value`` at the dotted path ``key`` of nested dicts/lists (KeyError/IndexError if absent)."""
+    parts = key.split(".")
+    node = data
+    for p in parts[:-1]:
+        node = node[int(p)] if isinstance(node, list) else node[p]
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        if not isinstance(node, dict):
+            raise KeyError(key)
+        node[last] = value
+
+
+def member_data(data: dict, spec: SweepSpec, i: int) -> dict:
+    d = copy.deepcopy(data)
+    d.pop("sweep", None)
+    d.pop("heterogeneity", None)
+    for k, v in zip(spec.keys, spec.members[i]):
+        set_key(d, k, v)
+    d["name"] = f"{data['name']}-m{i:03d}"
+    return d
+
+
+def parse_sweep(root, case_data: dict) -> SweepSpec | None:
+    """``[sweep]`` (read by the FE case parser); each member is parsed as a case to check it."""
+    from subsidence.config import CaseError
+    from subsidence.config.case import case_from_dict
+
+    t = root.table("sweep", None)
+    if t is None:
+        return None
+    raw = t.raw("parameters")
+    if not isinstance(raw, list) or not raw or not all(isinstance(p, dict) for p in raw):
+        raise t.error("parameters", 'expected an array of {key = "...", values = [...]} tables')
+    keys, values = [], []
+    for j, p in enumerate(raw):
+        if set(p) != {"key", "values"} or not isinstance(p["key"], str) or not isinstance(p["values"], list) \
+                or not p["values"]:
+            raise t.error(f"parameters[{j}]", 'expected {key = "dotted.path", values = [v1, v2, ...]}')
+        keys.append(p["key"])
+        values.append(list(p["values"]))
+    if len(set(keys)) != len(keys):
+        raise t.error("parameters", f"a key is swept twice: {keys}")
+    combine = t.string("combine", "product", choices=("product", "zip"))
+    if combine == "zip" and len({len(v) for v in values}) != 1:
+        raise t.error("combine", f'"zip" needs the same number of values for every key, got {[len(v) for v in values]}')
+    members = list(itertools.product(*values)) if combine == "product" else list(zip(*values))
+    spec = SweepSpec(keys, members, groups=int(t.number("groups", 0, integer=True, ge=0)))
+    t.finish()
+    for i in range(len(members)):
+        what = ", ".join(f"{k} = {v!r}" for k, v in zip(keys, members[i]))
+        try:
+            d = member_data(case_data, spec, i)
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise t.error("parameters", f"member {i} ({what}): a key is not in the case file "
+                                        "(dotted path, array elements by index from 0)") from None
+        try:
+            case_from_dict(d, file=root.file)
+        except CaseError as exc:
+            raise t.error("parameters", f"member {i} ({what}) is not a valid case: {exc}") from None
+    return spec
+
+
+def _complete(path: Path, sha: str) -> bool:
+    try:
+        m = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(m.get("complete")) and m.get("case_sha256") == sha
+
+
+def run_sweep(case, out, comm) -> dict:
+    """Run the reference and the members (collective on ``comm``); rank 0 writes the tables."""
+    from subsidence.config.case import case_from_dict
+    from subsidence.heterogeneity.reference import fem_reference_data
+    from subsidence.run import run_case
+
+    spec: SweepSpec = case.config.fem.sweep
+    if spec is None:
+        raise ValueError(f"{case.file}: no [sweep] table")
+    out = Path(out).resolve()
+    if comm.rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+    comm.Barrier()
+    t0 = time.perf_counter()
+    ref = case_from_dict(fem_reference_data(case), file=case.file)
+    if not _complete(out / "reference", ref.sha256):
+        run_case(ref, out / "reference", comm=comm)
+    cases = [case_from_dict(member_data(case.data, spec, i), file=case.file) for i in range(len(spec.members))]
+    n = len(cases)
+    groups = min(spec.groups or comm.size, comm.size, n)
+    color = comm.rank % groups
+    sub = comm.Split(color, comm.rank)
+    mine = [i for i in range(n) if i % groups == color]
+    skipped = sum(_complete(out / "members" / f"m{i:03d}", cases[i].sha256) for i in range(n))
+    if comm.rank == 0:
+        log.info("sweep of %d members on %d group(s) of ranks; %d complete already (skipped)", n, groups, skipped)
+    ran, t_run = 0, time.perf_counter()
+    for i in mine:
+        path = out / "members" / f"m{i:03d}"
+        if _complete(path, cases[i].sha256):
+            continue
+        run_case(cases[i], path, comm=sub)
+        ran += 1
+        if comm.rank == 0:
+            done = sum(_complete(out / "members" / f"m{k:03d}", cases[k].sha256) for k in range(n))
+            per = (time.perf_counter() - t_run) / ran
+            left = per * max(len([k for k in mine if not _complete(out / "members" / f"m{k:03d}", cases[k].sha256)]), 0)
+            log.info("sweep: %d of %d members done (%.0f s per member here, about %.0f s left)", done, n, per, left)
+    sub.Free()
+    comm.Barrier()
+    summary: dict = {}
+    if comm.rank == 0:  # serial tables and plots, no collectives
+        summary = _tables(case, spec, out)
+        summary.update(members=n, groups=groups, skipped=skipped, wall_s=round(time.perf_counter() - t0, 3))
+    return comm.bcast(summary, root=0)
+
+
+def _tables(case, spec: SweepSpec, out: Path) -> dict:
+    import csv
+    import types
+
+    from subsidence.heterogeneity.reference import write_bowl
+
+    n = len(spec.members)
+    runs = [("reference", "reference")] + [(f"m{i:03d}", f"members/m{i:03d}") for i in range(n)]
+    study = types.SimpleNamespace(contour=None, window=None, velocity_noise=1e-3, incidence=39.0)
+    bowl = out / "bowl"
+    write_bowl(bowl, runs, study, has_reference=True, base=out)
+    with open(bowl / "metrics.csv", newline="") as fh:
+        rows = {r["run"]: r for r in csv.DictReader(fh)}
+    ref = rows["reference"]
+    table = []
+    for i in range(n):
+        r = rows[f"m{i:03d}"]
+        row = {"member": f"m{i:03d}", **{k: v for k, v in zip(spec.keys, spec.members[i])}}
+        for m in METRICS:
+            if r.get(m) not in (None, "") and ref.get(m) not in (None, ""):
+                row[m] = float(r[m])
+                row[f"change_{m}"] = float(r[m]) / float(ref[m]) - 1.0 if float(ref[m]) else float("nan")
+        table.append(row)
+    keys = list(dict.fromkeys(k for row in table for k in row))
+    with open(out / "sweep.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=keys)
+        w.writeheader()
+        for row in table:
+            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+    _plots(out, spec, table, ref)
+    return {"table": str(out / "sweep.csv")}
+
+
+def _plots(out: Path, spec: SweepSpec, table: list[dict], ref: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for key in spec.keys:
+        try:
+            xs = [float(row[key]) for row in table]
+        except (TypeError, ValueError):
+            continue  # non-numeric parameter: the table has it
+        fig, axes = plt.subplots(1, len(METRICS), figsize=(3.2 * len(METRICS), 3.2))
+        for ax, m in zip(axes, METRICS):
+            ys = [100 * row.get(f"change_{m}", float("nan")) for row in table]
+            ax.plot(xs, ys, "o")
+            ax.axhline(0.0, color="k", lw=0.6)
+            ax.set_xlabel(key, fontsize=8)
+            ax.set_title(m, fontsize=8)
+            ax.set_ylabel("change from the reference (%)", fontsize=8)
+        fig.tight_layout()
+        fig.savefig(out / f"sweep_{key.replace('.', '_')}.png", dpi=100)
+        plt.close(fig)
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    from subsidence.config.case import load_case
+    from subsidence.parallel import world
+
+    p = argparse.ArgumentParser(prog="python -m subsidence.heterogeneity.sweep", description=__doc__.split("\n")[0])
+    p.add_argument("case")
+    p.add_argument("--out", "-o", required=True)
+    args = p.parse_args(argv)
+    comm = world()
+    case = load_case(args.case)
+    s = run_sweep(case, args.out, comm)
+    if comm.rank == 0:
+        print(f"sweep of {s['members']} members: {s['table']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
