@@ -81,6 +81,7 @@ class CavernConfig:
     roof_fraction: float
     degree: int
     solver: str
+    surface_reference: str = "cavern"  # surface displacement from the state at t = 0 (or "excavation")
 
     # -- derived fields ---------------------------------------------------------------
     def temperature(self, z):
@@ -421,6 +422,7 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
     srf = root.table("surface", None) or Table({}, file=root.file, path="surface")
     half = srf.number("half_width", (domain_radius if axisym else 0.5 * min(extent[1] - extent[0], extent[3] - extent[2])) * 0.75, unit="m", gt=0)
     nsurf = srf.number("n", 41, integer=True, ge=3)
+    sref = srf.string("reference", "cavern", choices=("cavern", "excavation"))
     pts = []
     for p in srf.tables("points", []):
         pts.append((p.string("name"), p.number("x", unit="m"), p.number("y", unit="m")))
@@ -456,7 +458,7 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
         surface_temperature=Ts, temperature_gradient=Tg, brine=brine, brine_gradient=brine_gradient, scenarios=scen,
         end=end, dt_min=dt_min, dt_max=dt_max, growth=growth, max_cutbacks=cut, dp_max=dpmax, outputs=outputs,
         checkpoint_every=ck, surface_half_width=half, surface_n=nsurf, points=pts, devries=dv, roof_fraction=roof,
-        degree=degree, solver=solver,
+        degree=degree, solver=solver, surface_reference=sref,
     )
 
 

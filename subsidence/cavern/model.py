@@ -199,6 +199,7 @@ class CreepModel:
         self.eN = np.zeros((N, self.m))
         self.eK = np.zeros((N, self.m))
         self.zeta = np.zeros(N)  # Munson–Dawson transient strain (zero where the law has none)
+        self.u_ref = None  # displacement once the cavern exists (t = 0): the surface reference
         self.stress = np.zeros((N, self.m))
         self._trial = None
         self.V0 = np.asarray(cm.volumes, float)
@@ -391,10 +392,11 @@ class CreepModel:
     # -- state for checkpoints ---------------------------------------------------------
     def get_state(self) -> dict:
         return {"u": self.u.x.array.copy(), "eN": self.eN.copy(), "eK": self.eK.copy(), "stress": self.stress.copy(),
-                "zeta": self.zeta.copy()}
+                "zeta": self.zeta.copy(), "u_ref": None if self.u_ref is None else self.u_ref.copy()}
 
     def set_state(self, st: dict):
         self.u.x.array[:] = st["u"]
         self.u.x.scatter_forward()
         self.eN, self.eK, self.stress = st["eN"].copy(), st["eK"].copy(), st["stress"].copy()
         self.zeta = st["zeta"].copy() if "zeta" in st else np.zeros(self.eN.shape[0])
+        self.u_ref = None if st.get("u_ref") is None else st["u_ref"].copy()

@@ -245,6 +245,7 @@ class Simulation:
         except StepFailed as exc:
             raise SimulationFailed(f"initial elastic state: {exc}", self.result) from None
         m.commit()
+        m.u_ref = m.u.x.array.copy()  # the state once the cavern exists: surface displacement is measured from it
         V = m.volumes()
         for i, c in enumerate(self.caverns):
             self.mass[i] = c.brine.relative_density(self.P[i], self._brine_T(i, 0.0)) * V[i]

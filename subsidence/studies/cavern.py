@@ -130,7 +130,7 @@ def run(case, rundir, comm) -> dict:
     for k, scen in enumerate(cfg.scenarios):
         model = build_model(cfg, cm, prefix=f"cavern{k}_")
         ndofs = model.V.dofmap.index_map.size_global * model.V.dofmap.index_map_bs
-        sampler = SurfaceSampler(model)
+        sampler = SurfaceSampler(model, reference=cfg.surface_reference)
         x0, y0 = cfg.origin
 
         def on_output(t, sampler=sampler):
