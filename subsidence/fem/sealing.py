@@ -111,10 +111,12 @@ class HeldRegions:
     def add(self, cells, value, open_facets) -> None:
         from dolfinx import fem
 
-        chi = fem.Function(self.active.function_space)
-        chi.x.array[cells] = 1.0
+        Q0 = self.active.function_space
+        dofs = Q0.dofmap.list[np.asarray(cells, dtype=np.int32), 0]  # DG0: one dof per cell, not its index
+        chi = fem.Function(Q0)
+        chi.x.array[dofs] = 1.0
         chi.x.scatter_forward()
-        self.active.x.array[cells] = 0.0
+        self.active.x.array[dofs] = 0.0
         self.active.x.scatter_forward()
         self.held = chi * value if self.held is None else self.held + chi * value
         self._regions.append((chi, value, np.asarray(open_facets, dtype=np.int32)))
