@@ -20,7 +20,7 @@ import json
 
 import numpy as np
 
-from subsidence.calibration.scores import baselines, ensemble_score, score, with_offsets
+from subsidence.calibration.scores import baselines, ensemble_score, paired_difference, score, with_offsets
 from subsidence.insar.metrics import fit_trend
 from subsidence.insar.report import _clean
 from subsidence.units import SECONDS_PER_YEAR
@@ -62,14 +62,18 @@ def summarise(cal, result, rng) -> dict:
     prior_series = with_offsets(obs.D, result["prior"]["series"], cal_sel)
     post_series = with_offsets(obs.D, result["posterior"]["series"], cal_sel)
     noise_sd = float(np.sqrt(cal.noise_model.white_var + cal.noise_model.spatial_var + cal.noise_model.temporal_var))
-    scores = {}
+    scores, paired = {}, {}
     for label, sel in (("in_sample", cal_sel), ("out_of_sample", hold)):
         if not sel.any():
             continue
         s = {"prior ensemble": ensemble_score(obs.D, prior_series, t, sel, noise_sd, rng),
              "posterior ensemble": ensemble_score(obs.D, post_series, t, sel, noise_sd, rng)}
+        post_mean = post_series.mean(axis=0)
         for name, pred in baselines(obs.D, t, cal_sel).items():
             s[name] = score(obs.D, pred, t, sel)
+            if label == "out_of_sample":  # is the difference from each baseline resolved by the data?
+                paired[name] = paired_difference(obs.D, post_mean, pred, t, sel, np.random.default_rng(cal.cfg.seed + 7),
+                                                 block_years=max(cal.noise_model.temporal_range, 1e-9))
         scores[label] = s
     g_prior, g_post = global_table(cal, result["prior_state"]), global_table(cal, result["state"])
     params = []
@@ -117,7 +121,7 @@ def summarise(cal, result, rng) -> dict:
     offsets = np.mean(obs.D[None][..., cal_sel] - result["posterior"]["series"][..., cal_sel], axis=-1)
     c2 = {"prior": result["history"][0].get("chi2_per_value_ensemble_mean"), "posterior": result["history"][-1].get(
         "chi2_per_value_ensemble_mean", result["history"][-1].get("chi2_per_value_map"))}
-    verdict = _verdict(c2["posterior"], scores, conflicts["messages"])
+    verdict = _verdict(c2["posterior"], scores, conflicts["messages"], paired)
     doc = {
         "case": cal.case.name, "method": cal.cfg.method, "ensemble": cal.cfg.ensemble, "assimilations": cal.cfg.assimilations,
         "inflation": cal.cfg.inflation, "seed": cal.cfg.seed, "offset": cal.cfg.offset,
@@ -130,7 +134,8 @@ def summarise(cal, result, rng) -> dict:
         "point_priors": _point_priors(cal),
         "history": result["history"], "chi2_per_value": c2, "verdict": verdict,
         "prior_data_conflicts": conflicts["messages"],
-        "parameters": params, "scores": scores, "validation_metrics_calibration_epochs": validation,
+        "parameters": params, "scores": scores, "versus_baselines_out_of_sample": paired,
+        "validation_metrics_calibration_epochs": validation,
         "notes": list(cal.fm.notes),
     }
     arrays = dict(g_prior=g_prior, g_post=g_post, rates=rates, pvals=pvals, fit=fit, t=t,
@@ -177,7 +182,7 @@ def prior_data_conflicts(cal, state) -> dict:
     return {"scores": z.tolist(), "percentiles": pct, "messages": msgs}
 
 
-def _verdict(c2, scores, conflicts=()) -> str:
+def _verdict(c2, scores, conflicts=(), paired=None) -> str:
     """A calibration that cannot fit says so."""
     msgs = []
     if c2 is not None and c2 > 1.5:
@@ -190,10 +195,18 @@ def _verdict(c2, scores, conflicts=()) -> str:
     best = min(((v.get("rmse_m"), k) for k, v in out.items() if k not in ("posterior ensemble", "prior ensemble")
                 and v.get("rmse_m") is not None), default=(None, None))
     if post is not None and best[0] is not None:
+        pd = (paired or {}).get(best[1]) or {}
+        sig = ""
+        if pd:
+            sig = (f"; difference {pd['rmse_difference_m'] * 1e3:+.2f} mm, 90 % interval {pd['p5_m'] * 1e3:+.2f} … "
+                   f"{pd['p95_m'] * 1e3:+.2f} mm over points and epoch blocks: "
+                   + ("resolved by the data" if pd["resolved"] else "not resolved by the data"))
         if post <= best[0]:
-            msgs.append(f"out of sample it beats every statistical baseline (RMSE {post * 1e3:.2f} mm vs {best[1]} {best[0] * 1e3:.2f} mm)")
+            msgs.append(f"out of sample it beats every statistical baseline (RMSE {post * 1e3:.2f} mm vs {best[1]} "
+                        f"{best[0] * 1e3:.2f} mm{sig})")
         else:
-            msgs.append(f"out of sample it does NOT beat the {best[1]} baseline (RMSE {post * 1e3:.2f} mm vs {best[0] * 1e3:.2f} mm)")
+            msgs.append(f"out of sample it does NOT beat the {best[1]} baseline (RMSE {post * 1e3:.2f} mm vs "
+                        f"{best[0] * 1e3:.2f} mm{sig})")
     if conflicts:
         msgs.append(f"prior-data conflict in {len(conflicts)} parameter(s) ("
                     + ", ".join(c.split(":")[0] for c in conflicts) + "): see prior_data_conflicts")

@@ -167,6 +167,16 @@ def write_report(out: Path, cal, result, summary) -> Path:
             srows += (f"<tr><td>{html.escape(name)}</td><td>{_f(s.get('rmse_m'), 1e3)}</td><td>{_f(s.get('bias_m'), 1e3)}</td>"
                       f"<td>{_f(s.get('median_point_rmse_m'), 1e3)}</td><td>{_f(s.get('velocity_rmse_m_per_yr'), 1e3)}</td>"
                       f"<td>{_f(s.get('coverage_p10_p90'), 100, 0)}</td><td>{_f(s.get('crps_m'), 1e3)}</td></tr>")
+    vb = doc.get("versus_baselines_out_of_sample") or {}
+    vbrows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{_f(v['rmse_difference_m'], 1e3)}</td><td>{_f(v['p5_m'], 1e3)} … {_f(v['p95_m'], 1e3)}</td>"
+        f"<td>{_f(v['probability_better'], 100, 0)}</td><td>{'yes' if v['resolved'] else 'no'}</td></tr>"
+        for name, v in vb.items() if v)
+    vbtable = ("<p>Posterior ensemble mean against each baseline on the held-out epochs: RMSE difference (negative: the model is "
+               "better) with a 90 % interval from a bootstrap over points and blocks of epochs (the noise model's temporal range "
+               f"long). An interval that holds 0 is a difference these data do not resolve.</p><table><tr><th>baseline</th>"
+               f"<th>RMSE model − baseline [mm]</th><th>90 % interval [mm]</th><th>model better in [% of draws]</th><th>resolved</th></tr>"
+               f"{vbrows}</table>") if vbrows else ""
     prow = ""
     for q in doc["parameters"]:
         prow += (f"<tr><td>{html.escape(q['name'])}</td><td>{html.escape(q['path'])}</td><td>{html.escape(str(q['unit']))}</td>"
@@ -216,6 +226,7 @@ calibration epochs and extrapolated. Coverage: share of observations inside the 
 80 % is calibrated). CRPS: continuous ranked probability score (lower is better; for a point forecast it is the mean absolute error).</p>
 <table><tr><th>prediction</th><th>RMSE [mm]</th><th>bias [mm]</th><th>median point RMSE [mm]</th><th>velocity RMSE [mm/yr]</th>
 <th>P10–P90 coverage [%]</th><th>CRPS [mm]</th></tr>{srows}</table>
+{vbtable}
 <h2>Fit of the ensemble means on the calibration epochs (the metrics of <code>subsidence validate</code>, offset per point removed)</h2>
 <table><tr><th>metric</th>{vhead}</tr>{vrows}</table>
 <h2>Assimilations</h2><p>χ²/N of the ensemble-mean residual (projected data, weighted with the noise above; ≈ 1 is a fit to the noise level).</p>

@@ -127,3 +127,26 @@ def test_bad_observation_parameters_are_named(change, match):
     data["calibration"]["parameters"].append(p)
     with pytest.raises(CaseError, match=match):
         case_from_dict(data)
+
+
+def test_paired_difference_from_baselines():
+    """The bootstrap interval of RMSE(a) − RMSE(b): resolved when a is clearly better, centred on 0
+    and unresolved for two equally good predictions, antisymmetric in a and b."""
+    from subsidence.calibration.scores import paired_difference
+
+    rng = np.random.default_rng(1)
+    m, n = 80, 60
+    t = np.arange(n) * 12 / 365.25
+    truth = rng.standard_normal((m, 1)) * t[None, :]
+    D = truth + rng.standard_normal((m, n))
+    sel = np.ones(n, bool)
+    good, bad = truth + 0.1 * rng.standard_normal((m, n)), truth + 1.0 * rng.standard_normal((m, n))
+    r = paired_difference(D, good, bad, t, sel, np.random.default_rng(0))
+    assert r["resolved"] and r["p95_m"] < 0 and r["probability_better"] > 0.99
+    assert np.isclose(r["rmse_difference_m"], np.sqrt(np.mean((D - good) ** 2)) - np.sqrt(np.mean((D - bad) ** 2)))
+    assert r["epoch_block"] == round(0.25 / (12 / 365.25))
+    twin_a, twin_b = truth + 0.5 * rng.standard_normal((m, n)), truth + 0.5 * rng.standard_normal((m, n))
+    e = paired_difference(D, twin_a, twin_b, t, sel, np.random.default_rng(0))
+    assert not e["resolved"] and e["p5_m"] < 0 < e["p95_m"]
+    f = paired_difference(D, twin_b, twin_a, t, sel, np.random.default_rng(0))
+    assert np.isclose(f["p5_m"], -e["p95_m"]) and np.isclose(f["p95_m"], -e["p5_m"])
