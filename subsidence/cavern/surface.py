@@ -126,16 +126,17 @@ class SurfaceSampler:
             if links.size:
                 ip.append(i)
                 cells.append(links[0])
-        if ip:
-            u = self.model.u
-            if self.reference == "cavern" and getattr(self.model, "u_ref", None) is not None:
-                from dolfinx import fem
+        u = self.model.u
+        if self.reference == "cavern" and getattr(self.model, "u_ref", None) is not None:
+            # on every rank (scatter_forward is collective), not only where there are points
+            from dolfinx import fem
 
-                if getattr(self, "_rel", None) is None:
-                    self._rel = fem.Function(self.model.V)
-                u = self._rel
-                u.x.array[:] = self._u()
-                u.x.scatter_forward()
+            if getattr(self, "_rel", None) is None:
+                self._rel = fem.Function(self.model.V)
+            u = self._rel
+            u.x.array[:] = self._u()
+            u.x.scatter_forward()
+        if ip:
             v = u.eval(p[ip], np.array(cells, dtype=np.int32))
             vals[ip] = v
             found[ip] = 1.0
