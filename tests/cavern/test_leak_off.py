@@ -91,3 +91,39 @@ def test_leak_off_keys():
     with pytest.raises(CaseError) as exc:
         _case(margin="10 MPa")  # 17.3 MPa lithostatic, 9.6 MPa brine column at 800 m
     assert exc.value.key == "leak_off.margin" and "brine-column pressure" in exc.value.reason
+
+
+@pytest.mark.fem
+def test_resume_with_the_new_state(comm, tmp_path):
+    """Interrupted and resumed = uninterrupted with every new piece of state in the checkpoint:
+    the Munson–Dawson ζ, the solved brine-heat profile, the leak-off flag and leaked volume, the
+    surface reference. Fast toy parameters (seconds): the warming of a 5 K-cold brine drives
+    the sealed pressure to the cap, after the interruption."""
+    import pathlib
+
+    from subsidence.cavern.simulate import Interrupted
+
+    law = SaltLaw(E=25e9, nu=0.3, A=1e-7, n=5, sigma_ref=1e6, md_K0=6.275e5, md_m=3.0, md_mu=12.4e9,
+                  md_alpha_w=-17.37, md_beta_w=-7.738, md_alpha_r=0.58)
+    brine = Brine(initial_temperature_deficit=5.0, heat="conduction", salt_conductivity=6e5, salt_diffusivity=0.3,
+                  leak_off=True, leak_margin=P_FAR - 12e6)
+    phases = [Phase(0.0, "pressure", pressure=P_CAV), Phase(0.05, "shut_in")]
+    kw = dict(brine=brine, law=law, end=0.5, h_wall=0.25, h_far=3.0)
+    tmp = comm.bcast(str(tmp_path), root=0)
+    ref, _ = sphere_simulation(comm, phases, **kw)
+    rows_ref = ref.run(resume=False).rows
+    sim, _ = sphere_simulation(comm, phases, **kw)
+    sim.ckdir, sim.ckkey = pathlib.Path(tmp) / "ck", "k"
+    with pytest.raises(Interrupted):
+        sim.run(stop_after=20)
+    again, _ = sphere_simulation(comm, phases, **kw)
+    again.ckdir, again.ckkey = sim.ckdir, "k"
+    rows = again.run().rows
+    k = next(i for i, r in enumerate(rows_ref) if r["event"] == "leak_off")
+    assert k > 21 and rows_ref[-1]["leaked_m3"] > 0 and ref.model.zeta.max() > 0
+    assert len(rows) == len(rows_ref)
+    for a, b in zip(rows, rows_ref):
+        for key in ("time_yr", "pressure_MPa", "volume_m3", "leaked_m3", "brine_T_C", "status"):
+            assert a[key] == (pytest.approx(b[key], rel=1e-10, abs=1e-14) if key != "status" else b[key])
+    np.testing.assert_allclose(again.model.zeta, ref.model.zeta, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(again.model.u_ref, ref.model.u_ref, rtol=0, atol=0)
