@@ -235,12 +235,20 @@ class PointMaterial:
 
     def steady(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Steady equivalent creep rate ε̇_s(q) [1/s] and dε̇_s/dq at equivalent stress q [Pa]."""
-        x, x2 = q / self.sigma_ref, q / self.sigma_ref2
+        x = q / self.sigma_ref
         with np.errstate(divide="ignore", invalid="ignore"):
             p1 = np.where(q > 0, x ** (self.n - 1), 0.0)
-            p2 = np.where(q > 0, x2 ** (self.n2 - 1), 0.0)
-        r = self.Astar * p1 * x + self.A2star * p2 * x2 + self.AL * q
-        dr = self.Astar * self.n * p1 / self.sigma_ref + self.A2star * self.n2 * p2 / self.sigma_ref2 + self.AL
+        r = self.Astar * p1 * x
+        dr = self.Astar * self.n * p1 / self.sigma_ref
+        if np.any(self.A2star):  # (skipped where no point has the mechanism: the common case)
+            x2 = q / self.sigma_ref2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p2 = np.where(q > 0, x2 ** (self.n2 - 1), 0.0)
+            r = r + self.A2star * p2 * x2
+            dr = dr + self.A2star * self.n2 * p2 / self.sigma_ref2
+        if np.any(self.AL):
+            r = r + self.AL * q
+            dr = dr + self.AL
         return r, dr
 
 
