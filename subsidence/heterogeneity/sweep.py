@@ -134,6 +134,11 @@ def run_sweep(case, out, comm) -> dict:
     spec: SweepSpec = case.config.fem.sweep
     if spec is None:
         raise ValueError(f"{case.file}: no [sweep] table")
+    from mpi4py import MPI  # noqa: F401  (before petsc4py)
+    from petsc4py import PETSc  # noqa: F401
+
+    # PETSc initialises collectively on COMM_WORLD at its first import: every rank must do it here,
+    # before the groups split (a group importing it first would wait for the others forever)
     out = Path(out).resolve()
     if comm.rank == 0:
         out.mkdir(parents=True, exist_ok=True)
@@ -240,6 +245,9 @@ def main(argv=None) -> int:
     p.add_argument("--out", "-o", required=True)
     args = p.parse_args(argv)
     comm = world()
+    from subsidence.log import setup_logging
+
+    setup_logging(comm)
     case = load_case(args.case)
     s = run_sweep(case, args.out, comm)
     if comm.rank == 0:
