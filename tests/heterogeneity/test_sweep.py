@@ -88,3 +88,35 @@ def test_bad_sweep_names_the_problem(sweep, words):
     with pytest.raises(CaseError) as e:
         case_from_dict(d)
     assert "sweep" in str(e.value) and words in str(e.value), str(e.value)
+
+
+@pytest.mark.serial
+def test_sweep_command_on_two_ranks_restarts_in_a_fresh_process(tmp_path):
+    """``mpiexec -n 2 python -m subsidence.heterogeneity.sweep``: two groups of one rank; rerun in a new
+    process after removing the member of group 0 (the reference and the other member complete, so
+    nothing else touches PETSc first): it must finish (a group that initialised PETSc on its own
+    waited for the idle rank forever) and run only that member."""
+    import os
+    import subprocess
+
+    from subsidence.config.case import dict_to_toml
+
+    if comm.size > 1:
+        pytest.skip("starts its own mpiexec")
+    d = _case()
+    d["sweep"] = {"parameters": [{"key": "bodies.0.E", "values": [1.0e10, 1.0e11]}]}
+    case = tmp_path / "sweep.toml"
+    case.write_text(dict_to_toml(d))
+    root = Path(__file__).resolve().parents[2]
+    cmd = [str(root / ".venv" / "bin" / "mpiexec"), "-n", "2", sys.executable, "-m", "subsidence.heterogeneity.sweep",
+           str(case), "--out", str(tmp_path / "out")]
+    env = {**os.environ, "SUBSIDENCE_PROGRESS": "off"}
+    first = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert first.returncode == 0, first.stderr[-2000:]
+    import shutil
+
+    shutil.rmtree(tmp_path / "out" / "members" / "m000")
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "1 complete already" in again.stderr and "2 of 2 members done" in again.stderr
+    assert (tmp_path / "out" / "members" / "m000" / "manifest.json").is_file()
