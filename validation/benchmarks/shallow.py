@@ -1,4 +1,8 @@
-"""Shallow subsidence (soil column, groundwater between ditches, impact factors): page docs/shallow.md."""
+"""Shallow subsidence (soil column, groundwater between ditches, impact factors): page docs/shallow.md.
+
+Koppejan and oxidation: the set-ups and tolerances of tests/shallow/test_koppejan.py and
+tests/shallow/test_oxidation.py, re-built here.
+"""
 
 from pathlib import Path
 
@@ -101,6 +105,95 @@ def _balance_and_impact(tmp):
             Check("impact factor, clay with strong seepage (<< 0.5)", f_clay["impact_factor"], 0.0, abs_tol=0.15)]
 
 
+def _koppejan(tmp):
+    """σ'₀ = 20 kPa, σ'ₚ = 30 kPa (OCR 1.5), t₀ = 1 day, Cp 20, Cs 80, C'p 60, C's 240; hand values
+    of tests/shallow/test_koppejan.py (abs 2e-7); the drained column, stepped once and daily, on the
+    law's strain (rel 1e-9)."""
+    from subsidence.shallow.column import Column, ColumnLayer, Koppejan
+    from subsidence.shallow.column.compression import koppejan_strain
+
+    law, h0 = dict(Cp=20.0, Cs=80.0, Cp_prime=60.0, Cs_prime=240.0), 0.05
+    days = np.array([1.0, 10.0, 100.0, 1000.0])
+    out = []
+    for s1, hand in ((40e3, {1000.0: 0.0370005}), (25e3, {10.0: 0.0046873, 1000.0: 0.0065088})):
+        ref = koppejan_strain(days * DAY, sigma0=20e3, sigma1=s1, sigma_p=30e3, **law)
+        for d, v in hand.items():
+            out.append(Check(f"20 → {s1 / 1e3:.0f} kPa, strain after {d:.0f} days (law)", float(ref[list(days).index(d)]), v,
+                             abs_tol=2e-7))
+        for label, t in (("one step per output", np.concatenate([[0.0], days * DAY])),
+                         ("daily steps", np.arange(0.0, 1001.0) * DAY)):
+            q = np.full(t.size, s1)
+            q[0] = 20e3
+            col = Column([ColumnLayer("clay", h0, 1e-4, 1e-9, 1e-9, Koppejan(**law), ocr=1.5, max_cell=h0)])
+            eps = col.run(t, phreatic=np.full(t.size, -1.0), surcharge=q).settlement[:, 0] / h0
+            e = eps[np.searchsorted(t, days * DAY)]
+            k = int(np.argmax(np.abs(e / ref - 1)))
+            out.append(Check(f"20 → {s1 / 1e3:.0f} kPa, column ({label}), worst of 1-1000 days", float(e[k]), float(ref[k]),
+                             rel_tol=1e-9))
+    # the primary part alone at the step (the secular term log10(1 + t/t0) → 0): 0.0067578 + 0.0143841
+    col = Column([ColumnLayer("clay", h0, 1e-4, 1e-9, 1e-9, Koppejan(**law), ocr=1.5, max_cell=h0)])
+    e = col.run(np.array([0.0, 1.0]), phreatic=np.full(2, -1.0), surcharge=np.array([20e3, 40e3])).settlement[1, 0] / h0
+    out.append(Check("20 → 40 kPa, primary strain at the step", float(e), 0.0211419, abs_tol=2e-7))
+    return out
+
+
+def _peat(thickness, ox, max_cell=0.05):
+    from subsidence.shallow.column import ColumnLayer, LinearCompression
+
+    return ColumnLayer("peat", thickness, 1e-3, 10500.0, 10000.0, LinearCompression(0.0), oxidation=ox, max_cell=max_cell)
+
+
+def _oxidation(tmp):
+    """tests/shallow/test_oxidation.py: a 200-day temperature series (hand sum, rel 1e-12), the
+    air-filled-pore moisture factor of a van Genuchten profile (quadrature day by day, rel 1e-6), and
+    the minimum organic fraction (oxidation stops at 116.67 kg/m³ lost, rel 1e-12)."""
+    from scipy.integrate import quad
+
+    from subsidence.physics.retention import VanGenuchten
+    from subsidence.shallow.column import Column, PeatOxidation
+
+    out = []
+    # temperature series: α exp(0.127 (T − 12.27)) over the 0.6 m oxidation depth, day by day
+    alpha, rho, fv = 0.02, 150.0, 0.9
+    temp = 10.0 + 8.0 * np.sin(np.arange(200) / 9.0) + np.linspace(-3, 3, 200)
+    col = Column([_peat(2.0, PeatOxidation(alpha, rho, fv))], oxidation_depth=0.6)
+    t = np.arange(201) * DAY
+    hist = col.run(t, phreatic=np.full(t.size, -1.0), temperature=np.concatenate([[temp[0]], temp]))
+    hand = np.cumsum(alpha * np.exp(0.127 * (temp - 12.27)) * 0.6 / rho * fv)
+    k = int(np.argmax(np.abs(hist.oxidation[1:, 0] / hand - 1)))
+    out += [Check("T series: oxidation (worst day of 200) [m]", float(hist.oxidation[1 + k, 0]), float(hand[k]), rel_tol=1e-12),
+            Check("T series: CO2 after 200 days [kg/m2]", float(hist.co2[-1, 0]), float(hand[-1] / fv * rho * 0.58 * 44 / 12),
+                  rel_tol=1e-12)]
+    # moisture: α ∫₀^ψtop a(ψ) dψ, a = (θs − θ(ψ))/(θs − θr), water table 0.5 m below the top
+    vg = VanGenuchten(theta_s=0.85, theta_r=0.1, alpha=1.2, n=1.3)
+    alpha, rho, hp = 0.05, 150.0, 0.5
+    col = Column([_peat(1.0, PeatOxidation(alpha, rho, moisture=vg), max_cell=0.07)], oxidation_depth=2.0)
+    t = np.arange(31) * DAY
+    hist = col.run(t, phreatic=np.full(t.size, hp), temperature=np.full(t.size, 12.27))
+    a = lambda psi: (vg.theta_s - vg.theta(psi)) / (vg.theta_s - vg.theta_r)  # noqa: E731
+    top, total, ref = 1.0, 0.0, []
+    for _ in range(30):
+        dh = alpha * quad(a, 0.0, top - hp, epsabs=0, epsrel=1e-12)[0] / rho
+        total += dh
+        top -= dh
+        ref.append(total)
+    ref = np.array(ref)
+    k = int(np.argmax(np.abs(hist.oxidation[1:, 0] / ref - 1)))
+    out.append(Check("moisture factor: oxidation (worst day of 30) [m]", float(hist.oxidation[1 + k, 0]), float(ref[k]),
+                     rel_tol=1e-6))
+    # minimum organic fraction 0.1 with 300 kg/m³ mineral: 0.1 m × (150 − 300·0.1/0.9) kg/m³ can go
+    ox = PeatOxidation(10.0, 150.0, 0.4, minimum_organic_fraction=0.1, mineral_density=300.0)
+    col = Column([_peat(0.1, ox, max_cell=0.1)], oxidation_depth=1.0)
+    t = np.arange(40) * DAY
+    hist = col.run(t, phreatic=np.full(t.size, -1.0), temperature=np.full(t.size, 12.27))
+    lost = 0.1 * (150.0 - 300.0 * 0.1 / 0.9)
+    out += [Check("minimum organic fraction: final oxidation [m]", float(hist.oxidation[-1, 0]), lost / 150.0 * 0.4, rel_tol=1e-12),
+            Check("minimum organic fraction: final CO2 [kg/m2]", float(hist.co2[-1, 0]), lost * 0.58 * 44 / 12, rel_tol=1e-12),
+            Check("minimum organic fraction: oxidation over the last 4 days [m]",
+                  float(hist.oxidation[-1, 0] - hist.oxidation[-5, 0]), 0.0, abs_tol=0.0)]
+    return out
+
+
 BENCHMARKS = [
     Benchmark("terzaghi", "single clay layer, drained top, instantaneous load", "subsidence.shallow.column",
               "Terzaghi series U(Tv): 50 % at 0.197, 90 % at 0.848 (REFERENCES.md)", "docs/shallow.md", _terzaghi),
@@ -113,4 +206,11 @@ BENCHMARKS = [
     Benchmark("groundwater-balance-impact", "FE cross-section with KNMI 2018 forcing; impact-factor limits",
               "subsidence.shallow.groundwater.fe, subsidence.shallow.impact", "mass conservation; physical limits",
               "docs/shallow.md", _balance_and_impact),
+    Benchmark("koppejan", "drained thin layer, 20 -> 40 and 20 -> 25 kPa, OCR 1.5, 1-1000 days",
+              "subsidence.shallow.column (Koppejan)", "hand-computed primary ln/Cp + secular ln/Cs · log10(1 + t/t0)",
+              "docs/shallow.md", _koppejan),
+    Benchmark("peat-oxidation", "peat oxidation: 200-day temperature series; van Genuchten moisture factor; "
+              "minimum organic fraction", "subsidence.shallow.column (PeatOxidation)",
+              "hand sum of α exp(0.127 (T − 12.27)); quadrature of the air-filled pores; organic mass balance",
+              "docs/shallow.md", _oxidation),
 ]
