@@ -237,6 +237,36 @@ def _heat(tmp):
                   abs_tol=1e-4)]
 
 
+def _sealed_warming(tmp):
+    from mpi4py import MPI
+
+    from cavern_helpers import A, B, P_CAV, sphere_simulation
+
+    from subsidence.cavern import analytic as an
+    from subsidence.cavern.brine import Brine
+    from subsidence.cavern.heat import stirred_sphere_temperature
+    from subsidence.cavern.material import SaltLaw
+    from subsidence.cavern.operations import Phase
+
+    law = SaltLaw(E=1e14, nu=0.3)
+    brine = Brine(initial_temperature_deficit=5.0, heat="conduction", salt_conductivity=6.0, salt_diffusivity=3e-6)
+    sim, _ = sphere_simulation(MPI.COMM_SELF, [Phase(0.0, "shut_in")], brine=brine, law=law, end=3e6, h_wall=0.25,
+                               h_far=3.0, dt_min=10.0, dt_max=5e3, dp_max=50e6, growth=1.2)
+    sim.P[:] = P_CAV
+    rows = sim.run(resume=False).rows
+    t = np.array([r["time_yr"] for r in rows]) * YEAR
+    P = np.array([r["pressure_MPa"] for r in rows]) * 1e6
+    Tb = np.array([r["brine_T_C"] for r in rows]) + 273.15
+    a = (3 * sim.model.V0[0] / (4 * np.pi)) ** (1 / 3)
+    theta = stirred_sphere_temperature(t, a=a, theta0=-5.0, k_salt=6.0, kappa_salt=3e-6,
+                                       rho_c_brine=brine.density * brine.specific_heat)
+    beta = brine.compressibility - 3 * an.lame_sphere_wall_displacement(dP=1.0, a=A, G=law.G, K=law.K, b=B) / A
+    dP_exact = brine.thermal_expansion * (theta - theta[0]) / beta
+    return [Check("max |T_b − C&J| / 5 K", float(np.abs(Tb - 300.0 - theta).max() / 5), 0.0, abs_tol=0.01),
+            Check("max |ΔP − α Δθ_b/β| / ΔP_end", float(np.abs(P - P[0] - dP_exact).max() / dP_exact[-1]), 0.0, abs_tol=0.01),
+            Check("max |mass_balance_error|", float(max(abs(r["mass_balance_error"]) for r in rows)), 0.0, abs_tol=1e-9)]
+
+
 def _mogi(tmp):
     from mpi4py import MPI
 
@@ -299,4 +329,7 @@ BENCHMARKS = [
               PAGE, _heat),
     Benchmark("cavern-mogi", "20 m elastic sphere at 1 km depth, 2 MPa pressure drop, 40 km domain",
               "subsidence.cavern.surface SurfaceSampler", "Mogi point source; bowl volume 2(1 − ν)ΔV", PAGE, _mogi),
+    Benchmark("cavern-sealed-warming", "sealed elastic creep-free sphere (a = 1 m), brine 5 K cold, 3e6 s",
+              "tests/cavern/cavern_helpers.py sphere_simulation", "β ΔP = α Δθ_b with θ_b of Carslaw & Jaeger §9.8",
+              PAGE, _sealed_warming),
 ]
