@@ -19,6 +19,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "forecast": ("subsidence.calibration.forecast", "forecast with a calibrated ensemble at the observation points"),
     "export": ("subsidence.io.export", "export the maps of a run directory (--geotiff: one GeoTIFF per component)"),
     "bowl": ("subsidence.heterogeneity.cli", "bowl metrics of runs (width, asymmetry, volume, tilt, strain) and their differences from a reference run"),
+    "sweep": ("subsidence.heterogeneity.sweep", "run a [sweep] of an FE case over heterogeneity parameters (members on MPI "
+              "sub-communicators, resumable) and tabulate the bowl metrics against the reference"),
     "soil-profiles": ("subsidence.shallow.voxels_cli", "soil profiles of points from a voxel model (GeoTOP layout) and a class table"),
     "impact": ("subsidence.impact.cli", "surface deformation measures (tilt, curvature, strain, --base-length, --pair), damage category per building "
                "and the CBA 1987 table (--cba) from a run's surface map or points"),

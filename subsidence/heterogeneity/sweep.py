@@ -131,9 +131,12 @@ def run_sweep(case, out, comm) -> dict:
     from subsidence.heterogeneity.reference import fem_reference_data
     from subsidence.run import run_case
 
-    spec: SweepSpec = case.config.fem.sweep
+    from subsidence.config import CaseError
+
+    spec = getattr(getattr(case.config, "fem", None), "sweep", None)
     if spec is None:
-        raise ValueError(f"{case.file}: no [sweep] table")
+        raise CaseError(str(case.file), "sweep", "no [sweep] table: a sweep needs an FE case with [sweep] "
+                        "(the parameters to vary, see docs/heterogeneity.md)")
     from mpi4py import MPI  # noqa: F401  (before petsc4py)
     from petsc4py import PETSc  # noqa: F401
 
@@ -234,20 +237,29 @@ def _plots(out: Path, spec: SweepSpec, table: list[dict], ref: dict) -> None:
         plt.close(fig)
 
 
-def main(argv=None) -> int:
-    import argparse
+def add_arguments(p) -> None:
+    p.add_argument("case", help="FE case file with a [sweep] table (and usually [heterogeneity])")
+    p.add_argument("--out", "-o", required=True, help="sweep directory; a sweep started there before resumes (finished "
+                                                     "members are not run again)")
+    p.add_argument("--quiet", "-q", action="store_true", help="only warnings and errors")
 
+
+def main(args=None) -> int:
+    """``subsidence sweep CASE --out DIR`` (``args`` from the CLI), or ``python -m
+    subsidence.heterogeneity.sweep`` (``args`` None or a list of strings)."""
     from subsidence.config.case import load_case
     from subsidence.parallel import world
 
-    p = argparse.ArgumentParser(prog="python -m subsidence.heterogeneity.sweep", description=__doc__.split("\n")[0])
-    p.add_argument("case")
-    p.add_argument("--out", "-o", required=True)
-    args = p.parse_args(argv)
     comm = world()
-    from subsidence.log import setup_logging
+    if args is None or isinstance(args, list):
+        import argparse
 
-    setup_logging(comm)
+        from subsidence.log import setup_logging
+
+        p = argparse.ArgumentParser(prog="python -m subsidence.heterogeneity.sweep", description=__doc__.split("\n")[0])
+        add_arguments(p)
+        args = p.parse_args(args)
+        setup_logging(comm)
     case = load_case(args.case)
     s = run_sweep(case, args.out, comm)
     if comm.rank == 0:

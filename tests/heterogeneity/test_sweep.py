@@ -120,3 +120,14 @@ def test_sweep_command_on_two_ranks_restarts_in_a_fresh_process(tmp_path):
     assert again.returncode == 0, again.stderr[-2000:]
     assert "1 complete already" in again.stderr and "2 of 2 members done" in again.stderr
     assert (tmp_path / "out" / "members" / "m000" / "manifest.json").is_file()
+
+
+def test_subsidence_sweep_command_names_a_case_without_sweep(tmp_path, capsys):
+    """`subsidence sweep` is a command of the CLI; a case without [sweep] is a clear error (exit 2)."""
+    from subsidence.cli import main
+
+    root = Path(__file__).resolve().parents[2]
+    rc = main(["sweep", str(root / "cases" / "fem_disc.toml"), "--out", str(tmp_path / "s"), "-q"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "sweep" in err and "Traceback" not in err
+    assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())
