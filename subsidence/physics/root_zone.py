@@ -24,6 +24,16 @@ Shrinkage and swelling (Bronswijk 1988): the root-zone soil loses volume with th
 loses, ``shrinkage_fraction`` of it (normal shrinkage: 1), and the surface lowers by the vertical
 part of that loss set by the geometry factor r_s; rewetting reverses it. This is the reversible
 seasonal and drought motion of clay and peat that InSAR sees on soft soils.
+
+Ripening (irreversible shrinkage): young clay that dries further than it ever has loses structure
+and water it does not take back (physical ripening, Rijniersce 1983). With a ripening fraction ρ,
+that share of the shrinkage beyond the driest state so far (depletion D_max(t), at least the
+``ripened_to`` share of W_max the soil had already known) stays when the soil rewets:
+
+    lowering(t) = S(D) + ρ · [S(D_max) − S(max(D, D_0))]₊,   D_max = max(D_0, max_{s≤t} D(s)),
+
+continuous in D, equal to S(D) at the driest state and to ρ [S(D_max) − S(D_0)] when wet again;
+ρ = 0 is the reversible shrinkage alone.
 """
 
 from __future__ import annotations
@@ -45,6 +55,8 @@ class RootZone:
     capillary_decay: float = 0.5
     shrinkage_fraction: float = 0.0
     geometry_factor: float = 3.0
+    ripening_fraction: float = 0.0
+    ripened_to: float = 0.0
 
     def __post_init__(self):
         if not self.depth > 0:
@@ -57,6 +69,8 @@ class RootZone:
             raise ValueError("need capillary_max >= 0 and capillary_decay > 0")
         if not 0 <= self.shrinkage_fraction <= 1:
             raise ValueError(f"shrinkage_fraction must be in [0, 1], got {self.shrinkage_fraction}")
+        if not 0 <= self.ripening_fraction <= 1 or not 0 <= self.ripened_to <= 1:
+            raise ValueError("ripening_fraction and ripened_to must be in [0, 1]")
         if not self.geometry_factor >= 1:
             raise ValueError(f"geometry_factor must be >= 1 (1: vertical only, 3: isotropic), got {self.geometry_factor}")
 
@@ -68,6 +82,18 @@ class RootZone:
         (1 − Δz/z = (1 − ΔV/V)^(1/r_s); 1: only vertical, 3: isotropic, cracks opening)."""
         dv = self.shrinkage_fraction * np.clip(np.asarray(depletion, dtype=float), 0.0, self.capacity) / self.depth
         return self.depth * (1.0 - (1.0 - dv) ** (1.0 / self.geometry_factor))
+
+    def shrinkage_history(self, depletion):
+        """Lowering of the surface (m, positive down) over a depletion history (time on axis 0):
+        the reversible shrinkage plus, with ``ripening_fraction`` ρ > 0, the irreversible part
+        left by drying beyond the driest state so far (module docstring)."""
+        D = np.clip(np.asarray(depletion, dtype=float), 0.0, self.capacity)
+        S = self.shrinkage(D)
+        if self.ripening_fraction == 0 or D.size == 0:
+            return S
+        D0 = self.ripened_to * self.capacity
+        Dmax = np.maximum(np.maximum.accumulate(D, axis=0), D0)
+        return S + self.ripening_fraction * np.maximum(self.shrinkage(Dmax) - self.shrinkage(np.maximum(D, D0)), 0.0)
 
     @property
     def capacity(self) -> float:

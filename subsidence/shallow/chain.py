@@ -407,7 +407,8 @@ def _shallow_group(cfg: ChainConfig, comm, precip, evap, hd, hd_ref, delta, deep
     shrink_all = np.zeros_like(mean_all)
     rz = p.root_zone
     if rz is not None and rz.shrinkage_fraction > 0:
-        shrink_all = rz.shrinkage(-gw.balance["root_zone"][nspin:, inv])  # depletion W_max − W
+        # depletion W_max − W over the whole history (spin-up included: ripening remembers the driest state)
+        shrink_all = rz.shrinkage_history(-gw.balance["root_zone"][:, inv])[nspin:]
     shallow_all = hist.settlement[:, cinv] + shrink_all  # columns in the order of the groundwater levels
     return {"mean": mean_all[:, nref:], "mid": mid_all[:, nref:], "gw_ref": level_all[:, :nref],
             "shallow": shallow_all[:, nref:], "shallow_ref": shallow_all[:, :nref], "compaction": hist.compaction[:, sel],

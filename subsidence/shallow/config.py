@@ -529,7 +529,9 @@ def _root_zone(t: Table | None) -> RootZone | None:
                       capillary_max=t.number("capillary_max", 0.0, unit="m/s", bare="mm/day", ge=0),
                       capillary_decay=t.number("capillary_decay", 0.5, unit="m", gt=0),
                       shrinkage_fraction=t.number("shrinkage_fraction", 0.0, ge=0, le=1),
-                      geometry_factor=t.number("geometry_factor", 3.0, ge=1))
+                      geometry_factor=t.number("geometry_factor", 3.0, ge=1),
+                      ripening_fraction=t.number("ripening_fraction", 0.0, ge=0, le=1),
+                      ripened_to=t.number("ripened_to", 0.0, ge=0, le=1))
     except ValueError as exc:
         raise t.error(None, str(exc)) from None
     t.finish()

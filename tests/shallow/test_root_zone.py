@@ -148,3 +148,44 @@ def test_chain_adds_reversible_shrinkage_to_the_shallow_settlement():
     month = with_s.dates.astype("datetime64[M]").astype(int) % 12 + 1
     assert s[month == 8].mean() > 5 * max(s[month == 2].mean(), 1e-6)  # and winter rewetting undoes it
     assert np.all(without.shrinkage == 0)
+
+
+def test_ripening_keeps_part_of_the_shrinkage_beyond_the_driest_state():
+    """Hand calculation (r_s = 1: S = 0.8 D): ρ = 0.4 of the shrinkage beyond the driest depletion so
+    far (at least D0 = 0.1 W_max = 0.01 m) stays when the soil rewets."""
+    rz = RootZone(depth=0.5, available_water=0.2, shrinkage_fraction=0.8, geometry_factor=1.0, ripening_fraction=0.4,
+                  ripened_to=0.1)
+    D = np.array([0.0, 0.02, 0.0, 0.05, 0.03, 0.0, 0.04, 0.0])
+    # D_max: .01 .02 .02 .05 .05 .05 .05 .05;  lowering = 0.8 D + 0.32 (D_max − max(D, 0.01))
+    expected = [0.0, 0.016, 0.0032, 0.04, 0.0304, 0.0128, 0.0352, 0.0128]
+    np.testing.assert_allclose(rz.shrinkage_history(D), expected, rtol=1e-12, atol=1e-15)
+    two = np.stack([D, 0.5 * D], axis=1)  # points on axis 1, each with its own history
+    np.testing.assert_allclose(rz.shrinkage_history(two)[:, 0], expected, rtol=1e-12, atol=1e-15)
+    plain = RootZone(depth=0.5, available_water=0.2, shrinkage_fraction=0.8, geometry_factor=3.0)
+    np.testing.assert_array_equal(plain.shrinkage_history(D), plain.shrinkage(D))  # ρ = 0: reversible only
+    with pytest.raises(ValueError, match="ripening"):
+        RootZone(depth=0.5, available_water=0.2, ripening_fraction=1.5)
+
+
+def test_chain_ripening_accumulates_over_dry_summers():
+    import copy
+
+    from mpi4py import MPI
+
+    from subsidence.config import case_from_dict
+    from subsidence.shallow.chain import run_chain
+    from .test_chain import BASE
+
+    d = copy.deepcopy(BASE)
+    d["parcel"]["root_zone"] = {"depth": 0.4, "available_water": 0.15, "capillary_max": "1 mm/day",
+                                "shrinkage_fraction": 0.5}
+    plain = run_chain(case_from_dict(d, file="x.toml").config, MPI.COMM_SELF)
+    d["parcel"]["root_zone"].update(ripening_fraction=0.5, ripened_to=0.0)
+    ripe = run_chain(case_from_dict(d, file="x.toml").config, MPI.COMM_SELF)
+    extra = ripe.shrinkage[:, 0] - plain.shrinkage[:, 0]
+    assert extra.min() >= -1e-15 and extra[-1] > 1e-4  # what the summers dried out stays
+    np.testing.assert_allclose(ripe.shallow[:, 0] - plain.shallow[:, 0], extra, atol=1e-12)
+    month = ripe.dates.astype("datetime64[M]").astype(int) % 12 + 1
+    year = ripe.dates.astype("datetime64[Y]").astype(int)
+    feb = [extra[(month == 2) & (year == y)].mean() for y in np.unique(year) if np.any((month == 2) & (year == y))]
+    assert np.all(np.diff(feb) >= -1e-12) and feb[-1] > 0  # wet winters keep it, and it only grows
