@@ -436,7 +436,9 @@ def _layer(t: Table) -> tuple[HydroLayer, ColumnLayer]:
     ocr = t.number("ocr", 1.0, ge=1)
     pop = t.number("pop", 0.0, unit="Pa", bare="kPa", ge=0)
     if t.has("initial_creep_rate"):
-        ocr = _ocr_from_creep_rate(t, comp, ("ocr", "pop"))
+        ocr = _ocr_from_creep_rate(t, comp, ("ocr", "pop", "initial_age"))
+    elif t.has("initial_age"):
+        ocr = _ocr_from_age(t, comp, ("ocr", "pop"))
     perm = None
     pt = t.table("permeability", None)
     if pt is not None:
@@ -484,6 +486,23 @@ def _ocr_from_creep_rate(t: Table, comp, exclusive) -> float:
         raise t.error("initial_creep_rate", f"{rate * 365.25 * 86400:.4g} 1/yr is faster than the layer creeps when "
                       f"normally consolidated (c/τ_ref = {fastest * 365.25 * 86400:.4g} 1/yr)")
     return float((comp.c / (rate * TAU_REF)) ** (comp.c / (comp.b - comp.a)))
+
+
+def _ocr_from_age(t: Table, comp, exclusive) -> float:
+    """The over-consolidation ratio of an isotache layer that has carried its present effective
+    stress for ``initial_age`` since it was last normally consolidated (the age of the present
+    water levels, when the levels were last lowered): at constant stress its intrinsic time grows
+    with time, τ₀ = τ_ref + age, and τ₀ = τ_ref OCR^((b−a)/c) gives OCR = (1 + age/τ_ref)^(c/(b−a));
+    the creep rate at the start is then c/(τ_ref + age)."""
+    from subsidence.shallow.column.compression import TAU_REF
+
+    for k in exclusive:
+        if t.has(k):
+            raise t.error(k, "give either initial_age or ocr/pop (both set the initial over-consolidation)")
+    if not isinstance(comp, Isotache) or comp.c <= 0:
+        raise t.error("initial_age", "needs an isotache compression law with c > 0")
+    age = t.number("initial_age", unit="s", bare="yr", ge=0)
+    return float((1.0 + age / TAU_REF) ** (comp.c / (comp.b - comp.a)))
 
 
 def _parcel(t: Table, layers) -> Parcel:

@@ -261,3 +261,36 @@ def test_initial_creep_rate_sets_the_layers_initial_state():
     with pytest.raises(CaseError) as exc:
         case_from_dict(d, file="x.toml")
     assert "faster" in str(exc.value)
+
+
+def test_initial_age_equals_creeping_that_long_from_normal_consolidation():
+    """``initial_age`` T: the state of a layer that has crept at its present effective stress for T
+    since it was normally consolidated. Checked by the column itself: a normally consolidated
+    (OCR 1) drained column after T days creeps at the (natural) strain rate a column given
+    ``initial_age = T`` starts with, and both at c/(τ_ref + T)."""
+    from subsidence.shallow.column import Column, NoOxidation
+
+    d = _case()
+    peat = d["soil"]["layers"][1]
+    peat.pop("ocr")
+    peat["initial_age"] = "0.5 yr"
+    lay = case_from_dict(d, file="x.toml").config.layers[1]
+    T = 0.5 * 365.25  # days
+    c, b, a = lay.compression.c, lay.compression.b, lay.compression.a
+    assert lay.ocr == pytest.approx((1 + T) ** (c / (b - a)), rel=1e-12)
+    hp = 0.0  # water table at the base: the effective stresses (the weight above) stay put as the layer creeps
+    young = dataclasses.replace(lay, k=1.0, ocr=1.0, oxidation=NoOxidation())  # no oxidation: it would unload the layer
+    col = Column([young], bottom="no_flow")
+    days = np.arange(0, int(T) + 3) * 86400.0
+    h = col.run(days, phreatic=np.full(days.size, hp))
+    # natural strain rate (the isotache law's strain): per the thickness left after ~10 % of creep
+    rate_young = np.diff(h.compaction[:, 0])[int(T)] / (lay.thickness - h.compaction[int(T), 0])
+    aged = Column([dataclasses.replace(lay, k=1.0, oxidation=NoOxidation())], bottom="no_flow")
+    h2 = aged.run(days[:3], phreatic=np.full(3, hp))
+    rate_aged = np.diff(h2.compaction[:, 0])[0] / lay.thickness
+    assert rate_aged == pytest.approx(rate_young, rel=0.02)
+    assert rate_aged == pytest.approx(c / (1 + T), rel=0.02)  # c/(τ_ref + T), τ_ref = 1 day
+    peat["ocr"] = 2.0
+    with pytest.raises(CaseError) as exc:
+        case_from_dict(d, file="x.toml")
+    assert "initial_age" in str(exc.value)
