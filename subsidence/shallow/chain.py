@@ -395,7 +395,8 @@ def _shallow_group(cfg: ChainConfig, comm, precip, evap, hd, hd_ref, delta, deep
     level_all = mean_all if cfg.groundwater.level == "mean" else mid_all
 
     # soil column (base fixed in the land frame), the counterfactual again column 0
-    col = Column(cfg.layers, bottom="head" if cfg.column_bottom == "aquifer" else "no_flow", oxidation_depth=cfg.oxidation_depth)
+    col = Column(cfg.layers, bottom="head" if cfg.column_bottom == "aquifer" else "no_flow", oxidation_depth=cfg.oxidation_depth,
+                 past_lowering=cfg.column_past_lowering)
     base = p.base
     phi_col = None if phi_all is None else phi_all[nspin:]
     cfirst, cinv = _unique_columns(level_all, phi_col)

@@ -165,6 +165,8 @@ class ChainConfig:
     output_interval_days: int
     plots: bool = True
     column_step_days: int = 1
+    #: the phreatic level was once this much lower (m): its effective stresses preconsolidate the column
+    column_past_lowering: float = 0.0
     #: soil profiles by name (parcel with its hydrological layers, column layers); ``parcel``
     #: and ``layers`` above are those of the first. None: one profile for every point.
     profiles: dict | None = None
@@ -287,6 +289,7 @@ def parse(root: Table, case) -> ChainConfig:
     if bottom == "aquifer" and parcel.aquifer_head is None:
         raise col_t.error("bottom", "'aquifer' needs parcel.aquifer_head")
     ox_depth = col_t.number("oxidation_depth", 1.2, unit="m", gt=0)
+    past_lowering = col_t.number("past_lowering", 0.0, unit="m", ge=0)
     col_step = col_t.number("time_step", 1, unit="day", bare="day", ge=1)
     col_t.finish()
     mgmt = _management(root.table("water_management"), parcel)
@@ -329,7 +332,8 @@ def parse(root: Table, case) -> ChainConfig:
     map_cell = o.number("map_cell", None, unit="m", gt=0)
     o.finish()
     return ChainConfig(kind=kind, start=start, end=end, spinup_years=spin, forcing=forcing, parcel=parcel, layers=column,
-                       groundwater=gw, column_bottom=bottom, oxidation_depth=ox_depth, management=mgmt, deep=deep,
+                       groundwater=gw, column_bottom=bottom, oxidation_depth=ox_depth, column_past_lowering=past_lowering,
+                       management=mgmt, deep=deep,
                        point_names=names, point_x=px, point_y=py, point_areas=areas, impact=imp, output_interval_days=int(round(interval)),
                        plots=plots, column_step_days=int(round(col_step)), profiles=profiles,
                        point_profiles=point_profiles, surface_level=surface, point_initial_levels=point_init,

@@ -294,3 +294,40 @@ def test_initial_age_equals_creeping_that_long_from_normal_consolidation():
     with pytest.raises(CaseError) as exc:
         case_from_dict(d, file="x.toml")
     assert "initial_age" in str(exc.value)
+
+
+def test_past_lowering_preconsolidates_like_the_stress_it_caused():
+    """``[column] past_lowering`` Δ: the phreatic level was once Δ lower. Below both levels that
+    raised the effective stress by Δ (γ_w + γ_unsat − γ_sat) (less pore pressure, less saturated
+    weight above), so an isotache layer there is preconsolidated exactly as by that pop: both
+    columns give the same settlement history (the levels lie in a linear top layer, which has no
+    preconsolidation). The preconsolidation stress is max(OCR σ'₀ + pop, σ'_past)."""
+    from subsidence.shallow.column import Column, LinearCompression, NoOxidation
+
+    d = _case()
+    peat = d["soil"]["layers"][1]
+    lay = case_from_dict(d, file="x.toml").config.layers[1]
+    A = dataclasses.replace(lay, thickness=0.7, max_cell=0.1, oxidation=NoOxidation(), ocr=1.0, pop=0.0)
+    B = dataclasses.replace(lay, name="top", thickness=0.3, max_cell=0.1, oxidation=NoOxidation(),
+                            compression=LinearCompression(mv=1e-7), ocr=1.0, pop=0.0)
+    delta, hp = 0.05, 0.78  # layers top-down: B (0.7-1.0 m above the base) on A; both levels within B
+    days = np.arange(0, 200) * 86400.0
+    level = 0.78 - 0.1 * np.sin(np.linspace(0, 3, days.size)) ** 2  # the water table moves within B
+    past = Column([B, A], past_lowering=delta).run(days, phreatic=level)
+    pop = delta * (9810.0 + lay.gamma_unsat - lay.gamma_sat)
+    same = Column([B, dataclasses.replace(A, pop=pop)]).run(days, phreatic=level)
+    plain = Column([B, A]).run(days, phreatic=level)
+    np.testing.assert_allclose(past.compaction, same.compaction, rtol=1e-10, atol=1e-14)
+    assert past.compaction[-1, 0] < 0.9 * plain.compaction[-1, 0]  # preconsolidated: it creeps less
+    # the preconsolidation is the largest of the two histories: an OCR whose stress exceeds the past
+    # level's everywhere leaves nothing for the past level to add
+    aged = dataclasses.replace(A, ocr=1.5)
+    np.testing.assert_array_equal(Column([B, aged], past_lowering=delta).run(days, phreatic=level).compaction,
+                                  Column([B, aged]).run(days, phreatic=level).compaction)
+    del peat, hp
+    d["column"] = dict(d.get("column", {}), past_lowering="0.3 m")
+    assert case_from_dict(d, file="x.toml").config.column_past_lowering == pytest.approx(0.3)
+    d["column"]["past_lowering"] = "-0.3 m"
+    with pytest.raises(CaseError) as exc:
+        case_from_dict(d, file="x.toml")
+    assert "past_lowering" in exc.value.key

@@ -74,7 +74,8 @@ class ColumnHistory:
 
 class Column:
     def __init__(self, layers: list[ColumnLayer], *, bottom: str = "no_flow", oxidation_depth: float = 1.2,
-                 gamma_w: float = GAMMA_W, tau_ref: float = TAU_REF, newton_tol: float = 1e-9, max_iter: int = 40):
+                 gamma_w: float = GAMMA_W, tau_ref: float = TAU_REF, newton_tol: float = 1e-9, max_iter: int = 40,
+                 past_lowering: float = 0.0):
         if not layers:
             raise ValueError("a column needs at least one layer")
         if bottom not in ("no_flow", "head"):
@@ -82,6 +83,11 @@ class Column:
         self.layers = list(layers)
         self.bottom = bottom
         self.oxidation_depth = oxidation_depth
+        if not past_lowering >= 0:
+            raise ValueError(f"past_lowering must be >= 0, got {past_lowering}")
+        #: the phreatic level (and the bottom head) were once this much lower than at the start: the
+        #: effective stresses of that state preconsolidate the column (its stress history)
+        self.past_lowering = float(past_lowering)
         self.gamma_w = gamma_w
         self.tau_ref = tau_ref
         self.newton_tol = newton_tol
@@ -214,6 +220,13 @@ class Column:
         # "under-consolidated" against it and creeps centimetres in a day
         sig = np.maximum(sig, SIGMA_MIN)
         sp = np.maximum(self.ocr * sig + self.pop, sig)
+        if self.past_lowering > 0:  # the stresses of the lowest past level, in the same (unstrained) column
+            hp_past = hp - self.past_lowering
+            tot_past = self._total_stress(h0, h, bot, hp_past, q_all[0])
+            head_past = self._steady_heads(h, zc, hp_past, phi_all[0] - self.past_lowering)
+            sat_past = zc < hp_past[:, None]
+            sig_past = np.where(sat_past, tot_past - self.gamma_w * (head_past - zc), tot_past)
+            sp = np.maximum(sp, sig_past)
 
         nl = len(self.layers)
         out_set = np.zeros((nt, nb))
