@@ -122,6 +122,7 @@ def test_sweep_command_on_two_ranks_restarts_in_a_fresh_process(tmp_path):
     assert (tmp_path / "out" / "members" / "m000" / "manifest.json").is_file()
 
 
+@pytest.mark.serial  # the CLI aborts the whole MPI job on an error (so that no rank hangs): one rank only
 def test_subsidence_sweep_command_names_a_case_without_sweep(tmp_path, capsys):
     """`subsidence sweep` is a command of the CLI; a case without [sweep] is a clear error (exit 2)."""
     from subsidence.cli import main
