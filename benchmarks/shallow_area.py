@@ -4,7 +4,7 @@ A coupled case built on the fly: N parcels on a 100 m grid, each with its own de
 (a series file with a different rate per parcel, so that no two columns are alike and none is
 deduplicated), a clay–peat–sand profile with oxidation (isotache layers, as the shipped cases),
 lumped groundwater (Ernst resistances: no FE), the Nieuwolda KNMI record cycled over the 30
-years, results every 30 days, no plots. The default 400 columns take about 2 minutes here.
+years, results every 30 days, no plots. The default 400 columns take about 30 s here (idle).
 
     .venv/bin/python benchmarks/shallow_area.py [--columns 400] [--years 30] [--ranks 1|2]
     .venv/bin/python benchmarks/shallow_area.py --columns 10000         # the size
