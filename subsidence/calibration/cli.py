@@ -129,9 +129,11 @@ def _calibrate(case, ds, out, cfg, comm, force, t_start, started):
         est = comm.bcast(est, root=0)
         if comm.rank != 0:
             cal.install_hyperparameters(est)
+        from subsidence.calibration.output import _display
+
         for q in cal.cfg.point_parameters:
             if q.estimate:
-                f, u = (1e3 * 365.25 * 86400.0, "mm/yr") if q.unit == "m/s" else (1e3, "mm")
+                f, u = _display(q)
                 log.info("per-point prior of %s estimated from the data: spread %.3g %s, correlation length %.3g km "
                          "(log-evidence %+.1f over the given prior)", q.name, q.sd * f, u, q.correlation_length / 1e3,
                          est["log_evidence_estimated"] - est["log_evidence_given"])

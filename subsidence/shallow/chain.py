@@ -211,18 +211,25 @@ def run_chain(cfg: ChainConfig, comm, *, stream: bool | None = None, block_point
     return _run_chain_full(cfg, comm)
 
 
-def _run_chain_full(cfg: ChainConfig, comm) -> ChainResult:
+def _timeline(cfg: ChainConfig):
+    """Days of the run and its weather: (nd, start, dates, times, spin_start, nspin, precip, evap),
+    precip/evap with the spin-up first (the weather of the first simulated year(s), run once
+    before the start)."""
     nd = (cfg.end - cfg.start).days
     start = np.datetime64(cfg.start, "D")
     dates = start + np.arange(nd + 1).astype("timedelta64[D]")
     times = np.arange(nd + 1) * DAY
-    # spin-up: the weather of the first simulated year(s), run once before the start
     spin_start = np.datetime64(_years_before(cfg.start, cfg.spinup_years), "D")
     nspin = int((start - spin_start).astype(int))
     p_run, e_run = cfg.forcing.window(start, np.datetime64(cfg.end, "D"))
     reps = int(np.ceil(nspin / max(nd, 1))) if nspin else 0
-    p_sp, e_sp = np.tile(p_run, reps)[:nspin], np.tile(e_run, reps)[:nspin]
-    precip, evap = np.concatenate([p_sp, p_run]), np.concatenate([e_sp, e_run])
+    precip = np.concatenate([np.tile(p_run, reps)[:nspin], p_run])
+    evap = np.concatenate([np.tile(e_run, reps)[:nspin], e_run])
+    return nd, start, dates, times, spin_start, nspin, precip, evap
+
+
+def _run_chain_full(cfg: ChainConfig, comm) -> ChainResult:
+    nd, start, dates, times, spin_start, nspin, precip, evap = _timeline(cfg)
 
     # 1. deep subsidence at the points (evaluated every 5 days, interpolated to days)
     npnt = len(cfg.point_names)
@@ -426,16 +433,7 @@ def _run_chain_streamed(cfg: ChainConfig, comm, block: int) -> ChainResult:
     columns and counterfactuals), and the yearly GLG/GHG are taken from its daily levels."""
     from subsidence.shallow.forcing import yearly_glg_ghg
 
-    nd = (cfg.end - cfg.start).days
-    start = np.datetime64(cfg.start, "D")
-    dates = start + np.arange(nd + 1).astype("timedelta64[D]")
-    times = np.arange(nd + 1) * DAY
-    spin_start = np.datetime64(_years_before(cfg.start, cfg.spinup_years), "D")
-    nspin = int((start - spin_start).astype(int))
-    p_run, e_run = cfg.forcing.window(start, np.datetime64(cfg.end, "D"))
-    reps = int(np.ceil(nspin / max(nd, 1))) if nspin else 0
-    precip = np.concatenate([np.tile(p_run, reps)[:nspin], p_run])
-    evap = np.concatenate([np.tile(e_run, reps)[:nspin], e_run])
+    nd, start, dates, times, spin_start, nspin, precip, evap = _timeline(cfg)
     npnt = len(cfg.point_names)
     coarse = np.unique(np.concatenate([np.arange(0, nd + 1, 5), [nd]])) * DAY
     names = np.array(cfg.point_names, dtype=object)
