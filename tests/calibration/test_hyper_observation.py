@@ -150,3 +150,24 @@ def test_paired_difference_from_baselines():
     assert not e["resolved"] and e["p5_m"] < 0 < e["p95_m"]
     f = paired_difference(D, twin_b, twin_a, t, sel, np.random.default_rng(0))
     assert np.isclose(f["p5_m"], -e["p95_m"]) and np.isclose(f["p95_m"], -e["p5_m"])
+
+
+def test_calibrate_with_estimated_hyperparameters_reports_them(tmp_path):
+    """Through `calibrate_case`: the estimates become the prior, and calibration.json and the report
+    say which hyperparameters were estimated, with the log-evidence gained."""
+    import json
+
+    from subsidence.calibration.cli import calibrate_case
+
+    ds, _ = twin(years=1.0, m=20)
+    d = case_data(ensemble=8, assimilations=1)
+    d["calibration"]["point_parameters"][0]["estimate"] = ["sd", "correlation_length"]
+    s = calibrate_case(case_from_dict(d), ds, tmp_path / "c", comm=MPI.COMM_SELF)
+    pp = s["doc"]["point_priors"]
+    assert pp["background_rate"]["estimated"] == ["sd", "correlation_length"]
+    est = pp["estimation"]
+    assert est["log_evidence_estimated"] >= est["log_evidence_given"]
+    got = est["parameters"]["background_rate"]["estimated"]
+    assert np.isclose(pp["background_rate"]["sd"], got["sd"] * 365.25 * 86400.0 * 1e3)
+    assert json.loads((tmp_path / "c" / "calibration.json").read_text())["point_priors"]["background_rate"]["sd"] > 0
+    assert "estimated from the data" in (tmp_path / "c" / "report.html").read_text(encoding="utf-8")
