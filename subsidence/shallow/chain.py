@@ -228,6 +228,20 @@ def _timeline(cfg: ChainConfig):
     return nd, start, dates, times, spin_start, nspin, precip, evap
 
 
+def _management_forcing(cfg: ChainConfig, comm, coarse, times, dates, spin_start, nspin, nd):
+    """What every point's water management and column share: the reference point's deep subsidence
+    (``reference = "point"``, else None), the seasonal level offset over spin-up and run, and the
+    soil temperature of the run's days."""
+    m = cfg.management
+    rz_point = None
+    if m.reference == "point":
+        _, _, rz = cfg.deep.displacement(coarse, np.array([m.reference_point[0]]), np.array([m.reference_point[1]]), comm=comm)
+        rz_point = np.interp(times, coarse, rz[:, 0])
+    all_dates = spin_start + np.arange(nspin + nd + 1).astype("timedelta64[D]")
+    season = seasonal_offset(all_dates, summer_offset=m.summer_offset)
+    return rz_point, season, cfg.forcing.soil_temperature(dates)
+
+
 def _run_chain_full(cfg: ChainConfig, comm) -> ChainResult:
     nd, start, dates, times, spin_start, nspin, precip, evap = _timeline(cfg)
 
@@ -244,13 +258,7 @@ def _run_chain_full(cfg: ChainConfig, comm) -> ChainResult:
     # the first k decisions right and the passes end when the levels no longer change (at most
     # one pass more than there are decisions).
     m = cfg.management
-    rz_point = None
-    if m.reference == "point":
-        _, _, rz = cfg.deep.displacement(coarse, np.array([m.reference_point[0]]), np.array([m.reference_point[1]]), comm=comm)
-        rz_point = np.interp(times, coarse, rz[:, 0])
-    all_dates = spin_start + np.arange(nspin + nd + 1).astype("timedelta64[D]")
-    season = seasonal_offset(all_dates, summer_offset=m.summer_offset)
-    temp = cfg.forcing.soil_temperature(dates)
+    rz_point, season, temp = _management_forcing(cfg, comm, coarse, times, dates, spin_start, nspin, nd)
     groups = cfg.profile_groups()
     total_basis = m.basis == "total"
     shallow_prev = np.zeros_like(deep_uz)
@@ -462,13 +470,7 @@ def _run_chain_streamed(cfg: ChainConfig, comm, block: int) -> ChainResult:
                     area_ref[a] = v if a not in area_ref else (np.minimum if m.reference == "max" else np.maximum)(area_ref[a], v)
         if m.reference == "mean":
             area_ref = {a: v / count[a] for a, v in area_ref.items()}
-    rz_point = None
-    if m.reference == "point":
-        _, _, rz = cfg.deep.displacement(coarse, np.array([m.reference_point[0]]), np.array([m.reference_point[1]]), comm=comm)
-        rz_point = np.interp(times, coarse, rz[:, 0])
-    all_dates = spin_start + np.arange(nspin + nd + 1).astype("timedelta64[D]")
-    season = seasonal_offset(all_dates, summer_offset=m.summer_offset)
-    temp = cfg.forcing.soil_temperature(dates)
+    rz_point, season, temp = _management_forcing(cfg, comm, coarse, times, dates, spin_start, nspin, nd)
     init_all = cfg.initial_levels()
     groups_all = cfg.profile_groups()
     layer_names = list(dict.fromkeys(L.name for _, _, lay, _ in groups_all for L in lay))
