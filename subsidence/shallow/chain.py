@@ -137,6 +137,30 @@ def _unique_columns(*arrays):
     return first, inverse.ravel()
 
 
+def _layer_ids(base, point_layers):
+    """An id per point for its column layers (0: the profile's ``base``; equal layer sets share an id)
+    and the distinct layer sets by id. ``point_layers`` None: every point 0."""
+    sets = [list(base)]
+    if point_layers is None:
+        return None, sets
+    seen = {}
+    try:
+        seen[tuple(base)] = 0
+        key = tuple
+    except TypeError:  # an unhashable field (a moisture curve that is not hashable): compare by repr
+        seen = {repr(list(base)): 0}
+        key = lambda lay: repr(list(lay))  # noqa: E731
+    ids = np.empty(len(point_layers), dtype=int)
+    for j, lay in enumerate(point_layers):
+        k = key(lay)
+        i = seen.get(k)
+        if i is None:
+            i = seen[k] = len(sets)
+            sets.append(list(lay))
+        ids[j] = i
+    return ids, sets
+
+
 def _block_mean(a, idx):
     """Mean of the daily values over each block (idx[k-1], idx[k]]; the first row is kept."""
     if a is None:
@@ -158,7 +182,7 @@ def _run_column_blocks(col, times, phreatic, bottom, temp, step_days: int, comm)
     if size == 1 or nb < 2 * size:
         return _run_column(col, times, phreatic, bottom, temp, step_days)
     mine = np.array_split(np.arange(nb), size)[comm.Get_rank()]
-    h = _run_column(col, times, phreatic[:, mine], None if bottom is None else bottom[:, mine], temp, step_days)
+    h = _run_column(col.take(mine), times, phreatic[:, mine], None if bottom is None else bottom[:, mine], temp, step_days)
     keys = ("settlement", "compaction", "oxidation", "layer_settlement", "mean_effective_stress", "co2")
     parts = comm.allgather({k: getattr(h, k) for k in keys})
     return dataclasses.replace(h, **{k: np.concatenate([p[k] for p in parts], axis=1) for k in keys})
@@ -198,6 +222,7 @@ def run_chain(cfg: ChainConfig, comm, *, stream: bool | None = None, block_point
     ``STREAM_ABOVE_BYTES``."""
     npnt = len(cfg.point_names)
     nd = (cfg.end - cfg.start).days
+    cfg.check_point_layers()
     if stream is None:
         stream = npnt > 1 and 40 * 8 * npnt * (nd + 1) > STREAM_ABOVE_BYTES and cfg.management.basis == "deep"
     if stream:
@@ -348,7 +373,9 @@ def _groups(cfg, comm, groups, precip, evap, hd, season, delta, deep_uz, nspin, 
     out["errs"], out["infos"], out["first_ref"], out["group_ref"] = [], {}, None, {}
     init_pts = cfg.initial_levels()
     for gname, pg, layers, idx in groups:
-        gcfg = dataclasses.replace(cfg, parcel=pg, layers=layers)  # (also when one profile has all the points)
+        # (also when one profile has all the points); the points' own column values are passed on
+        gcfg = dataclasses.replace(cfg, parcel=pg, layers=layers, point_layers=None)
+        point_layers = None if cfg.point_layers is None else [cfg.point_layers[i] for i in idx]
         ref_levels, ref_of = np.unique(np.round(init_pts[idx], 9), return_inverse=True)
         hd_ref = ref_levels[None, :] + season[:, None]
         ref_delta = None
@@ -357,7 +384,7 @@ def _groups(cfg, comm, groups, precip, evap, hd, season, delta, deep_uz, nspin, 
             ref_delta = hd_ref - (ref_levels[None, :] + season[:, None])
         r = _shallow_group(gcfg, comm, precip, evap, hd[:, idx], hd_ref, delta[:, idx], deep_uz[:, idx], nspin, times,
                            temp, label=("" if len(groups) == 1 else f" [{gname}]"), ref_delta=ref_delta,
-                           initial=np.concatenate([ref_levels, init_pts[idx]]))
+                           initial=np.concatenate([ref_levels, init_pts[idx]]), point_layers=point_layers)
         out["mean"][:, idx], out["mid"][:, idx] = r["mean"], r["mid"]
         out["gw_ref_pts"][:, idx], out["sh_ref_pts"][:, idx] = r["gw_ref"][:, ref_of], r["shallow_ref"][:, ref_of]
         for k in ("shallow", "compaction", "oxidation", "shrinkage", "co2"):
@@ -375,11 +402,12 @@ def _groups(cfg, comm, groups, precip, evap, hd, season, delta, deep_uz, nspin, 
 
 
 def _shallow_group(cfg: ChainConfig, comm, precip, evap, hd, hd_ref, delta, deep_uz, nspin, times, temp, *, label="",
-                   ref_delta=None, initial=None):
+                   ref_delta=None, initial=None, point_layers=None):
     """Groundwater and soil column of the points of one soil profile (``cfg.parcel``,
     ``cfg.layers``), with the counterfactuals (``hd_ref`` (nt, nref)) as the first columns; every
     array from the start (nt, ...). ``initial``: the initial level of every column (counterfactuals,
-    then points; default the management's)."""
+    then points; default the management's). ``point_layers``: each point's own column layers
+    (None: the profile's); the groundwater and the counterfactuals keep the profile's."""
     p = cfg.parcel
     m = cfg.management
     npnt = hd.shape[1]
@@ -410,12 +438,19 @@ def _shallow_group(cfg: ChainConfig, comm, precip, evap, hd, hd_ref, delta, deep
     level_all = mean_all if cfg.groundwater.level == "mean" else mid_all
 
     # soil column (base fixed in the land frame), the counterfactual again column 0
-    col = Column(cfg.layers, bottom="head" if cfg.column_bottom == "aquifer" else "no_flow", oxidation_depth=cfg.oxidation_depth,
-                 past_lowering=cfg.column_past_lowering)
+    # (a point with column values of its own is a column of its own: its layer id joins the forcing)
+    ids, sets = _layer_ids(cfg.layers, point_layers)
+    if ids is not None and not ids.any():
+        ids = None  # every point has the profile's layers
+    col_ids = None if ids is None else np.concatenate([np.zeros(nref, dtype=int), ids])[None, :]
     base = p.base
     phi_col = None if phi_all is None else phi_all[nspin:]
-    cfirst, cinv = _unique_columns(level_all, phi_col)
-    log.info("soil column%s: %d cells, %d distinct column(s)", label, col.ncell, cfirst.size)
+    cfirst, cinv = _unique_columns(level_all, phi_col, col_ids)
+    col = Column(cfg.layers, bottom="head" if cfg.column_bottom == "aquifer" else "no_flow", oxidation_depth=cfg.oxidation_depth,
+                 past_lowering=cfg.column_past_lowering,
+                 column_layers=None if col_ids is None else [sets[i] for i in col_ids[0, cfirst]])
+    log.info("soil column%s: %d cells, %d distinct column(s)%s", label, col.ncell, cfirst.size,
+             "" if col_ids is None else f" ({len(set(col_ids[0].tolist()))} distinct layer set(s))")
     bh = None if cfg.column_bottom != "aquifer" else phi_col[:, cfirst] - base
     hist = _run_column_blocks(col, times, level_all[:, cfirst] - base, bh, temp, cfg.column_step_days, comm)
     sel = cinv[nref:]
@@ -506,7 +541,8 @@ def _run_chain_streamed(cfg: ChainConfig, comm, block: int) -> ChainResult:
         sub = dataclasses.replace(cfg, point_names=list(names[b]), point_x=cfg.point_x[b], point_y=cfg.point_y[b],
                                   point_areas=list(areas[b]),
                                   point_profiles=None if prof_all is None else list(prof_all[b]),
-                                  point_initial_levels=None if cfg.point_initial_levels is None else init)
+                                  point_initial_levels=None if cfg.point_initial_levels is None else init,
+                                  point_layers=None if cfg.point_layers is None else [cfg.point_layers[i] for i in b])
         groups = [(g, pg, lay, np.flatnonzero(np.isin(b, gi))) for g, pg, lay, gi in groups_all]
         groups = [g for g in groups if g[3].size]
         out = _groups(sub, comm, groups, precip, evap, hd, season, delta, duz, nspin, times, temp)

@@ -178,12 +178,38 @@ class ChainConfig:
     point_initial_levels: np.ndarray | None = None
     #: cell size (m) of the output maps (maps.nc, maps/*.tif); None: no maps
     map_cell: float | None = None
+    #: each point's own column layers (for calibrating per-parcel values), or None: every point uses
+    #: its profile's ``layers``. Per point: the profile's layers with other values (made with
+    #: ``dataclasses.replace``): the same names in the same order, the same ``max_cell``, the same
+    #: compression law type (isotache: creep c > 0 in the same layers) and oxidation moisture curve;
+    #: thickness, k, unit weights, ocr, pop, the law's values and the oxidation's values may differ
+    #: (a different thickness scales the layer's cells: its cell count stays the profile's). These are
+    #: column-only values: the groundwater model keeps the profile's parcel, and the counterfactual
+    #: columns the profile's layers. Checked by :meth:`check_point_layers` (``run_chain`` calls it).
+    point_layers: list[list[ColumnLayer]] | None = None
 
     def initial_levels(self) -> np.ndarray:
         """The initial ditch level of every point (m, surface = 0)."""
         if self.point_initial_levels is not None:
             return self.point_initial_levels
         return np.full(len(self.point_names), self.management.initial_level)
+
+    def check_point_layers(self):
+        """ValueError naming the point and the layer when ``point_layers`` does not fit the points'
+        profiles (see the field); nothing when it is None."""
+        if self.point_layers is None:
+            return
+        from subsidence.shallow.column.model import layer_mismatch
+
+        n = len(self.point_names)
+        if len(self.point_layers) != n:
+            raise ValueError(f"point_layers has {len(self.point_layers)} entries for {n} points (one list of column "
+                             "layers per point, or None)")
+        for name, _, layers, idx in self.profile_groups():
+            for i in idx:
+                why = layer_mismatch(layers, self.point_layers[i])
+                if why is not None:
+                    raise ValueError(f"point_layers of point {self.point_names[i]!r} (profile {name!r}): {why}")
 
     def profile_groups(self):
         """[(name, parcel, column layers, indices of its points)], in the order of the profiles."""

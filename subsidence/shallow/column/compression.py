@@ -102,14 +102,27 @@ def _selector(mask):
     return idx
 
 
+def _same_in_every_column(mask, what):
+    """The per-cell ``mask`` (ncell,) of a law's parameters (ncell,) or (ncolumns, ncell): with
+    values per column, the cells it selects must be the same in every column."""
+    if mask.ndim == 1:
+        return mask
+    if mask.shape[0] and not np.all(mask == mask[:1]):
+        raise ValueError(f"per-column compression parameters: which cells are {what} differs between columns "
+                         "(only the values may differ, not the pattern)")
+    return mask[0] if mask.shape[0] else np.zeros(mask.shape[1], dtype=bool)
+
+
 class StepLaw:
     """:func:`strain_increment` for repeated calls within one time step, per cell.
 
     The same formulas with what does not change within a step precomputed (the parameters
     per cell, ``ln s0``, ``ln sp``, ``ln(dt/tau_ref)``) and the logarithms and exponentials
     evaluated only on the cells whose law needs them; the results agree with
-    :func:`strain_increment` to rounding (a few ulp). ``mv, a, b, c``: (ncell,);
-    stresses (nbatch, ncell). Call :meth:`begin` once per step, then :meth:`evaluate`.
+    :func:`strain_increment` to rounding (a few ulp). ``mv, a, b, c``: (ncell,), or (nbatch, ncell)
+    for values per column (which cells are isotache, and which of those creep (c > 0), must then be
+    the same in every column); stresses (nbatch, ncell). Call :meth:`begin` once per step, then
+    :meth:`evaluate`.
     """
 
     def __init__(self, mv, a, b, c, *, tau_ref: float = TAU_REF):
@@ -117,20 +130,20 @@ class StepLaw:
         self.tau_ref = tau_ref
         self.mv = mv
         bma = b - a
-        isotache = (a != 0) | (bma > 0)  # cells needing ln(s1)
+        isotache = _same_in_every_column((a != 0) | (bma > 0), "isotache")  # cells needing ln(s1)
         self.iso = _selector(isotache)
         self.any_iso = bool(np.any(isotache))
-        ai, bmai, ci = a[isotache], bma[isotache], c[isotache]
-        creep = (ci > 0) & (bmai > 0)
-        plastic = (ci <= 0) & (bmai > 0)
+        ai, bmai, ci = a[..., isotache], bma[..., isotache], c[..., isotache]
+        creep = _same_in_every_column((ci > 0) & (bmai > 0), "creeping (c > 0)")
+        plastic = _same_in_every_column((ci <= 0) & (bmai > 0), "plastic (c = 0)")
         self.a_i = ai
         self.all_creep = bool(np.all(creep))
         self.creep = slice(None) if self.all_creep else np.flatnonzero(creep)
         self.any_creep = bool(np.any(creep))
         self.plastic = np.flatnonzero(plastic)
-        self.c_cr, self.bma_cr = ci[self.creep], bmai[self.creep]
+        self.c_cr, self.bma_cr = ci[..., self.creep], bmai[..., self.creep]
         self.k_cr = self.bma_cr / self.c_cr if self.any_creep else self.c_cr
-        self.bma_pl = bmai[self.plastic]
+        self.bma_pl = bmai[..., self.plastic]
 
     def begin(self, s0, sp, dt: float):
         """The state at the start of the step: stress ``s0``, preconsolidation ``sp``, step ``dt`` (s)."""
@@ -385,13 +398,14 @@ class KoppejanStep:
 
 class MixedStepLaw(StepLaw):
     """:class:`StepLaw` on the linear and isotache cells plus :class:`KoppejanStep` on the
-    Koppejan cells (``koppejan``: (ncell,) bool, constants (ncell,) arrays)."""
+    Koppejan cells (``koppejan``: (ncell,) bool, constants (ncell,) arrays, or (nbatch, ncell) for
+    values per column)."""
 
     def __init__(self, mv, a, b, c, koppejan, Cp, Cs, Cp_prime, Cs_prime, *, tau_ref: float = TAU_REF):
         super().__init__(mv, a, b, c, tau_ref=tau_ref)
         sel = _selector(koppejan)
         idx = np.flatnonzero(koppejan)
-        self.kop = KoppejanStep(sel, Cp[idx], Cs[idx], Cp_prime[idx], Cs_prime[idx], t0=tau_ref)
+        self.kop = KoppejanStep(sel, *(np.asarray(v, float)[..., idx] for v in (Cp, Cs, Cp_prime, Cs_prime)), t0=tau_ref)
 
     def begin(self, s0, sp, dt: float, eps=None):
         super().begin(s0, sp, dt)

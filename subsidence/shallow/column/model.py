@@ -18,6 +18,7 @@ Cells above the phreatic level carry no pore pressure (suction is neglected).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import numpy as np
@@ -72,10 +73,52 @@ class ColumnHistory:
     co2: np.ndarray | None = None  # (nt, nb) cumulative CO2 from oxidation, kg/m^2
 
 
+def layer_mismatch(base: list[ColumnLayer], layers: list[ColumnLayer]) -> str | None:
+    """Why ``layers`` cannot be one column's values of a column on ``base`` (its cells are base's),
+    or None when they can: the same layer names in the same order, each layer with base's
+    ``max_cell`` (its cell count is base's layer's; a different thickness scales the cells), the
+    same compression law type (for the isotache law: creep c > 0 exactly where base's has it), and
+    the same moisture curve of the oxidation. Everything else may differ: thickness, k and the
+    permeability law, unit weights, ocr, pop, the law's values (mv; a, b, c; Koppejan's constants)
+    and the oxidation's values (alpha >= 0, densities, fractions)."""
+    if not isinstance(layers, (list, tuple)) or not all(isinstance(L, ColumnLayer) for L in layers):
+        return "expected a list of ColumnLayer"
+    names, want = [L.name for L in layers], [L.name for L in base]
+    if names != want:
+        return f"layers {names} differ from the profile's {want} (same names in the same order needed)"
+    for B, L in zip(base, layers):
+        if L.max_cell != B.max_cell:
+            return (f"layer {L.name!r}: max_cell {L.max_cell} differs from the profile's {B.max_cell} (the cell count "
+                    "of each layer must be the profile's; a different thickness scales its cells)")
+        if type(L.compression) is not type(B.compression):
+            return (f"layer {L.name!r}: compression law {type(L.compression).__name__} differs from the profile's "
+                    f"{type(B.compression).__name__} (only the law's values can differ per column)")
+        if isinstance(B.compression, Isotache) and (L.compression.c > 0) != (B.compression.c > 0):
+            return (f"layer {L.name!r}: isotache c = {L.compression.c:g} where the profile's is {B.compression.c:g} "
+                    "(creep, c > 0, must be in the same layers as the profile's)")
+        if getattr(L.oxidation, "moisture", None) != getattr(B.oxidation, "moisture", None):
+            return f"layer {L.name!r}: the oxidation's moisture curve differs from the profile's"
+    return None
+
+
+#: the per-cell values a column can have of its own (``Column(column_layers=...)``)
+_PER_COLUMN = ("h_init_col", "k", "e0", "ck", "g_sat", "g_unsat", "ocr", "pop", "mv", "a", "b", "c", "alpha", "rho_org",
+               "f_vol", "carbon", "oxidisable")
+
+
 class Column:
+    """A soil column of ``layers``, run for a batch of columns at once.
+
+    ``column_layers``: optionally every column's own layers (a list, one list of layers per
+    column, as many as the run's columns): its values per column, on the cells of ``layers``
+    (see :func:`layer_mismatch` for what may differ). A parameter that is the same in every column
+    stays one value per cell (the single-layer-set path); one that differs is kept per column and
+    cell (ncolumns, ncell). Each column then equals a Column of its own layers run alone, except
+    that a layer's cell count is that of ``layers`` (a thicker layer has thicker cells)."""
+
     def __init__(self, layers: list[ColumnLayer], *, bottom: str = "no_flow", oxidation_depth: float = 1.2,
                  gamma_w: float = GAMMA_W, tau_ref: float = TAU_REF, newton_tol: float = 1e-9, max_iter: int = 40,
-                 past_lowering: float = 0.0):
+                 past_lowering: float = 0.0, column_layers: list[list[ColumnLayer]] | None = None):
         if not layers:
             raise ValueError("a column needs at least one layer")
         if bottom not in ("no_flow", "head"):
@@ -116,13 +159,75 @@ class Column:
         self.carbon = pick(lambda L: getattr(L.oxidation, "carbon_fraction", 0.0))
         self.oxidisable = pick(lambda L: L.oxidation.oxidisable_density() if isinstance(L.oxidation, PeatOxidation) else 0.0)
         # moisture-dependent oxidation: per layer with a retention curve, its cells among the oxidising ones
-        ox_cells = np.flatnonzero(self.alpha > 0)
+        self.h_init_col = self.h_init  # the initial cell thicknesses, (n,) or per column (nb, n)
+        self.ncolumns = None  # the number of columns with values of their own (None: one set of layers)
+        self.column_layers = None
+        if column_layers is not None:
+            self._per_column(column_layers)
+        ox_cells = np.flatnonzero(self._oxidising_cells())
         self.aeration = []
         for i, L in enumerate(layers):
             ret = getattr(L.oxidation, "moisture", None)
-            if ret is not None and L.oxidation.alpha > 0:
+            if ret is not None and np.any(self._oxidising_cells()[self.layer_of_cell == i]):
                 self.aeration.append((np.flatnonzero(self.layer_of_cell[ox_cells] == i),
-                                      AerationTable(ret, span=self.h_init.sum() + 1.0)))
+                                      AerationTable(ret, span=float(np.max(self.h_init_col.sum(-1))) + 1.0)))
+
+    def _oxidising_cells(self):
+        """(n,) the cells that oxidise in some column."""
+        return self.alpha > 0 if self.alpha.ndim == 1 else np.any(self.alpha > 0, axis=0)
+
+    def _per_column(self, column_layers):
+        base = self.layers
+        for j, lay in enumerate(column_layers):
+            why = layer_mismatch(base, lay)
+            if why is not None:
+                raise ValueError(f"column {j}: {why}")
+        self.column_layers = [list(lay) for lay in column_layers]
+        nb = len(column_layers)
+        self.ncolumns = nb
+        lay = self.layer_of_cell
+        ncell = np.bincount(lay, minlength=len(base))
+
+        def per(f):  # (nb, n) from a value per layer, or (n,) when every column has the same
+            v = np.array([[f(L) for L in cols] for cols in column_layers], dtype=float).reshape(nb, len(base))
+            if nb and np.all(v == v[:1]):
+                return v[0][lay]
+            return v[:, lay]
+
+        h = per(lambda L: L.thickness)
+        self.h_init_col = h / ncell[lay]
+        if self.h_init_col.ndim == 1:
+            self.h_init_col = self.h_init if np.array_equal(self.h_init_col, self.h_init) else self.h_init_col
+        self.k = per(lambda L: L.k)
+        self.e0 = per(lambda L: L.permeability[0] if L.permeability else 0.0)
+        self.ck = per(lambda L: L.permeability[1] if L.permeability else np.inf)
+        self.k_varies = bool(np.any(np.isfinite(self.ck)))
+        self.g_sat = per(lambda L: L.gamma_sat)
+        self.g_unsat = per(lambda L: L.gamma_unsat)
+        self.ocr = per(lambda L: L.ocr)
+        self.pop = per(lambda L: L.pop)
+        self.mv, self.a, self.b, self.c = (per(lambda L, j=j: L.compression.params()[j]) for j in range(4))
+        self.kop_constants = tuple(per(lambda L, j=j: L.compression.constants()[j] if isinstance(L.compression, Koppejan)
+                                       else 1.0) for j in range(4))
+        self.alpha, self.rho_org, self.f_vol = (per(lambda L, j=j: L.oxidation.rate_params()[j]) for j in range(3))
+        self.carbon = per(lambda L: getattr(L.oxidation, "carbon_fraction", 0.0))
+        self.oxidisable = per(lambda L: L.oxidation.oxidisable_density() if isinstance(L.oxidation, PeatOxidation) else 0.0)
+
+    def take(self, columns) -> "Column":
+        """The Column of some of the columns (indices into ``column_layers``); itself when it has one
+        set of layers."""
+        if self.ncolumns is None:
+            return self
+        columns = np.asarray(columns, dtype=int)
+        new = copy.copy(self)
+        for name in _PER_COLUMN:
+            v = getattr(self, name)
+            if v.ndim == 2:
+                setattr(new, name, v[columns])
+        new.kop_constants = tuple(v[columns] if v.ndim == 2 else v for v in self.kop_constants)
+        new.column_layers = [self.column_layers[j] for j in columns]
+        new.ncolumns = columns.size
+        return new
 
     @property
     def ncell(self) -> int:
@@ -202,8 +307,11 @@ class Column:
         q_all = as2d(surcharge, 0.0)
         temp_all = np.broadcast_to(np.asarray(temperature if temperature is not None else 12.27, dtype=float), (nt,))
 
+        if self.ncolumns is not None and nb != self.ncolumns:
+            raise ValueError(f"the column has values for {self.ncolumns} column(s) (column_layers), the forcing {nb}")
         n = self.ncell
-        h0 = np.broadcast_to(self.h_init, (nb, n)).copy()  # reference (unstrained) thickness
+        h_init = self.h_init_col
+        h0 = np.broadcast_to(h_init, (nb, n)).copy()  # reference (unstrained) thickness
         eps = np.zeros((nb, n))
         m_org = h0 * self.oxidisable * (self.alpha > 0)  # the organic mass that can oxidise
         ox_total = np.zeros(nb)
@@ -246,11 +354,12 @@ class Column:
         mixed = isinstance(law, MixedStepLaw)
         gw = self.gamma_w
         head_bottom = self.bottom == "head"
-        oxidising = bool(np.any(self.alpha > 0))
-        ox = _selector(self.alpha > 0)
-        alpha_ox, rho_ox, f_vol_ox = self.alpha[ox], self.rho_org[ox], self.f_vol[ox]
-        co2_ox = self.carbon[ox] * CO2_PER_C
-        h_init_sum = self.h_init.sum()
+        ox_cells = self._oxidising_cells()
+        oxidising = bool(np.any(ox_cells))
+        ox = _selector(ox_cells)
+        alpha_ox, rho_ox, f_vol_ox = self.alpha[..., ox], self.rho_org[..., ox], self.f_vol[..., ox]
+        co2_ox = self.carbon[..., ox] * CO2_PER_C
+        h_init_sum = h_init.sum(-1)
         phi_num = np.nan_to_num(phi_all) if head_bottom else None
         off = np.zeros((nb, n))  # the off-diagonal of the flattened (block-tridiagonal) system
         for it in range(1, nt):
@@ -355,7 +464,7 @@ class Column:
             out_co2[it] = co2_total
             h_sum = h.sum(1)
             out_set[it] = h_init_sum - h_sum
-            out_layer[it] = (self.h_init[None, :] - h) @ onehot
+            out_layer[it] = (h_init - h) @ onehot
             out_sig[it] = (sig * h).sum(1) / h_sum
             progress.update(t=times[it] / _YEAR_S)
         progress.close()
