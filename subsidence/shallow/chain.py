@@ -451,6 +451,11 @@ def _shallow_group(cfg: ChainConfig, comm, precip, evap, hd, hd_ref, delta, deep
                  column_layers=None if col_ids is None else [sets[i] for i in col_ids[0, cfirst]])
     log.info("soil column%s: %d cells, %d distinct column(s)%s", label, col.ncell, cfirst.size,
              "" if col_ids is None else f" ({len(set(col_ids[0].tolist()))} distinct layer set(s))")
+    if col_ids is not None:
+        # a point's column of another height keeps its surface at the land surface: the column
+        # reaches deeper (or less deep), its base moves by the difference of the heights
+        h_prof = sum(L.thickness for L in cfg.layers)
+        base = base - np.array([sum(L.thickness for L in sets[i]) - h_prof for i in col_ids[0, cfirst]])[None, :]
     bh = None if cfg.column_bottom != "aquifer" else phi_col[:, cfirst] - base
     hist = _run_column_blocks(col, times, level_all[:, cfirst] - base, bh, temp, cfg.column_step_days, comm)
     sel = cinv[nref:]

@@ -225,3 +225,19 @@ def test_point_layers_over_the_ranks_give_the_one_rank_result(tmp_path_factory):
     for k in ("shallow", "compaction", "oxidation", "extra"):
         np.testing.assert_allclose(getattr(world, k), getattr(alone, k), rtol=0, atol=1e-9, err_msg=k)
     assert Path(d["deep"]["file"]).exists()
+
+
+def test_a_thicker_layer_keeps_the_surface_at_the_land_surface(tmp_path):
+    """A point whose bottom layer is 1 m thicker has its column reach 1 m deeper: the water levels
+    stay where they are below the surface, so only that extra metre's compression is added
+    (the sand's mv × stress × 1 m: well under a millimetre), not the settlement of a water table
+    lowered by a metre relative to the surface."""
+    cfg = _cfg(_coupled(tmp_path))
+    plain = run_chain(cfg, MPI.COMM_SELF)
+    pl = [list(cfg.layers) for _ in cfg.point_names]
+    j = len(cfg.layers) - 1
+    pl[1][j] = dataclasses.replace(cfg.layers[j], thickness=cfg.layers[j].thickness + 1.0)
+    run = run_chain(dataclasses.replace(cfg, point_layers=pl), MPI.COMM_SELF)
+    diff = np.abs(run.shallow[:, 1] - plain.shallow[:, 1]).max()
+    assert diff < 1e-3, diff
+    np.testing.assert_allclose(run.shallow[:, 0], plain.shallow[:, 0], rtol=0, atol=1e-9)
