@@ -90,10 +90,12 @@ def observations_from(ds, *, start_date: _dt.date, until: _dt.date | None) -> Ob
 
 @dataclasses.dataclass
 class State:
-    """Ensemble: normal scores of the global parameters (n_g, N) and per-point values (K·m, N), SI."""
+    """Ensemble: normal scores of the global parameters (n_g, N), per-point values of the linear
+    per-point terms (K·m, N), SI, and normal scores of the nonlinear per-point parameters (F·m, N)."""
 
     zg: np.ndarray
     pp: np.ndarray
+    zp: np.ndarray | None = None
 
 
 class Calibration:
@@ -117,6 +119,12 @@ class Calibration:
         #: time origin of the per-point rates: the first calibration epoch
         self.t0 = np.datetime64(t0 if t0 is not None else obs.dates[obs.cal][0], "D")
         self.A = time_projection(int(obs.cal.sum()), offset=cfg.offset)
+        #: nonlinear per-point parameters: normal scores correlated in space (Gaussian copula)
+        self.fields = list(cfg.point_fields)
+        if self.fields:
+            self._check_fields(case)
+        self.field_chol = [np.linalg.cholesky(field_covariance(obs.x, obs.y, 1.0, f.correlation_length) + 1e-9 * np.eye(m))
+                           for f in self.fields]
         #: the per-point terms (name, its parameter): one coefficient per point each
         self.pp_terms = [(name, q) for q in cfg.point_parameters for name in q.terms]
         K = len(self.pp_terms)
@@ -127,6 +135,35 @@ class Calibration:
         self.noise_model = None
         self.noise: ProjectedNoise | None = None
         self.terms: PointTerms | None = None
+
+    def _check_fields(self, case: Case) -> None:
+        """Nonlinear per-point parameters: ES-MDA only; soil-column ones need a coupled case whose
+        every soil profile has the layer (and, for oxidation, an oxidising one)."""
+        file = str(case.file)
+        if self.cfg.method != "es-mda":
+            raise CaseError(file, "calibration.method", "per-point parameters with a path (nonlinear, in the forward run) "
+                            "need method = \"es-mda\"")
+        for f in self.fields:
+            if f.column is None:
+                if case.kind not in ("coupled", "shallow"):
+                    raise CaseError(file, f.key, f"{f.path} per point needs a model with a shallow part (coupled or shallow)")
+                continue
+            if case.kind != "coupled":
+                raise CaseError(file, f.key, f"{f.path} per point needs kind = \"coupled\" (a column per observation point); "
+                                f"this case is {case.kind!r}")
+            layer, attr, _ = f.column
+            cfg = case.config
+            profiles = [(g[0], g[2]) for g in cfg.profile_groups()] if cfg.profiles else [("default", cfg.layers)]
+            for gname, layers in profiles:
+                hit = [L for L in layers if L.name == layer]
+                if not hit:
+                    raise CaseError(file, f.key, f"{f.path}: soil profile {gname!r} has no layer {layer!r} "
+                                    f"(layers: {', '.join(L.name for L in layers)})")
+                owner, _, sub = attr.partition(".")
+                obj = getattr(hit[0], owner) if sub else hit[0]
+                if sub and not hasattr(obj, sub) or owner == "oxidation" and not getattr(obj, "alpha", 0) > 0:
+                    raise CaseError(file, f.key, f"{f.path}: layer {layer!r} of profile {gname!r} has no {attr} "
+                                    f"({type(obj).__name__})")
 
     def set_noise(self, model, info: dict) -> None:
         """The observation noise, and with it the exact handling of the per-point terms."""
@@ -230,6 +267,20 @@ class Calibration:
         """Parameter values of one member, in case-file units."""
         return np.array([p.prior.from_z(z) for p, z in zip(self.cfg.parameters, zg_col)], float)
 
+    def field_values(self, zp_col) -> np.ndarray:
+        """(F, m) values of the nonlinear per-point parameters of one member, in their priors' units."""
+        z = np.asarray(zp_col, float).reshape(len(self.fields), self.m)
+        return np.array([f.prior.from_z(z[k]) for k, f in enumerate(self.fields)]).reshape(len(self.fields), self.m)
+
+    def localisation(self):
+        """(rows, rho) of :func:`esmda.update` for the state [z_g; z_p]: row n_g + f·m + i (field f,
+        point i) uses taper row f·m + i, the taper of field f from point i to every data point."""
+        if not self.fields:
+            return None
+        rows = np.concatenate([np.full(self.n_g, -1), np.arange(len(self.fields) * self.m)])
+        rho = np.vstack([esmda.taper(self.obs.x, self.obs.y, f.localisation) for f in self.fields])
+        return rows, rho
+
     def point_values(self, state: State, j: int) -> np.ndarray:
         """(K, m) per-point values (SI) of member j."""
         return state.pp[:, j].reshape(len(self.pp_terms), self.m)
@@ -243,7 +294,10 @@ class Calibration:
             pp = self.pp_mean[:, None] + L @ rng.standard_normal((K * self.m, N))
         else:
             pp = np.zeros((0, N))
-        return State(zg=zg, pp=pp)
+        zp = None
+        if self.fields:  # drawn last: calibrations without them keep their random sequence
+            zp = np.vstack([L @ rng.standard_normal((self.m, N)) for L in self.field_chol])
+        return State(zg=zg, pp=pp, zp=zp)
 
     def case_of(self, zg_col) -> Case:
         vals = self.global_values(zg_col)
@@ -259,19 +313,37 @@ class Calibration:
                               "which keeps every member inside whatever the update does)") from None
 
     # -- forward ------------------------------------------------------------------------
-    def model(self, zg_col, fm: ForwardModel | None = None) -> Prediction:
-        """The forward run of one member's global parameters (the per-point ones do not enter it)."""
-        p = (fm or self.fm)(self.case_of(zg_col))
-        return self.observe(p, zg_col)
+    def model(self, zg_col, fm: ForwardModel | None = None, zp_col=None) -> Prediction:
+        """The forward run of one member's global parameters and nonlinear per-point values
+        (``zp_col``: their normal scores; None: the prior medians); the linear per-point terms do
+        not enter it."""
+        case = self.case_of(zg_col)
+        column = None
+        if self.fields:
+            vals = self.field_values(np.zeros(len(self.fields) * self.m) if zp_col is None else zp_col)
+            column = [(f.column[0], f.column[1], f.si(v)) for f, v in zip(self.fields, vals) if f.column is not None]
+        try:
+            p = (fm or self.fm)(case, column_values=column or None)
+        except ValueError as exc:  # a member's per-point values that a soil law rejects
+            raise CaseError(str(self.case.file), "calibration.point_parameters", f"{exc} (a parameter the soil law "
+                            "restricts needs a bounded prior, uniform or truncated-normal)") from None
+        return self.observe(p, zg_col, zp_col)
 
-    def observe(self, p: Prediction, zg_col) -> Prediction:
-        """The run as the product's scatterers see it: with ``observation.shallow_fraction`` w they
-        follow the deep motion and w times the modelled shallow motion (its ``shallow_uz`` is then
-        the part they see)."""
-        i = self.observation.get("shallow_fraction")
-        if i is None or p.shallow_uz is None:
+    def observe(self, p: Prediction, zg_col, zp_col=None) -> Prediction:
+        """The run as the product's scatterers see it: with ``observation.shallow_fraction`` w (one
+        value, or one per point) they follow the deep motion and w times the modelled shallow
+        motion (its ``shallow_uz`` is then the part they see)."""
+        if p.shallow_uz is None:
             return p
-        w = float(self.cfg.parameters[i].prior.from_z(zg_col[i]))
+        i = self.observation.get("shallow_fraction")
+        per_point = [k for k, f in enumerate(self.fields) if f.path == "observation.shallow_fraction"]
+        if per_point:
+            z = np.zeros(len(self.fields) * self.m) if zp_col is None else zp_col
+            w = self.field_values(z)[per_point[0]][:, None]
+        elif i is not None:
+            w = float(self.cfg.parameters[i].prior.from_z(zg_col[i]))
+        else:
+            return p
         s = w * p.shallow_uz
         return dataclasses.replace(p, uz=p.deep_uz + s, shallow_uz=s)
 
@@ -284,7 +356,7 @@ class Calibration:
     def predict_member(self, state: State, j: int, fm: ForwardModel | None = None, *, terms: bool = True) -> dict:
         """Member j's run in the observed component; with ``terms`` its per-point terms added."""
         fm = fm or self.fm
-        p = self.model(state.zg[:, j], fm)
+        p = self.model(state.zg[:, j], fm, None if state.zp is None else state.zp[:, j])
         series = self.obs.component_of(p)
         bg = self.background(state, j, fm.dates) if terms else np.zeros_like(series)
         return {"series": series + self.obs.up[:, None] * bg, "deep_uz": p.deep_uz, "shallow_uz": p.shallow_uz,
@@ -354,7 +426,7 @@ def _members(js, comm, desc):
 def median_run(cal: Calibration) -> np.ndarray:
     """The model at the prior medians of the global parameters, in the observed component at the
     calibration epochs (m, n_cal): the reference of the noise and hyperparameter estimates."""
-    return cal.obs.component_of(cal.model(np.zeros(cal.n_g), cal.fm_cal))
+    return cal.obs.component_of(cal.model(np.zeros(cal.n_g), cal.fm_cal))  # per-point values at their medians too
 
 
 def estimate_observation_noise(cal: Calibration, median=None):
@@ -377,11 +449,12 @@ def estimate_observation_noise(cal: Calibration, median=None):
                 "details": to_jsonable(info)}
 
 
-def _finish(cal: Calibration, zg, rng, *, desc: str) -> tuple[State, dict]:
-    """Run members with global scores ``zg`` over every epoch; draw each member's per-point values
-    from their exact conditional distribution given its run (calibration epochs)."""
+def _finish(cal: Calibration, zg, rng, *, desc: str, zp=None) -> tuple[State, dict]:
+    """Run members with global scores ``zg`` (and nonlinear per-point scores ``zp``) over every
+    epoch; draw each member's linear per-point values from their exact conditional distribution
+    given its run (calibration epochs)."""
     N = zg.shape[1]
-    state = State(zg=zg, pp=np.zeros((cal.pp_mean.size, N)))
+    state = State(zg=zg, pp=np.zeros((cal.pp_mean.size, N)), zp=zp)
     pred = cal.run_ensemble(state, keep_parts=True, desc=desc, model_only=True)
     if cal.terms is not None:
         r = cal.project(cal.obs.D)[None] - cal.project(pred["series"])
@@ -417,11 +490,12 @@ def run_esmda(cal: Calibration, rng) -> dict:
     shift = cal.terms.design(cal.terms.mu) if cal.terms is not None else 0.0  # B μ: the prior mean of the per-point terms
     alphas = esmda.inflation(cfg.assimilations, cfg.inflation)
     history, first = [], None
-    zg = state.zg
+    zg, zp = state.zg, state.zp
+    localise = cal.localisation()
     for k, a in enumerate(alphas):
         t0 = time.perf_counter()
         # the first pass predicts every epoch: it is also the prior's forecast of the held-out data
-        st = State(zg=zg, pp=np.zeros((cal.pp_mean.size, zg.shape[1])))
+        st = State(zg=zg, pp=np.zeros((cal.pp_mean.size, zg.shape[1])), zp=zp)
         pred = cal.run_ensemble(st, desc=f"assimilation {k + 1}/{len(alphas)}", fm=cal.fm if k == 0 else cal.fm_cal,
                                 model_only=True, keep_parts=k == 0)
         Dp = cal.project(pred["series"], calibration_epochs=k > 0) + shift
@@ -431,10 +505,12 @@ def run_esmda(cal: Calibration, rng) -> dict:
         history.append({"assimilation": k + 1, "alpha": float(a), "chi2_per_value_ensemble_mean": c2,
                         "seconds": round(time.perf_counter() - t0, 2)})  # the ensemble pass and the update
         log.info("assimilation %d/%d (alpha %.3g): chi2/N of the ensemble mean %.3f", k + 1, len(alphas), a, c2)
-        Z = esmda.update(zg, Dp, d_obs, noise, a, rng) if rank == 0 else None
-        zg = Z if comm is None else comm.bcast(Z, root=0)
+        M = zg if zp is None else np.vstack([zg, zp])
+        Z = esmda.update(M, Dp, d_obs, noise, a, rng, localise=localise) if rank == 0 else None
+        Z = Z if comm is None else comm.bcast(Z, root=0)
+        zg, zp = (Z, None) if zp is None else (Z[:cal.n_g], Z[cal.n_g:])
     t0 = time.perf_counter()
-    state, post = _finish(cal, zg, rng, desc="posterior, every epoch")
+    state, post = _finish(cal, zg, rng, desc="posterior, every epoch", zp=zp)
     Dp = cal.project(post["series"])
     c2 = float(cal.noise.chi2(d_obs - Dp.mean(axis=0)) / cal.noise.size)
     history.append({"assimilation": "posterior", "chi2_per_value_ensemble_mean": c2,

@@ -36,12 +36,36 @@ correlation_length = 0
 
 Per-point parameters enter the observations linearly and are handled exactly (integrated out
 of the ES-MDA update, then drawn per member from their conditional distribution).
+
+A per-point parameter with a ``path`` is a *nonlinear* one: a value per observation point of a
+soil-column key or of the observation model, which enters the forward run itself:
+
+```toml
+[[calibration.point_parameters]]
+name = "peat_c"
+path = "soil.layers.peat.compression.c"   # the column of each point; its groundwater stays the profile's
+prior = "lognormal"            # the marginal prior of every point's value (as for global parameters)
+median = 0.02
+sigma_log = 0.4
+correlation_length = "1 km"    # spatial correlation of the points' normal scores (0: independent)
+localisation = "1 km"          # which points' data update a point's value (Gaspari-Cohn taper of
+                               # this half-width; "own": its own data only; default: own when the
+                               # correlation length is 0, else the correlation length)
+```
+
+Supported paths: ``observation.shallow_fraction`` (bounded prior) and ``soil.layers.<layer>.<key>``
+with the keys of :data:`COLUMN_FIELDS`. Their normal scores join the ES-MDA state; each point's
+score is updated from the data of the points within the localisation (its forward response is
+its own column). ES-MDA only.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import math
+
+import numpy as np
 
 from subsidence.calibration.priors import KINDS, Prior
 from subsidence.config.table import Table
@@ -63,6 +87,51 @@ OBSERVATION_PARAMETERS = {
         "fraction of the modelled shallow (soil column) motion that the product's scatterers follow: "
         "1 for scatterers on the soil surface, 0 for ones founded below the soft layers (on piles)", (0.0, 1.0)),
 }
+
+
+#: soil-column keys that may vary per point (``soil.layers.<layer>.<key>``) → (the field of
+#: :class:`~subsidence.shallow.column.ColumnLayer` it sets, the factor from the case file's bare
+#: number to that field's SI value, the unit of a bare number)
+COLUMN_FIELDS = {
+    "thickness": ("thickness", 1.0, "m"),
+    "ocr": ("ocr", 1.0, None),
+    "pop": ("pop", 1e3, "kPa"),
+    "compression.a": ("compression.a", 1.0, None),
+    "compression.b": ("compression.b", 1.0, None),
+    "compression.c": ("compression.c", 1.0, None),
+    "oxidation.alpha": ("oxidation.alpha", 1.0, "kg/m^3/day"),
+}
+
+#: the bare unit of each ColumnLayer field
+COLUMN_BARE = {attr: bare for attr, _, bare in COLUMN_FIELDS.values()}
+
+
+@dataclasses.dataclass
+class PointFieldSpec:
+    """A nonlinear per-point parameter: one value per observation point of a case-file key."""
+
+    name: str
+    path: str
+    prior: Prior  # marginal prior of each point's value, in the prior's unit
+    unit: str | None
+    correlation_length: float  # m, of the normal scores
+    localisation: float  # m: Gaspari-Cohn half-width; 0: the point's own data only; inf: none
+    key: str
+    #: soil-column parameter: (layer name, field of ColumnLayer, factor to SI); None: observation model
+    column: tuple | None = None
+
+    @property
+    def observation(self) -> bool:
+        return self.path.startswith("observation.")
+
+    def si(self, x):
+        """Values in the prior's unit → the SI value of the column field (or the bare fraction)."""
+        x = np.asarray(x, float)
+        if self.column is None:
+            return x
+        if self.unit is not None:  # to the case file's bare unit first
+            x = np.asarray(_registry().Quantity(x, self.unit).to(COLUMN_BARE[self.column[1]]).magnitude, float)
+        return x * self.column[2]
 
 
 @dataclasses.dataclass
@@ -113,6 +182,8 @@ class CalibrationConfig:
     noise: NoiseModel | None = None
     parameters: list[ParamSpec] = dataclasses.field(default_factory=list)
     point_parameters: list[PointParamSpec] = dataclasses.field(default_factory=list)
+    #: nonlinear per-point parameters (``point_parameters`` with a ``path``)
+    point_fields: list[PointFieldSpec] = dataclasses.field(default_factory=list)
     max_iterations: int = 20  # least-squares
 
 
@@ -147,9 +218,8 @@ def _in_unit(t: Table, name: str, value, unit: str | None) -> float:
         raise t.error(name, f"unit {u!r} is not compatible with {unit!r}") from None
 
 
-def _param(t: Table, i: int) -> ParamSpec:
-    path = t.string("path")
-    name = t.string("name", path.split(".")[-1])
+def _prior(t: Table) -> tuple[Prior, str | None, str]:
+    """(prior, unit string or None, kind) of a table with ``prior`` and its keys."""
     kind = t.string("prior", choices=KINDS)
     if kind == "normal" or kind == "truncated-normal":
         c = _quantity(t, "mean")
@@ -171,6 +241,12 @@ def _param(t: Table, i: int) -> ParamSpec:
         prior = Prior(kind, a, b, low, high)
     except ValueError as exc:
         raise t.error("prior", str(exc)) from None
+    return prior, unit, kind
+
+
+def _check_observation(t: Table, path: str, prior: Prior, unit: str | None, kind: str) -> None:
+    """An observation-model parameter: known, bare, with a bounded prior inside its support."""
+    a, b, low, high = prior.a, prior.b, prior.low, prior.high
     if path.startswith("observation."):
         if path not in OBSERVATION_PARAMETERS:
             raise t.error("path", f"unknown observation-model parameter {path!r} (known: {', '.join(OBSERVATION_PARAMETERS)})")
@@ -186,8 +262,56 @@ def _param(t: Table, i: int) -> ParamSpec:
                                    "so that no member leaves it")
         if sup[0] < lo_s or sup[1] > hi_s:
             raise t.error("prior", f"the prior's support [{sup[0]:g}, {sup[1]:g}] leaves [{lo_s:g}, {hi_s:g}] of {path}")
+
+
+def _param(t: Table, i: int) -> ParamSpec:
+    path = t.string("path")
+    name = t.string("name", path.split(".")[-1])
+    prior, unit, kind = _prior(t)
+    _check_observation(t, path, prior, unit, kind)
     t.finish()
     return ParamSpec(name=name, path=path, prior=prior, unit=unit, key=t.path)
+
+
+def _point_field(t: Table) -> PointFieldSpec:
+    """A per-point parameter with a ``path``: a value per point of a column key or the observation model."""
+    path = t.string("path")
+    name = t.string("name", path.split(".")[-1])
+    prior, unit, kind = _prior(t)
+    column = None
+    if path.startswith("observation."):
+        _check_observation(t, path, prior, unit, kind)
+    else:
+        parts = path.split(".")
+        field = ".".join(parts[3:])
+        if len(parts) < 4 or parts[:2] != ["soil", "layers"] or field not in COLUMN_FIELDS:
+            raise t.error("path", f"{path!r} cannot vary per point: give observation.shallow_fraction or "
+                                  f"soil.layers.<layer>.<key> with <key> one of {', '.join(COLUMN_FIELDS)} "
+                                  "(values of the soil column; the groundwater model stays the profile's)")
+        attr, factor, bare = COLUMN_FIELDS[field]
+        if unit is not None:
+            try:
+                ok = bare is not None and _registry().Quantity(1.0, unit).dimensionality == _registry().Quantity(1.0, bare).dimensionality
+            except Exception:
+                ok = False
+            if not ok:
+                raise t.error("prior", f"{path} is {'a bare number' if bare is None else 'in ' + bare}: "
+                                       f"a prior in {unit!r} does not fit it")
+        column = (parts[2], attr, factor)
+        if kind in ("normal",) and field != "pop":
+            raise t.error("prior", f"{path} must stay positive in every member: give a lognormal, uniform or "
+                                   "truncated-normal prior")
+    corr = t.number("correlation_length", 0.0, unit="m", ge=0)
+    loc = t.raw("localisation", None)
+    if loc is None:
+        localisation = corr
+    elif isinstance(loc, str) and loc.strip() in ("own", "none"):
+        localisation = 0.0 if loc.strip() == "own" else math.inf
+    else:
+        localisation = t.number("localisation", unit="m", gt=0)
+    t.finish()
+    return PointFieldSpec(name=name, path=path, prior=prior, unit=unit, correlation_length=corr,
+                          localisation=localisation, key=t.path, column=column)
 
 
 def _point_param(t: Table) -> PointParamSpec:
@@ -239,15 +363,21 @@ def parse_calibration(t: Table) -> CalibrationConfig:
         seen.add(p.name)
         c.parameters.append(p)
     for pt in t.tables("point_parameters", []):
-        p = _point_param(pt)
+        p = _point_field(pt) if pt.has("path") else _point_param(pt)
         if p.name in seen:
             raise pt.error("name", f"{p.name!r} given twice")
         seen.add(p.name)
-        c.point_parameters.append(p)
-    if not c.parameters and not c.point_parameters:
+        (c.point_fields if isinstance(p, PointFieldSpec) else c.point_parameters).append(p)
+    paths = [p.path for p in c.parameters] + [p.path for p in c.point_fields]
+    for p in c.point_fields:
+        if paths.count(p.path) > 1:
+            raise t.error("point_parameters", f"{p.path} is calibrated both globally and per point (or twice): choose one")
+    if c.point_fields and c.method != "es-mda":
+        raise t.error("method", "per-point parameters with a path (nonlinear, in the forward run) need method = \"es-mda\"")
+    if not c.parameters and not c.point_parameters and not c.point_fields:
         raise t.error("parameters", "nothing to calibrate: give [[calibration.parameters]] or [[calibration.point_parameters]]")
     t.finish()
     return c
 
 
-__all__ = ["CalibrationConfig", "ParamSpec", "PointParamSpec", "parse_calibration", "UnitError"]
+__all__ = ["CalibrationConfig", "ParamSpec", "PointFieldSpec", "PointParamSpec", "parse_calibration", "UnitError"]

@@ -158,7 +158,11 @@ def main(args) -> int:
                        los=los, cal=np.ones(dates.size, bool))
     cfg = dataclasses.replace(case.calibration, ensemble=int(st["zg"].shape[1]))
     cal = Calibration(case, obs, cfg, comm=comm, t0=np.datetime64(str(st["t0"]), "D"))
-    state = State(zg=st["zg"], pp=st["pp"])
+    zp = st.get("zp")
+    state = State(zg=st["zg"], pp=st["pp"], zp=zp if zp is not None and zp.size else None)
+    if (state.zp is None) != (not cal.fields) or (state.zp is not None and state.zp.shape[0] != len(cal.fields) * m):
+        raise CaseError(str(args.calibration), "state.npz", "its per-point parameters do not match the case's [calibration] "
+                        "(a calibration directory from another version or case?)")
     log.info("forecast: %d members at %d points, %d dates (%s … %s)", state.zg.shape[1], m, dates.size, dates[0], dates[-1])
     res = cal.run_ensemble(state, keep_parts=True, desc="forecast")
     series = res["series"] + st["offsets"][:, :, None]  # (N, m, n) in the data's reference

@@ -56,10 +56,13 @@ class ForwardModel:
         self.notes: list[str] = []
         self.comm = comm
 
-    def __call__(self, case: Case) -> Prediction:
+    def __call__(self, case: Case, *, column_values=None) -> Prediction:
+        """``column_values``: [(layer name, ColumnLayer field, values per point (SI))] that replace
+        the soil column's values point by point (a coupled case; the groundwater model keeps the
+        profile's values)."""
         if case.kind == "deep":
             return self._deep(case)
-        return self._chain(case)
+        return self._chain(case, column_values)
 
     def _deep(self, case: Case) -> Prediction:
         from subsidence.studies.deep import displacement_at
@@ -94,12 +97,14 @@ class ForwardModel:
                 kw.update(point_profiles=[cfg.point_profiles[j] for j in match])
         return dataclasses.replace(cfg, **kw)
 
-    def _chain(self, case: Case) -> Prediction:
+    def _chain(self, case: Case, column_values=None) -> Prediction:
         from mpi4py import MPI
 
         from subsidence.shallow.chain import run_chain
 
         cfg = self.chain_config(case)
+        if column_values:
+            cfg = dataclasses.replace(cfg, point_layers=point_layers(cfg, column_values))
         res = run_chain(cfg, self.comm or MPI.COMM_SELF)
         idx = (self.dates - np.datetime64(cfg.start, "D")).astype(int)
         m = self.x.size
@@ -110,3 +115,27 @@ class ForwardModel:
 
         return Prediction(ux=pick(res.deep_ux), uy=pick(res.deep_uy), uz=pick(res.total_uz), deep_uz=pick(res.deep_uz),
                           shallow_uz=-pick(res.shallow))
+
+
+def point_layers(cfg, column_values) -> list:
+    """Each point's column layers: its soil profile's, with ``column_values`` [(layer, field,
+    values (m,))] put in (``field`` a ColumnLayer attribute, or ``compression.c``-style for the
+    attribute of its compression law or oxidation)."""
+    n = len(cfg.point_names)
+    base = [None] * n
+    for _, _, layers, idx in cfg.profile_groups():
+        for i in idx:
+            base[i] = layers
+    out = []
+    for i in range(n):
+        layers = list(base[i])
+        for name, field, values in column_values:
+            k = next(j for j, L in enumerate(layers) if L.name == name)
+            L, v = layers[k], float(values[i])
+            owner, _, sub = field.partition(".")
+            if sub:
+                layers[k] = dataclasses.replace(L, **{owner: dataclasses.replace(getattr(L, owner), **{sub: v})})
+            else:
+                layers[k] = dataclasses.replace(L, **{field: v})
+        out.append(layers)
+    return out

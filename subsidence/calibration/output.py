@@ -6,7 +6,7 @@ Files of ``subsidence calibrate CASE --out DIR``:
 | --- | --- |
 | `parameters.csv` | per global parameter: path, unit, prior and posterior P5/P50/P95, mean, sd |
 | `ensemble_prior.csv`, `ensemble_posterior.csv` | the members' global parameter values (case-file units; per-point means in SI) |
-| `point_parameters.csv` | per observation point: x, y, posterior P5/P50/P95 of each per-point parameter, and the vertical deep, shallow (model + background) and total rates over the calibration period (mm/yr) with P5/P50/P95 |
+| `point_parameters.csv` | per observation point: x, y, posterior P5/P50/P95 of each per-point parameter (linear terms in mm/yr or mm; nonlinear ones in their prior's unit), and the vertical deep, shallow (model + background) and total rates over the calibration period (mm/yr) with P5/P50/P95 |
 | `fit_points.csv` | per point: RMSE in/out of sample for the prior and posterior ensemble means |
 | `calibration.json` | settings, noise model, assimilation history (χ²/N), scores in and out of sample, baselines, notes |
 | `state.npz` | the posterior ensemble (for `subsidence forecast`) and the per-member offsets |
@@ -52,6 +52,13 @@ def _rate(series, t, sel):
     s = np.asarray(series, float)[..., sel]
     flat = s.reshape(-1, s.shape[-1])
     return fit_trend(flat, t[sel], seasonal=False)[:, 1].reshape(s.shape[:-1])
+
+
+def field_table(cal, state) -> np.ndarray:
+    """(N, F, m) nonlinear per-point values of the members, in their priors' units."""
+    if not cal.fields or state.zp is None:
+        return np.zeros((state.zg.shape[1], 0, cal.m))
+    return np.array([cal.field_values(state.zp[:, j]) for j in range(state.zg.shape[1])])
 
 
 def summarise(cal, result, rng) -> dict:
@@ -100,6 +107,19 @@ def summarise(cal, result, rng) -> dict:
             "posterior_mean": float(b.mean()), "posterior_sd": float(b.std(ddof=1)),
             "prior_sd": float(a.std(ddof=1)), "sd_ratio": float(b.std(ddof=1) / max(a.std(ddof=1), 1e-300)),
         })
+    fv_prior, fv_post = field_table(cal, result["prior_state"]), field_table(cal, result["state"])
+    for k, f in enumerate(cal.fields):  # nonlinear per-point parameters: the mean over the points per member
+        a, b = fv_prior[:, k].mean(axis=1), fv_post[:, k].mean(axis=1)
+        params.append({
+            "name": f"{f.name} (mean over points)", "path": f"{f.path} per point", "unit": f.unit or "bare (as in the case file)",
+            "prior": {**f.prior.describe(), "per_point": True, "correlation_length_m": f.correlation_length,
+                      "localisation_m": f.localisation},
+            "prior_p5_p50_p95": _pct(a).tolist(), "posterior_p5_p50_p95": _pct(b).tolist(),
+            "posterior_mean": float(b.mean()), "posterior_sd": float(b.std(ddof=1)),
+            "prior_sd": float(a.std(ddof=1)), "sd_ratio": float(b.std(ddof=1) / max(a.std(ddof=1), 1e-300)),
+            "points_posterior_sd_over_prior_sd_median": float(np.median(fv_post[:, k].std(axis=0, ddof=1)
+                                                                        / np.maximum(fv_prior[:, k].std(axis=0, ddof=1), 1e-300))),
+        })
     parts = result["posterior"]
     deep_r = _rate(parts["deep_uz"], t, cal_sel) * 1e3
     shallow_r = (_rate(parts["shallow_uz"], t, cal_sel) + _rate(parts["background_uz"], t, cal_sel)) * 1e3
@@ -138,7 +158,7 @@ def summarise(cal, result, rng) -> dict:
         "validation_metrics_calibration_epochs": validation,
         "notes": list(cal.fm.notes),
     }
-    arrays = dict(g_prior=g_prior, g_post=g_post, rates=rates, pvals=pvals, fit=fit, t=t,
+    arrays = dict(g_prior=g_prior, g_post=g_post, rates=rates, pvals=pvals, fvals=fv_post, fit=fit, t=t,
                   prior_series=prior_series, post_series=post_series, offsets=offsets)
     return {"doc": doc, "arrays": arrays}
 
@@ -179,6 +199,13 @@ def prior_data_conflicts(cal, state) -> dict:
             msgs.append(f"{spec.name}: the posterior median sits at P{p:.1f} of its prior (normal score {v:+.1f}, the "
                         f"{side} of its range): the data push it against its prior — a prior too narrow, or the "
                         "parameter absorbing something the model lacks")
+    if getattr(state, "zp", None) is not None:  # per-point parameters: how many points sit at the edge
+        zp = np.median(state.zp, axis=1).reshape(len(cal.fields), cal.m)
+        for f, zf in zip(cal.fields, zp):
+            out = int(np.sum(np.abs(zf) > CONFLICT_Z))
+            if out > max(1, 0.05 * cal.m):
+                msgs.append(f"{f.name}: at {out} of {cal.m} points the posterior median lies outside P2.3–P97.7 of its "
+                            "prior (per point): the prior is too narrow there, or the parameter absorbs what the model lacks")
     return {"scores": z.tolist(), "percentiles": pct, "messages": msgs}
 
 
@@ -237,6 +264,8 @@ def write_files(rd, cal, result, summary) -> None:
         for name, q in cal.pp_terms:
             u = _display(q)[1].replace("/", "_per_")
             head += [f"{name}_{u}_p{p}" for p in PCTS]
+        for f in cal.fields:
+            head += [f"{f.name}_p{p}" for p in PCTS]
         for r in ("deep", "shallow", "total"):
             head += [f"{r}_rate_mm_per_yr_p{p}" for p in PCTS]
         w.writerow(head)
@@ -244,6 +273,8 @@ def write_files(rd, cal, result, summary) -> None:
             row = [obs.ids[i], f"{obs.x[i]:.2f}", f"{obs.y[i]:.2f}"]
             for k, (_, q) in enumerate(cal.pp_terms):
                 row += [f"{v:.4f}" for v in _pct(A["pvals"][:, k, i] * _display(q)[0], axis=0)]
+            for k in range(len(cal.fields)):
+                row += [f"{v:.6g}" for v in _pct(A["fvals"][:, k, i], axis=0)]
             for r in ("deep", "shallow", "total"):
                 row += [f"{v:.4f}" for v in A["rates"][r][:, i]]
             w.writerow(row)
@@ -256,6 +287,7 @@ def write_files(rd, cal, result, summary) -> None:
     rd.file("calibration.json").write_text(json.dumps(_clean(doc), indent=2), encoding="utf-8")
     np.savez_compressed(
         rd.file("state.npz"), zg=result["state"].zg, pp=result["state"].pp, offsets=A["offsets"], ids=obs.ids.astype(str),
+        zp=result["state"].zp if result["state"].zp is not None else np.zeros((0, result["state"].zg.shape[1])),
         x=obs.x, y=obs.y, los=obs.los if obs.los is not None else np.zeros((0, 3)), component=obs.component,
         t0=str(obs.dates[obs.cal][0]), noise=np.array([cal.noise_model.white_var, cal.noise_model.spatial_var,
                                                       cal.noise_model.spatial_range, cal.noise_model.temporal_var,

@@ -69,6 +69,11 @@ def fig_maps(cal, A, path: Path) -> Path:
         v = A["pvals"][:, k, :] * scale
         panels.append((f"{name}: posterior median [{u}]", np.median(v, axis=0), "RdBu_r", True))
         panels.append((f"{name}: P95 − P5 [{u}]", np.percentile(v, 95, 0) - np.percentile(v, 5, 0), "viridis", False))
+    for k, f in enumerate(cal.fields):
+        v = A["fvals"][:, k, :]
+        u = f.unit or "bare"
+        panels.append((f"{f.name} (per point): posterior median [{u}]", np.median(v, axis=0), "viridis", False))
+        panels.append((f"{f.name}: P95 − P5 [{u}]", np.percentile(v, 95, 0) - np.percentile(v, 5, 0), "viridis", False))
     r = A["rates"]
     panels.append(("deep rate, vertical, median [mm/yr]", r["deep"][1], "RdBu_r", True))
     panels.append(("shallow rate (model + background), median [mm/yr]", r["shallow"][1], "RdBu_r", True))
