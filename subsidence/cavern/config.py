@@ -7,6 +7,7 @@ See docs/caverns.md for the keys, units and defaults. Every table is closed with
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from subsidence.cavern.geometry import cavern_profile, profile_volume
 from subsidence.cavern.indicators import DeVries
 from subsidence.cavern.material import SaltLaw
 from subsidence.cavern.operations import MODES, Phase
+from subsidence.config.errors import CaseError
 from subsidence.config.table import Table
 from subsidence.units import SECONDS_PER_YEAR
 
@@ -42,6 +44,8 @@ class CavernDef:
     depths: np.ndarray  # profile (axisymmetric)
     radii: np.ndarray
     operation: list[Phase] | None  # own operation (else the scenario's)
+    operation_name: str | None = None  # field: the named [[operations]] entry it follows
+    shape: str = "cylinder"
 
 
 @dataclasses.dataclass
@@ -52,7 +56,7 @@ class Scenario:
 
 @dataclasses.dataclass
 class CavernConfig:
-    geometry: str  # axisymmetric | cluster
+    geometry: str  # axisymmetric | cluster | field (axisymmetric caverns superposed on a map grid)
     domain_radius: float
     domain_depth: float
     extent: tuple[float, float, float, float] | None
@@ -82,6 +86,12 @@ class CavernConfig:
     degree: int
     solver: str
     surface_reference: str = "cavern"  # surface displacement from the state at t = 0 (or "excavation")
+    # surface.half_width not given: sized so that the grid holds AUTO_FRACTION of the Mogi bowl of the
+    # deepest cavern, at most the largest grid inside the model; the half-width that would need
+    surface_half_width_auto: bool = False
+    surface_half_width_needed: float = 0.0
+    field_file: str | None = None  # field: the CSV the caverns came from, and its sha256
+    field_sha256: str | None = None
 
     # -- derived fields ---------------------------------------------------------------
     def temperature(self, z):
@@ -267,7 +277,7 @@ def _cavern(t: Table, i: int, axisym: bool) -> tuple[CavernDef, list[Table]]:
         raise t.error("casing_shoe_depth", f"the casing shoe ({shoe:g} m) lies inside the cavern (roof at {top:g} m, "
                       f"bottom at {bottom:g} m): the last cemented casing ends at or above the roof")
     ops = t.tables("operation", [])
-    return CavernDef(name, x, y, top, bottom, radius, dome, shoe, depths, radii, None), ops
+    return CavernDef(name, x, y, top, bottom, radius, dome, shoe, depths, radii, None, shape=shape), ops
 
 
 def _check_in_salt(t: Table, c: CavernDef, layers: list[Layer], warn) -> None:
@@ -299,14 +309,24 @@ def _check_in_salt(t: Table, c: CavernDef, layers: list[Layer], warn) -> None:
 def parse_config(root: Table, warn=None) -> CavernConfig:
     """Read a cavern case. ``warn(message)`` receives implausible-but-allowed input (Case.warn)."""
     g = root.table("geometry")
-    gtype = g.string("type", "axisymmetric", choices=("axisymmetric", "cluster"))
+    gtype = g.string("type", "axisymmetric", choices=("axisymmetric", "cluster", "field"))
     axisym = gtype == "axisymmetric"
+    field = gtype == "field"  # several caverns, each its own axisymmetric model, surface summed on a map grid
     domain_depth = g.number("domain_depth", unit="m", gt=0)
     domain_radius = g.number("domain_radius", None, unit="m", gt=0)
     extent = g.array("extent", None, unit="m", length=4)
     if axisym and domain_radius is None:
         raise g.error("domain_radius", "required for an axisymmetric model")
-    if not axisym:
+    if field:
+        if domain_radius is None:
+            raise g.error("domain_radius", "required for a field: the radius of each cavern's axisymmetric model")
+        if extent is not None:
+            raise g.error("extent", "a field's caverns are axisymmetric models of radius domain_radius; extent is "
+                          "the box of a 3D cluster (geometry.type = \"cluster\")")
+        if g.has("origin"):
+            raise g.error("origin", "a field's caverns are placed by their own map coordinates (x, y in the case crs); "
+                          "origin is not used")
+    elif not axisym:
         if extent is None:
             raise g.error("extent", "required for a cluster: [xmin, xmax, ymin, ymax] in m")
         if not (extent[0] < extent[1] and extent[2] < extent[3]):
@@ -317,14 +337,32 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
     hf = g.number("mesh_size_far", unit="m", gt=0)
     g.finish()
     layers = _layers(root, domain_depth)
-    ctabs = root.tables("caverns")
+    field_file = field_sha = None
+    raw_cav = root.data.get("caverns")
+    named_of: list[str | None] = []  # field CSV: the named operation each cavern follows
+    if isinstance(raw_cav, dict) and "file" in raw_cav:
+        ct = root.table("caverns")
+        if not field:
+            raise ct.error("file", "a CSV of caverns makes a field: set geometry.type = \"field\" (each cavern its own "
+                           "axisymmetric model, the surface summed), or list the caverns as [[caverns]] tables")
+        path = ct.path_("file")
+        ct.finish()
+        ctabs, named_of, field_sha = read_field_csv(path)
+        field_file = str(path)
+    else:
+        ctabs = root.tables("caverns")
+        named_of = [None] * len(ctabs)
     if axisym and len(ctabs) != 1:
         raise root.error("caverns", "an axisymmetric model has exactly one [[caverns]] entry")
+    if field and not ctabs:
+        raise root.error("caverns", "a field needs caverns: [caverns] file = \"field.csv\" or [[caverns]] tables")
     caverns, own_ops = [], []
     for i, t in enumerate(ctabs):
-        c, ops = _cavern(t, i, axisym)
-        if axisym:
-            if c.x != 0 or c.y != 0:
+        c, ops = _cavern(t, i, axisym or field)
+        if field and any(c.name == o.name for o in caverns):
+            raise t.error("name", f"cavern name {c.name!r} is used twice: names must be unique in a field")
+        if axisym or field:
+            if axisym and (c.x != 0 or c.y != 0):
                 raise t.error("x", "the axisymmetric cavern sits on the axis (x = y = 0); use geometry.origin for its map position")
             # each condition is blamed on the key that breaks it (a cavern below the domain is not a radius error)
             if c.bottom_depth >= domain_depth:
@@ -389,12 +427,18 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
     # operations and scenarios
     stabs = root.tables("scenarios", [])
     shoe0 = caverns[0].shoe_depth
+    named = _named_operations(root, field)
+    for c, nm, t in zip(caverns, named_of, ctabs):
+        if nm is not None and nm not in named:
+            raise t.error("operation", f"unknown operation {nm!r}: the case file defines "
+                          f"{', '.join(repr(k) for k in named) or 'none'} ([[operations]] with a name)")
+        c.operation_name = nm
 
     def limit(cavs):  # the shallowest shoe among the caverns an operation applies to binds
         c = min(cavs or caverns[:1], key=lambda c: float(lithostatic(layers, c.shoe_depth)))
         return c.shoe_depth, float(lithostatic(layers, c.shoe_depth)), brine_gradient
 
-    shared = limit([c for c, ops in zip(caverns, own_ops) if not ops])
+    shared = limit([c for c, ops in zip(caverns, own_ops) if not ops and c.operation_name is None])
     if stabs and root.has("operation"):
         raise root.error("operation", "give either [[operation]] or [[scenarios]], not both")
     if stabs:
@@ -412,7 +456,17 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
     for c, ops, t in zip(caverns, own_ops, ctabs):
         if ops:
             c.operation = _operation(ops, c.shoe_depth, t, "operation", end=end, limit=limit([c]), warn=warn)
+        elif c.operation_name is not None:  # a named operation, its pressures at this cavern's shoe
+            o = named[c.operation_name]
+            c.operation = _operation(o.tables("operation"), c.shoe_depth, o, "operation", end=end, limit=limit([c]), warn=warn)
         t.finish()
+    for nm, o in named.items():  # every named operation is read (and checked) even when no cavern uses it
+        if not any(c.operation_name == nm for c in caverns):
+            c = min(caverns, key=lambda c: float(lithostatic(layers, c.shoe_depth)))
+            _operation(o.tables("operation"), c.shoe_depth, o, "operation", end=end, limit=limit([c]), warn=warn)
+        o.finish()
+    if field:
+        _check_spacing(caverns, ctabs, warn)
     for c, t in zip(caverns, ctabs):
         for ph in c.operation or [p for s in scen for p in s.operation]:
             if ph.mode == "cbbo" and ph.p_low is not None and ph.p_low < ph.wellhead_pressure + brine_gradient * c.shoe_depth:
@@ -420,7 +474,9 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
                               f"at this cavern's shoe ({(ph.wellhead_pressure + brine_gradient * c.shoe_depth) / 1e6:.3g} MPa): "
                               "bleeding cannot reach it")
     srf = root.table("surface", None) or Table({}, file=root.file, path="surface")
-    half = srf.number("half_width", (domain_radius if axisym else 0.5 * min(extent[1] - extent[0], extent[3] - extent[2])) * 0.75, unit="m", gt=0)
+    half = srf.number("half_width", None, unit="m", gt=0)
+    half_auto = half is None
+    half, half_needed = auto_half_width(gtype, caverns, domain_radius, extent) if half_auto else (half, half)
     nsurf = srf.number("n", 41, integer=True, ge=3)
     sref = srf.string("reference", "cavern", choices=("cavern", "excavation"))
     pts = []
@@ -458,9 +514,148 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
         surface_temperature=Ts, temperature_gradient=Tg, brine=brine, brine_gradient=brine_gradient, scenarios=scen,
         end=end, dt_min=dt_min, dt_max=dt_max, growth=growth, max_cutbacks=cut, dp_max=dpmax, outputs=outputs,
         checkpoint_every=ck, surface_half_width=half, surface_n=nsurf, points=pts, devries=dv, roof_fraction=roof,
-        degree=degree, solver=solver, surface_reference=sref,
+        degree=degree, solver=solver, surface_reference=sref, surface_half_width_auto=half_auto,
+        surface_half_width_needed=half_needed, field_file=field_file, field_sha256=field_sha,
     )
 
 
 def cavern_volume(c: CavernDef) -> float:
     return profile_volume(c.depths, c.radii)
+
+
+# -- fields of caverns -------------------------------------------------------------------
+
+#: columns of a field CSV: required, then optional
+FIELD_COLUMNS = ("name", "x", "y", "top_depth", "bottom_depth", "radius")
+FIELD_OPTIONAL = ("shape", "dome_height", "casing_shoe_depth", "operation")
+_TEXT_COLUMNS = ("name", "shape", "operation")
+#: caverns closer than this many times the sum of their radii get a warning (superposition)
+FIELD_MIN_SPACING = 3.0
+
+
+class _RowTable(Table):
+    """One row of a field CSV as a case table: errors name the file, the line and the column."""
+
+    def __init__(self, data: dict, *, file, line: int, cavern: str):
+        super().__init__(data, file=file, path=f"line {line}")
+        self.line, self.cavern, self.short = line, cavern, Path(file).name
+
+    def key(self, name: str) -> str:
+        return f"{self.short} line {self.line} (cavern {self.cavern!r}), column {name}"
+
+    def error(self, name, reason):
+        if name is None:
+            return CaseError(self.file, f"{self.short} line {self.line}", reason)
+        return super().error(name, reason)
+
+
+def read_field_csv(path: Path) -> tuple[list[Table], list[str | None], str]:
+    """Caverns of a field from a CSV: ``name, x, y`` (map coordinates in the case crs),
+    ``top_depth, bottom_depth, radius`` [m, or a value with its unit], optionally ``shape``,
+    ``dome_height``, ``casing_shoe_depth`` and ``operation`` (the name of an ``[[operations]]``
+    entry; empty: the case's operation or scenario). Lines starting with ``#`` and blank lines
+    are skipped. Returns one table per row (read like a ``[[caverns]]`` entry; errors name the
+    file, line and column), the operation names and the sha256 of the file."""
+    import csv
+    import hashlib
+
+    raw = Path(path).read_bytes()
+    sha = hashlib.sha256(raw).hexdigest()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CaseError(str(path), "", f"not UTF-8 text (byte {exc.start}); save the cavern CSV as UTF-8") from None
+    lines = [(i + 1, ln) for i, ln in enumerate(text.splitlines()) if ln.strip() and not ln.lstrip().startswith("#")]
+    if not lines:
+        raise CaseError(str(path), "", "empty cavern CSV: expected a header line " + ",".join(FIELD_COLUMNS))
+    rows = list(csv.reader([ln for _, ln in lines], skipinitialspace=True))
+    head_line, header = lines[0][0], [h.strip() for h in rows[0]]
+    where = f"line {head_line} (header)"
+    missing = [c for c in FIELD_COLUMNS if c not in header]
+    if missing:
+        raise CaseError(str(path), where, f"missing column(s) {', '.join(missing)}: a cavern CSV has the columns "
+                        f"{', '.join(FIELD_COLUMNS)} and optionally {', '.join(FIELD_OPTIONAL)}")
+    for h in header:
+        if h not in FIELD_COLUMNS + FIELD_OPTIONAL:
+            raise CaseError(str(path), f"{where}, column {h or '(empty)'}",
+                            f"unknown column (known: {', '.join(FIELD_COLUMNS + FIELD_OPTIONAL)})")
+        if header.count(h) > 1:
+            raise CaseError(str(path), f"{where}, column {h}", "the column appears twice")
+    if len(rows) < 2:
+        raise CaseError(str(path), "", "no caverns: the CSV has a header but no rows")
+    tables, names = [], []
+    for (line, _), row in zip(lines[1:], rows[1:]):
+        if len(row) != len(header):
+            raise CaseError(str(path), f"{Path(path).name} line {line}",
+                            f"expected {len(header)} values ({', '.join(header)}), got {len(row)}")
+        d = {}
+        for h, v in zip(header, row):
+            v = v.strip()
+            if v == "":
+                continue  # empty: the key's default (an error where the value is required)
+            if h not in _TEXT_COLUMNS:
+                try:
+                    v = float(v)
+                except ValueError:
+                    pass  # a value with its unit ("34 m"), converted (and checked) by Table.number
+            d[h] = v
+        op = d.pop("operation", None)
+        t = _RowTable(d, file=path, line=line, cavern=str(d.get("name", f"cavern{len(tables) + 1}")))
+        if "name" not in d:
+            raise t.error("name", "every cavern needs a name")
+        if d.get("shape") == "profile":
+            raise t.error("shape", "a sonar profile (depths, radii) cannot be given in a CSV row: use a "
+                          "[[caverns]] table, or cylinder, sphere or pear")
+        tables.append(t)
+        names.append(op)
+    return tables, names, sha
+
+
+def _named_operations(root: Table, field: bool) -> dict[str, Table]:
+    """``[[operations]]``: named operation lists a field's caverns refer to (CSV column operation)."""
+    tabs = root.tables("operations", [])
+    if tabs and not field:
+        raise root.error("operations", "named operations are for the caverns of a field (geometry.type = \"field\", "
+                         "column operation of its CSV); give a cavern its own [[caverns.operation]] phases instead")
+    out = {}
+    for o in tabs:
+        nm = o.string("name")
+        if not nm or nm in out:
+            raise o.error("name", "operation names must be unique and non-empty")
+        out[nm] = o
+    return out
+
+
+def _check_spacing(caverns: list[CavernDef], tabs: list[Table], warn) -> None:
+    """Superposing single caverns neglects their interaction: overlapping caverns are an error,
+    caverns closer than FIELD_MIN_SPACING × (r₁ + r₂) a warning."""
+    for i, a in enumerate(caverns):
+        for j in range(i):
+            b = caverns[j]
+            dist = float(np.hypot(a.x - b.x, a.y - b.y))
+            overlap = a.top_depth < b.bottom_depth and b.top_depth < a.bottom_depth
+            if overlap and dist <= a.radius + b.radius:
+                raise tabs[i].error("x", f"cavern {a.name!r} overlaps cavern {b.name!r} ({dist:.0f} m apart, radii "
+                                    f"{a.radius:g} and {b.radius:g} m)")
+            if warn is not None and dist < FIELD_MIN_SPACING * (a.radius + b.radius):
+                warn(f"[{tabs[i].key('x')}] caverns {a.name!r} and {b.name!r} are {dist:.0f} m apart, less than "
+                     f"{FIELD_MIN_SPACING:g} x the sum of their radii: the field superposes single caverns and neglects "
+                     "their creep interaction; model close caverns together (geometry.type = \"cluster\", 3D)")
+
+
+def auto_half_width(gtype: str, caverns: list[CavernDef], domain_radius, extent) -> tuple[float, float]:
+    """(half-width, needed half-width) of the surface grid when ``surface.half_width`` is not
+    given: the grid should hold AUTO_FRACTION (95 %) of the Mogi bowl of the deepest cavern
+    (the needed half-width; a field: the margin around its caverns), but it stays inside the
+    model: at most domain_radius/√2 (the square inside the modelled disc; a field: the margin),
+    or the largest square around the origin inside a cluster's box."""
+    from subsidence.cavern.bowl import centroid_depth, half_width_for_fraction
+
+    need = half_width_for_fraction(max(centroid_depth(c.depths, c.radii) for c in caverns))
+    if gtype in ("axisymmetric", "field"):
+        return min(need, domain_radius / np.sqrt(2.0)), need
+    need += max(max(abs(c.x), abs(c.y)) for c in caverns)
+    cap = min(-extent[0], extent[1], -extent[2], extent[3])
+    if cap <= 0:  # the origin outside the box: the old default, ¾ of the half box
+        cap = 0.375 * min(extent[1] - extent[0], extent[3] - extent[2])
+    return min(need, cap), need

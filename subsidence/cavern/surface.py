@@ -92,15 +92,7 @@ class SurfaceSampler:
         """(ux, uy, uz) at map points (x, y)."""
         x, y = np.asarray(x, float), np.asarray(y, float)
         if self.kind != "3d":
-            r, ur, uz = self.profile()
-            dx, dy = x - cx, y - cy
-            rho = np.hypot(dx, dy)
-            urp = np.interp(rho, r, ur, right=0.0)
-            uzp = np.interp(rho, r, uz, right=uz[-1])
-            with np.errstate(invalid="ignore", divide="ignore"):
-                cs = np.where(rho > 0, dx / np.where(rho > 0, rho, 1), 0.0)
-                sn = np.where(rho > 0, dy / np.where(rho > 0, rho, 1), 0.0)
-            return urp * cs, urp * sn, uzp
+            return revolve(*self.profile(), x - cx, y - cy)
         return self._eval3d(np.column_stack([x, y, np.zeros_like(x)]))
 
     def _eval3d(self, pts: np.ndarray):
@@ -145,6 +137,20 @@ class SurfaceSampler:
         found = np.maximum(found, 1.0)
         vals = vals / found[:, None]
         return vals[:, 0], vals[:, 1], vals[:, 2]
+
+
+def revolve(r, ur, uz, dx, dy):
+    """(ux, uy, uz) at map offsets (dx, dy) from the axis of an axisymmetric surface profile
+    (r, u_r, u_z) sorted by r: linear in r; beyond the model's radius u_r = 0 and u_z keeps its
+    value at the side (a field sums these for every cavern)."""
+    dx, dy = np.asarray(dx, float), np.asarray(dy, float)
+    rho = np.hypot(dx, dy)
+    urp = np.interp(rho, r, ur, right=0.0)
+    uzp = np.interp(rho, r, uz, right=uz[-1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cs = np.where(rho > 0, dx / np.where(rho > 0, rho, 1), 0.0)
+        sn = np.where(rho > 0, dy / np.where(rho > 0, rho, 1), 0.0)
+    return urp * cs, urp * sn, uzp
 
 
 def mogi_volume_fraction(R: float, depth: float) -> float:

@@ -115,6 +115,12 @@ def run(case, rundir, comm) -> dict:
     from subsidence.io.surface import SurfaceResult, write_surface_outputs
 
     cfg: CavernConfig = case.config
+    if cfg.geometry == "field":  # caverns from a CSV, each its own axisymmetric model, the surface summed
+        from subsidence.cavern.field import run_field
+
+        return run_field(case, rundir, comm)
+    from subsidence.cavern.bowl import profile_change_bowl, run_report
+
     ckroot = Path(rundir.out).with_name(Path(rundir.out).name + ".checkpoint")
     cm = build_mesh(cfg, comm)
     ndofs = None
@@ -127,6 +133,7 @@ def run(case, rundir, comm) -> dict:
     summaries: dict[str, dict] = {}
     all_rows: list[dict] = []
     first_summary = None
+    warnings: list[str] = []
     for k, scen in enumerate(cfg.scenarios):
         model = build_model(cfg, cm, prefix=f"cavern{k}_")
         ndofs = model.V.dofmap.index_map.size_global * model.V.dofmap.index_map_bs
@@ -136,7 +143,9 @@ def run(case, rundir, comm) -> dict:
         def on_output(t, sampler=sampler):
             gx, gy, gz = sampler.on_points(X.ravel() - x0, Y.ravel() - y0)
             qx, qy, qz = sampler.on_points(px - x0, py - y0)
-            return (gx.reshape(X.shape), gy.reshape(X.shape), gz.reshape(X.shape), qx, qy, qz)
+            # + the surface profile for the model's own bowl (axisymmetric; collective, on every rank)
+            return (gx.reshape(X.shape), gy.reshape(X.shape), gz.reshape(X.shape), qx, qy, qz,
+                    sampler.profile() if sampler.kind != "3d" else None)
 
         sim = build_simulation(cfg, model, scen, checkpoint_dir=ckroot / scen.name, key=f"{case.sha256}:{scen.name}:{comm.size}",
                                surface=on_output)
@@ -178,6 +187,17 @@ def run(case, rundir, comm) -> dict:
         table += tab
         summaries[scen.name] = {"steps": res.steps, "failed_steps": res.failed_steps, "rejected_steps": res.rejected_steps,
                                 "event_solves": res.event_solves, "caverns": tab, "surface": ssum}
+        # how much of the surface bowl the grid holds (docs/caverns.md, "Bowl completeness")
+        centres = [cfg.origin if cfg.geometry == "axisymmetric" else (x0 + c.x, y0 + c.y) for c in cfg.caverns]
+        bowl, bw = run_report(cfg, xs, ys, times, sres.grid_uz, res.rows, centres, label=f"scenario {scen.name}",
+                              model_bowl=profile_change_bowl(o[0][6], o[-1][6]) if len(o[0]) > 6 else None)
+        summaries[scen.name]["bowl"] = bowl
+        if k == 0 and first_summary is not None:
+            first_summary["bowl"] = bowl
+        for w in bw:
+            if w not in warnings:
+                log.warning("%s", w)
+                warnings.append(w)
         if rundir.rank == 0:
             write_rows_csv(rundir.file("scenarios") / scen.name / "cavern.csv", rows)
     if rundir.rank == 0:
@@ -194,4 +214,5 @@ def run(case, rundir, comm) -> dict:
         "caverns": {c.name: {"initial_volume_m3": cavern_volume(c) if cfg.geometry == "axisymmetric" else float(cm.volumes[i]),
                              "shoe_depth_m": c.shoe_depth} for i, c in enumerate(cfg.caverns)},
         "scenarios": summaries,
+        **({"warnings": warnings} if warnings else {}),
     }
