@@ -233,3 +233,22 @@ def test_validate_compares_the_field_bowl_rate_with_insar(field_runs, tmp_path):
     assert d["overall"]["velocity_rmse_m_per_yr"] == pytest.approx(2e-3, rel=1e-3)
     # and the model's own bowl rate is not zero (the comparison sees the caverns)
     assert max(abs(v) for v in fs["scenarios"]["base"]["point_rates_mm_per_yr"].values()) > 1e-3
+
+
+def test_field_from_cavern_tables(tmp_path):
+    """A field may list its caverns as [[caverns]] tables (map x, y, own [[caverns.operation]])."""
+    from subsidence.cavern.field import model_groups
+
+    d = field_dict(tmp_path)
+    cav = {"top_depth": 800, "bottom_depth": 900, "radius": 25, "dome_height": 15}
+    d["caverns"] = [{"name": "U", "x": 5000, "y": 7000, **cav},
+                    {"name": "V", "x": 9000, "y": 7000, **cav, "operation": [{"mode": "open"}, {"mode": "shut_in", "start": 1}]},
+                    {"name": "W", "x": 5000, "y": 3000, **cav}]
+    d.pop("operations")
+    cfg = case_from_dict(d, file=Path(tmp_path) / "case.toml").config
+    assert [(c.name, c.x, c.y) for c in cfg.caverns] == [("U", 5000, 7000), ("V", 9000, 7000), ("W", 5000, 3000)]
+    assert cfg.field_file is None and cfg.caverns[1].operation[1].mode == "shut_in"
+    assert model_groups(cfg) == [[0, 2], [1]]  # U and W: same cavern, the case's operation
+    with pytest.raises(CaseError) as exc:  # named operations belong to a field's CSV
+        case_from_dict({**copy.deepcopy(BASE), "operation": [{"mode": "open"}], "operations": OPERATIONS}, file="t.toml")
+    assert exc.value.key == "operations" and "field" in exc.value.reason
