@@ -28,7 +28,9 @@ def test_wall_indicators_match_lame(comm):
     model.solve_step(0.0, np.array([P_CAV]), np.array([False]))
     model.commit()
     rec = WallIndicators(model).evaluate(np.array([P_CAV]))[0]
-    for key, which in (("fs_vansambeek", 0), ("fs_devries", 1), ("tension_margin_MPa", 2)):
+    # the values at the integration points next to the wall (``ip_``); those on the wall are
+    # checked against the wall stresses in test_fos_convergence.py
+    for key, which in (("ip_fs_vansambeek", 0), ("ip_fs_devries", 1), ("ip_tension_margin_MPa", 2)):
         rho = np.hypot(rec[key + "_r"], rec[key + "_depth"])
         assert A < rho < A + 0.06
         sr, st = lame_sphere_stress(rho, P_CAV, P_FAR)
