@@ -173,6 +173,10 @@ def _layers(root: Table, domain_depth: float) -> list[Layer]:
         E = t.number("youngs_modulus", unit="Pa", gt=0)
         nu = t.number("poisson_ratio", gt=-1, lt=0.5)
         law = _law(t.table("creep", None), E=E, nu=nu)
+        # linear thermal expansion (thermal stress around a cavern with brine.heat = "conduction"):
+        # rock salt ≈ 4e-5 1/K (creeping layers), other rocks ≈ 1e-5 1/K
+        alpha = t.number("thermal_expansion", 4e-5 if law.steady else 1e-5, unit="1/K", ge=0)
+        law = dataclasses.replace(law, thermal_expansion=alpha)
         t.finish()
         out.append(Layer(name, bottom, rho, law))
     if out[-1].bottom_depth < domain_depth - 1e-6:
@@ -409,6 +413,14 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
         raise b.error("warming_time", "a prescribed warming time and heat = \"conduction\" (solved warming) exclude "
                       "each other: remove warming_time or use heat = \"exponential\"")
     brine_gradient = b.number("gradient", 0.012e6, unit="Pa/m", bare="MPa/m", ge=0)
+    # thermal stress in the salt from the solved heat (eigenstrain α ΔT of the layers'
+    # thermal_expansion); only with heat = "conduction"
+    thermal_stress = b.boolean("thermal_stress", brine.heat == "conduction")
+    if thermal_stress and brine.heat != "conduction":
+        raise b.error("thermal_stress", "the thermal stress needs the salt's temperature field: set "
+                      "heat = \"conduction\" or thermal_stress = false")
+    if not thermal_stress:  # no eigenstrain: α = 0 in every layer
+        layers = [dataclasses.replace(L, law=dataclasses.replace(L.law, thermal_expansion=0.0)) for L in layers]
     b.finish()
     tt = root.table("time")
     end = tt.number("end", unit="s", bare="yr", gt=0)

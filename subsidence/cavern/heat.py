@@ -15,6 +15,15 @@ spherical shell, 4π k_s r_i r_(i+1)/(r_(i+1) − r_i); backward Euler in time w
 steps (one tridiagonal solve per trial step). The brine temperature enters the brine mass
 balance (thermal expansion raises a sealed cavern's pressure); the rock temperature of the
 creep law stays the geothermal one.
+
+Thermal stress: the salt's temperature change ΔT(r, t) = T − T_rock of this sphere-equivalent
+profile is applied in the FE model at the distance d from the real wall, ΔT(a + d) (an
+approximation: exact for a spherical cavern; for other shapes the profile of the equivalent
+sphere is laid along the wall normal, which overstates the cooled volume next to convex parts
+of the wall and understates it in re-entrant ones), as the eigenstrain α_s ΔT 1
+(CreepModel.set_wall_temperature_change). In an infinite elastic medium the wall's hoop
+stress is then −α_s E ΔT(a)/(1 − ν) (cooling: tension) and the cavity volume does not change
+(Timoshenko & Goodier §152 in the limit b → ∞); creep relaxes it.
 """
 
 from __future__ import annotations
@@ -83,6 +92,12 @@ class BrineHeat:
     def trial(self, dt: float) -> float:
         """Brine temperature [K] after a step of ``dt`` from the committed state."""
         return float(self._solve(dt)[0])
+
+    def profile(self, dt: float = 0.0) -> tuple[float, np.ndarray, np.ndarray]:
+        """(a, r, ΔT): the salt's temperature change from T_rock on the radial grid after a step
+        of ``dt`` from the committed state (0: the committed state); ΔT at r[0] = a is the
+        brine's. Used for the thermal eigenstrain around the cavern (CreepModel)."""
+        return self.a, self.r, self._solve(dt) - self.T_rock
 
     def commit(self, dt: float) -> None:
         self.T = self._solve(dt)

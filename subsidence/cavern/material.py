@@ -89,6 +89,9 @@ class SaltLaw:
     md_beta_w: float = -7.738
     md_alpha_r: float = 0.58  # δ = α_r + β_r log10(σ/μ)
     md_beta_r: float = 0.0
+    # linear thermal expansion [1/K]: the eigenstrain α ΔT 1 of a temperature change ΔT from the
+    # initial state (CreepModel.set_temperature_change); 0: no thermal stress
+    thermal_expansion: float = 0.0
 
     def __post_init__(self):
         if not (self.E > 0 and -1 < self.nu < 0.5):
@@ -105,6 +108,8 @@ class SaltLaw:
             raise ValueError("Munson-Dawson transient needs md_K0 > 0, md_m > 0, md_mu > 0")
         if self.md_K0 > 0 and self.kelvin_G > 0:
             raise ValueError("choose one transient: Kelvin or Munson-Dawson, not both")
+        if not self.thermal_expansion >= 0:
+            raise ValueError("thermal_expansion must be >= 0")
         if self.md_K0 > 0 and not (self.A > 0 or self.A2 > 0 or self.ps_A > 0):
             raise ValueError("the Munson-Dawson transient multiplies a steady creep rate: give one (A, A2 or ps_A)")
 

@@ -193,6 +193,10 @@ class CreepModel:
         self.T = np.asarray(temperature(X[:, zc]), dtype=float) * np.ones(X.shape[0])
         self.mat = PointMaterial.build(zone_laws, self.zone, self.T)
         self.p_lith_q = np.asarray(p_lith(X[:, zc]), dtype=float) * np.ones(X.shape[0])
+        # thermal eigenstrain α ΔT 1 (set per step by set_temperature_change; None: none)
+        self.alpha = np.array([float(getattr(L, "thermal_expansion", 0.0)) for L in zone_laws])[self.zone]
+        self.eps_th: np.ndarray | None = None
+        self._wall_dist: np.ndarray | None = None
         dm = self.Qv.dofmap.list
         self._qidx = dm[self.cells].reshape(-1)  # quadrature dof per (cell, point)
         N = self._qidx.size
@@ -256,7 +260,10 @@ class CreepModel:
 
     # -- one implicit step -------------------------------------------------------------
     def _update_points(self, dt: float):
-        up = update_stress(self.strain(), self.eN, self.eK, dt, self.mat, zeta0=self.zeta)
+        eps = self.strain()
+        if self.eps_th is not None:  # σ = C:(ε − ε_creep − α ΔT 1): the stress sees ε − α ΔT 1
+            eps[:, :3] -= self.eps_th[:, None]
+        up = update_stress(eps, self.eN, self.eK, dt, self.mat, zeta0=self.zeta)
         self._set_q(self.sig, up.stress)
         self._set_q(self.Ct, up.tangent)
         self.sig.x.scatter_forward()
@@ -286,7 +293,7 @@ class CreepModel:
         fext = self.f0.copy()
         for i in range(self.n_caverns):
             fext.axpy(-P[i], self.b[i])
-        fscale = max(fext.norm(), 1e-30)
+        fscale = max(fext.norm(), self._thermal_load_norm(), 1e-30)
         du_norm = np.inf
         rprev = None
         for it in range(1, self.newton_max_it + 1):
@@ -388,6 +395,113 @@ class CreepModel:
         up = self._trial
         self.eN, self.eK, self.stress, self.zeta = up.eN, up.eK, up.stress, up.zeta
         self._trial = None
+
+    # -- thermal eigenstrain ------------------------------------------------------------
+    def set_temperature_change(self, dT: np.ndarray | None) -> None:
+        """Temperature change ΔT [K] from the initial state at the integration points (N,)
+        for the next solves (None or all zero: no thermal strain; collective unless None). The eigenstrain is
+        α ΔT 1 with each zone's ``thermal_expansion``; it is a load known in time, so the
+        tangent, the bordered pressure coupling and the linear volume functional are
+        unchanged."""
+        if dT is None:
+            self.eps_th = None
+            return
+        th = self.alpha * np.asarray(dT, float)
+        # collective: every rank must take the same branch in solve_step (the load norm assembles)
+        self.eps_th = th if self.comm.allreduce(bool(np.any(th != 0.0)), op=MPI.LOR) else None
+
+    def _thermal_load_norm(self) -> float:
+        """Norm of the nodal forces of the restrained thermal stress −3K α ΔT 1 (the thermal
+        load's scale for the Newton tolerance, which otherwise only sees the pressure loads)."""
+        if self.eps_th is None:
+            return 0.0
+        one = np.zeros(self.m)
+        one[:3] = 1.0
+        self._set_q(self.sig, np.outer(-3 * self.mat.K * self.eps_th, one))
+        self.sig.x.scatter_forward()
+        vec = self._assemble_vec(self.F_int)
+        nrm = vec.norm()
+        vec.destroy()
+        return nrm
+
+    def wall_distance(self) -> np.ndarray:
+        """(N, n_caverns) distance of every integration point to each cavern's wall [m]
+        (nearest of points sampled on the curved P2 wall facets, 32 per edge in 2D, 16 in 3D:
+        off by ≈ s²/(2d) for a spacing s, h/150 at d = h/10 on a 3D cylinder wall; computed
+        once, collective)."""
+        if self._wall_dist is None:
+            from scipy.spatial import cKDTree
+
+            out = np.empty((self.X.shape[0], self.n_caverns))
+            for i in range(self.n_caverns):
+                pts = np.concatenate(self.comm.allgather(self._wall_samples(WALL0 + i)), axis=0)
+                out[:, i] = cKDTree(pts).query(self.X)[0] if pts.shape[0] else np.inf
+            self._wall_dist = out
+        return self._wall_dist
+
+    def wall_element_size(self, i: int) -> float:
+        """Median edge length of cavern i's wall facets [m] (collective)."""
+        from dolfinx.mesh import entities_to_geometry
+
+        mesh = self.cm.mesh
+        tdim = mesh.topology.dim
+        facets = self.cm.facet_tags.find(WALL0 + i)
+        lengths = np.zeros(0)
+        if facets.size:
+            nodes = entities_to_geometry(mesh, tdim - 1, facets.astype(np.int32))
+            x = mesh.geometry.x[nodes[:, :tdim]]  # the facets' vertices
+            lengths = np.linalg.norm(x[:, 1] - x[:, 0], axis=1)
+        allv = np.concatenate(self.comm.allgather(lengths))
+        return float(np.median(allv)) if allv.size else 0.0
+
+    def _wall_samples(self, tag: int, k: int = 32) -> np.ndarray:
+        from dolfinx.mesh import entities_to_geometry
+
+        mesh = self.cm.mesh
+        tdim = mesh.topology.dim
+        facets = self.cm.facet_tags.find(tag)
+        gdim = self.cm.gdim
+        if facets.size == 0:
+            return np.zeros((0, gdim))
+        nodes = entities_to_geometry(mesh, tdim - 1, facets.astype(np.int32))
+        x = mesh.geometry.x[:, :gdim][nodes]  # (nf, nodes per facet, gdim)
+        if tdim == 2:
+            s = np.linspace(0.0, 1.0, k + 1)
+            if x.shape[1] == 3:  # P2 edge: vertices, then the mid-edge node
+                N = np.column_stack([(1 - s) * (1 - 2 * s), s * (2 * s - 1), 4 * s * (1 - s)])
+            else:
+                N = np.column_stack([1 - s, s])
+        else:
+            k = max(k // 2, 4)  # 16 per edge: distance error ≈ (h/32)²/(2d), 1e-2 h at d = h/10
+            ij = np.array([(i, j) for i in range(k + 1) for j in range(k + 1 - i)], float) / k
+            l1, l2 = ij[:, 0], ij[:, 1]
+            l0 = 1 - l1 - l2
+            if x.shape[1] == 6:  # P2 triangle (basix): vertices, then mid-edges of (1,2), (0,2), (0,1)
+                N = np.column_stack([l0 * (2 * l0 - 1), l1 * (2 * l1 - 1), l2 * (2 * l2 - 1), 4 * l1 * l2, 4 * l0 * l2, 4 * l0 * l1])
+            else:
+                N = np.column_stack([l0, l1, l2])
+        return np.einsum("sk,fkd->fsd", N, x).reshape(-1, gdim)
+
+    def set_wall_temperature_change(self, profiles) -> np.ndarray | None:
+        """ΔT at the integration points from radial profiles around each cavern:
+        ``profiles[i]`` is None or ``(a, r, dT)`` — ΔT(r) on a radial grid ``r`` (from the
+        centre of cavern i's equivalent sphere of radius a, r[0] = a), applied at the
+        distance d from the real wall as ΔT(a + d) (zero beyond the grid); the caverns'
+        changes are summed. Sets and returns ΔT (None when no profile is given)."""
+        if all(p is None for p in profiles):
+            self.set_temperature_change(None)
+            return None
+        d = self.wall_distance()
+        dT = np.zeros(self.X.shape[0])
+        for i, p in enumerate(profiles):
+            if p is None:
+                continue
+            a, r, T = p
+            rr = a + d[:, i]
+            near = rr < r[-1]
+            dT[near] += np.interp(rr[near], r, T)
+        self.set_temperature_change(dT)
+        return dT
 
     # -- state for checkpoints ---------------------------------------------------------
     def get_state(self) -> dict:

@@ -28,6 +28,7 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+from mpi4py import MPI
 
 from subsidence.cavern.brine import Brine, BrineStep
 from subsidence.cavern.model import CreepModel, StepFailed
@@ -112,6 +113,30 @@ class Simulation:
                 self.heat[i] = BrineHeat(volume=float(model.V0[i]), T_rock=c.rock_T, deficit=b.initial_temperature_deficit,
                                          k_salt=b.salt_conductivity, kappa_salt=b.salt_diffusivity,
                                          rho_c_brine=b.density * b.specific_heat, t_end=time.end)
+        # thermal stress: the solved salt temperature around each conduction cavern as the
+        # eigenstrain α ΔT 1 (where a zone has thermal_expansion > 0; case files switch it off
+        # with brine.thermal_stress = false by setting α = 0)
+        amax = float(model.alpha.max()) if model.alpha.size else 0.0
+        self.thermal = any(h is not None for h in self.heat) and self.comm.allreduce(amax, op=MPI.MAX) > 0
+        self._wall_law = [None] * nc  # (α, E, ν) of the rock at each conduction cavern's wall
+        if self.thermal:
+            d = model.wall_distance()
+            E = 9 * model.mat.K * model.mat.G / (3 * model.mat.K + model.mat.G)
+            nu = (3 * model.mat.K - 2 * model.mat.G) / (2 * (3 * model.mat.K + model.mat.G))
+            for i, h in enumerate(self.heat):
+                if h is None:
+                    continue
+                k = int(np.argmin(d[:, i])) if d.shape[0] else -1
+                loc = (float(d[k, i]), float(model.alpha[k]), float(E[k]), float(nu[k])) if k >= 0 else (np.inf, 0.0, 1.0, 0.0)
+                self._wall_law[i] = min(self.comm.allgather(loc))[1:]
+                # the thermal boundary layer √(κ t) is resolved once it spans a wall element
+                hw = model.wall_element_size(i)
+                t_res = hw * hw / caverns[i].brine.salt_diffusivity
+                if t_res > time.dt_min:
+                    log.warning("cavern %r: the wall elements (about %.3g m) resolve the cooled layer √(κt) around the "
+                                "cavern only after %.3g yr; before then the thermal stress at the wall is underestimated "
+                                "(smaller geometry.mesh_size_wall resolves it earlier)", caverns[i].name,
+                                hw, t_res / SECONDS_PER_YEAR)
         for c in caverns:  # the leak-off cap: minimum principal (here lithostatic) stress at the shoe − margin
             if c.brine.leak_off:
                 c.operator.leak_cap = c.sigma_v_shoe - c.brine.leak_margin
@@ -138,6 +163,12 @@ class Simulation:
         if self.heat[i] is not None:  # solved: the committed state, or a trial step from it
             return self.heat[i].brine_T if t <= self.t else self.heat[i].trial(t - self.t)
         return c.brine.temperature(t, rock_T=c.rock_T, volume=self.model.V0[i])
+
+    def _set_thermal(self, dt: float) -> None:
+        """The salt's temperature change after a step of dt from the committed state (0: the
+        committed state) as the FE model's thermal eigenstrain."""
+        if self.thermal:
+            self.model.set_wall_temperature_change([h.profile(dt) if h is not None else None for h in self.heat])
 
     def _brine_step(self, i: int, t1: float, dt: float, q_out: float) -> BrineStep:
         c = self.caverns[i]
@@ -172,6 +203,7 @@ class Simulation:
                 "brine_mass_rel": rho * V[i],
                 "mass_balance_error": (rho * V[i] + self.mass_out[i] - self.mass0[i]) / self.mass0[i],
                 **ind[i],
+                **self._thermal_columns(i),
                 "dt_s": dt,
                 "newton_iterations": its,
                 "event": events[i] if events else "",
@@ -179,6 +211,17 @@ class Simulation:
             for k, v in pillars.items():
                 row[f"pillar_{k}_vertical_MPa"] = v["vertical_MPa"]
             self.result.rows.append(row)
+
+    def _thermal_columns(self, i: int) -> dict:
+        """Wall temperature change and the hoop stress it causes in elastic salt, unrelaxed:
+        −α E ΔT_wall/(1 − ν) (tension positive; exact at a spherical cavern's wall in an
+        infinite medium). The model's stresses, hence the wall indicators (tension margin,
+        dilatancy), contain the thermal stress as relaxed by creep."""
+        if not self.thermal or self._wall_law[i] is None:
+            return {}
+        alpha, E, nu = self._wall_law[i]
+        dT = self._brine_T(i, self.t) - self.caverns[i].rock_T
+        return {"wall_delta_T_K": dT, "thermal_hoop_elastic_MPa": -alpha * E * dT / (1 - nu) / 1e6}
 
     # -- checkpoints ---------------------------------------------------------------------
     def _ck_path(self) -> Path:
@@ -240,6 +283,7 @@ class Simulation:
     def initial_state(self):
         m = self.model
         nc = len(self.caverns)
+        self._set_thermal(0.0)
         try:
             m.solve_step(0.0, self.P, np.zeros(nc, bool))
         except StepFailed as exc:
@@ -268,6 +312,7 @@ class Simulation:
     def _solve(self, dt: float, plans, free, P_try):
         """One implicit step of length dt from the committed state: (result, brine steps)."""
         steps = [self._brine_step(i, self.t + dt, dt, plans[i].q_out) for i in range(len(self.caverns))]
+        self._set_thermal(dt)
         res = self.model.solve_step(dt, P_try, free, lambda i, P, V: steps[i].residual(P, V))
         return res, steps
 
