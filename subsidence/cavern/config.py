@@ -16,6 +16,7 @@ from subsidence.cavern.geometry import cavern_profile, profile_volume
 from subsidence.cavern.indicators import DeVries
 from subsidence.cavern.material import SaltLaw
 from subsidence.cavern.operations import MODES, Phase
+from subsidence.cavern.roof import RoofZone, Strength, parse_roof, parse_strength
 from subsidence.config.errors import CaseError
 from subsidence.config.table import Table
 from subsidence.units import SECONDS_PER_YEAR
@@ -29,6 +30,7 @@ class Layer:
     bottom_depth: float
     density: float
     law: SaltLaw
+    strength: Strength | None = None  # roof checks (Mohr–Coulomb or Hoek–Brown), subsidence/cavern/roof.py
 
 
 @dataclasses.dataclass
@@ -92,6 +94,7 @@ class CavernConfig:
     surface_half_width_needed: float = 0.0
     field_file: str | None = None  # field: the CSV the caverns came from, and its sha256
     field_sha256: str | None = None
+    roof: RoofZone = dataclasses.field(default_factory=RoofZone)  # [roof]: zone of the roof factors of safety
 
     # -- derived fields ---------------------------------------------------------------
     def temperature(self, z):
@@ -177,8 +180,10 @@ def _layers(root: Table, domain_depth: float) -> list[Layer]:
         # rock salt ≈ 4e-5 1/K (creeping layers), other rocks ≈ 1e-5 1/K
         alpha = t.number("thermal_expansion", 4e-5 if law.steady else 1e-5, unit="1/K", ge=0)
         law = dataclasses.replace(law, thermal_expansion=alpha)
+        st = t.table("strength", None)
+        strength = parse_strength(st) if st is not None else None
         t.finish()
-        out.append(Layer(name, bottom, rho, law))
+        out.append(Layer(name, bottom, rho, law, strength))
     if out[-1].bottom_depth < domain_depth - 1e-6:
         raise tabs[-1].error("bottom_depth", f"the last layer must reach the model bottom ({domain_depth:g} m)")
     return out
@@ -516,6 +521,7 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
             raise lk.error("margin", f"a leak-off margin of {leak_margin / 1e6:.4g} MPa puts the cap at or below the "
                            f"brine-column pressure at cavern {c.name!r}'s shoe ({brine_gradient * c.shoe_depth / 1e6:.4g} MPa "
                            f"of a lithostatic {s_v / 1e6:.4g} MPa): the cavern would leak while open")
+    roof_zone = parse_roof(root.table("roof", None) or Table({}, file=root.file, path="roof"))
     sv = root.table("solver", None) or Table({}, file=root.file, path="solver")
     degree = sv.number("degree", 2, integer=True, ge=1, le=2)
     solver = sv.string("linear_solver", "lu", choices=("lu", "iterative"))
@@ -527,7 +533,7 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
         end=end, dt_min=dt_min, dt_max=dt_max, growth=growth, max_cutbacks=cut, dp_max=dpmax, outputs=outputs,
         checkpoint_every=ck, surface_half_width=half, surface_n=nsurf, points=pts, devries=dv, roof_fraction=roof,
         degree=degree, solver=solver, surface_reference=sref, surface_half_width_auto=half_auto,
-        surface_half_width_needed=half_needed, field_file=field_file, field_sha256=field_sha,
+        surface_half_width_needed=half_needed, field_file=field_file, field_sha256=field_sha, roof=roof_zone,
     )
 
 

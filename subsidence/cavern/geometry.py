@@ -47,10 +47,13 @@ def _init_gmsh():
     return gmsh
 
 
-def _size_field(gmsh, wall_curves: list[int], h_wall: float, h_far: float, dist: float, *, dim: int):
+def _size_field(gmsh, wall_curves: list[int], h_wall: float, h_far: float, dist: float, *, dim: int,
+                points: list[int] | None = None):
     f = gmsh.model.mesh.field
     d = f.add("Distance")
     f.setNumbers(d, "CurvesList" if dim == 2 else "SurfacesList", wall_curves)
+    if points:  # refined like the wall around these points (the casing shoe)
+        f.setNumbers(d, "PointsList", points)
     f.setNumber(d, "Sampling", 100)
     t = f.add("Threshold")
     f.setNumber(t, "InField", d)
@@ -148,9 +151,12 @@ def axisymmetric_cavern(
     h_wall: float,
     h_far: float,
     order: int = 2,
+    shoe_depth: float | None = None,
 ) -> CavernMesh:
     """One cavern of revolution, profile r(depth) (a polyline with r = 0 at both ends) in a
-    cylinder of rock; horizontal layer interfaces at the given depths split the zones."""
+    cylinder of rock; horizontal layer interfaces at the given depths split the zones. A casing
+    shoe above the cavern top (``shoe_depth``) is a mesh vertex on the axis, with elements of
+    the wall size ``h_wall`` around it; at the top (the default) it is the profile's first vertex."""
     gmsh = _init_gmsh()
     depths, radii = np.asarray(depths, float), np.asarray(radii, float)
     if comm.rank == 0:
@@ -167,7 +173,15 @@ def axisymmetric_cavern(
         if tools:
             rock, _ = occ.fragment(rock, tools)
             rock = [e for e in rock if e[0] == 2]
+        shoe = shoe_depth is not None and 0 < shoe_depth < depths[0] - 1e-6 * domain_depth
+        if shoe:  # a vertex on the axis at the shoe (splits the axis curve)
+            rock, _ = occ.fragment(rock, [(0, occ.addPoint(0, -shoe_depth, 0))])
+            rock = [e for e in rock if e[0] == 2]
         occ.synchronize()
+        shoe_pts = []
+        if shoe:
+            e = 1e-6 * domain_depth
+            shoe_pts = [t for _, t in gmsh.model.getEntitiesInBoundingBox(-e, -shoe_depth - e, -e, e, -shoe_depth + e, e, 0)]
         _tag_layer_zones(gmsh, rock, 2, interfaces, domain_depth)
         groups = {WALL0: [], SIDE: [], AXIS: [], TOP: [], BOTTOM: []}
         tol = 1e-6 * domain_depth
@@ -185,7 +199,7 @@ def axisymmetric_cavern(
                 groups[WALL0].append(c)
         for tag, curves in groups.items():
             gmsh.model.addPhysicalGroup(1, curves, tag)
-        _size_field(gmsh, groups[WALL0], h_wall, h_far, 0.5 * min(domain_radius, domain_depth), dim=2)
+        _size_field(gmsh, groups[WALL0], h_wall, h_far, 0.5 * min(domain_radius, domain_depth), dim=2, points=shoe_pts)
         gmsh.model.mesh.generate(2)
         gmsh.model.mesh.setOrder(order)
     mesh, ct, ft = _to_dolfinx(gmsh, comm, 2)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from subsidence.cavern.roof import summarize as roof_summary
+
 TABLE_COLUMNS = [
     ("scenario", "scenario", "{}"),
     ("cavern", "cavern", "{}"),
@@ -76,6 +78,7 @@ def scenario_table(scenario: str, rows: list[dict], surf: dict) -> list[dict]:
             "fs_devries_end": rr[-1].get("fs_devries", np.nan),
             "tension_margin_end_MPa": rr[-1].get("tension_margin_MPa", np.nan),
             **surf,
+            **roof_summary(rr),  # roof layers with strength, roof-span check (subsidence/cavern/roof.py)
         })
     return out
 

@@ -91,6 +91,7 @@ class Simulation:
         time: TimeControl,
         *,
         indicators=None,
+        roof=None,
         on_output=None,
         checkpoint_dir: str | Path | None = None,
         checkpoint_key: str = "",
@@ -99,6 +100,7 @@ class Simulation:
         self.caverns = caverns
         self.tc = time
         self.indicators = indicators
+        self.roof = roof  # roof factors of safety and the roof-span check (subsidence/cavern/roof.py)
         self.on_output = on_output
         self.ckdir = Path(checkpoint_dir) if checkpoint_dir else None
         self.ckkey = checkpoint_key
@@ -182,6 +184,7 @@ class Simulation:
         V = m.volumes()
         ind = self.indicators.evaluate(self.P) if self.indicators is not None else [{}] * len(self.caverns)
         pillars = self.indicators.pillar_stress() if self.indicators is not None else {}
+        roof = self.roof.evaluate(self.P) if self.roof is not None else [{}] * len(self.caverns)
         for i, c in enumerate(self.caverns):
             rho = c.brine.relative_density(self.P[i], self._brine_T(i, self.t))
             row = {
@@ -203,6 +206,7 @@ class Simulation:
                 "brine_mass_rel": rho * V[i],
                 "mass_balance_error": (rho * V[i] + self.mass_out[i] - self.mass0[i]) / self.mass0[i],
                 **ind[i],
+                **roof[i],
                 **self._thermal_columns(i),
                 "dt_s": dt,
                 "newton_iterations": its,

@@ -38,7 +38,7 @@ def build_mesh(cfg: CavernConfig, comm):
         c = cfg.caverns[0]
         return geo.axisymmetric_cavern(
             comm, depths=c.depths, radii=c.radii, domain_radius=cfg.domain_radius, domain_depth=cfg.domain_depth,
-            interfaces=cfg.interfaces(), h_wall=cfg.mesh_size_wall, h_far=cfg.mesh_size_far,
+            interfaces=cfg.interfaces(), h_wall=cfg.mesh_size_wall, h_far=cfg.mesh_size_far, shoe_depth=c.shoe_depth,
         )
     cav = [dict(x=c.x, y=c.y, top_depth=c.top_depth, bottom_depth=c.bottom_depth, radius=c.radius, dome_height=c.dome_height)
            for c in cfg.caverns]
@@ -79,7 +79,10 @@ def build_simulation(cfg: CavernConfig, model, scenario, *, checkpoint_dir=None,
     ind = WallIndicators(model, roof_fraction=cfg.roof_fraction, pillars=pillars)
     tc = TimeControl(end=cfg.end, dt_min=cfg.dt_min, dt_max=cfg.dt_max, growth=cfg.growth, max_cutbacks=cfg.max_cutbacks,
                      dp_max=cfg.dp_max, outputs=tuple(cfg.outputs), checkpoint_every=cfg.checkpoint_every)
-    return Simulation(model, specs, tc, indicators=ind, on_output=surface, checkpoint_dir=checkpoint_dir, checkpoint_key=key)
+    from subsidence.cavern.roof import RoofCheck
+
+    return Simulation(model, specs, tc, indicators=ind, roof=RoofCheck(cfg, model), on_output=surface,
+                      checkpoint_dir=checkpoint_dir, checkpoint_key=key)
 
 
 def _surface_grid(cfg: CavernConfig):
