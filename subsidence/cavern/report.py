@@ -46,6 +46,17 @@ def write_rows_csv(path: Path, rows: list[dict]) -> None:
             w.writerow({k: (f"{v:.10g}" if isinstance(v, float) else v) for k, v in r.items()})
 
 
+def _nanmin(a):
+    """The minimum of the finite values, None when there are none (a column the run does not have)."""
+    a = a[np.isfinite(a)]
+    return float(a.min()) if a.size else None
+
+
+def _nanmax(a):
+    a = a[np.isfinite(a)]
+    return float(a.max()) if a.size else None
+
+
 def scenario_table(scenario: str, rows: list[dict], surf: dict) -> list[dict]:
     """Indicators per cavern of one scenario (surf: max_subsidence_mm, subsidence_rate_mm_per_yr)."""
     out = []
@@ -74,6 +85,11 @@ def scenario_table(scenario: str, rows: list[dict], surf: dict) -> list[dict]:
             "min_fs_devries": float(np.nanmin(col("fs_devries"))),
             "min_tension_margin_MPa": float(np.nanmin(col("tension_margin_MPa"))),
             "min_roof_tension_margin_MPa": float(np.nanmin(col("roof_tension_margin_MPa"))),
+            "min_roof_fs_vansambeek": _nanmin(col("roof_fs_vansambeek")),
+            "min_roof_fs_devries": _nanmin(col("roof_fs_devries")),
+            # solved brine heat: the coldest brine against the rock, and the largest unrelaxed thermal hoop tension
+            "min_wall_delta_T_K": _nanmin(col("wall_delta_T_K")),
+            "max_thermal_hoop_elastic_MPa": _nanmax(col("thermal_hoop_elastic_MPa")),
             "pressure_end_MPa": rr[-1]["pressure_MPa"],
             "fs_devries_end": rr[-1].get("fs_devries", np.nan),
             "tension_margin_end_MPa": rr[-1].get("tension_margin_MPa", np.nan),
