@@ -95,6 +95,8 @@ class CavernConfig:
     field_file: str | None = None  # field: the CSV the caverns came from, and its sha256
     field_sha256: str | None = None
     roof: RoofZone = dataclasses.field(default_factory=RoofZone)  # [roof]: zone of the roof factors of safety
+    #: indicators.wall_window: averaging length along the wall (m); None: 0.1 equivalent radii
+    wall_window: float | None = None
 
     # -- derived fields ---------------------------------------------------------------
     def temperature(self, z):
@@ -509,6 +511,9 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
         T0=ind.number("devries_T0", 1.953, ge=0),
     )
     roof = ind.number("roof_fraction", 0.15, gt=0, le=1)
+    # the length along the wall over which the wall stress is averaged before the criteria
+    # (subsidence/cavern/indicators.py); None: 0.1 × the cavern's equivalent radius; 0: none
+    window = ind.number("wall_window", None, unit="m", ge=0) if ind.has("wall_window") else None
     ind.finish()
     lk = root.table("leak_off", None) or Table({}, file=root.file, path="leak_off")
     leak_on = lk.boolean("enabled", True)
@@ -531,7 +536,7 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
         origin=(float(origin[0]), float(origin[1])), mesh_size_wall=hw, mesh_size_far=hf, caverns=caverns, layers=layers,
         surface_temperature=Ts, temperature_gradient=Tg, brine=brine, brine_gradient=brine_gradient, scenarios=scen,
         end=end, dt_min=dt_min, dt_max=dt_max, growth=growth, max_cutbacks=cut, dp_max=dpmax, outputs=outputs,
-        checkpoint_every=ck, surface_half_width=half, surface_n=nsurf, points=pts, devries=dv, roof_fraction=roof,
+        checkpoint_every=ck, surface_half_width=half, surface_n=nsurf, points=pts, devries=dv, roof_fraction=roof, wall_window=window,
         degree=degree, solver=solver, surface_reference=sref, surface_half_width_auto=half_auto,
         surface_half_width_needed=half_needed, field_file=field_file, field_sha256=field_sha, roof=roof_zone,
     )

@@ -76,7 +76,7 @@ def build_simulation(cfg: CavernConfig, model, scenario, *, checkpoint_dir=None,
             for j in range(i + 1, len(cs)):
                 if d[j] <= 1.01 * min(d):
                     pillars.append((i, j, cs[i], cs[j]))
-    ind = WallIndicators(model, roof_fraction=cfg.roof_fraction, pillars=pillars)
+    ind = WallIndicators(model, roof_fraction=cfg.roof_fraction, pillars=pillars, window=cfg.wall_window)
     tc = TimeControl(end=cfg.end, dt_min=cfg.dt_min, dt_max=cfg.dt_max, growth=cfg.growth, max_cutbacks=cfg.max_cutbacks,
                      dp_max=cfg.dp_max, outputs=tuple(cfg.outputs), checkpoint_every=cfg.checkpoint_every)
     from subsidence.cavern.roof import RoofCheck
@@ -189,7 +189,10 @@ def run(case, rundir, comm) -> dict:
         tab = scenario_table(scen.name, res.rows, surf)
         table += tab
         summaries[scen.name] = {"steps": res.steps, "failed_steps": res.failed_steps, "rejected_steps": res.rejected_steps,
-                                "event_solves": res.event_solves, "caverns": tab, "surface": ssum}
+                                "event_solves": res.event_solves, "caverns": tab, "surface": ssum,
+                                # the wall window of the factors of safety (quote it with them)
+                                "wall_window_m": {c.name: float(w.window) for c, w in zip(cfg.caverns, sim.indicators.wall)}
+                                if getattr(sim, "indicators", None) is not None else None}
         # how much of the surface bowl the grid holds (docs/caverns.md, "Bowl completeness")
         centres = [cfg.origin if cfg.geometry == "axisymmetric" else (x0 + c.x, y0 + c.y) for c in cfg.caverns]
         bowl, bw = run_report(cfg, xs, ys, times, sres.grid_uz, res.rows, centres, label=f"scenario {scen.name}",

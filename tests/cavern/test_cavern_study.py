@@ -93,6 +93,7 @@ def test_small_case_runs_and_writes_the_contract(comm, tmp_path):
         assert s["max_tilt"] > 0 and s["deformation_method"].startswith("second-order central finite differences")
         assert not (out.parent / "run.checkpoint").exists()
     assert summary["scenarios"]["cbbo"]["caverns"][0]["volume_loss_pct"] > 0
+    assert all(v > 0 for v in summary["scenarios"]["cbbo"]["wall_window_m"].values())  # quoted with the factors
 
 
 @pytest.mark.fem

@@ -112,3 +112,28 @@ def test_wall_and_roof_fos_converge_under_refinement(comm):
             assert abs(f3 - f2) <= tol * abs(f3), (w, key, f1, f2, f3)
         f1, f2, f3 = (r[w]["fs_devries"] for r in runs)
         assert abs(f3 - f2) < abs(f2 - f1), (w, f1, f2, f3)
+
+
+@pytest.mark.parametrize("window,expect", [(None, None), ("0 m", 0.0), ("4 m", 4.0)])
+def test_wall_window_is_a_case_key(comm, window, expect):
+    """`indicators.wall_window` sets the averaging length along the wall (default 0.1 equivalent
+    radii); 0 switches the averaging off; a negative length is an error naming the key."""
+    from subsidence.config import CaseError, case_from_dict
+    from subsidence.studies.cavern import build_mesh, build_model, build_simulation
+
+    d = copy.deepcopy(BASE)
+    d["geometry"]["mesh_size_wall"] = 5.0
+    d["operation"] = [{"mode": "open"}]
+    d["time"] = {"end": 0.05, "dt_max": 0.05}
+    if window is not None:
+        d["indicators"] = {"wall_window": window}
+    cfg = dataclasses.replace(case_from_dict(d, file="test.toml").config, checkpoint_every=0)
+    assert cfg.wall_window == expect
+    model = build_model(cfg, build_mesh(cfg, comm), prefix=f"foswin{0 if expect is None else int(expect)}_")
+    sim = build_simulation(cfg, model, cfg.scenarios[0])
+    w = sim.indicators.wall[0].window
+    req = (3 * float(model.V0[0]) / (4 * np.pi)) ** (1 / 3)
+    assert np.isclose(w, 0.1 * req if expect is None else expect)
+    d["indicators"] = {"wall_window": "-1 m"}
+    with pytest.raises(CaseError, match="wall_window"):
+        case_from_dict(d, file="test.toml")
