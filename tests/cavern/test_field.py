@@ -28,10 +28,13 @@ OPERATIONS = [{"name": "sealed", "operation": [{"mode": "open"}, {"mode": "shut_
 POINTS = [("above_P", 100000, 400000), ("between", 101500, 401000), ("above_R", 101500, 403000), ("far", 99000, 404000)]
 
 
-def field_dict(tmp_path, rows=ROWS, header=HEADER, **changes):
+def field_dict(tmp_path, rows=ROWS, header=HEADER, write=True, **changes):
+    """The field case; ``write``: (re)write its CSV (in a directory shared by MPI ranks only rank 0
+    may: two ranks writing the file while one reads it was a race that failed one rank)."""
     csvp = Path(tmp_path) / "data" / "field.csv"
-    csvp.parent.mkdir(parents=True, exist_ok=True)
-    csvp.write_text("# a test field\n" + header + "\n" + "\n".join(rows) + "\n")
+    if write:
+        csvp.parent.mkdir(parents=True, exist_ok=True)
+        csvp.write_text("# a test field\n" + header + "\n" + "\n".join(rows) + "\n")
     d = copy.deepcopy(BASE)
     d.pop("caverns")
     d["geometry"] = {**d["geometry"], "type": "field"}
@@ -139,10 +142,13 @@ def field_runs(tmp_path_factory):
     from subsidence.run import run_case
 
     comm = MPI.COMM_WORLD
-    tmp = Path(comm.bcast(str(tmp_path_factory.mktemp("field")), root=0))
-    fs = run_case(field_case(tmp), tmp / "field", comm=comm)
-    d = field_dict(tmp)
-    cfg = field_case(tmp).config
+    tmp = Path(comm.bcast(str(tmp_path_factory.mktemp("field")) if comm.rank == 0 else None, root=0))
+    if comm.rank == 0:
+        field_dict(tmp)  # the CSV, written once
+    comm.Barrier()
+    fs = run_case(field_case(tmp, write=False), tmp / "field", comm=comm)
+    d = field_dict(tmp, write=False)
+    cfg = field_case(tmp, write=False).config
     singles = {}
     for c in (cfg.caverns[0], cfg.caverns[2]):
         s = copy.deepcopy(BASE)
