@@ -120,10 +120,6 @@ class PointFieldSpec:
     #: soil-column parameter: (layer name, field of ColumnLayer, factor to SI); None: observation model
     column: tuple | None = None
 
-    @property
-    def observation(self) -> bool:
-        return self.path.startswith("observation.")
-
     def si(self, x):
         """Values in the prior's unit → the SI value of the column field (or the bare fraction)."""
         x = np.asarray(x, float)
@@ -298,7 +294,7 @@ def _point_field(t: Table) -> PointFieldSpec:
                 raise t.error("prior", f"{path} is {'a bare number' if bare is None else 'in ' + bare}: "
                                        f"a prior in {unit!r} does not fit it")
         column = (parts[2], attr, factor)
-        if kind in ("normal",) and field != "pop":
+        if kind == "normal" and field != "pop":
             raise t.error("prior", f"{path} must stay positive in every member: give a lognormal, uniform or "
                                    "truncated-normal prior")
     corr = t.number("correlation_length", 0.0, unit="m", ge=0)
