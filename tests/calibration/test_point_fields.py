@@ -12,18 +12,8 @@ import pytest
 from subsidence.calibration import esmda
 from subsidence.config import CaseError, case_from_dict
 
+from test_esmda import DiagNoise
 from test_twin import case_data
-
-
-class DiagNoise:
-    def __init__(self, var):
-        self.var = np.asarray(var, float)
-
-    def solve(self, R):
-        return R / self.var
-
-    def sample(self, rng, n):
-        return rng.standard_normal((n,) + self.var.shape) * np.sqrt(self.var)
 
 
 def _local_problem(m=6, n=8, seed=2):

@@ -33,6 +33,27 @@ def sphere_simulation(comm, phases, *, brine=None, law=None, end=20.0, dp_max=0.
     return Simulation(model, [spec], tcs, indicators=WallIndicators(model)), law
 
 
+def interrupted_and_resumed(comm, tmp_path, phases, *, stop_after: int, **kw):
+    """The same sphere simulation run uninterrupted, and run with an interruption after
+    ``stop_after`` steps then resumed from its checkpoint: (reference, its rows, resumed, its rows)."""
+    import pathlib
+
+    import pytest
+
+    from subsidence.cavern.simulate import Interrupted
+
+    tmp = comm.bcast(str(tmp_path), root=0)
+    ref, _ = sphere_simulation(comm, phases, **kw)
+    rows_ref = ref.run(resume=False).rows
+    sim, _ = sphere_simulation(comm, phases, **kw)
+    sim.ckdir, sim.ckkey = pathlib.Path(tmp) / "ck", "k"
+    with pytest.raises(Interrupted):
+        sim.run(stop_after=stop_after)
+    again, _ = sphere_simulation(comm, phases, **kw)
+    again.ckdir, again.ckkey = sim.ckdir, "k"
+    return ref, rows_ref, again, again.run().rows
+
+
 def run_steady(model, P, *, t_end=2000.0, dt0=1e-4, growth=1.5):
     """Elastic step then creep at constant pressure; returns the last V̇/V0."""
     model.solve_step(0.0, np.array([P]), np.array([False]))

@@ -13,7 +13,7 @@ from subsidence.cavern.operations import Operator, Phase
 from subsidence.config import case_from_dict
 from subsidence.config.errors import CaseError
 
-from cavern_helpers import A, B, BASE, P_CAV, P_FAR, sphere_simulation
+from cavern_helpers import A, B, BASE, P_CAV, P_FAR, interrupted_and_resumed, sphere_simulation
 
 
 def test_operator_caps_only_sealed_states():
@@ -99,26 +99,13 @@ def test_resume_with_the_new_state(comm, tmp_path):
     the Munson–Dawson ζ, the solved brine-heat profile, the leak-off flag and leaked volume, the
     surface reference. Fast toy parameters (seconds): the warming of a 5 K-cold brine drives
     the sealed pressure to the cap, after the interruption."""
-    import pathlib
-
-    from subsidence.cavern.simulate import Interrupted
-
     law = SaltLaw(E=25e9, nu=0.3, A=1e-7, n=5, sigma_ref=1e6, md_K0=6.275e5, md_m=3.0, md_mu=12.4e9,
                   md_alpha_w=-17.37, md_beta_w=-7.738, md_alpha_r=0.58)
     brine = Brine(initial_temperature_deficit=5.0, heat="conduction", salt_conductivity=6e5, salt_diffusivity=0.3,
                   leak_off=True, leak_margin=P_FAR - 12e6)
     phases = [Phase(0.0, "pressure", pressure=P_CAV), Phase(0.05, "shut_in")]
     kw = dict(brine=brine, law=law, end=0.5, h_wall=0.25, h_far=3.0)
-    tmp = comm.bcast(str(tmp_path), root=0)
-    ref, _ = sphere_simulation(comm, phases, **kw)
-    rows_ref = ref.run(resume=False).rows
-    sim, _ = sphere_simulation(comm, phases, **kw)
-    sim.ckdir, sim.ckkey = pathlib.Path(tmp) / "ck", "k"
-    with pytest.raises(Interrupted):
-        sim.run(stop_after=20)
-    again, _ = sphere_simulation(comm, phases, **kw)
-    again.ckdir, again.ckkey = sim.ckdir, "k"
-    rows = again.run().rows
+    ref, rows_ref, again, rows = interrupted_and_resumed(comm, tmp_path, phases, stop_after=20, **kw)
     k = next(i for i, r in enumerate(rows_ref) if r["event"] == "leak_off")
     assert k > 21 and rows_ref[-1]["leaked_m3"] > 0 and ref.model.zeta.max() > 0
     assert len(rows) == len(rows_ref)

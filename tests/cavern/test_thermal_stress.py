@@ -21,7 +21,7 @@ from subsidence.cavern.indicators import WallIndicators
 from subsidence.cavern.material import SaltLaw
 from subsidence.cavern.operations import Phase
 
-from cavern_helpers import A, B, P_CAV, P_FAR, shell_model, sphere_simulation
+from cavern_helpers import A, B, P_CAV, P_FAR, interrupted_and_resumed, shell_model, sphere_simulation
 
 pytestmark = pytest.mark.fem
 
@@ -190,24 +190,11 @@ def test_thermal_stress_keys():
 def test_resume_with_thermal_stress(comm, tmp_path):
     """Interrupted and resumed = uninterrupted with the thermal eigenstrain (set from the
     checkpointed heat profile at every solve): creep, solved heat, sealed after a pressure phase."""
-    import pathlib
-
-    from subsidence.cavern.simulate import Interrupted
-
     law = SaltLaw(E=25e9, nu=0.3, A=1e-7, n=5, sigma_ref=1e6, thermal_expansion=ALPHA)
     brine = Brine(initial_temperature_deficit=5.0, heat="conduction", salt_conductivity=6e5, salt_diffusivity=0.3)
     phases = [Phase(0.0, "pressure", pressure=P_CAV), Phase(0.05, "shut_in")]
     kw = dict(brine=brine, law=law, end=0.3, h_wall=0.25, h_far=3.0)
-    tmp = comm.bcast(str(tmp_path), root=0)
-    ref, _ = sphere_simulation(comm, phases, **kw)
-    rows_ref = ref.run(resume=False).rows
-    sim, _ = sphere_simulation(comm, phases, **kw)
-    sim.ckdir, sim.ckkey = pathlib.Path(tmp) / "ck", "k"
-    with pytest.raises(Interrupted):
-        sim.run(stop_after=10)
-    again, _ = sphere_simulation(comm, phases, **kw)
-    again.ckdir, again.ckkey = sim.ckdir, "k"
-    rows = again.run().rows
+    ref, rows_ref, again, rows = interrupted_and_resumed(comm, tmp_path, phases, stop_after=10, **kw)
     assert len(rows) == len(rows_ref) > 12
     for a, b in zip(rows, rows_ref):
         for key in ("time_yr", "pressure_MPa", "volume_m3", "tension_margin_MPa", "thermal_hoop_elastic_MPa"):
