@@ -239,6 +239,14 @@ def sources_from_rows(cfg, rows: list[dict], centres: list[tuple[float, float]],
     return out
 
 
+def log_new_warnings(log, warnings: list[str], new: list[str]) -> None:
+    """Log each warning of ``new`` once per run (the scenarios of a run share most of them)."""
+    for w in new:
+        if w not in warnings:
+            log.warning("%s", w)
+            warnings.append(w)
+
+
 def run_report(cfg, x, y, times_s, grid_uz, rows: list[dict], centres, *, label: str = "",
                model_bowl: float | None = None) -> tuple[dict, list[str]]:
     """Bowl completeness of a cavern run's surface grid at its last output time (the

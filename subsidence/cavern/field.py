@@ -85,9 +85,9 @@ def sum_profiles(profiles, centres, x, y):
 
 
 def run_field(case, rundir, comm) -> dict:
-    from subsidence.cavern.bowl import profile_change_bowl, run_report
+    from subsidence.cavern.bowl import log_new_warnings, profile_change_bowl, run_report
     from subsidence.cavern.config import cavern_volume
-    from subsidence.cavern.report import plot_histories, scenario_table, write_rows_csv, write_table
+    from subsidence.cavern.report import plot_histories, scenario_table, surface_summary, write_rows_csv, write_table
     from subsidence.cavern.simulate import SimulationFailed
     from subsidence.cavern.surface import SurfaceSampler
     from subsidence.io.surface import SurfaceResult, write_surface_outputs
@@ -172,11 +172,9 @@ def run_field(case, rundir, comm) -> dict:
             first_summary = write_surface_outputs(rundir, sres, title=title)
             if rundir.rank == 0:
                 first_summary.update(grid_deformation_outputs(case, rundir, sres))
-        uz_min = gz.min(axis=(1, 2))
         dt_yr = (times[-1] - times[-2]) / SECONDS_PER_YEAR if nt > 1 else 0.0
-        rate = -(uz_min[-1] - uz_min[-2]) / dt_yr if nt > 1 else 0.0
-        surf = {"max_subsidence_mm": 1e3 * ssum.get("max_subsidence_m", 0.0), "subsidence_rate_mm_per_yr": 1e3 * rate}
-        tab = scenario_table(scen.name, [{k2: v for k2, v in r.items() if k2 != "scenario"} for r in rows], surf)
+        tab = scenario_table(scen.name, [{k2: v for k2, v in r.items() if k2 != "scenario"} for r in rows],
+                             surface_summary(ssum, gz, times))
         table += tab
         per = _per_cavern(cfg, scen.name, results, of, centres, times)
         # the model's own bowl (out to where it changes sign), summed over the caverns
@@ -193,10 +191,7 @@ def run_field(case, rundir, comm) -> dict:
         }
         if k == 0 and first_summary is not None:
             first_summary["bowl"] = bowl
-        for w in bw:
-            if w not in warnings:
-                log.warning("%s", w)
-                warnings.append(w)
+        log_new_warnings(log, warnings, bw)
         if rundir.rank == 0:
             write_rows_csv(rundir.file("scenarios") / scen.name / "cavern.csv", rows)
             write_rows_csv(rundir.file("scenarios") / scen.name / "field_caverns.csv", per)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from subsidence.cavern.roof import summarize as roof_summary
+from subsidence.units import SECONDS_PER_YEAR
 
 TABLE_COLUMNS = [
     ("scenario", "scenario", "{}"),
@@ -55,6 +56,16 @@ def _nanmin(a):
 def _nanmax(a):
     a = a[np.isfinite(a)]
     return float(a.max()) if a.size else None
+
+
+def surface_summary(ssum: dict, grid_uz, times_s) -> dict:
+    """The scenario table's surface columns: the largest subsidence on the grid (mm) and its rate
+    over the last output interval (mm/yr, subsidence positive)."""
+    uz_min = np.asarray(grid_uz).min(axis=(1, 2))
+    rate = 0.0
+    if len(times_s) > 1:
+        rate = -(uz_min[-1] - uz_min[-2]) / ((times_s[-1] - times_s[-2]) / SECONDS_PER_YEAR)
+    return {"max_subsidence_mm": 1e3 * ssum.get("max_subsidence_m", 0.0), "subsidence_rate_mm_per_yr": 1e3 * rate}
 
 
 def scenario_table(scenario: str, rows: list[dict], surf: dict) -> list[dict]:

@@ -22,7 +22,6 @@ import numpy as np
 from subsidence.cavern.config import CavernConfig, cavern_volume, parse_config
 from subsidence.config.table import Table
 from subsidence.log import get_logger
-from subsidence.units import SECONDS_PER_YEAR
 
 log = get_logger("cavern")
 
@@ -112,7 +111,7 @@ class _SubDir:
 
 
 def run(case, rundir, comm) -> dict:
-    from subsidence.cavern.report import plot_histories, scenario_table, write_rows_csv, write_table
+    from subsidence.cavern.report import plot_histories, scenario_table, surface_summary, write_rows_csv, write_table
     from subsidence.cavern.simulate import SimulationFailed
     from subsidence.cavern.surface import SurfaceSampler
     from subsidence.io.surface import SurfaceResult, write_surface_outputs
@@ -122,7 +121,7 @@ def run(case, rundir, comm) -> dict:
         from subsidence.cavern.field import run_field
 
         return run_field(case, rundir, comm)
-    from subsidence.cavern.bowl import profile_change_bowl, run_report
+    from subsidence.cavern.bowl import log_new_warnings, profile_change_bowl, run_report
 
     ckroot = Path(rundir.out).with_name(Path(rundir.out).name + ".checkpoint")
     cm = build_mesh(cfg, comm)
@@ -183,10 +182,7 @@ def run(case, rundir, comm) -> dict:
             first_summary = write_surface_outputs(rundir, sres, title=title)
             if rundir.rank == 0:
                 first_summary.update(grid_deformation_outputs(case, rundir, sres))
-        uz_min = sres.grid_uz.min(axis=(1, 2))
-        rate = -(uz_min[-1] - uz_min[-2]) / ((times[-1] - times[-2]) / SECONDS_PER_YEAR) if len(times) > 1 else 0.0
-        surf = {"max_subsidence_mm": 1e3 * ssum.get("max_subsidence_m", 0.0), "subsidence_rate_mm_per_yr": 1e3 * rate}
-        tab = scenario_table(scen.name, res.rows, surf)
+        tab = scenario_table(scen.name, res.rows, surface_summary(ssum, sres.grid_uz, times))
         table += tab
         summaries[scen.name] = {"steps": res.steps, "failed_steps": res.failed_steps, "rejected_steps": res.rejected_steps,
                                 "event_solves": res.event_solves, "caverns": tab, "surface": ssum,
@@ -200,10 +196,7 @@ def run(case, rundir, comm) -> dict:
         summaries[scen.name]["bowl"] = bowl
         if k == 0 and first_summary is not None:
             first_summary["bowl"] = bowl
-        for w in bw:
-            if w not in warnings:
-                log.warning("%s", w)
-                warnings.append(w)
+        log_new_warnings(log, warnings, bw)
         if rundir.rank == 0:
             write_rows_csv(rundir.file("scenarios") / scen.name / "cavern.csv", rows)
     if rundir.rank == 0:
