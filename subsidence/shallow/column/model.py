@@ -101,9 +101,28 @@ def layer_mismatch(base: list[ColumnLayer], layers: list[ColumnLayer]) -> str | 
     return None
 
 
+#: the per-cell values of a layer: attribute of Column → value of a ColumnLayer (read once per
+#: layer set, by ``Column.__init__`` for its layers and ``Column._per_column`` for each column's)
+_CELL_VALUES = {
+    "k": lambda L: L.k,
+    "e0": lambda L: L.permeability[0] if L.permeability else 0.0,
+    "ck": lambda L: L.permeability[1] if L.permeability else np.inf,
+    "g_sat": lambda L: L.gamma_sat,
+    "g_unsat": lambda L: L.gamma_unsat,
+    "ocr": lambda L: L.ocr,
+    "pop": lambda L: L.pop,
+    **{name: (lambda L, j=j: L.compression.params()[j]) for j, name in enumerate(("mv", "a", "b", "c"))},
+    **{name: (lambda L, j=j: L.oxidation.rate_params()[j]) for j, name in enumerate(("alpha", "rho_org", "f_vol"))},
+    "carbon": lambda L: getattr(L.oxidation, "carbon_fraction", 0.0),
+    "oxidisable": lambda L: L.oxidation.oxidisable_density() if isinstance(L.oxidation, PeatOxidation) else 0.0,
+}
+
 #: the per-cell values a column can have of its own (``Column(column_layers=...)``)
-_PER_COLUMN = ("h_init_col", "k", "e0", "ck", "g_sat", "g_unsat", "ocr", "pop", "mv", "a", "b", "c", "alpha", "rho_org",
-               "f_vol", "carbon", "oxidisable")
+_PER_COLUMN = ("h_init_col", *_CELL_VALUES)
+
+
+def _koppejan_constant(j):
+    return lambda L: L.compression.constants()[j] if isinstance(L.compression, Koppejan) else 1.0
 
 
 class Column:
@@ -143,21 +162,11 @@ class Column:
         self.h_init = np.array(h)
         self.layer_of_cell = np.array(lay)
         pick = lambda f: np.array([f(layers[i]) for i in lay], dtype=float)  # noqa: E731
-        self.k = pick(lambda L: L.k)
-        self.e0 = pick(lambda L: L.permeability[0] if L.permeability else 0.0)
-        self.ck = pick(lambda L: L.permeability[1] if L.permeability else np.inf)
+        for name, f in _CELL_VALUES.items():
+            setattr(self, name, pick(f))
         self.k_varies = bool(np.any(np.isfinite(self.ck)))
-        self.g_sat = pick(lambda L: L.gamma_sat)
-        self.g_unsat = pick(lambda L: L.gamma_unsat)
-        self.ocr = pick(lambda L: L.ocr)
-        self.pop = pick(lambda L: L.pop)
-        self.mv, self.a, self.b, self.c = (pick(lambda L, j=j: L.compression.params()[j]) for j in range(4))
         self.koppejan = np.array([isinstance(layers[i].compression, Koppejan) for i in lay], dtype=bool)
-        self.kop_constants = tuple(pick(lambda L, j=j: L.compression.constants()[j] if isinstance(L.compression, Koppejan)
-                                        else 1.0) for j in range(4))
-        self.alpha, self.rho_org, self.f_vol = (pick(lambda L, j=j: L.oxidation.rate_params()[j]) for j in range(3))
-        self.carbon = pick(lambda L: getattr(L.oxidation, "carbon_fraction", 0.0))
-        self.oxidisable = pick(lambda L: L.oxidation.oxidisable_density() if isinstance(L.oxidation, PeatOxidation) else 0.0)
+        self.kop_constants = tuple(pick(_koppejan_constant(j)) for j in range(4))
         # moisture-dependent oxidation: per layer with a retention curve, its cells among the oxidising ones
         self.h_init_col = self.h_init  # the initial cell thicknesses, (n,) or per column (nb, n)
         self.ncolumns = None  # the number of columns with values of their own (None: one set of layers)
@@ -198,20 +207,10 @@ class Column:
         self.h_init_col = h / ncell[lay]
         if self.h_init_col.ndim == 1:
             self.h_init_col = self.h_init if np.array_equal(self.h_init_col, self.h_init) else self.h_init_col
-        self.k = per(lambda L: L.k)
-        self.e0 = per(lambda L: L.permeability[0] if L.permeability else 0.0)
-        self.ck = per(lambda L: L.permeability[1] if L.permeability else np.inf)
+        for name, f in _CELL_VALUES.items():
+            setattr(self, name, per(f))
         self.k_varies = bool(np.any(np.isfinite(self.ck)))
-        self.g_sat = per(lambda L: L.gamma_sat)
-        self.g_unsat = per(lambda L: L.gamma_unsat)
-        self.ocr = per(lambda L: L.ocr)
-        self.pop = per(lambda L: L.pop)
-        self.mv, self.a, self.b, self.c = (per(lambda L, j=j: L.compression.params()[j]) for j in range(4))
-        self.kop_constants = tuple(per(lambda L, j=j: L.compression.constants()[j] if isinstance(L.compression, Koppejan)
-                                       else 1.0) for j in range(4))
-        self.alpha, self.rho_org, self.f_vol = (per(lambda L, j=j: L.oxidation.rate_params()[j]) for j in range(3))
-        self.carbon = per(lambda L: getattr(L.oxidation, "carbon_fraction", 0.0))
-        self.oxidisable = per(lambda L: L.oxidation.oxidisable_density() if isinstance(L.oxidation, PeatOxidation) else 0.0)
+        self.kop_constants = tuple(per(_koppejan_constant(j)) for j in range(4))
 
     def take(self, columns) -> "Column":
         """The Column of some of the columns (indices into ``column_layers``); itself when it has one
