@@ -32,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import resource
 import subprocess
 import sys
@@ -132,7 +133,9 @@ def worker(a) -> None:
     from mpi4py import MPI
 
     import dolfinx.fem.petsc  # noqa: F401  (loaded before the fixed-memory mark, as in a run)
-    import gmsh  # noqa: F401
+
+    if not a.mesh:
+        import gmsh  # noqa: F401
 
     from subsidence.fem.elastic import ElasticModel
     from subsidence.fem.materials import Material
@@ -152,7 +155,12 @@ def worker(a) -> None:
 
     w0, c0 = phase()
     dom, slabs, res, sizes = geometry(a.factor)
-    built = build(comm, mode="3d", domain=dom, slabs=slabs, reservoirs=res, sizes=sizes, levels=a.refine)
+    if a.mesh:  # a coarse mesh saved by --prepare: parallel read instead of gmsh on rank 0
+        from subsidence.mesh import store
+
+        built = store.read(comm, a.mesh, levels=a.refine)
+    else:
+        built = build(comm, mode="3d", domain=dom, slabs=slabs, reservoirs=res, sizes=sizes, levels=a.refine)
     w1, c1 = phase()
     rss_mesh = rss_mib()
     mat = Material(E=1e10, nu=NU)
@@ -180,6 +188,8 @@ def worker(a) -> None:
         "cells_per_rank": [int(x) for x in comm.allgather(owned)],
         "dofs": s.dofs, "dofs_per_rank": s.dofs / comm.size,
         "mesh_s": cmax(t["gmsh_s"]), "distribute_s": cmax(t["distribute_s"]), "refine_s": cmax(t["refine_s"]),
+        # "xdmf": the gmsh mesh was made (and mesh_s measured) by --prepare, elsewhere; distribute_s is the read
+        "mesh_source": "xdmf" if a.mesh else "gmsh",
         "build_s": w1 - w0,
         # ElasticModel(): spaces, material fields, forms (JIT from the cache), matrix, near-nullspace, GAMG set-up
         "model_s": w2 - w1, "assembly_s": cmax(first["assembly_s"]), "setup_s": cmax(first["setup_s"]),
@@ -220,13 +230,14 @@ def machine() -> dict:
             "python": platform.python_version()}
 
 
-def run_one(ranks: int, factor: float, a) -> dict:
-    mpiexec = a.mpiexec or str(Path(sys.executable).parent / "mpiexec")
+def run_one(ranks: int, factor: float, a, mesh: str | None = None) -> dict:
+    beside = Path(sys.executable).parent / "mpiexec"  # a venv with the mpich wheel; else the PATH's
+    mpiexec = a.mpiexec or (str(beside) if beside.exists() else shutil.which("mpiexec"))
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "row.json"
         cmd = [mpiexec, "-n", str(ranks), sys.executable, "-m", "mpi4py", __file__, "--worker",
                "--factor", repr(factor), "--refine", str(a.refine), "--degree", str(a.degree),
-               "--out-json", str(out)] + (["--petsc", *a.petsc] if a.petsc else [])
+               "--out-json", str(out)] + (["--petsc", *a.petsc] if a.petsc else []) + (["--mesh", mesh] if mesh else [])
         load0 = os.getloadavg()[0]
         subprocess.run(cmd, check=True)
         row = json.loads(out.read_text())
@@ -247,7 +258,7 @@ COLUMNS = [  # (header, key or function, format)
     ("ranks", "ranks", "{:d}"),
     ("DOFs", "dofs", "{:,d}"),
     ("DOFs/rank", "dofs_per_rank", "{:,.0f}"),
-    ("gmsh s", "mesh_s", "{:.1f}"),
+    ("gmsh s", lambda r: ("({:.1f})" if r.get("mesh_source") == "xdmf" else "{:.1f}").format(r["mesh_s"]), "{}"),
     ("distribution s", "distribute_s", "{:.1f}"),
     ("refinement s", "refine_s", "{:.2f}"),
     ("assembly s", "assembly_s", "{:.1f}"),
@@ -262,6 +273,7 @@ COLUMNS = [  # (header, key or function, format)
     ("peak MiB/rank", "peak_rss_mib_max", "{:,.0f}"),
     ("fixed MiB/rank", "fixed_rss_mib_max", "{:,.0f}"),
     ("B/DOF", "bytes_per_dof", "{:,.0f}"),
+    ("uz(0) vs van Opstal", "uz0_error", "{:+.3%}"),
     ("next time s (its)", lambda r: f"{r['second_solve_s']:.1f} ({r['second_its']})", "{}"),
     ("load", lambda r: f"{r['load_before']:.1f}", "{}"),
 ]
@@ -292,6 +304,37 @@ def add_efficiency(rows: list[dict], kind: str) -> None:
             r["cpu_efficiency"] = base["cpu_total_s"] / r["cpu_total_s"]
 
 
+def prepare(a, kinds: list[str]) -> None:
+    """--prepare DIR: make and save the coarse gmsh meshes of the planned runs here (serial), for --from."""
+    from mpi4py import MPI
+
+    from subsidence.mesh import store
+    from subsidence.mesh.builder import build
+
+    out = Path(a.prepare)
+    out.mkdir(parents=True, exist_ok=True)
+    plan_file = out / "plan.json"
+    plan = json.loads(plan_file.read_text()) if plan_file.exists() else {"machine": machine(), "sections": []}
+    for kind in kinds:
+        runs = []
+        for p in a.ranks:
+            target = a.strong_dofs if kind == "strong" else a.weak_dofs_per_rank * p
+            f, n = factor_for(target, a.refine, a.degree)
+            name = f"disc_{f:.5f}".replace(".", "p")
+            if not (out / f"{name}.json").exists():
+                dom, slabs, res, sizes = geometry(f)
+                built = build(MPI.COMM_SELF, mode="3d", domain=dom, slabs=slabs, reservoirs=res, sizes=sizes)
+                store.write(built, out / name)
+                print(f"{name}: {built.coarse_cells:,} gmsh cells in {built.timings['gmsh_s']:.1f} s "
+                      f"-> {n:,} DOFs after {a.refine} refinement(s)", flush=True)
+            runs.append({"ranks": p, "factor": f, "mesh": f"{name}.xdmf", "predicted_dofs": n})
+        label = a.label or kind
+        plan["sections"] = [x for x in plan["sections"] if x["label"] != label] + [
+            {"label": label, "kind": kind, "refine": a.refine, "degree": a.degree, "petsc": a.petsc, "runs": runs}]
+    plan_file.write_text(json.dumps(plan, indent=1))
+    print(f"plan: {plan_file} ({', '.join(x['label'] for x in plan['sections'])})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
@@ -306,47 +349,75 @@ def main() -> None:
                     help="runs per configuration; the one with the shortest total is reported (shared machines)")
     ap.add_argument("--json", default="fem_scaling.json", help="where to write all numbers")
     ap.add_argument("--mpiexec", default=None, help="MPI launcher (default: the one next to this Python)")
+    ap.add_argument("--prepare", metavar="DIR", default=None,
+                    help="only make the coarse gmsh meshes of the planned runs and save them in DIR (plan.json); "
+                         "run them later, on a machine without gmsh, with --from DIR")
+    ap.add_argument("--label", default=None, help="with --prepare: the section's name in the plan (default: the kind)")
+    ap.add_argument("--from", dest="from_dir", metavar="DIR", default=None,
+                    help="run the plan saved by --prepare: the coarse meshes are read in parallel (XDMF) instead "
+                         "of made by gmsh; the gmsh column then shows, in brackets, the time --prepare took")
     # worker mode (one run under mpiexec)
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--factor", type=float, default=1.0, help=argparse.SUPPRESS)
+    ap.add_argument("--mesh", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--out-json", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
         worker(a)
         return
+    kinds = ["strong", "weak"] if a.kind == "both" else [a.kind]
+    if a.prepare:
+        prepare(a, kinds)
+        return
     result = {"machine": machine(), "model": "quarter disc, 3D, P%d, CG + GAMG, rtol 1e-8" % a.degree,
               "refine": a.refine, "petsc": a.petsc, "repeat": a.repeat,
               "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
-    kinds = ["strong", "weak"] if a.kind == "both" else [a.kind]
     m = result["machine"]
-    print(f"machine: {m['host']}, {m['cpu']}, {m['cores']} cores, {m['memory_gib']:.0f} GiB; "
-          f"gmsh mesh refined {a.refine}x; P{a.degree}", flush=True)
-    done: dict[tuple[int, float], dict] = {}  # (ranks, factor) → row: a weak run equal to a strong one is reused
+    print(f"machine: {m['host']}, {m['cpu']}, {m['cores']} cores, {m['memory_gib']:.0f} GiB", flush=True)
+    done: dict[tuple, dict] = {}  # (ranks, factor, ...) → row: a weak run equal to a strong one is reused
 
-    def best_of(p, f):
-        if (p, f) not in done:
-            tries = [run_one(p, f, a) for _ in range(a.repeat)]
+    def best_of(p, f, mesh=None):
+        key = (p, f, a.refine, a.degree, tuple(a.petsc), mesh)
+        if key not in done:
+            tries = [run_one(p, f, a, mesh) for _ in range(a.repeat)]
             best = min(tries, key=lambda r: r["total_s"])  # the least disturbed by other jobs
             best["total_s_tries"] = [r["total_s"] for r in tries]
-            done[(p, f)] = best
-        return dict(done[(p, f)])
+            done[key] = best
+        return dict(done[key])
 
-    for kind in kinds:
-        rows = []
-        if kind == "strong":
-            f, n = factor_for(a.strong_dofs, a.refine, a.degree)
-            print(f"strong scaling: size factor {f:.3f} -> {n:,} DOFs (predicted)", flush=True)
-            for p in a.ranks:
-                rows.append(best_of(p, f))
-        else:
-            for p in a.ranks:
-                f, n = factor_for(a.weak_dofs_per_rank * p, a.refine, a.degree)
-                print(f"weak scaling, {p} rank(s): size factor {f:.3f} -> {n:,} DOFs (predicted)", flush=True)
-                rows.append(best_of(p, f))
+    def finish(label, kind, rows):
         add_efficiency(rows, kind)
-        result[kind] = rows
-        print(f"\n### {kind} scaling\n\n{markdown(rows)}\n", flush=True)
-    Path(a.json).write_text(json.dumps(result, indent=1))
+        result[label] = rows
+        Path(a.json).write_text(json.dumps(result, indent=1))  # after each section: partial runs keep their numbers
+        note = ("\n(gmsh s in brackets: the coarse mesh was made by --prepare on "
+                f"{result['prepared_on']['host']}, {result['prepared_on']['cores']} cores; "
+                "total s starts at the parallel read)") if any(r.get("mesh_source") == "xdmf" for r in rows) else ""
+        print(f"\n### {label} ({kind} scaling, refine {rows[0]['refine']}, P{rows[0]['degree']})\n\n"
+              f"{markdown(rows)}\n{note}\n", flush=True)
+
+    if a.from_dir:
+        src = Path(a.from_dir)
+        plan = json.loads((src / "plan.json").read_text())
+        result["prepared_on"] = plan["machine"]
+        for sec in plan["sections"]:
+            a.refine, a.degree, a.petsc = sec["refine"], sec["degree"], sec["petsc"]
+            rows = [best_of(r["ranks"], r["factor"], str(src / r["mesh"])) for r in sec["runs"]]
+            finish(sec["label"], sec["kind"], rows)
+    else:
+        print(f"gmsh mesh refined {a.refine}x; P{a.degree}", flush=True)
+        for kind in kinds:
+            rows = []
+            if kind == "strong":
+                f, n = factor_for(a.strong_dofs, a.refine, a.degree)
+                print(f"strong scaling: size factor {f:.3f} -> {n:,} DOFs (predicted)", flush=True)
+                for p in a.ranks:
+                    rows.append(best_of(p, f))
+            else:
+                for p in a.ranks:
+                    f, n = factor_for(a.weak_dofs_per_rank * p, a.refine, a.degree)
+                    print(f"weak scaling, {p} rank(s): size factor {f:.3f} -> {n:,} DOFs (predicted)", flush=True)
+                    rows.append(best_of(p, f))
+            finish(kind, kind, rows)
     print(f"numbers: {a.json}")
 
 
