@@ -271,6 +271,7 @@ COLUMNS = [  # (header, key or function, format)
     ("CPU s", "cpu_total_s", "{:.1f}"),
     ("CPU eff.", "cpu_efficiency", "{:.0%}"),
     ("peak MiB/rank", "peak_rss_mib_max", "{:,.0f}"),
+    ("after set-up MiB/rank", "rss_mib_model", "{:,.0f}"),
     ("fixed MiB/rank", "fixed_rss_mib_max", "{:,.0f}"),
     ("B/DOF", "bytes_per_dof", "{:,.0f}"),
     ("uz(0) vs van Opstal", "uz0_error", "{:+.3%}"),

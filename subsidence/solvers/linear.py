@@ -131,6 +131,14 @@ class LinearSolver:
             opts[f"{self.prefix}{k}"] = v
         ksp.setOperators(self.A)
         ksp.setFromOptions()
+        # The matrix never changes (one set-up per solver), so the data PETSc keeps on each coarse
+        # operator and prolongator to recompute the Galerkin products (P^T A P, A P) can go once they
+        # are computed: in parallel it is the larger part of the hierarchy (measured: 2 ranks, 398 k
+        # DOFs, 805 -> 567 MiB per rank after set-up, same set-up time and iterations). Global
+        # option: GAMG's products inherit no prefix. A value the user set is left alone.
+        clear = self.preset == "gamg" and not opts.hasName("mat_product_clear")
+        if clear:
+            opts["mat_product_clear"] = 1
         t0 = time.perf_counter()
         try:
             # the options stay until set-up: GAMG reads its level smoothers' (mg_levels_*) options
@@ -139,6 +147,8 @@ class LinearSolver:
         finally:
             for k in preset_opts:
                 del opts[f"{self.prefix}{k}"]
+            if clear:
+                del opts["mat_product_clear"]
         self.stats.setup_s += time.perf_counter() - t0
         return ksp
 
