@@ -23,6 +23,14 @@ Prints one Markdown table per scaling kind and writes all numbers as JSON::
     .venv/bin/python benchmarks/fem_scaling.py --ranks 1 2 4 8 16 --kind strong --strong-dofs 1e6
     .venv/bin/python benchmarks/fem_scaling.py --ranks 2 --kind strong --petsc pc_gamg_threshold=0.01
 
+For a machine without gmsh or a package registry (a cluster node): ``--prepare DIR`` makes
+the coarse meshes of the planned runs here and saves them (``subsidence.mesh.store``, with a
+``plan.json``); ``--from DIR`` runs that plan there, every rank reading its part of the coarse
+mesh in parallel before refining; ``benchmarks/portable_bundle.sh`` packs the FE stack for it::
+
+    .venv/bin/python benchmarks/fem_scaling.py --prepare plan --kind strong --ranks 1 2 4 8 16 --strong-dofs 1e6
+    python3 benchmarks/fem_scaling.py --from plan --json fem_scaling_16core.json      # there
+
 Not a timed test: nothing here asserts a time.
 """
 

@@ -107,3 +107,37 @@ def test_petsc_options_override_the_preset_and_do_not_leak():
         assert not [k for k in PETSc.Options().getAll() if k.startswith(f"t_opt_{name}_")]
     assert runs["preset"][0] == 2 and runs["tuned"][0] == 4  # max_it of the level smoother
     assert np.allclose(runs["tuned"][1], runs["preset"][1], atol=1e-6 * np.abs(runs["preset"][1]).max())
+
+
+def test_gamg_frees_product_data_only_during_its_set_up():
+    """The preset sets PETSc's mat_product_clear for its own set-up only, leaves a user's value alone,
+    and a second solve on the cleared hierarchy gives the first solve's answer."""
+    from petsc4py import PETSc
+
+    import ufl
+    from dolfinx import fem, mesh
+
+    import subsidence.solvers.linear as lin
+
+    msh = _box(3)
+    V, a, kin, v = _elastic(msh, degree=2)
+    facets = mesh.locate_entities_boundary(msh, 2, lambda x: np.isclose(x[0], 0.0))
+    bc = fem.dirichletbc(np.zeros(3), fem.locate_dofs_topological(V, 2, facets), V)
+    L = ufl.inner(ufl.as_vector([0.0, 0.0, -1.0]), v) * ufl.dx
+    opts = PETSc.Options()
+    assert not opts.hasName("mat_product_clear")
+    s = lin.LinearSolver(a, [bc], prefix="t_clear_", preset="gamg", rtol=1e-10, near_nullspace_space=V)
+    assert not opts.hasName("mat_product_clear")
+    u1, u2 = fem.Function(V), fem.Function(V)
+    s.solve(L, u1)
+    s.solve(2.0 * L, u2)  # reuses the hierarchy whose product data were freed
+    assert np.allclose(u2.x.array, 2.0 * u1.x.array, atol=1e-8 * np.abs(u1.x.array).max())
+    ref = fem.Function(V)
+    lin.LinearSolver(a, [bc], prefix="t_clear_ref_", preset="mumps").solve(L, ref)
+    assert np.allclose(u1.x.array, ref.x.array, atol=1e-7 * np.abs(ref.x.array).max())
+    opts["mat_product_clear"] = 0  # a user's choice
+    try:
+        lin.LinearSolver(a, [bc], prefix="t_clear_user_", preset="gamg", near_nullspace_space=V)
+        assert opts.getBool("mat_product_clear") is False
+    finally:
+        del opts["mat_product_clear"]
