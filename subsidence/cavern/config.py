@@ -7,13 +7,14 @@ See docs/caverns.md for the keys, units and defaults. Every table is closed with
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import numpy as np
 
 from subsidence.cavern.brine import Brine
 from subsidence.cavern.geometry import cavern_profile, profile_volume
-from subsidence.cavern.indicators import DeVries
+from subsidence.cavern.indicators import DeVries, DilatancyBoundary
 from subsidence.cavern.material import SaltLaw
 from subsidence.cavern.operations import MODES, Phase
 from subsidence.cavern.roof import RoofZone, Strength, parse_roof, parse_strength
@@ -97,6 +98,8 @@ class CavernConfig:
     roof: RoofZone = dataclasses.field(default_factory=RoofZone)  # [roof]: zone of the roof factors of safety
     #: indicators.wall_window: averaging length along the wall (m); None: 0.1 equivalent radii
     wall_window: float | None = None
+    #: [[indicators.dilatancy]]: the case's own dilatancy boundaries (fs_<name> columns)
+    dilatancy: tuple = ()
 
     # -- derived fields ---------------------------------------------------------------
     def temperature(self, z):
@@ -514,6 +517,7 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
     # the length along the wall over which the wall stress is averaged before the criteria
     # (subsidence/cavern/indicators.py); None: 0.1 × the cavern's equivalent radius; 0: none
     window = ind.number("wall_window", None, unit="m", ge=0) if ind.has("wall_window") else None
+    dilatancy = parse_dilatancy(ind)
     ind.finish()
     lk = root.table("leak_off", None) or Table({}, file=root.file, path="leak_off")
     leak_on = lk.boolean("enabled", True)
@@ -537,9 +541,39 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
         surface_temperature=Ts, temperature_gradient=Tg, brine=brine, brine_gradient=brine_gradient, scenarios=scen,
         end=end, dt_min=dt_min, dt_max=dt_max, growth=growth, max_cutbacks=cut, dp_max=dpmax, outputs=outputs,
         checkpoint_every=ck, surface_half_width=half, surface_n=nsurf, points=pts, devries=dv, roof_fraction=roof, wall_window=window,
+        dilatancy=dilatancy,
         degree=degree, solver=solver, surface_reference=sref, surface_half_width_auto=half_auto,
         surface_half_width_needed=half_needed, field_file=field_file, field_sha256=field_sha, roof=roof_zone,
     )
+
+
+#: names of the built-in dilatancy criteria (columns fs_vansambeek, fs_devries)
+BUILTIN_DILATANCY = ("vansambeek", "devries")
+
+
+def parse_dilatancy(ind: Table) -> tuple[DilatancyBoundary, ...]:
+    """``[[indicators.dilatancy]]``: name, variables ("octahedral": τ_oct against σ_oct, or
+    "invariants": √J2 against I1), coefficients c0, c1, … of the boundary polynomial in MPa
+    (c_k in MPa^(1−k)), source (where the coefficients come from; stated in the outputs)."""
+    out = []
+    for t in ind.tables("dilatancy", []):
+        name = t.string("name")
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise t.error("name", f"{name!r} is not a column name: use lower-case letters, digits and _ "
+                          "(it becomes the column fs_<name>)")
+        if name in BUILTIN_DILATANCY or name in [b.name for b in out]:
+            raise t.error("name", f"{name!r} is already a dilatancy criterion of this case "
+                          f"(built in: {', '.join(BUILTIN_DILATANCY)})")
+        variables = t.string("variables", choices=("octahedral", "invariants"))
+        coef = t.array("coefficients", min_length=1)
+        if not np.any(coef[1:] != 0) and coef[0] <= 0:
+            raise t.error("coefficients", "the boundary is never positive: no stress state could be below it")
+        source = t.string("source")
+        if not source.strip():
+            raise t.error("source", "say where the coefficients come from (publication, data set)")
+        t.finish()
+        out.append(DilatancyBoundary(name, variables, tuple(float(c) for c in coef), source))
+    return tuple(out)
 
 
 def cavern_volume(c: CavernDef) -> float:

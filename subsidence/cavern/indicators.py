@@ -7,6 +7,8 @@ J2 = ½ s:s, J3 = det s, Lode angle ψ with sin 3ψ = −(3√3/2) J3 / J2^{3/2}
 
 - Van Sambeek/Ratigan dilatancy: √J2 = 0.27 I1 → safety factor 0.27 I1/√J2.
 - De Vries-type: √J2_dil = [D1 (I1/σ₀)^m + T0] / (√3 cos ψ − D2 sin ψ) → √J2_dil/√J2.
+- The case's own boundaries (:class:`DilatancyBoundary`, ``fs_<name>``): a polynomial in the
+  octahedral (or I1, √J2) stresses with the coefficients of the user's source.
 - Effective tension (leak/fracture): the least compressive stress *tangential* to the
   wall (the normal one equals the brine pressure there) minus P_brine(z); negative means
   the brine pressure exceeds it (tensile effective stress at the wall).
@@ -81,6 +83,29 @@ class DeVries:
     m: float = 0.693
     T0: float = 1.953  # MPa
     sigma0: float = 1.0  # MPa
+
+
+@dataclasses.dataclass(frozen=True)
+class DilatancyBoundary:
+    """A dilatancy boundary given in the case file (``[[indicators.dilatancy]]``), for the named
+    criteria of the literature (Hunsche, Spiers, Günther–Salzer, …) with the coefficients of the
+    user's source: τ_D = Σ_k c_k x^k with (x, τ) = (σ_oct, τ_oct) = (I1/3, √(2/3) √J2)
+    ("octahedral") or (I1, √J2) ("invariants"), compression positive, MPa (c_k in MPa^(1−k)).
+    Factor of safety τ_D/τ; where the boundary is not positive at that mean stress it is 0
+    (no strength)."""
+
+    name: str
+    variables: str
+    coefficients: tuple[float, ...]
+    source: str
+
+    def factor(self, I1: np.ndarray, sqJ2: np.ndarray) -> np.ndarray:
+        if self.variables == "octahedral":
+            x, tau = I1 / 3.0, np.sqrt(2.0 / 3.0) * sqJ2
+        else:
+            x, tau = I1, sqJ2
+        bound = np.polynomial.polynomial.polyval(x, np.asarray(self.coefficients, dtype=float))
+        return np.maximum(bound, 0.0) / np.maximum(tau, 1e-12)
 
 
 def invariants(sc: np.ndarray):
@@ -370,8 +395,10 @@ class WallIndicators:
     averaged along the wall (None: 0.1 × the cavern's equivalent radius; 0: no averaging)."""
 
     def __init__(self, model, *, roof_fraction: float = 0.15, pillars: list[tuple[int, int, dict, dict]] | None = None,
-                 window: float | None = None):
+                 window: float | None = None, devries: DeVries = DeVries(), dilatancy: tuple[DilatancyBoundary, ...] = ()):
         self.model = model
+        self.devries = devries  # the case's [indicators] devries_* parameters
+        self.dilatancy = tuple(dilatancy)  # the case's [[indicators.dilatancy]] boundaries
         cm = model.cm
         mesh = cm.mesh
         tdim = mesh.topology.dim
@@ -425,18 +452,23 @@ class WallIndicators:
         sig -= m.p_lith_q[idx, None, None] * np.eye(3)[None]
         return -sig / 1e6
 
+    def _criteria(self, I1, sqJ2, psi, dv: DeVries) -> list[tuple[str, np.ndarray]]:
+        """The dilatancy factors of safety (rock salt only): Van Sambeek, De Vries, the case's own."""
+        fs_vs, fs_dv = dilatancy_factors(I1, sqJ2, psi, dv)
+        return [("fs_vansambeek", fs_vs), ("fs_devries", fs_dv)] + [
+            ("fs_" + b.name, b.factor(I1, sqJ2)) for b in self.dilatancy]
+
     def _on_wall(self, i: int, P: float, dv: DeVries) -> dict:
         """Indicators on the wall (extrapolated, window-averaged): minima over the wall and the roof."""
         m = self.model
         ws = self.wall[i]
         sc = ws.stress_c()
         I1, sqJ2, psi, _ = invariants(sc)
-        fs_vs, fs_dv = dilatancy_factors(I1, sqJ2, psi, dv)
         Pz = (P + m.brine_gradient[i] * (m.shoe_z[i] - ws.Xe[:, self.zc])) / 1e6
         margin = min_tangential(sc, ws.ne) - Pz
         rec = {}
-        for name, val, sel in (("fs_vansambeek", fs_vs, ws.salt_e), ("fs_devries", fs_dv, ws.salt_e),
-                               ("tension_margin_MPa", margin, np.ones(margin.size, bool))):
+        crit = [(name, val, ws.salt_e) for name, val in self._criteria(I1, sqJ2, psi, dv)]
+        for name, val, sel in crit + [("tension_margin_MPa", margin, np.ones(margin.size, bool))]:
             k = np.flatnonzero(sel)
             if k.size:
                 j = k[np.argmin(val[k])]
@@ -457,27 +489,29 @@ class WallIndicators:
         idx = self.points[i]
         sc = self.total_stress_c(idx)
         I1, sqJ2, psi, eig = invariants(sc)
-        fs_vs, fs_dv = dilatancy_factors(I1, sqJ2, psi, dv)
         X = m.X[idx]
         z = X[:, self.zc]
         Pz = (P + m.brine_gradient[i] * (m.shoe_z[i] - z)) / 1e6
         margin = min_tangential(sc, self.normals[i]) - Pz
         rec = {}
         salt = m.mat.Astar[idx] > 0  # dilatancy criteria are for rock salt only
-        for name, val, sel in (("fs_vansambeek", fs_vs, salt), ("fs_devries", fs_dv, salt), ("tension_margin_MPa", margin, None)):
+        crit = [(name, val, salt) for name, val in self._criteria(I1, sqJ2, psi, dv)] + [("tension_margin_MPa", margin, None)]
+        for name, val, sel in crit:
             v, loc = _global_min(comm, val if sel is None else val[sel], X if sel is None else X[sel])
             rec["ip_" + name] = v
             rec["ip_" + name + "_depth"] = -loc[self.zc]
             rec["ip_" + name + "_r"] = loc[0] if m.kind != "3d" else float(np.hypot(*loc[:2]))
         inroof = self.inroof[i]
-        for name, val, sel in (("fs_vansambeek", fs_vs, salt), ("fs_devries", fs_dv, salt), ("tension_margin_MPa", margin, None)):
+        for name, val, sel in crit:
             s = inroof if sel is None else inroof & sel
             rec["ip_roof_" + name] = comm.allreduce(float(val[s].min()) if s.any() else np.inf, op=MPI.MIN)
         return rec
 
-    def evaluate(self, pressures: np.ndarray, dv: DeVries = DeVries()) -> list[dict]:
+    def evaluate(self, pressures: np.ndarray, dv: DeVries | None = None) -> list[dict]:
         """Per cavern: the indicators on the wall (minima over the wall, their location, and
-        over the roof) and the same at the integration points next to the wall (``ip_``)."""
+        over the roof) and the same at the integration points next to the wall (``ip_``).
+        ``dv``: De Vries parameters (default: those the indicators were made with)."""
+        dv = self.devries if dv is None else dv
         return [{**self._on_wall(i, pressures[i], dv), **self._at_points(i, pressures[i], dv)} for i in range(len(self.points))]
 
     def pillar_stress(self) -> dict:

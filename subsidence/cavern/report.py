@@ -106,16 +106,38 @@ def scenario_table(scenario: str, rows: list[dict], surf: dict) -> list[dict]:
             "tension_margin_end_MPa": rr[-1].get("tension_margin_MPa", np.nan),
             **surf,
             **roof_summary(rr),  # roof layers with strength, roof-span check (subsidence/cavern/roof.py)
+            **own_dilatancy_summary(rr),
         })
+    return out
+
+
+def own_dilatancy_columns(rows: list[dict]) -> list[str]:
+    """The fs_<name> columns of the case's own dilatancy boundaries ([[indicators.dilatancy]])."""
+    keys = dict.fromkeys(k for r in rows for k in r)
+    return [k for k in keys if k.startswith("fs_") and k not in ("fs_vansambeek", "fs_devries")
+            and not k.endswith(("_depth", "_r"))]
+
+
+def own_dilatancy_summary(rows: list[dict]) -> dict:
+    """min_fs_<name> and min_roof_fs_<name> over the run, for each of the case's own boundaries."""
+    out = {}
+    for k in own_dilatancy_columns(rows):
+        out["min_" + k] = _nanmin(np.array([r.get(k, np.nan) for r in rows], dtype=float))
+        out["min_roof_" + k] = _nanmin(np.array([r.get("roof_" + k, np.nan) for r in rows], dtype=float))
     return out
 
 
 def write_table(rundir_path: Path, table: list[dict]) -> None:
     write_rows_csv(rundir_path / "scenarios.csv", table)
-    lines = ["| " + " | ".join(h for _, h, _ in TABLE_COLUMNS) + " |", "|" + "---|" * len(TABLE_COLUMNS)]
+    own = [k for k in dict.fromkeys(k for r in table for k in r) if k.startswith("min_fs_")
+           and k not in ("min_fs_vansambeek", "min_fs_devries")]
+    columns = list(TABLE_COLUMNS)
+    at = next(i for i, (k, _, _) in enumerate(columns) if k == "min_fs_devries") + 1
+    columns[at:at] = [(k, f"min FS dilatancy ({k[len('min_fs_'):]})", "{:.2f}") for k in own]
+    lines = ["| " + " | ".join(h for _, h, _ in columns) + " |", "|" + "---|" * len(columns)]
     for r in table:
         cells = []
-        for k, _, fmt in TABLE_COLUMNS:
+        for k, _, fmt in columns:
             v = r.get(k)
             cells.append("" if v is None else fmt.format(v))
         lines.append("| " + " | ".join(cells) + " |")

@@ -26,6 +26,20 @@ from subsidence.log import get_logger
 log = get_logger("cavern")
 
 
+
+def dilatancy_criteria(cfg) -> dict:
+    """The dilatancy criteria of the fs_* columns: built-in ones with their parameters, the case's
+    own with their polynomial and source (summary.json)."""
+    dv = cfg.devries
+    out = {"vansambeek": {"boundary": "sqrt(J2) = 0.27 I1 (MPa)", "source": "Van Sambeek et al. / Ratigan et al. (built in)"},
+           "devries": {"boundary": "sqrt(J2) = [D1 (I1/sigma0)^m + T0] / (sqrt(3) cos psi - D2 sin psi)",
+                       "D1_MPa": dv.D1, "D2": dv.D2, "m": dv.m, "T0_MPa": dv.T0, "source": "De Vries et al. (built in)"}}
+    for b in cfg.dilatancy:
+        x, tau = ("sigma_oct", "tau_oct") if b.variables == "octahedral" else ("I1", "sqrt(J2)")
+        out[b.name] = {"boundary": f"{tau} = " + " + ".join(f"{c:g} {x}^{k}" for k, c in enumerate(b.coefficients)) + " (MPa)",
+                       "variables": b.variables, "coefficients": list(b.coefficients), "source": b.source}
+    return out
+
 def parse(root: Table, case) -> CavernConfig:
     return parse_config(root, warn=None if case is None else case.warn)
 
@@ -75,7 +89,8 @@ def build_simulation(cfg: CavernConfig, model, scenario, *, checkpoint_dir=None,
             for j in range(i + 1, len(cs)):
                 if d[j] <= 1.01 * min(d):
                     pillars.append((i, j, cs[i], cs[j]))
-    ind = WallIndicators(model, roof_fraction=cfg.roof_fraction, pillars=pillars, window=cfg.wall_window)
+    ind = WallIndicators(model, roof_fraction=cfg.roof_fraction, pillars=pillars, window=cfg.wall_window,
+                         devries=cfg.devries, dilatancy=cfg.dilatancy)
     tc = TimeControl(end=cfg.end, dt_min=cfg.dt_min, dt_max=cfg.dt_max, growth=cfg.growth, max_cutbacks=cfg.max_cutbacks,
                      dp_max=cfg.dp_max, outputs=tuple(cfg.outputs), checkpoint_every=cfg.checkpoint_every)
     from subsidence.cavern.roof import RoofCheck
@@ -188,7 +203,9 @@ def run(case, rundir, comm) -> dict:
                                 "event_solves": res.event_solves, "caverns": tab, "surface": ssum,
                                 # the wall window of the factors of safety (quote it with them)
                                 "wall_window_m": {c.name: float(w.window) for c, w in zip(cfg.caverns, sim.indicators.wall)}
-                                if getattr(sim, "indicators", None) is not None else None}
+                                if getattr(sim, "indicators", None) is not None else None,
+                                # the criteria behind the fs_* columns, with the case's sources
+                                "dilatancy_criteria": dilatancy_criteria(cfg)}
         # how much of the surface bowl the grid holds (docs/caverns.md, "Bowl completeness")
         centres = [cfg.origin if cfg.geometry == "axisymmetric" else (x0 + c.x, y0 + c.y) for c in cfg.caverns]
         bowl, bw = run_report(cfg, xs, ys, times, sres.grid_uz, res.rows, centres, label=f"scenario {scen.name}",

@@ -1,0 +1,131 @@
+"""The case's dilatancy criteria: the De Vries parameters of ``[indicators]`` and the user's own
+boundaries ``[[indicators.dilatancy]]`` (named criteria of the literature with the coefficients
+of the user's source), on the closed-form wall stresses of an elastic sphere (issue 13).
+
+Guards against: case parameters that are parsed but not used (the De Vries keys were, until
+2026-11-28), a boundary polynomial in the wrong variables (octahedral against invariants), and
+bad entries reaching the run instead of an error naming the key.
+"""
+
+import copy
+import dataclasses
+
+import numpy as np
+import pytest
+
+from subsidence.cavern.indicators import DeVries, DilatancyBoundary, WallIndicators
+from subsidence.cavern.material import SaltLaw
+from subsidence.config import CaseError, case_from_dict
+
+from cavern_helpers import BASE, P_CAV, shell_model
+from test_fos_convergence import wall_stresses
+
+pytestmark = pytest.mark.fem
+
+# Van Sambeek's √J2 = 0.27 I1 written in octahedral stresses: τ_oct = √(2/3)·0.27·3 σ_oct
+VS_OCT = DilatancyBoundary("vs_oct", "octahedral", (0.0, 0.81 * np.sqrt(2.0 / 3.0)), "test: Van Sambeek rewritten")
+QUAD = DilatancyBoundary("quad", "octahedral", (0.5, 0.8, -0.015), "test: a quadratic boundary")
+LIN_INV = DilatancyBoundary("lin_inv", "invariants", (1.2, 0.2), "test: a linear boundary in I1, √J2")
+
+
+def test_own_boundaries_and_devries_parameters_on_the_lame_sphere(comm):
+    """FS of each boundary on the wall equals its closed form from the Lamé wall stresses within
+    0.2 % (the built-in factors' tolerance, test_fos_convergence), the Van Sambeek boundary
+    rewritten in octahedral stresses equals fs_vansambeek to round-off, and the De Vries factor
+    uses the parameters it is given."""
+    model, _ = shell_model(comm, law=SaltLaw(E=25e9, nu=0.3, A=1e-6), h_wall=0.05, h_far=1.0)
+    model.solve_step(0.0, np.array([P_CAV]), np.array([False]))
+    model.commit()
+    dv = DeVries(T0=3.0, D1=0.9)
+    rec = WallIndicators(model, devries=dv, dilatancy=(VS_OCT, QUAD, LIN_INV)).evaluate(np.array([P_CAV]))[0]
+    sr, (t1, t2) = wall_stresses("axisymmetric")
+    s = np.array([sr, t1, t2])
+    I1 = s.sum()
+    sqJ2 = np.sqrt(0.5 * ((s - I1 / 3) ** 2).sum())
+    s_oct, t_oct = I1 / 3, np.sqrt(((s[0] - s[1]) ** 2 + (s[1] - s[2]) ** 2 + (s[2] - s[0]) ** 2)) / 3
+    psi = np.radians(30.0)  # sphere wall: σ_ρρ < σ_θθ = σ_φφ, extension
+    exact = {
+        "fs_quad": (0.5 + 0.8 * s_oct - 0.015 * s_oct**2) / t_oct,
+        "fs_lin_inv": (1.2 + 0.2 * I1) / sqJ2,
+        "fs_devries": (0.9 * I1**dv.m + 3.0) / ((np.sqrt(3) * np.cos(psi) - dv.D2 * np.sin(psi)) * sqJ2),
+    }
+    for key, val in exact.items():
+        assert rec[key] == pytest.approx(val, rel=2e-3), key
+        assert rec["roof_" + key] == pytest.approx(val, rel=2e-3), key
+        assert rec["ip_" + key] > 0
+    for where in ("", "roof_", "ip_", "ip_roof_"):
+        assert rec[where + "fs_vs_oct"] == pytest.approx(rec[where + "fs_vansambeek"], rel=1e-12), where
+    # the default De Vries parameters give another value: the ones given were used
+    assert WallIndicators(model).evaluate(np.array([P_CAV]))[0]["fs_devries"] < 0.95 * rec["fs_devries"]
+
+
+def test_a_boundary_that_is_not_positive_gives_zero():
+    b = DilatancyBoundary("neg", "invariants", (-1.0, 0.1), "test")
+    fs = b.factor(np.array([5.0, 20.0]), np.array([1.0, 1.0]))
+    assert fs[0] == 0.0 and fs[1] == pytest.approx(1.0)
+
+
+def _case(**ind):
+    d = copy.deepcopy(BASE)
+    d["geometry"]["mesh_size_wall"] = 5.0
+    d["operation"] = [{"mode": "open"}]
+    d["time"] = {"end": 0.05, "dt_max": 0.05}
+    d["indicators"] = ind
+    return d
+
+
+HUNSCHE_LIKE = {"name": "mine", "variables": "octahedral", "coefficients": [0.0, 0.86, -0.0168], "source": "my lab data"}
+
+
+def test_case_keys_reach_the_indicators(comm):
+    from subsidence.studies.cavern import build_mesh, build_model, build_simulation, dilatancy_criteria
+
+    d = _case(devries_T0=2.5, dilatancy=[HUNSCHE_LIKE])
+    cfg = dataclasses.replace(case_from_dict(d, file="test.toml").config, checkpoint_every=0)
+    assert cfg.devries.T0 == 2.5
+    assert cfg.dilatancy == (DilatancyBoundary("mine", "octahedral", (0.0, 0.86, -0.0168), "my lab data"),)
+    model = build_model(cfg, build_mesh(cfg, comm), prefix="dilcase_")
+    sim = build_simulation(cfg, model, cfg.scenarios[0])
+    assert sim.indicators.devries.T0 == 2.5 and sim.indicators.dilatancy == cfg.dilatancy
+    res = sim.run(resume=False)
+    assert all(np.isfinite(r["fs_mine"]) and r["fs_mine"] > 0 for r in res.rows)
+    crit = dilatancy_criteria(cfg)
+    assert crit["devries"]["T0_MPa"] == 2.5 and crit["mine"]["source"] == "my lab data"
+    assert crit["mine"]["boundary"].startswith("tau_oct = 0 sigma_oct^0 + 0.86 sigma_oct^1")
+
+
+@pytest.mark.parametrize("entry, key, msg", [
+    ({**HUNSCHE_LIKE, "name": "Hunsche 1993"}, "name", "not a column name"),
+    ({**HUNSCHE_LIKE, "name": "devries"}, "name", "already a dilatancy criterion"),
+    ({**HUNSCHE_LIKE, "variables": "principal"}, "variables", "principal"),
+    ({k: v for k, v in HUNSCHE_LIKE.items() if k != "source"}, "source", "source"),
+    ({**HUNSCHE_LIKE, "source": "  "}, "source", "where the coefficients come from"),
+    ({**HUNSCHE_LIKE, "coefficients": []}, "coefficients", "at least 1"),
+    ({**HUNSCHE_LIKE, "coefficients": [-1.0]}, "coefficients", "never positive"),
+    ({**HUNSCHE_LIKE, "slope": 1.0}, "slope", ""),
+])
+def test_bad_boundaries_are_errors_naming_the_key(entry, key, msg):
+    with pytest.raises(CaseError, match=key) as e:
+        case_from_dict(_case(dilatancy=[entry]), file="test.toml")
+    assert msg in str(e.value)
+    assert "indicators.dilatancy" in str(e.value)
+
+
+def test_duplicate_names_are_an_error():
+    with pytest.raises(CaseError, match="already a dilatancy criterion"):
+        case_from_dict(_case(dilatancy=[HUNSCHE_LIKE, HUNSCHE_LIKE]), file="test.toml")
+
+
+def test_scenario_table_has_the_own_criteria(tmp_path):
+    from subsidence.cavern.report import scenario_table, write_table
+
+    rows = [{"cavern": "c", "releases": 0, "volume_loss_rel": 0.01, "pressure_MPa": 10.0, "pressure_gradient_MPa_per_m": 0.012,
+             "pressure_over_sigma_v": 0.5, "bled_m3": 0.0, "injected_m3": 0.0, "time_yr": t, "fs_vansambeek": 2.0,
+             "fs_devries": 1.5, "tension_margin_MPa": 3.0, "roof_tension_margin_MPa": 3.0, "fs_mine": f, "fs_mine_depth": 900.0,
+             "fs_mine_r": 10.0, "roof_fs_mine": f + 0.1} for t, f in ((0.0, 1.4), (1.0, 1.2))]
+    tab = scenario_table("s", rows, {"max_subsidence_mm": 0.0, "subsidence_rate_mm_per_yr": 0.0})
+    assert tab[0]["min_fs_mine"] == pytest.approx(1.2) and tab[0]["min_roof_fs_mine"] == pytest.approx(1.3)
+    assert not [k for k in tab[0] if k.startswith("min_fs_mine_")]
+    write_table(tmp_path, tab)
+    md = (tmp_path / "scenarios.md").read_text()
+    assert "min FS dilatancy (mine)" in md and "| 1.20 |" in md
