@@ -228,6 +228,55 @@ class CreepModel:
         uvec = self.u.x.petsc_vec
         return np.array([self.V0[i] - self.wfac * b.dot(uvec) for i, b in enumerate(self.b)])
 
+    def volume_balance(self, u_from: np.ndarray | None = None) -> dict:
+        """Where the volume goes, for the displacement since ``u_from`` (an array like
+        ``u.x.array``; default ``u_ref``, the state once the cavern exists, or the total when
+        that is not set). The divergence theorem over the rock, ∫ div u dV = ∮ u·n dA, split
+        by boundary (m³, the whole model: the axisymmetric 2π and a symmetry multiplier
+        included; collective):
+
+        - ``cavity_m3``: the caverns' volume change (−∮_wall u·n; negative = closure),
+        - ``surface_m3``: ∫_top u_z, the model's whole surface bowl (negative = subsidence),
+        - ``sides_m3``, ``base_m3``, ``symmetry_m3``: outward flux through the other boundaries
+          (0 where rollers hold the normal displacement),
+        - ``rock_m3``: ∫ div u, the rock's own volume change (elastic and thermal; creep keeps
+          volume), so that surface = cavity + rock − sides − base − symmetry,
+        - ``residual_m3``: rock − Σ fluxes − cavity term (quadrature; ~0).
+        """
+        import ufl
+        from dolfinx import fem
+
+        from subsidence.cavern.geometry import AXIS, BOTTOM, SIDE, SIDE_Y, SYM, TOP
+
+        if not hasattr(self, "_balance"):
+            mesh = self.cm.mesh
+            du = fem.Function(self.V)
+            x = ufl.SpatialCoordinate(mesh)
+            n = ufl.FacetNormal(mesh)
+            ds = ufl.Measure("ds", domain=mesh, subdomain_data=self.cm.facet_tags)
+            if self.kind == "axisymmetric":  # r div u = r (∂r ur + ∂z uz) + ur
+                w, divw = x[0], x[0] * (du[0].dx(0) + du[1].dx(1)) + du[0]
+            else:
+                w, divw = 1.0, ufl.div(du)
+            present = set(np.concatenate(self.comm.allgather(np.unique(self.cm.facet_tags.values))).tolist())
+            groups = {"surface": [TOP], "base": [BOTTOM], "sides": [SIDE, SIDE_Y], "symmetry": [AXIS, SYM],
+                      "cavity": [WALL0 + i for i in range(self.n_caverns)]}
+            forms = {"rock": fem.form(divw * self.dxq)}
+            for name, tags in groups.items():
+                tags = [t for t in tags if t in present]
+                if tags:
+                    forms[name] = fem.form(sum(ufl.dot(du, n) * w * ds(t) for t in tags[1:]) + ufl.dot(du, n) * w * ds(tags[0]))
+            self._balance = (du, forms)
+        du, forms = self._balance
+        ref = self.u_ref if u_from is None else u_from
+        du.x.array[:] = self.u.x.array - (0.0 if ref is None else ref)
+        val = {k: self.wfac * self.comm.allreduce(fem.assemble_scalar(f), op=MPI.SUM) for k, f in forms.items()}
+        flux = {k: val.get(k, 0.0) for k in ("surface", "base", "sides", "symmetry", "cavity")}
+        out = {"cavity_m3": -flux["cavity"], "surface_m3": flux["surface"], "sides_m3": flux["sides"],
+               "base_m3": flux["base"], "symmetry_m3": flux["symmetry"], "rock_m3": val["rock"]}
+        out["residual_m3"] = val["rock"] - sum(flux.values())
+        return out
+
     def _set_nullspace(self):
         if self._solver == "lu" or self._nullspace_set:
             return

@@ -176,6 +176,11 @@ def run(case, rundir, comm) -> dict:
                 write_rows_csv(rundir.file("cavern.csv"), all_rows + rows)
             raise
         rows = [{"scenario": scen.name, **r} for r in res.rows]
+        # where the closure went since t = 0: cavity, rock (elastic/thermal), surface bowl, boundaries (collective)
+        balance = model.volume_balance()
+        if balance["cavity_m3"] != 0.0:
+            balance["surface_over_cavity"] = balance["surface_m3"] / balance["cavity_m3"]
+            balance["rock_over_cavity"] = balance["rock_m3"] / balance["cavity_m3"]
         all_rows += rows
         rows_by[scen.name] = rows
         times = np.array([t for t, _ in res.outputs])
@@ -211,6 +216,7 @@ def run(case, rundir, comm) -> dict:
         bowl, bw = run_report(cfg, xs, ys, times, sres.grid_uz, res.rows, centres, label=f"scenario {scen.name}",
                               model_bowl=profile_change_bowl(o[0][6], o[-1][6]) if len(o[0]) > 6 else None)
         summaries[scen.name]["bowl"] = bowl
+        summaries[scen.name]["volume_balance"] = balance
         if k == 0 and first_summary is not None:
             first_summary["bowl"] = bowl
         log_new_warnings(log, warnings, bw)

@@ -119,6 +119,12 @@ def test_cavern_run_reports_its_bowl_completeness(comm, tmp_path):
     assert b["cavity_volume_change_m3"] != 0 and b["mogi_bowl_m3"] == pytest.approx(2 * 0.7 * b["cavity_volume_change_m3"])
     assert b["fraction"] == pytest.approx(b["grid_bowl_m3"] / b["mogi_bowl_m3"])
     assert b["model_fraction"] is not None and "note" in b
+    # the volume balance since t = 0 (rollers: bowl = cavity + rock), the same cavity change as the bowl's
+    vb = s["scenarios"]["base"]["volume_balance"]
+    assert vb["surface_m3"] == pytest.approx(vb["cavity_m3"] + vb["rock_m3"], rel=1e-8)
+    assert vb["cavity_m3"] == pytest.approx(b["cavity_volume_change_m3"], rel=1e-6)
+    assert vb["surface_over_cavity"] == pytest.approx(vb["surface_m3"] / vb["cavity_m3"])
+    assert 0 < vb["surface_over_cavity"] < 1 and vb["rock_over_cavity"] < 0  # closure: the rock dilates
     ws = s["warnings"]
     assert any("surface.half_width is not given" in w and "geometry.domain_radius" in w for w in ws)
     assert any("scenario base: the surface bowl may be incomplete" in w and "enlarge surface.half_width" in w for w in ws)
