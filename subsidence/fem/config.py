@@ -10,7 +10,9 @@ Keys read here (everything else of a deep case is shared with the analytic metho
 ``[mesh]``: ``reservoir_size``, ``surface_size``, ``far_size``, ``grading`` (m),
 ``domain_factor`` (the domain-size rule, default 10), ``depth`` and ``lateral_margin``
 (m, override the rule), ``write_msh`` (bool), ``refine`` (integer >= 0: uniform parallel
-refinements of the distributed gmsh mesh, each halving the element edges; default 0).
+refinements of the distributed gmsh mesh, each halving the element edges; default 0),
+``cache`` (a directory: the coarse mesh is saved there under a key of the geometry and read
+back in parallel, without gmsh, by every later run of the same geometry).
 ``[[layers]]``: ``name``, ``top`` (m below surface; the first layer starts at 0), and
 ``E`` + ``nu`` or ``cm`` (1/Pa, uniaxial compaction coefficient) [+ ``nu``]; optional
 ``biot``, ``permeability`` (m²), ``porosity``, ``fluid_compressibility`` (1/Pa),
@@ -45,6 +47,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -75,6 +78,7 @@ class MeshSpec:
     lateral_margin: float | None = None
     write_msh: bool = False
     refine: int = 0  # uniform refinements after distribution (the sizes above are the coarse mesh's)
+    cache: Path | None = None  # directory of saved coarse meshes keyed by the geometry (subsidence.mesh.store)
 
 
 @dataclasses.dataclass
@@ -219,6 +223,9 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
         mesh.domain_factor = mt.number("domain_factor", 10.0, ge=2.0)
         mesh.write_msh = mt.boolean("write_msh", False)
         mesh.refine = int(mt.number("refine", 0, integer=True, ge=0, le=MAX_REFINE))
+        mesh.cache = mt.path_("cache", None, must_exist=False)
+        if mesh.cache is not None and mesh.cache.exists() and not mesh.cache.is_dir():
+            raise mt.error("cache", f"{mesh.cache} exists and is not a directory")
         mt.finish()
 
     res_props = root.table("reservoir_properties", None)

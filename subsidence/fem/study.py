@@ -28,9 +28,20 @@ def run(case, rundir, comm) -> dict:
     t_start = time.perf_counter()
     lay = layout(cfg, spec)
     t0 = time.perf_counter()
-    built = build(comm, mode=lay.mode, domain=lay.domain, slabs=lay.slabs, bodies=lay.bodies,
-                  reservoirs=lay.reservoirs, sizes=lay.sizes, refine=lay.zones, levels=spec.mesh.refine,
-                  write=str(rundir.file("mesh.msh")) if spec.mesh.write_msh and comm.rank == 0 else None)
+    geometry = dict(mode=lay.mode, domain=lay.domain, slabs=lay.slabs, bodies=lay.bodies,
+                    reservoirs=lay.reservoirs, sizes=lay.sizes, refine=lay.zones)
+    write = str(rundir.file("mesh.msh")) if spec.mesh.write_msh and comm.rank == 0 else None
+    cache = None
+    if spec.mesh.cache is not None:  # saved coarse meshes: read in parallel when this geometry was meshed before
+        from subsidence.mesh.store import cached_build
+
+        built, key, hit = cached_build(comm, spec.mesh.cache, levels=spec.mesh.refine, write=write, **geometry)
+        cache = {"dir": str(spec.mesh.cache), "key": key, "hit": hit}
+        log.info("mesh cache %s: %s (%s)", spec.mesh.cache, "read" if hit else "stored", key[:12])
+        if hit and spec.mesh.write_msh:
+            log.warning("mesh.write_msh: the mesh came from the cache (%s), no gmsh model to write", key[:12])
+    else:
+        built = build(comm, levels=spec.mesh.refine, write=write, **geometry)
     mesh_s = time.perf_counter() - t0
     ncells = built.mesh.topology.index_map(built.mesh.topology.dim).size_global
     if built.levels:
@@ -83,7 +94,7 @@ def run(case, rundir, comm) -> dict:
         "element_sizes_m": {k: v / 2**built.levels for k, v in
                             (("reservoir", lay.sizes.reservoir), ("surface", lay.sizes.surface),
                              ("far", lay.sizes.far))},
-        "refine": built.levels, "gmsh_cells": built.coarse_cells,
+        "refine": built.levels, "gmsh_cells": built.coarse_cells, "mesh_cache": cache,
         "mesh_s": round(mesh_s, 3), **{f"mesh_{k}": round(v, 3) for k, v in built.timings.items()},
         **stats, "ranks": comm.size,
         "fields": ["displacement.bp", "cells.bp"] + (["pressure.bp"] if spec.coupling == "biot" else [])

@@ -109,3 +109,86 @@ def read(comm, path, levels: int = 0) -> BuiltMesh:
                "read_s": read_s, "distribute_s": read_s, "refine_s": time.perf_counter() - t0}
     return BuiltMesh(mesh, ct, ft, regions, info["mode"], levels=int(info["levels"]) + int(levels),
                      coarse_cells=int(info["coarse_cells"] or coarse), timings=timings)
+
+
+# --- a mesh cache keyed by what the builder is given ------------------------------------------
+
+#: bump when the builder's output for the same inputs changes (tags, sizes, geometry rules)
+BUILDER_VERSION = 1
+
+
+def _canonical(v):
+    """JSON-able, exact form of the builder's inputs (dataclasses, arrays, tuples, numbers)."""
+    import dataclasses
+
+    import numpy as np
+
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return {"__type__": type(v).__name__, **{f.name: _canonical(getattr(v, f.name)) for f in dataclasses.fields(v)}}
+    if isinstance(v, dict):
+        return {str(k): _canonical(x) for k, x in sorted(v.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(v, (list, tuple)):
+        return [_canonical(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return {"__array__": v.shape, "data": [float(x).hex() for x in v.ravel()]}
+    if isinstance(v, (bool, str)) or v is None:
+        return v
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return float(v).hex()  # exact
+    raise TypeError(f"mesh cache key: cannot serialise {type(v).__name__}")
+
+
+def cache_key(**inputs) -> str:
+    """sha256 of the builder's inputs (exact: floats by their bits, arrays in full)."""
+    import hashlib
+
+    doc = {"builder_version": BUILDER_VERSION, **{k: _canonical(v) for k, v in sorted(inputs.items())}}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+
+def cached_build(comm, cache_dir, *, levels: int = 0, **inputs) -> tuple[BuiltMesh, str, bool]:
+    """The coarse mesh of ``inputs`` (keyword arguments of :func:`subsidence.mesh.builder.build`
+    except ``levels``) from ``cache_dir`` when it is there (parallel read, no gmsh), else built
+    with gmsh and saved there; then refined ``levels`` times (collective).
+
+    Returns (mesh, key, hit). Entries are directories ``cache_dir/<key>/`` written under a
+    temporary name and renamed when complete, so a run that stops while writing, or two runs
+    writing at once, never leave a half-written entry that a later run would read.
+    """
+    import os
+    import shutil
+
+    from subsidence.mesh.builder import build
+
+    opts = {k: inputs.pop(k) for k in ("write", "verbose") if k in inputs}  # not part of the mesh
+    root = Path(cache_dir)
+    key = cache_key(**inputs)
+    entry = root / key
+    hit = bool(comm.bcast((entry / "mesh.json").exists() and (entry / "mesh.xdmf").exists(), root=0))
+    if hit:
+        built = read(comm, entry / "mesh", levels=levels)
+        return built, key, True
+    built = build(comm, levels=0, **inputs, **opts)
+    tmp = root / f".{key}.{os.getpid()}.tmp"
+    tmp = Path(comm.bcast(str(tmp), root=0))
+    if comm.rank == 0:
+        tmp.mkdir(parents=True, exist_ok=True)
+    comm.Barrier()
+    write(built, tmp / "mesh")
+    if comm.rank == 0:
+        (tmp / "inputs.json").write_text(json.dumps({k: _canonical(v) for k, v in sorted(inputs.items())}, indent=0))
+        try:
+            tmp.rename(entry)
+        except OSError:  # another run stored the same mesh meanwhile: keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+    comm.Barrier()
+    if levels:
+        from subsidence.mesh.refine import refine_uniformly
+
+        t0 = time.perf_counter()
+        built.mesh, built.cell_tags, built.facet_tags = refine_uniformly(built.mesh, built.cell_tags, built.facet_tags, levels)
+        built.levels = int(levels)
+        built.timings["refine_s"] = time.perf_counter() - t0
+    return built, key, False
