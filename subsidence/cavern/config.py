@@ -552,8 +552,8 @@ BUILTIN_DILATANCY = ("vansambeek", "devries")
 
 
 def parse_dilatancy(ind: Table) -> tuple[DilatancyBoundary, ...]:
-    """``[[indicators.dilatancy]]``: name, variables ("octahedral": τ_oct against σ_oct, or
-    "invariants": √J2 against I1), coefficients c0, c1, … of the boundary polynomial in MPa
+    """``[[indicators.dilatancy]]``: name, variables ("octahedral": τ_oct against σ_oct,
+    "invariants": √J2 against I1, "principal": σ1 − σ3 against σ3), coefficients c0, c1, … of the boundary polynomial in MPa
     (c_k in MPa^(1−k)), source (where the coefficients come from; stated in the outputs)."""
     out = []
     for t in ind.tables("dilatancy", []):
@@ -564,7 +564,7 @@ def parse_dilatancy(ind: Table) -> tuple[DilatancyBoundary, ...]:
         if name in BUILTIN_DILATANCY or name in [b.name for b in out]:
             raise t.error("name", f"{name!r} is already a dilatancy criterion of this case "
                           f"(built in: {', '.join(BUILTIN_DILATANCY)})")
-        variables = t.string("variables", choices=("octahedral", "invariants"))
+        variables = t.string("variables", choices=("octahedral", "invariants", "principal"))
         coef = t.array("coefficients", min_length=1)
         if not np.any(coef[1:] != 0) and coef[0] <= 0:
             raise t.error("coefficients", "the boundary is never positive: no stress state could be below it")

@@ -8,7 +8,8 @@ J2 = ½ s:s, J3 = det s, Lode angle ψ with sin 3ψ = −(3√3/2) J3 / J2^{3/2}
 - Van Sambeek/Ratigan dilatancy: √J2 = 0.27 I1 → safety factor 0.27 I1/√J2.
 - De Vries-type: √J2_dil = [D1 (I1/σ₀)^m + T0] / (√3 cos ψ − D2 sin ψ) → √J2_dil/√J2.
 - The case's own boundaries (:class:`DilatancyBoundary`, ``fs_<name>``): a polynomial in the
-  octahedral (or I1, √J2) stresses with the coefficients of the user's source.
+  octahedral stresses, in (I1, √J2) or in (σ3, σ1 − σ3), with the coefficients of the user's
+  source.
 - Effective tension (leak/fracture): the least compressive stress *tangential* to the
   wall (the normal one equals the brine pressure there) minus P_brine(z); negative means
   the brine pressure exceeds it (tensile effective stress at the wall).
@@ -90,18 +91,22 @@ class DilatancyBoundary:
     """A dilatancy boundary given in the case file (``[[indicators.dilatancy]]``), for the named
     criteria of the literature (Hunsche, Spiers, Günther–Salzer, …) with the coefficients of the
     user's source: τ_D = Σ_k c_k x^k with (x, τ) = (σ_oct, τ_oct) = (I1/3, √(2/3) √J2)
-    ("octahedral") or (I1, √J2) ("invariants"), compression positive, MPa (c_k in MPa^(1−k)).
-    Factor of safety τ_D/τ; where the boundary is not positive at that mean stress it is 0
-    (no strength)."""
+    ("octahedral"), (I1, √J2) ("invariants") or (σ3, σ1 − σ3) ("principal": the differential
+    stress at dilatancy onset against the confining stress, as triaxial tests report it),
+    compression positive, MPa (c_k in MPa^(1−k)). Factor of safety τ_D/τ; where the boundary
+    is not positive at that stress it is 0 (no strength)."""
 
     name: str
     variables: str
     coefficients: tuple[float, ...]
     source: str
 
-    def factor(self, I1: np.ndarray, sqJ2: np.ndarray) -> np.ndarray:
+    def factor(self, I1: np.ndarray, sqJ2: np.ndarray, eig: np.ndarray | None = None) -> np.ndarray:
+        """``eig``: principal stresses, ascending (N, 3), needed for "principal"."""
         if self.variables == "octahedral":
             x, tau = I1 / 3.0, np.sqrt(2.0 / 3.0) * sqJ2
+        elif self.variables == "principal":
+            x, tau = eig[:, 0], eig[:, 2] - eig[:, 0]
         else:
             x, tau = I1, sqJ2
         bound = np.polynomial.polynomial.polyval(x, np.asarray(self.coefficients, dtype=float))
@@ -452,22 +457,22 @@ class WallIndicators:
         sig -= m.p_lith_q[idx, None, None] * np.eye(3)[None]
         return -sig / 1e6
 
-    def _criteria(self, I1, sqJ2, psi, dv: DeVries) -> list[tuple[str, np.ndarray]]:
+    def _criteria(self, I1, sqJ2, psi, eig, dv: DeVries) -> list[tuple[str, np.ndarray]]:
         """The dilatancy factors of safety (rock salt only): Van Sambeek, De Vries, the case's own."""
         fs_vs, fs_dv = dilatancy_factors(I1, sqJ2, psi, dv)
         return [("fs_vansambeek", fs_vs), ("fs_devries", fs_dv)] + [
-            ("fs_" + b.name, b.factor(I1, sqJ2)) for b in self.dilatancy]
+            ("fs_" + b.name, b.factor(I1, sqJ2, eig)) for b in self.dilatancy]
 
     def _on_wall(self, i: int, P: float, dv: DeVries) -> dict:
         """Indicators on the wall (extrapolated, window-averaged): minima over the wall and the roof."""
         m = self.model
         ws = self.wall[i]
         sc = ws.stress_c()
-        I1, sqJ2, psi, _ = invariants(sc)
+        I1, sqJ2, psi, eig = invariants(sc)
         Pz = (P + m.brine_gradient[i] * (m.shoe_z[i] - ws.Xe[:, self.zc])) / 1e6
         margin = min_tangential(sc, ws.ne) - Pz
         rec = {}
-        crit = [(name, val, ws.salt_e) for name, val in self._criteria(I1, sqJ2, psi, dv)]
+        crit = [(name, val, ws.salt_e) for name, val in self._criteria(I1, sqJ2, psi, eig, dv)]
         for name, val, sel in crit + [("tension_margin_MPa", margin, np.ones(margin.size, bool))]:
             k = np.flatnonzero(sel)
             if k.size:
@@ -495,7 +500,7 @@ class WallIndicators:
         margin = min_tangential(sc, self.normals[i]) - Pz
         rec = {}
         salt = m.mat.Astar[idx] > 0  # dilatancy criteria are for rock salt only
-        crit = [(name, val, salt) for name, val in self._criteria(I1, sqJ2, psi, dv)] + [("tension_margin_MPa", margin, None)]
+        crit = [(name, val, salt) for name, val in self._criteria(I1, sqJ2, psi, eig, dv)] + [("tension_margin_MPa", margin, None)]
         for name, val, sel in crit:
             v, loc = _global_min(comm, val if sel is None else val[sel], X if sel is None else X[sel])
             rec["ip_" + name] = v

@@ -35,7 +35,8 @@ def dilatancy_criteria(cfg) -> dict:
            "devries": {"boundary": "sqrt(J2) = [D1 (I1/sigma0)^m + T0] / (sqrt(3) cos psi - D2 sin psi)",
                        "D1_MPa": dv.D1, "D2": dv.D2, "m": dv.m, "T0_MPa": dv.T0, "source": "De Vries et al. (built in)"}}
     for b in cfg.dilatancy:
-        x, tau = ("sigma_oct", "tau_oct") if b.variables == "octahedral" else ("I1", "sqrt(J2)")
+        x, tau = {"octahedral": ("sigma_oct", "tau_oct"), "invariants": ("I1", "sqrt(J2)"),
+                  "principal": ("sigma3", "sigma1 - sigma3")}[b.variables]
         out[b.name] = {"boundary": f"{tau} = " + " + ".join(f"{c:g} {x}^{k}" for k, c in enumerate(b.coefficients)) + " (MPa)",
                        "variables": b.variables, "coefficients": list(b.coefficients), "source": b.source}
     return out

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.fem
 VS_OCT = DilatancyBoundary("vs_oct", "octahedral", (0.0, 0.81 * np.sqrt(2.0 / 3.0)), "test: Van Sambeek rewritten")
 QUAD = DilatancyBoundary("quad", "octahedral", (0.5, 0.8, -0.015), "test: a quadratic boundary")
 LIN_INV = DilatancyBoundary("lin_inv", "invariants", (1.2, 0.2), "test: a linear boundary in I1, √J2")
+PRINC = DilatancyBoundary("princ", "principal", (2.0, 1.1, -0.01), "test: differential stress against σ3")
 
 
 def test_own_boundaries_and_devries_parameters_on_the_lame_sphere(comm):
@@ -37,7 +38,7 @@ def test_own_boundaries_and_devries_parameters_on_the_lame_sphere(comm):
     model.solve_step(0.0, np.array([P_CAV]), np.array([False]))
     model.commit()
     dv = DeVries(T0=3.0, D1=0.9)
-    rec = WallIndicators(model, devries=dv, dilatancy=(VS_OCT, QUAD, LIN_INV)).evaluate(np.array([P_CAV]))[0]
+    rec = WallIndicators(model, devries=dv, dilatancy=(VS_OCT, QUAD, LIN_INV, PRINC)).evaluate(np.array([P_CAV]))[0]
     sr, (t1, t2) = wall_stresses("axisymmetric")
     s = np.array([sr, t1, t2])
     I1 = s.sum()
@@ -47,6 +48,7 @@ def test_own_boundaries_and_devries_parameters_on_the_lame_sphere(comm):
     exact = {
         "fs_quad": (0.5 + 0.8 * s_oct - 0.015 * s_oct**2) / t_oct,
         "fs_lin_inv": (1.2 + 0.2 * I1) / sqJ2,
+        "fs_princ": (2.0 + 1.1 * s.min() - 0.01 * s.min() ** 2) / (s.max() - s.min()),
         "fs_devries": (0.9 * I1**dv.m + 3.0) / ((np.sqrt(3) * np.cos(psi) - dv.D2 * np.sin(psi)) * sqJ2),
     }
     for key, val in exact.items():
@@ -97,7 +99,7 @@ def test_case_keys_reach_the_indicators(comm):
 @pytest.mark.parametrize("entry, key, msg", [
     ({**HUNSCHE_LIKE, "name": "Hunsche 1993"}, "name", "not a column name"),
     ({**HUNSCHE_LIKE, "name": "devries"}, "name", "already a dilatancy criterion"),
-    ({**HUNSCHE_LIKE, "variables": "principal"}, "variables", "principal"),
+    ({**HUNSCHE_LIKE, "variables": "deviatoric"}, "variables", "deviatoric"),
     ({k: v for k, v in HUNSCHE_LIKE.items() if k != "source"}, "source", "source"),
     ({**HUNSCHE_LIKE, "source": "  "}, "source", "where the coefficients come from"),
     ({**HUNSCHE_LIKE, "coefficients": []}, "coefficients", "at least 1"),
