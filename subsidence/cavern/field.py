@@ -114,35 +114,59 @@ def run_field(case, rundir, comm) -> dict:
     first_summary = None
     warnings: list[str] = []
     dofs: dict[str, int] = {}
+    # the distinct models are independent: spread them over the ranks, each on its own
+    # sub-communicator (model g on team g mod teams), then share the results with every rank
+    teams = min(comm.size, len(groups))
+    team = comm.rank % teams
+    tcomm = comm if teams == 1 else comm.Split(team, comm.rank)
+    model_ranks = {f"model{g + 1}": [r for r in range(comm.size) if r % teams == g % teams] for g in range(len(groups))}
+    if teams > 1:
+        log.info("field: %d models on %d teams of ranks (%s)", len(groups), teams,
+                 ", ".join(f"model {g + 1}: ranks {model_ranks[f'model{g + 1}']}" for g in range(len(groups))))
     for k, scen in enumerate(cfg.scenarios):
-        results = []  # per model: (SimulationResult, [(t, (r, ur, uz))])
+        mine: dict[int, object] = {}  # model index → SimulationResult, for this team's models
+        failed = None
         for g, members in enumerate(groups):
+            if g % teams != team:
+                continue
             c0 = caverns[members[0]]
             sub = single(cfg, c0)
             mkey = min(h for h, mm in enumerate(groups) if np.array_equal(caverns[mm[0]].depths, c0.depths)
                        and np.array_equal(caverns[mm[0]].radii, c0.radii))
             if mkey not in meshes:
-                meshes[mkey] = build_mesh(sub, comm)
+                meshes[mkey] = build_mesh(sub, tcomm)
             model = build_model(sub, meshes[mkey], prefix=f"field{k}_{g}_")
             dofs[f"model{g + 1}"] = model.V.dofmap.index_map.size_global * model.V.dofmap.index_map_bs
             sampler = SurfaceSampler(model, reference=cfg.surface_reference)
             sim = build_simulation(sub, model, scen, checkpoint_dir=ckroot / scen.name / f"model{g + 1}",
-                                   key=f"{case.sha256}:{cfg.field_sha256}:{scen.name}:{g}:{comm.size}",
+                                   key=f"{case.sha256}:{cfg.field_sha256}:{scen.name}:{g}:{tcomm.size}:{teams}",
                                    surface=lambda t, s=sampler: s.profile())
+            sim.progress_comm = comm  # the world's rank 0 shows its team's progress only
             names = ", ".join(caverns[i].name for i in members)
             log.info("scenario %s, model %d of %d (caverns %s): %d displacement dofs", scen.name, g + 1, len(groups),
                      names, dofs[f"model{g + 1}"])
             sim.label = f"scenario {scen.name}, model {g + 1}/{len(groups)}"
             try:
-                res = sim.run()
+                mine[g] = sim.run()
             except SimulationFailed as exc:
-                if rundir.rank == 0:
-                    rows = [{"scenario": scen.name, **r, "cavern": caverns[i].name} for i in members for r in exc.result.rows]
-                    write_rows_csv(rundir.file("cavern.csv"), all_rows + rows)
-                raise
-            results.append(res)
+                failed = (g, str(exc), exc.result)
             del sim, sampler, model
             gc.collect()
+            if failed:
+                break
+        # every team's results (and failures) to every rank: team roots contribute, others send nothing
+        shared = comm.allgather((mine, failed, dofs) if tcomm.rank == 0 else ({}, None, {}))
+        fails = [f for _, f, _ in shared if f is not None]
+        if fails:
+            g, msg, result = min(fails, key=lambda f: f[0])
+            if rundir.rank == 0:
+                rows = [{"scenario": scen.name, **r, "cavern": caverns[i].name} for i in groups[g] for r in result.rows]
+                write_rows_csv(rundir.file("cavern.csv"), all_rows + rows)
+            raise SimulationFailed(f"model {g + 1}: {msg}" if teams > 1 else msg, result)
+        merged = {g: r for m, _, _ in shared for g, r in m.items()}
+        for _, _, d in shared:
+            dofs.update(d)
+        results = [merged[g] for g in range(len(groups))]
         times = np.array([t for t, _ in results[0].outputs])
         for res in results[1:]:  # every model lands on the same output times
             assert np.allclose([t for t, _ in res.outputs], times, rtol=1e-9, atol=1e-3)
@@ -209,6 +233,7 @@ def run_field(case, rundir, comm) -> dict:
         **(first_summary or {}),
         "geometry": "field",
         "field": {"file": cfg.field_file, "sha256": cfg.field_sha256, "caverns": len(caverns), "models": len(groups),
+                  "model_ranks": model_ranks,
                   "model_of_cavern": {c.name: of[i] + 1 for i, c in enumerate(caverns)}, "approximation": APPROXIMATION},
         "displacement_dofs": dofs,
         "caverns": {c.name: {"x": c.x, "y": c.y, "initial_volume_m3": cavern_volume(c), "shoe_depth_m": c.shoe_depth,

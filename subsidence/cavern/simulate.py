@@ -105,6 +105,8 @@ class Simulation:
         self.ckdir = Path(checkpoint_dir) if checkpoint_dir else None
         self.ckkey = checkpoint_key
         self.comm = model.comm
+        # whose rank 0 shows the progress (a field's models run on sub-communicators: the world's)
+        self.progress_comm = None
         nc = len(caverns)
         self.heat = [None] * nc  # solved brine heat (BrineHeat) where the brine asks for it
         for i, c in enumerate(caverns):
@@ -308,7 +310,7 @@ class Simulation:
         tc = self.tc
         nc = len(self.caverns)
         ops = [c.operator for c in self.caverns]
-        with Progress(self.label, comm=self.comm, t_start=self.t / SECONDS_PER_YEAR,
+        with Progress(self.label, comm=self.progress_comm or self.comm, t_start=self.t / SECONDS_PER_YEAR,
                       t_end=tc.end / SECONDS_PER_YEAR) as progress:
             self._march(tc, nc, ops, progress, stop_after)
         return self.result
