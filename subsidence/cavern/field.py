@@ -91,7 +91,7 @@ def run_field(case, rundir, comm) -> dict:
     from subsidence.cavern.simulate import SimulationFailed
     from subsidence.cavern.surface import SurfaceSampler
     from subsidence.io.surface import SurfaceResult, write_surface_outputs
-    from subsidence.studies.cavern import _SubDir, build_mesh, build_model, build_simulation
+    from subsidence.studies.cavern import _SubDir, build_mesh, build_model, build_simulation, dilatancy_criteria
     from subsidence.studies.deep import grid_deformation_outputs
 
     cfg = case.config
@@ -198,7 +198,8 @@ def run_field(case, rundir, comm) -> dict:
                 first_summary.update(grid_deformation_outputs(case, rundir, sres))
         dt_yr = (times[-1] - times[-2]) / SECONDS_PER_YEAR if nt > 1 else 0.0
         tab = scenario_table(scen.name, [{k2: v for k2, v in r.items() if k2 != "scenario"} for r in rows],
-                             surface_summary(ssum, gz, times))
+                             surface_summary(ssum, gz, times),
+                             dilatancy=tuple(b.name for b in cfg.dilatancy))
         table += tab
         per = _per_cavern(cfg, scen.name, results, of, centres, times)
         # the model's own bowl (out to where it changes sign), summed over the caverns
@@ -212,6 +213,7 @@ def run_field(case, rundir, comm) -> dict:
             "event_solves": sum(r.event_solves for r in results), "caverns": tab, "field_caverns": per, "surface": ssum,
             "bowl": bowl,
             "point_rates_mm_per_yr": point_rates,
+            "dilatancy_criteria": dilatancy_criteria(cfg),
         }
         if k == 0 and first_summary is not None:
             first_summary["bowl"] = bowl

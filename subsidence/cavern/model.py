@@ -265,7 +265,7 @@ class CreepModel:
             for name, tags in groups.items():
                 tags = [t for t in tags if t in present]
                 if tags:
-                    forms[name] = fem.form(sum(ufl.dot(du, n) * w * ds(t) for t in tags[1:]) + ufl.dot(du, n) * w * ds(tags[0]))
+                    forms[name] = fem.form(ufl.dot(du, n) * w * ds(tuple(tags)))
             self._balance = (du, forms)
         du, forms = self._balance
         ref = self.u_ref if u_from is None else u_from

@@ -68,8 +68,9 @@ def surface_summary(ssum: dict, grid_uz, times_s) -> dict:
     return {"max_subsidence_mm": 1e3 * ssum.get("max_subsidence_m", 0.0), "subsidence_rate_mm_per_yr": 1e3 * rate}
 
 
-def scenario_table(scenario: str, rows: list[dict], surf: dict) -> list[dict]:
-    """Indicators per cavern of one scenario (surf: max_subsidence_mm, subsidence_rate_mm_per_yr)."""
+def scenario_table(scenario: str, rows: list[dict], surf: dict, dilatancy: tuple[str, ...] = ()) -> list[dict]:
+    """Indicators per cavern of one scenario (surf: max_subsidence_mm, subsidence_rate_mm_per_yr;
+    dilatancy: the names of the case's own boundaries, columns fs_<name>)."""
     out = []
     names = list(dict.fromkeys(r["cavern"] for r in rows))
     for name in names:
@@ -106,24 +107,17 @@ def scenario_table(scenario: str, rows: list[dict], surf: dict) -> list[dict]:
             "tension_margin_end_MPa": rr[-1].get("tension_margin_MPa", np.nan),
             **surf,
             **roof_summary(rr),  # roof layers with strength, roof-span check (subsidence/cavern/roof.py)
-            **own_dilatancy_summary(rr),
+            **own_dilatancy_summary(rr, dilatancy),
         })
     return out
 
 
-def own_dilatancy_columns(rows: list[dict]) -> list[str]:
-    """The fs_<name> columns of the case's own dilatancy boundaries ([[indicators.dilatancy]])."""
-    keys = dict.fromkeys(k for r in rows for k in r)
-    return [k for k in keys if k.startswith("fs_") and k not in ("fs_vansambeek", "fs_devries")
-            and not k.endswith(("_depth", "_r"))]
-
-
-def own_dilatancy_summary(rows: list[dict]) -> dict:
+def own_dilatancy_summary(rows: list[dict], names: tuple[str, ...]) -> dict:
     """min_fs_<name> and min_roof_fs_<name> over the run, for each of the case's own boundaries."""
     out = {}
-    for k in own_dilatancy_columns(rows):
-        out["min_" + k] = _nanmin(np.array([r.get(k, np.nan) for r in rows], dtype=float))
-        out["min_roof_" + k] = _nanmin(np.array([r.get("roof_" + k, np.nan) for r in rows], dtype=float))
+    for name in names:
+        for k in ("fs_" + name, "roof_fs_" + name):
+            out["min_" + k] = _nanmin(np.array([r.get(k, np.nan) for r in rows], dtype=float))
     return out
 
 

@@ -203,7 +203,8 @@ def run(case, rundir, comm) -> dict:
             first_summary = write_surface_outputs(rundir, sres, title=title)
             if rundir.rank == 0:
                 first_summary.update(grid_deformation_outputs(case, rundir, sres))
-        tab = scenario_table(scen.name, res.rows, surface_summary(ssum, sres.grid_uz, times))
+        tab = scenario_table(scen.name, res.rows, surface_summary(ssum, sres.grid_uz, times),
+                             dilatancy=tuple(b.name for b in cfg.dilatancy))
         table += tab
         summaries[scen.name] = {"steps": res.steps, "failed_steps": res.failed_steps, "rejected_steps": res.rejected_steps,
                                 "event_solves": res.event_solves, "caverns": tab, "surface": ssum,

@@ -79,8 +79,12 @@ def _case(**ind):
 HUNSCHE_LIKE = {"name": "mine", "variables": "octahedral", "coefficients": [0.0, 0.86, -0.0168], "source": "my lab data"}
 
 
-def test_case_keys_reach_the_indicators(comm):
-    from subsidence.studies.cavern import build_mesh, build_model, build_simulation, dilatancy_criteria
+def test_case_keys_reach_the_indicators(comm, tmp_path):
+    import json
+    from pathlib import Path
+
+    from subsidence.run import run_case
+    from subsidence.studies.cavern import build_mesh, build_model, build_simulation
 
     d = _case(devries_T0=2.5, dilatancy=[HUNSCHE_LIKE])
     cfg = dataclasses.replace(case_from_dict(d, file="test.toml").config, checkpoint_every=0)
@@ -89,11 +93,18 @@ def test_case_keys_reach_the_indicators(comm):
     model = build_model(cfg, build_mesh(cfg, comm), prefix="dilcase_")
     sim = build_simulation(cfg, model, cfg.scenarios[0])
     assert sim.indicators.devries.T0 == 2.5 and sim.indicators.dilatancy == cfg.dilatancy
-    res = sim.run(resume=False)
-    assert all(np.isfinite(r["fs_mine"]) and r["fs_mine"] > 0 for r in res.rows)
-    crit = dilatancy_criteria(cfg)
+    # a whole run: the columns, the scenario table and the criteria in summary.json
+    out = Path(comm.bcast(str(tmp_path), root=0)) / "run"
+    s = run_case(case_from_dict(d, file="test.toml"), out, comm=comm)
+    base = s["scenarios"]["base"]
+    row = base["caverns"][0]
+    assert np.isfinite(row["min_fs_mine"]) and row["min_fs_mine"] > 0 and "min_roof_fs_mine" in row
+    crit = base["dilatancy_criteria"]
     assert crit["devries"]["T0_MPa"] == 2.5 and crit["mine"]["source"] == "my lab data"
     assert crit["mine"]["boundary"].startswith("tau_oct = 0 sigma_oct^0 + 0.86 sigma_oct^1")
+    if comm.rank == 0:
+        assert "min FS dilatancy (mine)" in (out / "scenarios.md").read_text()
+        assert json.loads((out / "summary.json").read_text())["scenarios"]["base"]["dilatancy_criteria"] == crit
 
 
 @pytest.mark.parametrize("entry, key, msg", [
@@ -125,7 +136,7 @@ def test_scenario_table_has_the_own_criteria(tmp_path):
              "pressure_over_sigma_v": 0.5, "bled_m3": 0.0, "injected_m3": 0.0, "time_yr": t, "fs_vansambeek": 2.0,
              "fs_devries": 1.5, "tension_margin_MPa": 3.0, "roof_tension_margin_MPa": 3.0, "fs_mine": f, "fs_mine_depth": 900.0,
              "fs_mine_r": 10.0, "roof_fs_mine": f + 0.1} for t, f in ((0.0, 1.4), (1.0, 1.2))]
-    tab = scenario_table("s", rows, {"max_subsidence_mm": 0.0, "subsidence_rate_mm_per_yr": 0.0})
+    tab = scenario_table("s", rows, {"max_subsidence_mm": 0.0, "subsidence_rate_mm_per_yr": 0.0}, dilatancy=("mine",))
     assert tab[0]["min_fs_mine"] == pytest.approx(1.2) and tab[0]["min_roof_fs_mine"] == pytest.approx(1.3)
     assert not [k for k in tab[0] if k.startswith("min_fs_mine_")]
     write_table(tmp_path, tab)
