@@ -120,13 +120,24 @@ def build(comm, *, mode: str, domain: Domain, slabs: list[Slab], bodies=(), rese
             gmsh.finalize()
     mesh, ct, ft = data.mesh, data.cell_tags, data.facet_tags
     coarse = mesh.topology.index_map(mesh.topology.dim).size_global
+    built = BuiltMesh(mesh, ct, ft, regions, mode, coarse_cells=int(coarse), timings=timings)
+    return refine_built(built, levels)
+
+
+def refine_built(built: BuiltMesh, levels: int) -> BuiltMesh:
+    """``levels`` more uniform parallel refinements of ``built``, tags carried (collective;
+    in place, returned); ``timings["refine_s"]`` is their wall time."""
+    import time
+
     t0 = time.perf_counter()
     if levels:
         from subsidence.mesh.refine import refine_uniformly
 
-        mesh, ct, ft = refine_uniformly(mesh, ct, ft, levels)
-    timings["refine_s"] = time.perf_counter() - t0
-    return BuiltMesh(mesh, ct, ft, regions, mode, levels=int(levels), coarse_cells=int(coarse), timings=timings)
+        built.mesh, built.cell_tags, built.facet_tags = refine_uniformly(built.mesh, built.cell_tags, built.facet_tags,
+                                                                         levels)
+        built.levels += int(levels)
+    built.timings["refine_s"] = time.perf_counter() - t0
+    return built
 
 
 def _check(mode, domain, slabs):

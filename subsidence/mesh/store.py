@@ -17,7 +17,7 @@ import json
 import time
 from pathlib import Path
 
-from subsidence.mesh.builder import BuiltMesh
+from subsidence.mesh.builder import BuiltMesh, refine_built
 from subsidence.mesh.tags import Regions
 
 FORMAT = 1
@@ -100,15 +100,11 @@ def read(comm, path, levels: int = 0) -> BuiltMesh:
             ft = f.read_meshtags(mesh, name=FACET_TAGS)
     read_s = time.perf_counter() - t0
     coarse = mesh.topology.index_map(tdim).size_global
-    t0 = time.perf_counter()
-    if levels:
-        from subsidence.mesh.refine import refine_uniformly
-
-        mesh, ct, ft = refine_uniformly(mesh, ct, ft, levels)
     timings = {"gmsh_s": float(info["timings"].get("gmsh_s", 0.0)), "made_elsewhere": 1.0,
-               "read_s": read_s, "distribute_s": read_s, "refine_s": time.perf_counter() - t0}
-    return BuiltMesh(mesh, ct, ft, regions, info["mode"], levels=int(info["levels"]) + int(levels),
-                     coarse_cells=int(info["coarse_cells"] or coarse), timings=timings)
+               "read_s": read_s, "distribute_s": read_s}
+    built = BuiltMesh(mesh, ct, ft, regions, info["mode"], levels=int(info["levels"]),
+                      coarse_cells=int(info["coarse_cells"] or coarse), timings=timings)
+    return refine_built(built, levels)
 
 
 # --- a mesh cache keyed by what the builder is given ------------------------------------------
@@ -184,11 +180,4 @@ def cached_build(comm, cache_dir, *, levels: int = 0, **inputs) -> tuple[BuiltMe
         except OSError:  # another run stored the same mesh meanwhile: keep theirs
             shutil.rmtree(tmp, ignore_errors=True)
     comm.Barrier()
-    if levels:
-        from subsidence.mesh.refine import refine_uniformly
-
-        t0 = time.perf_counter()
-        built.mesh, built.cell_tags, built.facet_tags = refine_uniformly(built.mesh, built.cell_tags, built.facet_tags, levels)
-        built.levels = int(levels)
-        built.timings["refine_s"] = time.perf_counter() - t0
-    return built, key, False
+    return refine_built(built, levels), key, False
