@@ -302,6 +302,44 @@ def _mogi(tmp):
 
 
 PAGE = "docs/caverns.md"
+
+def _own_dilatancy(tmp):
+    from mpi4py import MPI
+
+    from cavern_helpers import P_CAV, shell_model
+    from test_dilatancy_criteria import PRINC, QUAD
+    from test_fos_convergence import wall_stresses
+
+    from subsidence.cavern.indicators import WallIndicators
+    from subsidence.cavern.material import SaltLaw
+
+    model, _ = shell_model(MPI.COMM_SELF, law=SaltLaw(E=25e9, nu=0.3, A=1e-6), h_wall=0.05, h_far=1.0)
+    model.solve_step(0.0, np.array([P_CAV]), np.array([False]))
+    model.commit()
+    rec = WallIndicators(model, dilatancy=(QUAD, PRINC)).evaluate(np.array([P_CAV]))[0]
+    sr, (t1, t2) = wall_stresses("axisymmetric")
+    s = np.array([sr, t1, t2])
+    s_oct, t_oct = s.mean(), np.sqrt(((s[0] - s[1]) ** 2 + (s[1] - s[2]) ** 2 + (s[2] - s[0]) ** 2)) / 3
+    exact = {"quad": np.polynomial.polynomial.polyval(s_oct, QUAD.coefficients) / t_oct,
+             "princ": np.polynomial.polynomial.polyval(s.min(), PRINC.coefficients) / (s.max() - s.min())}
+    return [Check(f"FS of the {k} boundary on the wall", rec["fs_" + k], v, rel_tol=2e-3) for k, v in exact.items()]
+
+
+def _volume_balance(tmp):
+    from mpi4py import MPI
+
+    from test_volume_balance import _run
+
+    out = []
+    for nu in (0.3, 0.49):
+        model, _ = _run(MPI.COMM_SELF, nu, f"valvb{int(100 * nu)}_")
+        b = model.volume_balance()
+        out.append(Check(f"ν = {nu}: bowl [m³] against cavity + rock", b["surface_m3"], b["cavity_m3"] + b["rock_m3"],
+                         rel_tol=1e-8))
+    out.append(Check("ν = 0.49: bowl / closure (incompressible limit 1)", b["surface_m3"] / b["cavity_m3"], 1.0,
+                     rel_tol=0.1))
+    return out
+
 BENCHMARKS = [
     Benchmark("cavern-lame", "elastic sphere and plane-strain cylinder, a=1, b=10, ΔP=10 MPa, P2 curved mesh",
               "tests/cavern/cavern_helpers.py shell_model", "Lamé thick shell (subsidence.cavern.analytic)", PAGE, _lame),
@@ -329,6 +367,12 @@ BENCHMARKS = [
               PAGE, _heat),
     Benchmark("cavern-mogi", "20 m elastic sphere at 1 km depth, 2 MPa pressure drop, 40 km domain",
               "subsidence.cavern.surface SurfaceSampler", "Mogi point source; bowl volume 2(1 − ν)ΔV", PAGE, _mogi),
+    Benchmark("cavern-own-dilatancy", "elastic sphere a = 1, b = 10, ΔP = 10 MPa: a quadratic octahedral boundary and a "
+              "quadratic boundary in (σ3, σ1 − σ3) as [[indicators.dilatancy]]", "tests/cavern/test_dilatancy_criteria.py",
+              "the boundaries on the Lamé wall stresses", PAGE, _own_dilatancy),
+    Benchmark("cavern-volume-balance", "100 m domed cylinder at 800–900 m, open 2 yr, Norton n = 5, roller box 6 × 3 km",
+              "tests/cavern/test_volume_balance.py _run", "divergence theorem (bowl = cavity + rock); incompressible "
+              "limit bowl = closure", PAGE, _volume_balance),
     Benchmark("cavern-sealed-warming", "sealed elastic creep-free sphere (a = 1 m), brine 5 K cold, 3e6 s",
               "tests/cavern/cavern_helpers.py sphere_simulation", "β ΔP = α Δθ_b with θ_b of Carslaw & Jaeger §9.8",
               PAGE, _sealed_warming),
