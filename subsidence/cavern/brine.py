@@ -37,8 +37,13 @@ class Brine:
     # less leak_margin (case files: on by default; see operations.Operator)
     leak_off: bool = False
     leak_margin: float = 0.0  # Pa
+    # what caps the pressure: "lithostatic" (the initial minimum principal stress at the shoe) or
+    # "wall" (also the FE tension margin at the roof: leak-off when it falls to leak_margin)
+    leak_criterion: str = "lithostatic"
 
     def __post_init__(self):
+        if self.leak_criterion not in ("lithostatic", "wall"):
+            raise ValueError(f"unknown leak-off criterion {self.leak_criterion!r}")
         if self.heat not in ("exponential", "conduction"):
             raise ValueError(f"unknown brine heat model {self.heat!r} (exponential or conduction)")
 

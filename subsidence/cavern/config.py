@@ -522,8 +522,9 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
     lk = root.table("leak_off", None) or Table({}, file=root.file, path="leak_off")
     leak_on = lk.boolean("enabled", True)
     leak_margin = lk.number("margin", 0.0, unit="Pa", bare="MPa", ge=0)
+    leak_criterion = lk.string("criterion", "lithostatic", choices=("lithostatic", "wall"))
     lk.finish()
-    brine = dataclasses.replace(brine, leak_off=leak_on, leak_margin=leak_margin)
+    brine = dataclasses.replace(brine, leak_off=leak_on, leak_margin=leak_margin, leak_criterion=leak_criterion)
     for c, t in zip(caverns, ctabs):
         s_v = float(lithostatic(layers, c.shoe_depth))
         if leak_on and leak_margin >= s_v - brine_gradient * c.shoe_depth:

@@ -101,7 +101,8 @@ class Operator:
 
     # -- checkpoint -------------------------------------------------------------------
     def state(self) -> dict:
-        return {k: getattr(self, k) for k in ("iphase", "status", "remaining", "next_release", "held", "releases", "capped", "cap_held", "p_prev")}
+        return {k: getattr(self, k) for k in ("iphase", "status", "remaining", "next_release", "held", "releases", "capped", "cap_held", "p_prev",
+                                              "leak_cap")}  # the cap moves with leak_off.criterion = "wall"
 
     def load(self, st: dict) -> None:
         for k, v in st.items():

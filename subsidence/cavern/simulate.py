@@ -39,6 +39,14 @@ from subsidence.units import SECONDS_PER_YEAR
 log = get_logger("cavern")
 
 
+#: leak_off.criterion = "wall": the margin-pressure slope to start with (elastic sphere: the hoop
+#: stress 1.5 (S − P) above P), the range it is kept in, and the least pressure change between
+#: records that updates it [Pa]
+LEAK_GAMMA0 = 1.5
+LEAK_GAMMA_RANGE = (0.2, 5.0)
+LEAK_DP_SECANT = 1e3
+
+
 class SimulationFailed(RuntimeError):
     def __init__(self, message: str, result: SimulationResult):
         super().__init__(message)
@@ -144,6 +152,10 @@ class Simulation:
         for c in caverns:  # the leak-off cap: minimum principal (here lithostatic) stress at the shoe − margin
             if c.brine.leak_off:
                 c.operator.leak_cap = c.sigma_v_shoe - c.brine.leak_margin
+        # leak_off.criterion = "wall": the cap also follows the FE tension margin at the roof (_update_leak_caps)
+        self.leak_wall = np.array([c.brine.leak_off and c.brine.leak_criterion == "wall" for c in caverns], bool)
+        self.leak_gamma = np.full(nc, LEAK_GAMMA0)  # −d(margin)/dP along the run (secant)
+        self.leak_prev = np.full((nc, 2), np.nan)  # (P, margin) of the last record
         self.P = np.array([c.operator.initial_pressure() for c in caverns])
         self.mass = np.zeros(nc)
         self.bled = np.zeros(nc)  # cumulative well out-flow (> 0), m³ at cavern conditions
@@ -181,10 +193,34 @@ class Simulation:
         offset = gamma * (c.mid_depth - c.shoe_depth) - c.brine.pore_pressure_gradient * c.mid_depth
         return BrineStep(c.brine, self.mass[i], self._brine_T(i, t1), dt, q_out=q_out, perm_coef=coef, perm_offset=offset)
 
+    def _update_leak_caps(self, ind: list[dict]) -> None:
+        """leak_off.criterion = "wall": the pressure at which the tension margin at the roof (the
+        least compressive wall stress tangential to the wall minus the brine pressure, on the wall,
+        over the roof samples) falls to ``leak_margin``, extrapolated from the state just recorded
+        along the run's own margin-pressure secant (γ = −Δmargin/ΔP between records; the elastic
+        sphere's 1.5 until the pressure has moved), and never above the lithostatic cap. A cavern
+        already at or below the margin gets its present pressure as the cap (leak-off next step)."""
+        for i, c in enumerate(self.caverns):
+            if not self.leak_wall[i]:
+                continue
+            m = ind[i].get("roof_tension_margin_MPa")
+            if m is None or not np.isfinite(m):
+                continue
+            m, P = 1e6 * m, float(self.P[i])
+            P0, m0 = self.leak_prev[i]
+            if np.isfinite(P0) and abs(P - P0) > LEAK_DP_SECANT:
+                self.leak_gamma[i] = float(np.clip(-(m - m0) / (P - P0), *LEAK_GAMMA_RANGE))
+            self.leak_prev[i] = (P, m)
+            op = c.operator
+            if not op.capped:
+                cap = P + (m - c.brine.leak_margin) / self.leak_gamma[i]
+                op.leak_cap = min(c.sigma_v_shoe - c.brine.leak_margin, max(cap, P))
+
     def _record(self, dt: float, its: int, events: list[str], during: list[str] | None = None):
         m = self.model
         V = m.volumes()
         ind = self.indicators.evaluate(self.P) if self.indicators is not None else [{}] * len(self.caverns)
+        self._update_leak_caps(ind)
         pillars = self.indicators.pillar_stress() if self.indicators is not None else {}
         roof = self.roof.evaluate(self.P) if self.roof is not None else [{}] * len(self.caverns)
         for i, c in enumerate(self.caverns):
@@ -243,7 +279,8 @@ class Simulation:
             "key": self.ckkey,
             "model": self.model.get_state(),
             "ops": [c.operator.state() for c in self.caverns],
-            **{k: getattr(self, k) for k in ("P", "mass", "bled", "injected", "permeated", "leaked", "mass_out", "mass0", "t", "dt", "step", "iout", "_after_event")},
+            **{k: getattr(self, k) for k in ("P", "mass", "bled", "injected", "permeated", "leaked", "mass_out", "mass0", "t", "dt", "step", "iout", "_after_event",
+                                             "leak_gamma", "leak_prev")},
             "result": self.result,
             "heat": [h.state() if h is not None else None for h in self.heat],
         }
@@ -275,8 +312,9 @@ class Simulation:
             c.operator.load(s)
         for k in ("P", "mass", "bled", "injected", "permeated", "mass_out", "mass0", "t", "dt", "step", "iout"):
             setattr(self, k, st[k])
-        if "leaked" in st:
-            self.leaked = st["leaked"]
+        for k in ("leaked", "leak_gamma", "leak_prev"):
+            if k in st:
+                setattr(self, k, st[k])
         for h, T in zip(self.heat, st.get("heat", [None] * len(self.heat))):
             if h is not None and T is not None:
                 h.load(T)

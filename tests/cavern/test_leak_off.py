@@ -75,6 +75,41 @@ def test_sealed_sphere_is_capped_and_leaks_the_creep_closure(comm):
     assert max(abs(r["mass_balance_error"]) for r in rows) < 1e-9
 
 
+@pytest.mark.fem
+def test_wall_criterion_caps_where_the_roof_tension_margin_reaches_the_margin(comm):
+    """leak_off.criterion = "wall": rigid-elastic sealed Norton sphere (E = 1e14, n = 5) from
+    10 MPa with a margin M = 3 MPa. In steady creep the hoop stress at the wall exceeds the
+    cavern pressure by κ (P∞ − P), κ = (3/2n) / (1 − (a/b)^(3/n)) = 0.4006 (the closed-form
+    steady stress of the shell), so the wall criterion caps at P* = P∞ − M/κ = 12.51 MPa, long
+    before the lithostatic cap P∞ − M = 17 MPa. Checks: one leak-off event; the FE tension
+    margin at the roof of that row equals M to 0.1 % (the event is located on the model's own
+    margin, measured 0.006 %); P∞ − P there within 5 % of P∞ − P* (the FE wall stress of steady
+    creep against the closed form: +9 %, +1.8 %, −3.2 % at h_wall = 0.2, 0.1, 0.05 a, not
+    monotone; measured −1.9 % in P∞ − P at 0.1 a); the pressure held there; with the
+    lithostatic criterion no leak-off in the same time."""
+    law = SaltLaw(E=1e14, nu=0.3, A=1e-6, n=5, sigma_ref=1e6)
+    M = 3e6
+    kappa = (3 / (2 * 5)) / (1 - (A / B) ** (3 / 5))
+    p_star = P_FAR - M / kappa
+    out = {}
+    for crit in ("wall", "lithostatic"):
+        brine = Brine(leak_off=True, leak_margin=M, leak_criterion=crit)
+        sim, _ = sphere_simulation(comm, [Phase(0.0, "pressure", pressure=P_CAV), Phase(0.05, "shut_in")], brine=brine,
+                                   law=law, end=2.0, h_wall=0.1, h_far=1.0)
+        out[crit] = sim.run(resume=False).rows
+    rows = out["wall"]
+    events = [r["event"] for r in rows]
+    assert events.count("leak_off") == 1
+    k = events.index("leak_off")
+    P = np.array([r["pressure_MPa"] for r in rows]) * 1e6
+    assert rows[k]["roof_tension_margin_MPa"] * 1e6 == pytest.approx(M, rel=1e-3)
+    assert (P_FAR - P[k]) / (P_FAR - p_star) == pytest.approx(1.0, rel=0.05)
+    assert P.max() <= P[k] * (1 + 1e-3) and all(r["status"] == "leaking" for r in rows[k + 1:])
+    assert rows[-1]["leaked_m3"] > 0 and k < len(rows) - 5
+    lith = out["lithostatic"]
+    assert "leak_off" not in [r["event"] for r in lith] and max(r["pressure_MPa"] for r in lith) * 1e6 > P[k] + 0.5e6
+
+
 def _case(**leak):
     d = copy.deepcopy(BASE)
     d["operation"] = [{"mode": "open"}, {"mode": "shut_in", "start": 1}]
@@ -88,6 +123,10 @@ def test_leak_off_keys():
     c = _case(margin=1.5)  # bare MPa
     assert c.brine.leak_margin == 1.5e6
     assert not _case(enabled=False).brine.leak_off
+    assert _case().brine.leak_criterion == "lithostatic" and _case(criterion="wall").brine.leak_criterion == "wall"
+    with pytest.raises(CaseError) as exc:
+        _case(criterion="fracture")
+    assert exc.value.key == "leak_off.criterion"
     with pytest.raises(CaseError) as exc:
         _case(margin="10 MPa")  # 17.3 MPa lithostatic, 9.6 MPa brine column at 800 m
     assert exc.value.key == "leak_off.margin" and "brine-column pressure" in exc.value.reason
