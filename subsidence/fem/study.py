@@ -33,9 +33,14 @@ def run(case, rundir, comm) -> dict:
     write = str(rundir.file("mesh.msh")) if spec.mesh.write_msh and comm.rank == 0 else None
     cache = None
     if spec.mesh.cache is not None:  # saved coarse meshes: read in parallel when this geometry was meshed before
-        from subsidence.mesh.store import cached_build
+        from subsidence.mesh.store import CacheNotWritable, cached_build
 
-        built, key, hit = cached_build(comm, spec.mesh.cache, levels=spec.mesh.refine, write=write, **geometry)
+        try:
+            built, key, hit = cached_build(comm, spec.mesh.cache, levels=spec.mesh.refine, write=write, **geometry)
+        except CacheNotWritable as exc:  # raised on every rank
+            from subsidence.config import CaseError
+
+            raise CaseError(case.file, "mesh.cache", str(exc)) from None
         cache = {"dir": str(spec.mesh.cache), "key": key, "hit": hit}
         log.info("mesh cache %s: %s (%s)", spec.mesh.cache, "read" if hit else "stored", key[:12])
         if hit and spec.mesh.write_msh:

@@ -144,6 +144,10 @@ def cache_key(**inputs) -> str:
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 
+class CacheNotWritable(OSError):
+    """The mesh cache directory cannot be created or written (raised on every rank)."""
+
+
 def cached_build(comm, cache_dir, *, levels: int = 0, **inputs) -> tuple[BuiltMesh, str, bool]:
     """The coarse mesh of ``inputs`` (keyword arguments of :func:`subsidence.mesh.builder.build`
     except ``levels``) from ``cache_dir`` when it is there (parallel read, no gmsh), else built
@@ -169,9 +173,15 @@ def cached_build(comm, cache_dir, *, levels: int = 0, **inputs) -> tuple[BuiltMe
     built = build(comm, levels=0, **inputs, **opts)
     tmp = root / f".{key}.{os.getpid()}.tmp"
     tmp = Path(comm.bcast(str(tmp), root=0))
+    err = None
     if comm.rank == 0:
-        tmp.mkdir(parents=True, exist_ok=True)
-    comm.Barrier()
+        try:
+            tmp.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            err = (exc.errno, exc.strerror or str(exc))
+    err = comm.bcast(err, root=0)  # every rank raises, none waits for the others
+    if err:
+        raise CacheNotWritable(f"cannot write the mesh cache {root} ({err[1]})")
     write(built, tmp / "mesh")
     if comm.rank == 0:
         (tmp / "inputs.json").write_text(json.dumps({k: _canonical(v) for k, v in sorted(inputs.items())}, indent=0))

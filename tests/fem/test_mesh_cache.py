@@ -78,3 +78,20 @@ def test_a_cache_path_that_is_a_file_is_an_error(shared_tmp):
     with pytest.raises(CaseError) as e:
         case_from_dict(_case(f))
     assert e.value.key == "mesh.cache" and "not a directory" in str(e.value)
+
+
+@pytest.mark.serial
+def test_an_unwritable_cache_is_a_clear_error(shared_tmp, capsys):
+    """A cache directory that cannot be created (here: below a file): the CLI names the case
+    file and the key, no traceback, exit status 2."""
+    import tomli_w
+
+    from subsidence.cli import main
+
+    (shared_tmp / "a_file").write_text("x")
+    case = shared_tmp / "cached.toml"
+    case.write_bytes(tomli_w.dumps(_case(shared_tmp / "a_file" / "meshes")).encode())
+    rc = main(["run", str(case), "--out", str(shared_tmp / "out_unwritable")])
+    err = capsys.readouterr().err
+    assert rc == 2 and "[mesh.cache] cannot write the mesh cache" in err and "cached.toml" in err, err
+    assert "Traceback" not in err
