@@ -64,10 +64,22 @@ def write(built: BuiltMesh, path) -> Path:
                     "reservoirs": built.regions.reservoirs},
         "timings": {k: float(v) for k, v in built.timings.items()},
     }
-    if comm.rank == 0:
-        meta.write_text(json.dumps(info, indent=1))
-    comm.Barrier()
+    _on_root(comm, lambda: meta.write_text(json.dumps(info, indent=1)))
     return xdmf
+
+
+def _on_root(comm, fn) -> None:
+    """``fn()`` on rank 0 (a file written once); an OSError there is raised on every rank, so
+    that none is left waiting in a collective (collective)."""
+    err = None
+    if comm.rank == 0:
+        try:
+            fn()
+        except OSError as exc:
+            err = (exc.errno, exc.strerror or str(exc), exc.filename)
+    err = comm.bcast(err, root=0)
+    if err:
+        raise OSError(*err)
 
 
 def read(comm, path, levels: int = 0) -> BuiltMesh:
@@ -173,21 +185,17 @@ def cached_build(comm, cache_dir, *, levels: int = 0, **inputs) -> tuple[BuiltMe
     built = build(comm, levels=0, **inputs, **opts)
     tmp = root / f".{key}.{os.getpid()}.tmp"
     tmp = Path(comm.bcast(str(tmp), root=0))
-    err = None
-    if comm.rank == 0:
-        try:
-            tmp.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            err = (exc.errno, exc.strerror or str(exc))
-    err = comm.bcast(err, root=0)  # every rank raises, none waits for the others
-    if err:
-        raise CacheNotWritable(f"cannot write the mesh cache {root} ({err[1]})")
-    write(built, tmp / "mesh")
-    if comm.rank == 0:
+    def store():
         (tmp / "inputs.json").write_text(json.dumps({k: _canonical(v) for k, v in sorted(inputs.items())}, indent=0))
         try:
             tmp.rename(entry)
         except OSError:  # another run stored the same mesh meanwhile: keep theirs
             shutil.rmtree(tmp, ignore_errors=True)
-    comm.Barrier()
+
+    try:
+        _on_root(comm, lambda: tmp.mkdir(parents=True, exist_ok=True))
+        write(built, tmp / "mesh")
+        _on_root(comm, store)
+    except OSError as exc:  # on every rank
+        raise CacheNotWritable(f"cannot write the mesh cache {root} ({exc.strerror or exc})") from None
     return refine_built(built, levels), key, False
