@@ -193,20 +193,22 @@ class Simulation:
         offset = gamma * (c.mid_depth - c.shoe_depth) - c.brine.pore_pressure_gradient * c.mid_depth
         return BrineStep(c.brine, self.mass[i], self._brine_T(i, t1), dt, q_out=q_out, perm_coef=coef, perm_offset=offset)
 
-    def _update_leak_caps(self, ind: list[dict]) -> None:
+    def _update_leak_caps(self, ind: list[dict], roof: list[dict]) -> None:
         """leak_off.criterion = "wall": the pressure at which the tension margin at the roof (the
         least compressive wall stress tangential to the wall minus the brine pressure, on the wall,
-        over the roof samples) falls to ``leak_margin``, extrapolated from the state just recorded
+        over the roof samples) or, with a casing shoe above the cavern, the margin σ3 − P at the
+        shoe falls to ``leak_margin``, extrapolated from the state just recorded
         along the run's own margin-pressure secant (γ = −Δmargin/ΔP between records; the elastic
         sphere's 1.5 until the pressure has moved), and never above the lithostatic cap. A cavern
         already at or below the margin gets its present pressure as the cap (leak-off next step)."""
         for i, c in enumerate(self.caverns):
             if not self.leak_wall[i]:
                 continue
-            m = ind[i].get("roof_tension_margin_MPa")
-            if m is None or not np.isfinite(m):
+            ms = [v for v in (ind[i].get("roof_tension_margin_MPa"), roof[i].get("shoe_margin_MPa"))
+                  if v is not None and np.isfinite(v)]
+            if not ms:
                 continue
-            m, P = 1e6 * m, float(self.P[i])
+            m, P = 1e6 * min(ms), float(self.P[i])
             P0, m0 = self.leak_prev[i]
             if np.isfinite(P0) and abs(P - P0) > LEAK_DP_SECANT:
                 self.leak_gamma[i] = float(np.clip(-(m - m0) / (P - P0), *LEAK_GAMMA_RANGE))
@@ -220,9 +222,9 @@ class Simulation:
         m = self.model
         V = m.volumes()
         ind = self.indicators.evaluate(self.P) if self.indicators is not None else [{}] * len(self.caverns)
-        self._update_leak_caps(ind)
         pillars = self.indicators.pillar_stress() if self.indicators is not None else {}
         roof = self.roof.evaluate(self.P) if self.roof is not None else [{}] * len(self.caverns)
+        self._update_leak_caps(ind, roof)
         for i, c in enumerate(self.caverns):
             rho = c.brine.relative_density(self.P[i], self._brine_T(i, self.t))
             row = {
