@@ -313,6 +313,21 @@ def add_efficiency(rows: list[dict], kind: str) -> None:
             r["cpu_efficiency"] = base["cpu_total_s"] / r["cpu_total_s"]
 
 
+def planned_runs(a, kind: str) -> list[tuple[int, float, int]]:
+    """(ranks, gmsh size factor, predicted DOFs) of each run of a scaling kind: strong scaling
+    one model for all rank counts, weak scaling about ``--weak-dofs-per-rank`` per rank."""
+    if kind == "strong":
+        f, n = factor_for(a.strong_dofs, a.refine, a.degree)
+        print(f"strong scaling: size factor {f:.3f} -> {n:,} DOFs (predicted)", flush=True)
+        return [(p, f, n) for p in a.ranks]
+    out = []
+    for p in a.ranks:
+        f, n = factor_for(a.weak_dofs_per_rank * p, a.refine, a.degree)
+        print(f"weak scaling, {p} rank(s): size factor {f:.3f} -> {n:,} DOFs (predicted)", flush=True)
+        out.append((p, f, n))
+    return out
+
+
 def prepare(a, kinds: list[str]) -> None:
     """--prepare DIR: make and save the coarse gmsh meshes of the planned runs here (serial), for --from."""
     from mpi4py import MPI
@@ -326,9 +341,7 @@ def prepare(a, kinds: list[str]) -> None:
     plan = json.loads(plan_file.read_text()) if plan_file.exists() else {"machine": machine(), "sections": []}
     for kind in kinds:
         runs = []
-        for p in a.ranks:
-            target = a.strong_dofs if kind == "strong" else a.weak_dofs_per_rank * p
-            f, n = factor_for(target, a.refine, a.degree)
+        for p, f, n in planned_runs(a, kind):
             name = f"disc_{f:.5f}".replace(".", "p")
             if not (out / f"{name}.json").exists():
                 dom, slabs, res, sizes = geometry(f)
@@ -415,18 +428,7 @@ def main() -> None:
     else:
         print(f"gmsh mesh refined {a.refine}x; P{a.degree}", flush=True)
         for kind in kinds:
-            rows = []
-            if kind == "strong":
-                f, n = factor_for(a.strong_dofs, a.refine, a.degree)
-                print(f"strong scaling: size factor {f:.3f} -> {n:,} DOFs (predicted)", flush=True)
-                for p in a.ranks:
-                    rows.append(best_of(p, f))
-            else:
-                for p in a.ranks:
-                    f, n = factor_for(a.weak_dofs_per_rank * p, a.refine, a.degree)
-                    print(f"weak scaling, {p} rank(s): size factor {f:.3f} -> {n:,} DOFs (predicted)", flush=True)
-                    rows.append(best_of(p, f))
-            finish(kind, kind, rows)
+            finish(kind, kind, [best_of(p, f) for p, f, _ in planned_runs(a, kind)])
     print(f"numbers: {a.json}")
 
 
