@@ -449,6 +449,31 @@ def estimate_observation_noise(cal: Calibration, median=None):
                 "details": to_jsonable(info)}
 
 
+def terms_only_prediction(cal: Calibration) -> np.ndarray | None:
+    """The calibration's statistics without its physics: the per-point linear terms (background
+    rate, annual cycle, … with their hierarchical, spatially correlated prior) fitted to the data
+    exactly as the calibration fits them, but with the forward model set to zero — the noise
+    estimated from the data alone, the prior's hyperparameters by the same type-II maximum
+    likelihood, and each point's values at their conditional mean. Its series (m, n) over every
+    epoch, in the observed component, each point's offset still to be added. A baseline that
+    separates what the physics adds from what the calibration's statistical machinery adds (a
+    shrunk per-point trend is itself a better forecaster than a per-point least-squares trend).
+    None without per-point linear terms."""
+    import copy
+
+    if not cal.pp_terms or cal.terms is None:
+        return None
+    c = copy.copy(cal)  # attributes are replaced, never changed in place: ``cal`` is untouched
+    zero = np.zeros((c.m, int(c.obs.cal.sum())))
+    if c.cfg.noise_source == "data":
+        nm, info = estimate_observation_noise(c, zero)
+        c.set_noise(nm, info)
+    if any(q.estimate for q in c.cfg.point_parameters):
+        c.estimate_hyperparameters(zero)
+    v = c.terms.condition(c.project(c.obs.D)).reshape(len(c.pp_terms), c.m)
+    return c.obs.up[:, None] * np.einsum("kn,km->mn", c.time_functions(c.obs.dates), v)
+
+
 def _finish(cal: Calibration, zg, rng, *, desc: str, zp=None) -> tuple[State, dict]:
     """Run members with global scores ``zg`` (and nonlinear per-point scores ``zp``) over every
     epoch; draw each member's linear per-point values from their exact conditional distribution

@@ -83,6 +83,10 @@ class ForwardModel:
             note = f"weather after {last} is the day-of-year climatology of the forcing record"
             if note not in self.notes:
                 self.notes.append(note)
+        for q, (_f, _st, first, _last) in forcing.monthly_files.items():
+            note = forcing.monthly_note(q)
+            if np.datetime64(end, "D") > first and note not in self.notes:
+                self.notes.append(note)
         kw = dict(end=end, forcing=forcing)
         if case.kind == "coupled":
             # each observation point takes the water-level area (and soil profile) of the case's

@@ -20,7 +20,7 @@ import json
 
 import numpy as np
 
-from subsidence.calibration.scores import baselines, ensemble_score, paired_difference, score, with_offsets
+from subsidence.calibration.scores import baselines, by_horizon, ensemble_score, paired_difference, score, with_offsets
 from subsidence.insar.metrics import fit_trend
 from subsidence.insar.report import _clean
 from subsidence.units import SECONDS_PER_YEAR
@@ -70,18 +70,25 @@ def summarise(cal, result, rng) -> dict:
     post_series = with_offsets(obs.D, result["posterior"]["series"], cal_sel)
     noise_sd = float(np.sqrt(cal.noise_model.white_var + cal.noise_model.spatial_var + cal.noise_model.temporal_var))
     scores, paired = {}, {}
+    base = baselines(obs.D, t, cal_sel)
+    terms_only = _terms_only(cal)
+    if terms_only is not None:
+        base[TERMS_ONLY] = with_offsets(obs.D, terms_only, cal_sel)
     for label, sel in (("in_sample", cal_sel), ("out_of_sample", hold)):
         if not sel.any():
             continue
         s = {"prior ensemble": ensemble_score(obs.D, prior_series, t, sel, noise_sd, rng),
              "posterior ensemble": ensemble_score(obs.D, post_series, t, sel, noise_sd, rng)}
         post_mean = post_series.mean(axis=0)
-        for name, pred in baselines(obs.D, t, cal_sel).items():
+        for name, pred in base.items():
             s[name] = score(obs.D, pred, t, sel)
             if label == "out_of_sample":  # is the difference from each baseline resolved by the data?
                 paired[name] = paired_difference(obs.D, post_mean, pred, t, sel, np.random.default_rng(cal.cfg.seed + 7),
                                                  block_years=max(cal.noise_model.temporal_range, 1e-9))
         scores[label] = s
+    horizon = by_horizon(obs.D, t, cal_sel, base,
+                         ensembles={"posterior ensemble": post_series}, noise_sd=noise_sd,
+                         rng=np.random.default_rng(cal.cfg.seed + 11))
     g_prior, g_post = global_table(cal, result["prior_state"]), global_table(cal, result["state"])
     params = []
     conflicts = prior_data_conflicts(cal, result["state"])
@@ -155,12 +162,27 @@ def summarise(cal, result, rng) -> dict:
         "history": result["history"], "chi2_per_value": c2, "verdict": verdict,
         "prior_data_conflicts": conflicts["messages"],
         "parameters": params, "scores": scores, "versus_baselines_out_of_sample": paired,
+        "scores_by_horizon": horizon,
         "validation_metrics_calibration_epochs": validation,
         "notes": list(cal.fm.notes),
     }
     arrays = dict(g_prior=g_prior, g_post=g_post, rates=rates, pvals=pvals, fvals=fv_post, fit=fit, t=t,
                   prior_series=prior_series, post_series=post_series, offsets=offsets)
     return {"doc": doc, "arrays": arrays}
+
+
+#: the name of the baseline "the calibration's per-point terms without the physics"
+TERMS_ONLY = "per-point terms, no physics"
+
+
+def _terms_only(cal):
+    """:func:`~subsidence.calibration.calibrate.terms_only_prediction` on rank 0, broadcast."""
+    from subsidence.calibration.calibrate import terms_only_prediction
+
+    comm = getattr(cal, "comm", None)
+    if comm is None or comm.size == 1:
+        return terms_only_prediction(cal)
+    return comm.bcast(terms_only_prediction(cal) if comm.rank == 0 else None, root=0)
 
 
 def _point_priors(cal) -> dict:

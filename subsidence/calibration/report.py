@@ -182,6 +182,15 @@ def write_report(out: Path, cal, result, summary) -> Path:
                f"long). An interval that holds 0 is a difference these data do not resolve.</p><table><tr><th>baseline</th>"
                f"<th>RMSE model − baseline [mm]</th><th>90 % interval [mm]</th><th>model better in [% of draws]</th><th>resolved</th></tr>"
                f"{vbrows}</table>") if vbrows else ""
+    hz = doc.get("scores_by_horizon") or []
+    hnames = list(dict.fromkeys(n for h in hz for n in h["scores"]))
+    hrows_ = "".join(
+        f"<tr><td>{h['lead_from_yr']:g} – {'' if h['lead_to_yr'] is None else format(h['lead_to_yr'], 'g')} yr</td><td>{h['epochs']}</td>"
+        + "".join(f"<td>{_f(h['scores'].get(n, {}).get('rmse_m'), 1e3)}</td>" for n in hnames) + "</tr>" for h in hz)
+    hztable = ("<p>Out-of-sample RMSE [mm] by forecast horizon (time after the last calibration epoch): a per-point "
+               "extrapolation drifts off as the horizon grows, so one horizon's figure says little about another's.</p>"
+               "<table><tr><th>horizon</th><th>epochs</th>" + "".join(f"<th>{html.escape(n)}</th>" for n in hnames)
+               + f"</tr>{hrows_}</table>") if hz else ""
     prow = ""
     for q in doc["parameters"]:
         prow += (f"<tr><td>{html.escape(q['name'])}</td><td>{html.escape(q['path'])}</td><td>{html.escape(str(q['unit']))}</td>"
@@ -232,6 +241,7 @@ calibration epochs and extrapolated. Coverage: share of observations inside the 
 <table><tr><th>prediction</th><th>RMSE [mm]</th><th>bias [mm]</th><th>median point RMSE [mm]</th><th>velocity RMSE [mm/yr]</th>
 <th>P10–P90 coverage [%]</th><th>CRPS [mm]</th></tr>{srows}</table>
 {vbtable}
+{hztable}
 <h2>Fit of the ensemble means on the calibration epochs (the metrics of <code>subsidence validate</code>, offset per point removed)</h2>
 <table><tr><th>metric</th>{vhead}</tr>{vrows}</table>
 <h2>Assimilations</h2><p>χ²/N of the ensemble-mean residual (projected data, weighted with the noise above; ≈ 1 is a fit to the noise level).</p>

@@ -107,3 +107,35 @@ def paired_difference(D, pred, base, t, sel, rng, *, block_years: float = 0.25, 
     return {"rmse_difference_m": float(np.sqrt(ea.mean()) - np.sqrt(eb.mean())), "p5_m": float(lo), "p95_m": float(hi),
             "probability_better": float(np.mean(diff < 0)), "draws": draws, "epoch_block": size,
             "resolved": bool(lo > 0 or hi < 0)}
+
+
+#: lead-time bins (years after the last calibration epoch) of :func:`by_horizon`
+HORIZON_EDGES = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, np.inf)
+
+
+def by_horizon(D, t, cal, predictions: dict, *, ensembles: dict | None = None, noise_sd: float = 0.0,
+               rng=None, edges=HORIZON_EDGES) -> list[dict]:
+    """Out-of-sample scores per lead time: the held-out epochs (``~cal``) binned by their time after
+    the last calibration epoch (``edges``, years; empty bins left out). A forecast's skill is a
+    function of its horizon: a per-point trend fitted on a short record drifts off as the horizon
+    grows, and one horizon's figure says little about another's. Per bin: the ``score`` of each
+    point prediction (``predictions``: name -> (m, n) series) and, for each of ``ensembles``
+    (name -> (N, m, n)), that of its mean with the coverage and CRPS of ``ensemble_score``."""
+    hold = ~np.asarray(cal, bool)
+    if not hold.any():
+        return []
+    lead = t - t[np.flatnonzero(cal)[-1]]
+    rng = rng if rng is not None else np.random.default_rng(0)
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sel = hold & (lead > lo) & (lead <= hi)
+        if not sel.any():
+            continue
+        row = {"lead_from_yr": float(lo), "lead_to_yr": float(hi) if np.isfinite(hi) else None,
+               "epochs": int(sel.sum()), "scores": {}}
+        for name, ens in (ensembles or {}).items():
+            row["scores"][name] = ensemble_score(D, ens, t, sel, noise_sd, rng)
+        for name, pred in predictions.items():
+            row["scores"][name] = score(D, pred, t, sel)
+        out.append(row)
+    return out

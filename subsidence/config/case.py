@@ -190,6 +190,12 @@ def to_jsonable(obj: Any) -> Any:
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray) and obj.dtype.kind == "M":  # dates
+        if obj.size > 64:
+            return {"shape": list(obj.shape), "first": str(obj.min()), "last": str(obj.max())}
+        return [str(v) for v in obj.ravel()]
+    if isinstance(obj, np.datetime64):
+        return str(obj)
     if isinstance(obj, np.ndarray):
         if obj.size > 64:
             return {"shape": list(obj.shape), "min": float(np.nanmin(obj)), "max": float(np.nanmax(obj))}

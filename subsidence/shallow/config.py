@@ -18,8 +18,8 @@ import numpy as np
 from subsidence.config.table import Table
 from subsidence.shallow.column import ColumnLayer, Isotache, Koppejan, LinearCompression, NoOxidation, PeatOxidation
 from subsidence.shallow.deep import CaseDeep, NoDeep, SeriesDeep
-from subsidence.shallow.forcing import (DailySeries, ForcingError, read_evaporation, read_precipitation, read_temperature,
-                                        soil_temperature)
+from subsidence.shallow.forcing import (DailySeries, ForcingError, extend_series, read_evaporation, read_monthly_totals,
+                                        read_precipitation, read_temperature, soil_temperature, StationError)
 from subsidence.physics.retention import VanGenuchten
 from subsidence.physics.root_zone import RootZone
 from subsidence.shallow.groundwater import HydroLayer, Parcel
@@ -41,6 +41,24 @@ class Forcing:
 
     temperature_file: Path | None = None
     temperature: DailySeries | None = dataclasses.field(repr=False, default=None)
+    #: monthly totals that extend the daily records: {"evaporation": (file, station, first day, last day)}
+    monthly_files: dict = dataclasses.field(default_factory=dict)
+
+    def describe(self) -> dict:
+        """The weather behind a run (files, records, what is used outside them), for summaries."""
+        lo = max(self.precipitation.dates[0], self.evaporation.dates[0])
+        hi = min(self.precipitation.dates[-1], self.evaporation.dates[-1])
+        out = {"precipitation": str(self.precipitation_file), "evaporation": str(self.evaporation_file),
+               "record": [str(lo), str(hi)], "beyond_the_record": self.beyond}
+        for q, (f, st, a, b) in self.monthly_files.items():
+            out[f"{q}_monthly"] = {"file": str(f), "station": str(st), "days": [str(a), str(b)],
+                                   "note": self.monthly_note(q)}
+        return out
+
+    def monthly_note(self, q: str) -> str:
+        f, st, a, b = self.monthly_files[q]
+        return (f"{q} from {a} to {b}: the monthly totals of station {st} ({Path(f).name}) spread evenly over "
+                "each month's days")
 
     def window(self, start: np.datetime64, end: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
         """Daily P and E (m/s) for start <= day < end, cycling whole years of the record
@@ -403,6 +421,27 @@ def _forcing(t: Table) -> Forcing:
         f.evaporation = read_evaporation(ef, fill=fill)
     except (ForcingError, ValueError) as exc:
         raise t.error("evaporation", str(exc)) from None
+    for q in ("precipitation", "evaporation"):  # monthly totals extending the daily record
+        mt = t.table(f"{q}_monthly", None)
+        if mt is None:
+            continue
+        mf = mt.path_("file")
+        st = mt.raw("station")
+        if not isinstance(st, (str, int)) or isinstance(st, bool):
+            raise mt.error("station", "expected the station's ID or name (as in the file's ID or name column)")
+        mt.finish()
+        try:
+            ext = extend_series(getattr(f, q), read_monthly_totals(mf, st, quantity=q))
+        except StationError as exc:
+            raise mt.error("station", str(exc)) from None
+        except (ForcingError, ValueError) as exc:
+            raise mt.error("file", str(exc)) from None
+        first_daily, last_daily = getattr(f, q).dates[[0, -1]]
+        setattr(f, q, ext)
+        if ext.dates[-1] > last_daily:
+            f.monthly_files[q] = (mf, st, last_daily + np.timedelta64(1, "D"), ext.dates[-1])
+        elif ext.dates[0] < first_daily:
+            f.monthly_files[q] = (mf, st, ext.dates[0], first_daily - np.timedelta64(1, "D"))
     t.finish()
     return f
 

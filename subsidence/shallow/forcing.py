@@ -8,7 +8,10 @@ Readers return a :class:`DailySeries` (dates, values in SI: m/s for rates). Supp
   starting with ``# STN,YYYYMMDD`` or ``STN,YYYYMMDD``; ``RH`` precipitation and ``EV24``
   Makkink evaporation in 0.1 mm/day (-1 means < 0.05 mm);
 - simple daily evaporation files ``STN,MMDDYY,EVAP`` (mm/day; dates ``MM/DD/YY`` or
-  ``MM/DD/YYYY``), as in the Nieuw Beerta file shipped with the Nieuwolda data.
+  ``MM/DD/YYYY``), as in the Nieuw Beerta file shipped with the Nieuwolda data;
+- monthly totals per station (mm/month), one row per station ``name,ID,lon,lat,M_MMYYYY,...``
+  (:func:`read_monthly_totals`): each month's total spread evenly over its days, to extend a
+  daily series (:func:`extend_series`) past its end, e.g. KNMI Makkink evaporation.
 
 Missing days are an error unless ``fill`` is given (``"zero"`` or ``"interpolate"``).
 """
@@ -42,6 +45,10 @@ class DailySeries:
 
 class ForcingError(ValueError):
     pass
+
+
+class StationError(ForcingError):
+    """The station asked for is not (once) in the file."""
 
 
 def _regular(dates, values, name, fill):
@@ -124,6 +131,77 @@ def read_evaporation(path: str | Path, *, fill: str | None = None) -> DailySerie
         dates = np.array(dates)
         v = np.array([_num(s) for s in _col(header, rows, "EVAP", path)])
     return _regular(dates, v * MM_PER_DAY, f"evaporation {path.name}", fill)
+
+
+def read_monthly_totals(path: str | Path, station: str | int, *, quantity: str = "evaporation") -> DailySeries:
+    """Monthly totals (mm/month) of one station as a daily series (m/s): each month's total spread
+    evenly over its days. The file has one row per station, ``name,ID,lon,lat`` and one column per
+    month ``M_MMYYYY`` (case-insensitive); ``station`` is matched against ``ID`` or ``name``. Empty
+    months before the first and after the last value are left out; an empty month between them is
+    an error, as is a calendar year that repeats the previous year's twelve totals exactly (a copy
+    in the source, as in Eelde's 2019 in the KNMI file shipped with the Nieuwolda data)."""
+    import csv
+    import re
+
+    path = Path(path)
+    rows = list(csv.reader(path.read_text(encoding="utf-8", errors="replace").splitlines()))
+    if not rows:
+        raise ForcingError(f"{path}: empty file")
+    header = [h.strip() for h in rows[0]]
+    low = [h.lower() for h in header]
+    months = [(j, int(m.group(2)), int(m.group(1))) for j, h in enumerate(header)
+              if (m := re.fullmatch(r"[Mm]_(\d{2})(\d{4})", h))]
+    if "id" not in low or not months:
+        raise ForcingError(f"{path}: not a file of monthly totals (expected a header name,ID,... and columns M_MMYYYY)")
+    j_id, j_name = low.index("id"), (low.index("name") if "name" in low else None)
+    key = str(station).strip().lower()
+    match = [r for r in rows[1:] if r and (r[j_id].strip().lower() == key
+                                            or (j_name is not None and r[j_name].strip().lower() == key))]
+    if len(match) != 1:
+        names = ", ".join(f"{r[j_name].strip() if j_name is not None else ''} ({r[j_id].strip()})" for r in rows[1:] if r)
+        raise StationError(f"{path}: {'no' if not match else 'more than one'} station {station!r} (stations: {names})")
+    row = match[0]
+    months.sort(key=lambda x: (x[1], x[2]))
+    vals = [(y, mo, _num(row[j]) if j < len(row) and row[j].strip() else np.nan) for j, y, mo in months]
+    ok = [i for i, v in enumerate(vals) if np.isfinite(v[2])]
+    if not ok:
+        raise ForcingError(f"{path}: station {station!r} has no values")
+    vals = vals[ok[0]:ok[-1] + 1]
+    for (y, mo, v), (y0, mo0, _) in zip(vals[1:], vals[:-1]):
+        if (y * 12 + mo) - (y0 * 12 + mo0) != 1:
+            raise ForcingError(f"{path}: no column for the month after {mo0:02d}-{y0}")
+    gaps = [f"{mo:02d}-{y}" for y, mo, v in vals if not np.isfinite(v)]
+    if gaps:
+        raise ForcingError(f"{path}: station {station!r} has no value for {gaps[0]} (within its record)")
+    by_year: dict[int, list] = {}
+    for y, mo, v in vals:
+        by_year.setdefault(y, []).append((mo, v))
+    for y in sorted(by_year):
+        if len(by_year[y]) == 12 and len(by_year.get(y - 1, [])) == 12 and by_year[y] == by_year[y - 1]:
+            raise ForcingError(f"{path}: station {station!r}: the twelve totals of {y} repeat those of {y - 1} exactly "
+                               "(a copy in the source, not a measurement); use another station")
+    dates, values = [], []
+    for y, mo, v in vals:
+        first = np.datetime64(f"{y:04d}-{mo:02d}", "M")
+        days = np.arange(first.astype("datetime64[D]"), (first + np.timedelta64(1, "M")).astype("datetime64[D]"), dtype="datetime64[D]")
+        dates.append(days)
+        values.append(np.full(days.size, v / days.size * MM_PER_DAY))
+    return DailySeries(np.concatenate(dates), np.concatenate(values), f"{quantity} monthly totals {path.name} ({station})")
+
+
+def extend_series(primary: DailySeries, secondary: DailySeries) -> DailySeries:
+    """``primary`` where it has days, ``secondary`` before and after it (e.g. monthly totals past the
+    end of a daily record). An error if the two leave a gap between them."""
+    one = np.timedelta64(1, "D")
+    lo, hi = min(primary.dates[0], secondary.dates[0]), max(primary.dates[-1], secondary.dates[-1])
+    if secondary.dates[0] > primary.dates[-1] + one or secondary.dates[-1] < primary.dates[0] - one:
+        raise ForcingError(f"{secondary.name} ({secondary.dates[0]} to {secondary.dates[-1]}) leaves a gap to "
+                           f"{primary.name} ({primary.dates[0]} to {primary.dates[-1]})")
+    full = np.arange(lo, hi + one, dtype="datetime64[D]")
+    out = np.full(full.size, np.nan)
+    out[(secondary.dates - lo).astype(int)] = secondary.values
+    out[(primary.dates - lo).astype(int)] = primary.values
+    return DailySeries(full, out, f"{primary.name} + {secondary.name}")
 
 
 def read_temperature(path: str | Path, *, fill: str | None = None) -> DailySeries:

@@ -252,6 +252,9 @@ def write_all(rundir, res: ChainResult, case, *, interval_days: int, title: str,
                                     point_extra=point_series(res, idx))
     summary.pop("points", None) if len(res.names) > 10 else None
     summary.update(chain_summary(res))
+    forcing = getattr(getattr(case, "config", None), "forcing", None)
+    if forcing is not None and hasattr(forcing, "describe"):
+        summary["forcing"] = forcing.describe()
     if rundir.rank == 0:
         cell = getattr(getattr(case, "config", None), "map_cell", None)
         if cell:

@@ -331,3 +331,76 @@ def test_past_lowering_preconsolidates_like_the_stress_it_caused():
     with pytest.raises(CaseError) as exc:
         case_from_dict(d, file="x.toml")
     assert "past_lowering" in exc.value.key
+
+
+# -- monthly totals extending a daily record ---------------------------------------------------
+MONTHLY = DATA / "evaporation_monthly_2015_2020.csv"
+
+
+def test_monthly_totals_extend_the_daily_evaporation():
+    """Each month's total spread evenly over its days; where the daily record has days it wins;
+    the yearly totals of the two KNMI products agree within 2 % where both exist."""
+    from subsidence.shallow.forcing import MM_PER_DAY, extend_series, read_monthly_totals
+
+    m = read_monthly_totals(MONTHLY, 249)
+    assert m.dates[0] == np.datetime64("2015-01-01") and m.dates[-1] == np.datetime64("2020-12-31")
+    mar = (m.dates >= np.datetime64("2020-03-01")) & (m.dates < np.datetime64("2020-04-01"))
+    assert np.ptp(m.values[mar]) == 0 and m.values[mar].sum() / MM_PER_DAY == pytest.approx(43.4, rel=1e-12)  # M_032020
+    assert read_monthly_totals(MONTHLY, "Nieuw Beerta").values.tolist() == m.values.tolist()  # by name, any case
+    d = read_evaporation(DATA / "NBeerta_evapotransp20152020.csv")
+    e = extend_series(d, m)
+    assert e.dates[0] == d.dates[0] and e.dates[-1] == np.datetime64("2020-12-31")
+    assert np.array_equal(e.values[: d.values.size], d.values)  # the daily record untouched
+    for y in range(2015, 2020):
+        s, t = np.datetime64(f"{y}-01-01"), np.datetime64(f"{y + 1}-01-01")
+        assert m.window(s, t).sum() == pytest.approx(d.window(s, t).sum(), rel=0.02)
+
+
+def test_monthly_totals_spread_evenly(tmp_path):
+    from subsidence.shallow.forcing import MM_PER_DAY, read_monthly_totals
+
+    f = tmp_path / "m.csv"
+    f.write_text("name,ID,lon,lat,M_012021,M_022021,m_032021\nx,7,1,2,31,28,62\ny,8,,,1,,\n")
+    s = read_monthly_totals(f, 7)
+    assert s.values.size == 31 + 28 + 31
+    assert np.allclose(s.values / MM_PER_DAY, [1.0] * 59 + [2.0] * 31)
+    g = read_monthly_totals(f, "y")  # empty months after the last value are left out
+    assert g.dates[-1] == np.datetime64("2021-01-31")
+
+
+def test_monthly_totals_refuse_bad_files(tmp_path):
+    from subsidence.shallow.forcing import StationError, read_monthly_totals
+
+    with pytest.raises(ForcingError, match="2019 repeat those of 2018"):  # Eelde's copied year in the source
+        read_monthly_totals(MONTHLY, 280)
+    with pytest.raises(StationError, match="no station '999'.*Nieuw beerta \\(249\\)"):
+        read_monthly_totals(MONTHLY, "999")
+    f = tmp_path / "m.csv"
+    f.write_text("name,ID,lon,lat,M_012021,M_022021,M_032021\nx,7,1,2,31,,62\n")
+    with pytest.raises(ForcingError, match="no value for 02-2021"):
+        read_monthly_totals(f, 7)
+    f.write_text("STN,YYYYMMDD,RD\n")
+    with pytest.raises(ForcingError, match="not a file of monthly totals"):
+        read_monthly_totals(f, 7)
+
+
+def test_case_extends_evaporation_with_monthly_totals():
+    """[forcing] evaporation_monthly: a run may end in 2020 without `beyond`; the run says which
+    days came from monthly totals; a wrong station is an error naming the key."""
+    forcing = {**BASE["forcing"], "evaporation_monthly": {"file": str(MONTHLY), "station": 249}}
+    case = case_from_dict(_case(forcing=forcing, time={"end": "2020-12-31", "spinup_years": 1}))
+    f = case.config.forcing
+    assert f.evaporation.dates[-1] == np.datetime64("2020-12-31")
+    desc = f.describe()
+    assert desc["evaporation_monthly"]["days"] == ["2020-01-01", "2020-12-31"] and "station 249" in desc["evaporation_monthly"]["note"]
+    from subsidence.config.case import to_jsonable
+
+    json.dumps(to_jsonable(case.config))  # the manifest of every run holds the configuration
+    with pytest.raises(CaseError, match="covers"):  # without the monthly totals the record ends 2019-12-31
+        case_from_dict(_case(time={"end": "2020-12-31", "spinup_years": 1}))
+    bad = {**BASE["forcing"], "evaporation_monthly": {"file": str(MONTHLY), "station": "Groningen"}}
+    with pytest.raises(CaseError, match=r"forcing\.evaporation_monthly\.station.*no station 'Groningen'"):
+        case_from_dict(_case(forcing=bad))
+    eelde = {**BASE["forcing"], "evaporation_monthly": {"file": str(MONTHLY), "station": "Eelde"}}
+    with pytest.raises(CaseError, match=r"forcing\.evaporation_monthly\.file.*repeat"):
+        case_from_dict(_case(forcing=eelde))
