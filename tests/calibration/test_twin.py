@@ -120,6 +120,9 @@ def test_posterior_contains_truth_and_recovers_point_rates(full_run):
     assert doc["chi2_per_value"]["posterior"] < 1.3  # the true model fits to the (estimated) noise level
     assert "does NOT fit" not in doc["verdict"]
     assert doc["prior_data_conflicts"] == [] and "conflict" not in doc["verdict"]  # truth at P75 of the prior
+    # every epoch used (no `until`): no out-of-sample scores, and the verdict claims none
+    assert doc["data"]["held_out_epochs"] == 0 and "out_of_sample" not in doc["scores"]
+    assert doc["scores_by_horizon"] == [] and "out of sample" not in doc["verdict"]
     for f in ("report.html", "parameters.csv", "state.npz", "manifest.json", "summary.json", "fit_points.csv"):
         assert (out / f).is_file()
 
