@@ -133,7 +133,11 @@ def summarise(cal, result, rng) -> dict:
     total_r = deep_r + shallow_r
     rates = {"deep": _pct(deep_r, axis=0), "shallow": _pct(shallow_r, axis=0), "total": _pct(total_r, axis=0)}
     pvals = pv_post
-    rmse = lambda pred, sel: np.sqrt(np.mean((obs.D[:, sel] - pred.mean(0)[:, sel]) ** 2, axis=1))  # noqa: E731
+    def rmse(pred, sel):  # per point, over its observed values (NaN for a point with none)
+        r2 = (obs.D[:, sel] - pred.mean(0)[:, sel]) ** 2
+        n = np.isfinite(r2).sum(axis=1)
+        return np.where(n > 0, np.sqrt(np.nansum(r2, axis=1) / np.maximum(n, 1)), np.nan)
+
     fit = {"prior_in": rmse(prior_series, cal_sel), "post_in": rmse(post_series, cal_sel)}
     if hold.any():
         fit.update(prior_out=rmse(prior_series, hold), post_out=rmse(post_series, hold))

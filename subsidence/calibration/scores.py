@@ -51,11 +51,20 @@ def score(D, pred, t, sel) -> dict:
     if not sel.any():
         return {}
     r = D[:, sel] - pred[:, sel]
-    out = {"values": int(r.size), "rmse_m": float(np.sqrt(np.mean(r**2))), "bias_m": float(np.mean(r)),
-           "median_point_rmse_m": float(np.median(np.sqrt(np.mean(r**2, axis=1))))}
+    ok = np.isfinite(r)  # missing observations (NaN) are left out, and counted in ``values``
+    if not ok.any():
+        return {"values": 0}
+    has = ok.any(axis=1)
+    out = {"values": int(ok.sum()), "rmse_m": float(np.sqrt(np.mean(r[ok] ** 2))), "bias_m": float(np.mean(r[ok])),
+           "median_point_rmse_m": float(np.median(np.sqrt(np.nanmean(r[has] ** 2, axis=1))))}
+    if not ok.all():
+        out["missing_values"] = int((~ok).sum())
     if sel.sum() >= 3 and np.ptp(t[sel]) > 0:
-        dv = _velocity(D[:, sel], t[sel]) - _velocity(pred[:, sel], t[sel])
-        out["velocity_rmse_m_per_yr"] = float(np.sqrt(np.nanmean(dv**2)))
+        Dm = D[:, sel]
+        pm = np.where(np.isfinite(Dm), pred[:, sel], np.nan)  # the prediction on the observed epochs only
+        dv = _velocity(Dm, t[sel]) - _velocity(pm, t[sel])
+        if np.isfinite(dv).any():
+            out["velocity_rmse_m_per_yr"] = float(np.sqrt(np.nanmean(dv**2)))
     return out
 
 
@@ -68,13 +77,16 @@ def ensemble_score(D, ens, t, sel, noise_sd: float, rng) -> dict:
     pred = ens[:, :, sel] + noise_sd * rng.standard_normal(ens[:, :, sel].shape)
     lo, hi = np.percentile(pred, [10, 90], axis=0)
     obs = D[:, sel]
-    out["coverage_p10_p90"] = float(np.mean((obs >= lo) & (obs <= hi)))
+    ok = np.isfinite(obs)
+    if not ok.any():
+        return out
+    out["coverage_p10_p90"] = float(np.mean(((obs >= lo) & (obs <= hi))[ok]))
     # CRPS of an ensemble: E|X − y| − ½ E|X − X'| (averaged over values)
     n = pred.shape[0]
     srt = np.sort(pred, axis=0)
     w = (2 * np.arange(1, n + 1) - n - 1)[:, None, None]
     spread = np.sum(w * srt, axis=0) / (n * n)  # ½ E|X − X'|
-    out["crps_m"] = float(np.mean(np.mean(np.abs(pred - obs[None]), axis=0) - spread))
+    out["crps_m"] = float(np.mean((np.mean(np.abs(pred - obs[None]), axis=0) - spread)[ok]))
     return out
 
 
@@ -90,6 +102,11 @@ def paired_difference(D, pred, base, t, sel, rng, *, block_years: float = 0.25, 
         return {}
     ea = (D[:, idx] - pred[:, idx]) ** 2
     eb = (D[:, idx] - base[:, idx]) ** 2
+    ok = np.isfinite(ea) & np.isfinite(eb)  # missing observations left out of both
+    if not ok.any():
+        return {}
+    cnt = ok.astype(float)
+    ea, eb = np.where(ok, ea, 0.0), np.where(ok, eb, 0.0)
     m, n = ea.shape
     dt = float(np.median(np.diff(t[idx]))) if n > 1 else 1.0
     size = int(max(1, round(block_years / dt))) if dt > 0 else 1
@@ -99,12 +116,13 @@ def paired_difference(D, pred, base, t, sel, rng, *, block_years: float = 0.25, 
     U = np.zeros((draws, n))
     for k, b in enumerate(blocks):
         U[:, b] += np.sum(pick == k, axis=1)[:, None]
-    den = W.sum(axis=1) * U.sum(axis=1)
+    den = np.maximum(np.einsum("bm,mn,bn->b", W, cnt, U), 1e-300)  # observed values in each draw
     ra = np.sqrt(np.einsum("bm,mn,bn->b", W, ea, U) / den)
     rb = np.sqrt(np.einsum("bm,mn,bn->b", W, eb, U) / den)
     diff = ra - rb
     lo, hi = np.percentile(diff, [5, 95])
-    return {"rmse_difference_m": float(np.sqrt(ea.mean()) - np.sqrt(eb.mean())), "p5_m": float(lo), "p95_m": float(hi),
+    full = float(np.sqrt(ea.sum() / cnt.sum()) - np.sqrt(eb.sum() / cnt.sum()))
+    return {"rmse_difference_m": full, "p5_m": float(lo), "p95_m": float(hi),
             "probability_better": float(np.mean(diff < 0)), "draws": draws, "epoch_block": size,
             "resolved": bool(lo > 0 or hi < 0)}
 

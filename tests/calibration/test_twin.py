@@ -12,6 +12,7 @@ contract's files.
 import copy
 import csv
 import dataclasses
+import json
 import os
 from pathlib import Path
 
@@ -313,3 +314,33 @@ def test_a_prior_that_excludes_the_truth_is_flagged(tmp_path):
     assert doc["parameters"][0]["posterior_median_prior_percentile"] > 97.7
     assert "prior-data conflict in 1 parameter(s) (cm)" in doc["verdict"]
     assert "Prior–data conflict" in (tmp_path / "c" / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.serial
+def test_missing_values_after_until_are_left_out_of_the_scores(tmp_path):
+    """A product with gaps in the held-out epochs (a later period, another processing): the scores
+    count the observed values only, and every number stays finite."""
+    import datetime as dt
+
+    ds, _ = twin(years=2.0, m=20)
+    n = ds.dates.size
+    held = np.flatnonzero(ds.dates > np.datetime64("2016-03-01"))
+    rng = np.random.default_rng(5)
+    gaps = np.zeros(ds.disp.shape, bool)
+    gaps[:, held] = rng.uniform(size=(ds.disp.shape[0], held.size)) < 0.2
+    gaps[0, held] = True  # one point with no held-out value at all
+    ds.disp[gaps] = np.nan
+    cfg = dataclasses.replace(case_from_dict(case_data(ensemble=20, assimilations=2)).calibration,
+                              until=dt.date(2016, 3, 1))
+    s = calibrate_case(case_from_dict(case_data(ensemble=20, assimilations=2)), ds, tmp_path / "gaps", cfg=cfg,
+                       comm=MPI.COMM_SELF)
+    doc = s["doc"]
+    assert doc["data"]["points"] == 20 and doc["data"]["held_out_epochs"] == held.size < n
+    out = doc["scores"]["out_of_sample"]
+    for name, sc in out.items():
+        assert sc["values"] == int((~gaps[:, held]).sum()) and sc["missing_values"] == int(gaps.sum()), name
+        assert all(np.isfinite(v) for v in sc.values()), (name, sc)
+    for v in doc["versus_baselines_out_of_sample"].values():
+        assert np.isfinite(v["rmse_difference_m"]) and v["p5_m"] <= v["p95_m"]
+    assert all(np.isfinite(sc["rmse_m"]) for h in doc["scores_by_horizon"] for sc in h["scores"].values())
+    json.loads((tmp_path / "gaps" / "calibration.json").read_text())  # valid JSON: no NaN where a number is expected
