@@ -6,7 +6,12 @@ J2 = ½ s:s, J3 = det s, Lode angle ψ with sin 3ψ = −(3√3/2) J3 / J2^{3/2}
 (ψ = −30° in triaxial compression, +30° in extension).
 
 - Van Sambeek/Ratigan dilatancy: √J2 = 0.27 I1 → safety factor 0.27 I1/√J2.
-- De Vries-type: √J2_dil = [D1 (I1/σ₀)^m + T0] / (√3 cos ψ − D2 sin ψ) → √J2_dil/√J2.
+- De Vries-type: √J2_dil = [D1 (I1/σ₀)^m + T0] / (√3 cos ψ_D − D2 sin ψ_D) → √J2_dil/√J2, with
+  De Vries' Lode angle ψ_D = −ψ (+30° in triaxial compression, −30° in extension): D2 > 0 lowers
+  the boundary in extension, the stress state of a cavern wall below lithostatic pressure, where
+  salt dilates at a lower √J2 than in the compression tests (the reason the Lode term was added).
+  Until 2026-11-28 ψ itself was used, which gave the opposite: a boundary (1.5 + D2/2)/(1.5 − D2/2)
+  = 1.42 times higher in extension than in compression for D2 = 0.524.
 - The case's own boundaries (:class:`DilatancyBoundary`, ``fs_<name>``): a polynomial in the
   octahedral stresses, in (I1, √J2) or in (σ3, σ1 − σ3), with the coefficients of the user's
   source.
@@ -126,11 +131,18 @@ def invariants(sc: np.ndarray):
     return I1, np.sqrt(np.maximum(J2, 0.0)), psi, eig
 
 
+def devries_boundary(I1, psi, dv: DeVries = DeVries()):
+    """√J2 at the De Vries dilatancy boundary [MPa]; ``psi`` the Lode angle of this module (−30°
+    in triaxial compression), turned into De Vries' (ψ_D = −ψ, +30° in compression), so that
+    the boundary is lower in extension than in compression for D2 > 0 (module docstring)."""
+    psi_d = -np.asarray(psi)
+    return (dv.D1 * np.maximum(I1 / dv.sigma0, 0.0) ** dv.m + dv.T0) / (np.sqrt(3.0) * np.cos(psi_d) - dv.D2 * np.sin(psi_d))
+
+
 def dilatancy_factors(I1, sqJ2, psi, dv: DeVries = DeVries()):
     sq = np.maximum(sqJ2, 1e-12)
     fs_vs = 0.27 * I1 / sq
-    strength = (dv.D1 * np.maximum(I1 / dv.sigma0, 0.0) ** dv.m + dv.T0) / (np.sqrt(3.0) * np.cos(psi) - dv.D2 * np.sin(psi))
-    return fs_vs, strength / sq
+    return fs_vs, devries_boundary(I1, psi, dv) / sq
 
 
 def _facet_normals(mesh, facets: np.ndarray) -> np.ndarray:

@@ -32,7 +32,8 @@ def dilatancy_criteria(cfg) -> dict:
     own with their polynomial and source (summary.json)."""
     dv = cfg.devries
     out = {"vansambeek": {"boundary": "sqrt(J2) = 0.27 I1 (MPa)", "source": "Van Sambeek et al. / Ratigan et al. (built in)"},
-           "devries": {"boundary": "sqrt(J2) = [D1 (I1/sigma0)^m + T0] / (sqrt(3) cos psi - D2 sin psi)",
+           "devries": {"boundary": "sqrt(J2) = [D1 (I1/sigma0)^m + T0] / (sqrt(3) cos psi - D2 sin psi), "
+                                   "psi the Lode angle, +30 deg in triaxial compression, -30 deg in extension",
                        "D1_MPa": dv.D1, "D2": dv.D2, "m": dv.m, "T0_MPa": dv.T0, "source": "De Vries et al. (built in)"}}
     for b in cfg.dilatancy:
         x, tau = {"octahedral": ("sigma_oct", "tau_oct"), "invariants": ("I1", "sqrt(J2)"),

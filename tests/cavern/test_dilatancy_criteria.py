@@ -44,7 +44,7 @@ def test_own_boundaries_and_devries_parameters_on_the_lame_sphere(comm):
     I1 = s.sum()
     sqJ2 = np.sqrt(0.5 * ((s - I1 / 3) ** 2).sum())
     s_oct, t_oct = I1 / 3, np.sqrt(((s[0] - s[1]) ** 2 + (s[1] - s[2]) ** 2 + (s[2] - s[0]) ** 2)) / 3
-    psi = np.radians(30.0)  # sphere wall: σ_ρρ < σ_θθ = σ_φφ, extension
+    psi = np.radians(-30.0)  # sphere wall: σ_ρρ < σ_θθ = σ_φφ, extension: De Vries' Lode angle −30°
     exact = {
         "fs_quad": (0.5 + 0.8 * s_oct - 0.015 * s_oct**2) / t_oct,
         "fs_lin_inv": (1.2 + 0.2 * I1) / sqJ2,
@@ -142,3 +142,22 @@ def test_scenario_table_has_the_own_criteria(tmp_path):
     write_table(tmp_path, tab)
     md = (tmp_path / "scenarios.md").read_text()
     assert "min FS dilatancy (mine)" in md and "| 1.20 |" in md
+
+
+def test_devries_boundary_is_lower_in_extension():
+    """De Vries' Lode term (D2 > 0) lowers the dilatancy boundary in triaxial extension (the state of
+    a cavern wall below lithostatic pressure) below that in triaxial compression at the same I1, by
+    (√3 cos 30° − D2 sin 30°)/(√3 cos 30° + D2 sin 30°); with D2 = 0 the two are equal."""
+    from subsidence.cavern.indicators import DeVries, dilatancy_factors, invariants
+
+    comp = np.diag([30.0, 10.0, 10.0])[None]  # compression positive: σ1 > σ2 = σ3
+    ext = np.diag([70.0 / 3, 70.0 / 3, 10.0 / 3])[None]  # σ1 = σ2 > σ3, the same I1 and √J2
+    (I1c, qc, psic, _), (I1e, qe, psie, _) = invariants(comp), invariants(ext)
+    assert I1c == pytest.approx(I1e) and qc == pytest.approx(qe)
+    assert np.degrees(psic) == pytest.approx(-30.0) and np.degrees(psie) == pytest.approx(30.0)
+    dv = DeVries()
+    fc, fe = dilatancy_factors(I1c, qc, psic, dv)[1], dilatancy_factors(I1e, qe, psie, dv)[1]
+    assert fe / fc == pytest.approx((1.5 - 0.5 * dv.D2) / (1.5 + 0.5 * dv.D2), rel=1e-6)  # arcsin at ±1: ~√eps
+    assert fe < fc
+    flat = DeVries(D2=0.0)
+    assert dilatancy_factors(I1e, qe, psie, flat)[1] == pytest.approx(dilatancy_factors(I1c, qc, psic, flat)[1], rel=1e-6)

@@ -52,7 +52,8 @@ def closed_form_indicators(kind: str):
     J3 = dev.prod()
     psi = np.arcsin(np.clip(-1.5 * np.sqrt(3) * J3 / J2**1.5, -1, 1)) / 3
     vs = 0.27 * I1 / np.sqrt(J2)
-    dv = (DV.D1 * I1**DV.m + DV.T0) / ((np.sqrt(3) * np.cos(psi) - DV.D2 * np.sin(psi)) * np.sqrt(J2))
+    psi_d = -psi  # De Vries' Lode angle: +30° in compression, −30° in extension (his D2 lowers extension)
+    dv = (DV.D1 * I1**DV.m + DV.T0) / ((np.sqrt(3) * np.cos(psi_d) - DV.D2 * np.sin(psi_d)) * np.sqrt(J2))
     return {"fs_vansambeek": vs, "fs_devries": dv, "tension_margin_MPa": min(t1, t2) - P_CAV / 1e6}, psi
 
 
