@@ -555,7 +555,8 @@ BUILTIN_DILATANCY = ("vansambeek", "devries")
 def parse_dilatancy(ind: Table) -> tuple[DilatancyBoundary, ...]:
     """``[[indicators.dilatancy]]``: name, variables ("octahedral": τ_oct against σ_oct,
     "invariants": √J2 against I1, "principal": σ1 − σ3 against σ3), coefficients c0, c1, … of the boundary polynomial in MPa
-    (c_k in MPa^(1−k)), source (where the coefficients come from; stated in the outputs)."""
+    (c_k in MPa^(1−k)), source (where the coefficients come from; stated in the outputs), optionally
+    lode_d2 (the polynomial is the compression boundary, scaled to other Lode angles in De Vries' form)."""
     out = []
     for t in ind.tables("dilatancy", []):
         name = t.string("name")
@@ -572,8 +573,15 @@ def parse_dilatancy(ind: Table) -> tuple[DilatancyBoundary, ...]:
         source = t.string("source")
         if not source.strip():
             raise t.error("source", "say where the coefficients come from (publication, data set)")
+        d2 = None
+        if t.has("lode_d2"):
+            if variables == "principal":
+                raise t.error("lode_d2", "a Lode dependence scales the boundary at a given mean stress: give the "
+                              "boundary as variables = \"octahedral\" or \"invariants\" (the principal form is "
+                              "read at a given sigma3)")
+            d2 = t.number("lode_d2", ge=0, lt=3)
         t.finish()
-        out.append(DilatancyBoundary(name, variables, tuple(float(c) for c in coef), source))
+        out.append(DilatancyBoundary(name, variables, tuple(float(c) for c in coef), source, d2))
     return tuple(out)
 
 

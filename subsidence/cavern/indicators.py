@@ -105,9 +105,23 @@ class DilatancyBoundary:
     variables: str
     coefficients: tuple[float, ...]
     source: str
+    #: Lode dependence in De Vries' form (None: none): the polynomial is the boundary in triaxial
+    #: compression, scaled to Lode angle ψ_D (De Vries', +30° compression, −30° extension) by
+    #: (√3 cos 30° − d2 sin 30°)/(√3 cos ψ_D − d2 sin ψ_D): lower in extension for d2 > 0
+    lode_d2: float | None = None
 
-    def factor(self, I1: np.ndarray, sqJ2: np.ndarray, eig: np.ndarray | None = None) -> np.ndarray:
-        """``eig``: principal stresses, ascending (N, 3), needed for "principal"."""
+    def lode_scale(self, psi: np.ndarray) -> np.ndarray | float:
+        """The factor on the compression boundary at the Lode angle ``psi`` of this module (−30° in
+        compression); 1 without ``lode_d2``."""
+        if self.lode_d2 is None:
+            return 1.0
+        psi_d = -np.asarray(psi)
+        d2 = self.lode_d2
+        return (1.5 - 0.5 * d2) / (np.sqrt(3.0) * np.cos(psi_d) - d2 * np.sin(psi_d))
+
+    def factor(self, I1: np.ndarray, sqJ2: np.ndarray, eig: np.ndarray | None = None, psi=None) -> np.ndarray:
+        """``eig``: principal stresses, ascending (N, 3), needed for "principal"; ``psi``: the Lode
+        angle (module convention), needed with ``lode_d2``."""
         if self.variables == "octahedral":
             x, tau = I1 / 3.0, np.sqrt(2.0 / 3.0) * sqJ2
         elif self.variables == "principal":
@@ -115,6 +129,10 @@ class DilatancyBoundary:
         else:
             x, tau = I1, sqJ2
         bound = np.polynomial.polynomial.polyval(x, np.asarray(self.coefficients, dtype=float))
+        if self.lode_d2 is not None:
+            if psi is None:
+                raise ValueError(f"dilatancy boundary {self.name!r} has a Lode dependence: give psi")
+            bound = bound * self.lode_scale(psi)
         return np.maximum(bound, 0.0) / np.maximum(tau, 1e-12)
 
 
@@ -473,7 +491,7 @@ class WallIndicators:
         """The dilatancy factors of safety (rock salt only): Van Sambeek, De Vries, the case's own."""
         fs_vs, fs_dv = dilatancy_factors(I1, sqJ2, psi, dv)
         return [("fs_vansambeek", fs_vs), ("fs_devries", fs_dv)] + [
-            ("fs_" + b.name, b.factor(I1, sqJ2, eig)) for b in self.dilatancy]
+            ("fs_" + b.name, b.factor(I1, sqJ2, eig, psi)) for b in self.dilatancy]
 
     def _on_wall(self, i: int, P: float, dv: DeVries) -> dict:
         """Indicators on the wall (extrapolated, window-averaged): minima over the wall and the roof."""

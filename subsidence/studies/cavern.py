@@ -40,6 +40,10 @@ def dilatancy_criteria(cfg) -> dict:
                   "principal": ("sigma3", "sigma1 - sigma3")}[b.variables]
         out[b.name] = {"boundary": f"{tau} = " + " + ".join(f"{c:g} {x}^{k}" for k, c in enumerate(b.coefficients)) + " (MPa)",
                        "variables": b.variables, "coefficients": list(b.coefficients), "source": b.source}
+        if b.lode_d2 is not None:
+            out[b.name]["boundary"] += (" in triaxial compression, times (sqrt(3) cos 30 - d2 sin 30) / (sqrt(3) cos psi - "
+                                        "d2 sin psi) at Lode angle psi (+30 deg compression, -30 deg extension)")
+            out[b.name]["lode_d2"] = b.lode_d2
     return out
 
 def parse(root: Table, case) -> CavernConfig:

@@ -27,6 +27,7 @@ VS_OCT = DilatancyBoundary("vs_oct", "octahedral", (0.0, 0.81 * np.sqrt(2.0 / 3.
 QUAD = DilatancyBoundary("quad", "octahedral", (0.5, 0.8, -0.015), "test: a quadratic boundary")
 LIN_INV = DilatancyBoundary("lin_inv", "invariants", (1.2, 0.2), "test: a linear boundary in I1, √J2")
 PRINC = DilatancyBoundary("princ", "principal", (2.0, 1.1, -0.01), "test: differential stress against σ3")
+LODE = DilatancyBoundary("lode", "invariants", (1.2, 0.2), "test: LIN_INV in compression, De Vries' Lode form", 0.6)
 
 
 def test_own_boundaries_and_devries_parameters_on_the_lame_sphere(comm):
@@ -38,7 +39,7 @@ def test_own_boundaries_and_devries_parameters_on_the_lame_sphere(comm):
     model.solve_step(0.0, np.array([P_CAV]), np.array([False]))
     model.commit()
     dv = DeVries(T0=3.0, D1=0.9)
-    rec = WallIndicators(model, devries=dv, dilatancy=(VS_OCT, QUAD, LIN_INV, PRINC)).evaluate(np.array([P_CAV]))[0]
+    rec = WallIndicators(model, devries=dv, dilatancy=(VS_OCT, QUAD, LIN_INV, PRINC, LODE)).evaluate(np.array([P_CAV]))[0]
     sr, (t1, t2) = wall_stresses("axisymmetric")
     s = np.array([sr, t1, t2])
     I1 = s.sum()
@@ -48,6 +49,7 @@ def test_own_boundaries_and_devries_parameters_on_the_lame_sphere(comm):
     exact = {
         "fs_quad": (0.5 + 0.8 * s_oct - 0.015 * s_oct**2) / t_oct,
         "fs_lin_inv": (1.2 + 0.2 * I1) / sqJ2,
+        "fs_lode": (1.2 + 0.2 * I1) * (1.5 - 0.3) / (1.5 + 0.3) / sqJ2,  # extension: lower by (1.5 − d2/2)/(1.5 + d2/2)
         "fs_princ": (2.0 + 1.1 * s.min() - 0.01 * s.min() ** 2) / (s.max() - s.min()),
         "fs_devries": (0.9 * I1**dv.m + 3.0) / ((np.sqrt(3) * np.cos(psi) - dv.D2 * np.sin(psi)) * sqJ2),
     }
@@ -59,6 +61,24 @@ def test_own_boundaries_and_devries_parameters_on_the_lame_sphere(comm):
         assert rec[where + "fs_vs_oct"] == pytest.approx(rec[where + "fs_vansambeek"], rel=1e-12), where
     # the default De Vries parameters give another value: the ones given were used
     assert WallIndicators(model).evaluate(np.array([P_CAV]))[0]["fs_devries"] < 0.95 * rec["fs_devries"]
+
+
+def test_lode_dependence_of_an_own_boundary():
+    """The polynomial is the compression boundary (scale 1 at compression), lowered in extension in
+    De Vries' form; with d2 = D2 the ratio extension/compression is the built-in De Vries one; a
+    boundary with a Lode dependence needs the Lode angle."""
+    from subsidence.cavern.indicators import dilatancy_factors
+
+    b = DilatancyBoundary("own", "invariants", (2.0, 0.25), "test", DeVries().D2)
+    comp, ext = np.radians(-30.0), np.radians(30.0)  # the module's convention: −30° in compression
+    assert b.lode_scale(comp) == pytest.approx(1.0, rel=1e-14)
+    I1, q = np.array([40.0]), np.array([8.0])
+    ratio = b.factor(I1, q, psi=np.array([ext]))[0] / b.factor(I1, q, psi=np.array([comp]))[0]
+    dv = dilatancy_factors(I1, q, np.array([ext]))[1][0] / dilatancy_factors(I1, q, np.array([comp]))[1][0]
+    assert ratio == pytest.approx(dv, rel=1e-12) and ratio < 1
+    assert b.factor(I1, q, psi=np.array([comp]))[0] == pytest.approx((2.0 + 0.25 * 40.0) / 8.0, rel=1e-14)
+    with pytest.raises(ValueError, match="Lode"):
+        b.factor(I1, q)
 
 
 def test_a_boundary_that_is_not_positive_gives_zero():
@@ -116,6 +136,8 @@ def test_case_keys_reach_the_indicators(comm, tmp_path):
     ({**HUNSCHE_LIKE, "coefficients": []}, "coefficients", "at least 1"),
     ({**HUNSCHE_LIKE, "coefficients": [-1.0]}, "coefficients", "never positive"),
     ({**HUNSCHE_LIKE, "slope": 1.0}, "slope", ""),
+    ({**HUNSCHE_LIKE, "variables": "principal", "lode_d2": 0.5}, "lode_d2", "octahedral"),
+    ({**HUNSCHE_LIKE, "lode_d2": 3.5}, "lode_d2", ""),
 ])
 def test_bad_boundaries_are_errors_naming_the_key(entry, key, msg):
     with pytest.raises(CaseError, match=key) as e:
