@@ -70,10 +70,12 @@ def main(args) -> int:
         for label, sc in doc["scores"].items():
             row = ", ".join(f"{k} {v['rmse_m'] * 1e3:.2f}" for k, v in sc.items() if v)
             print(f"  RMSE {label.replace('_', ' ')} [mm]: {row}")
-        for h in doc.get("scores_by_horizon", []) if len(doc.get("scores_by_horizon", [])) > 1 else []:
-            to = "" if h["lead_to_yr"] is None else f"{h['lead_to_yr']:g}"
-            row = ", ".join(f"{k} {v['rmse_m'] * 1e3:.2f}" for k, v in h["scores"].items() if v)
-            print(f"    horizon {h['lead_from_yr']:g}-{to} yr ({h['epochs']} epochs) [mm]: {row}")
+        horizons = doc.get("scores_by_horizon", [])
+        if len(horizons) > 1:  # one bin would repeat the out-of-sample line
+            for h in horizons:
+                to = "" if h["lead_to_yr"] is None else f"{h['lead_to_yr']:g}"
+                row = ", ".join(f"{k} {v['rmse_m'] * 1e3:.2f}" for k, v in h["scores"].items() if v)
+                print(f"    horizon {h['lead_from_yr']:g}-{to} yr ({h['epochs']} epochs) [mm]: {row}")
         print(f"results: {Path(args.out)}")
     return 0
 

@@ -115,9 +115,7 @@ class DilatancyBoundary:
         compression); 1 without ``lode_d2``."""
         if self.lode_d2 is None:
             return 1.0
-        psi_d = -np.asarray(psi)
-        d2 = self.lode_d2
-        return (1.5 - 0.5 * d2) / (np.sqrt(3.0) * np.cos(psi_d) - d2 * np.sin(psi_d))
+        return devries_lode(np.radians(-30.0), self.lode_d2) / devries_lode(psi, self.lode_d2)
 
     def factor(self, I1: np.ndarray, sqJ2: np.ndarray, eig: np.ndarray | None = None, psi=None) -> np.ndarray:
         """``eig``: principal stresses, ascending (N, 3), needed for "principal"; ``psi``: the Lode
@@ -149,12 +147,17 @@ def invariants(sc: np.ndarray):
     return I1, np.sqrt(np.maximum(J2, 0.0)), psi, eig
 
 
-def devries_boundary(I1, psi, dv: DeVries = DeVries()):
-    """√J2 at the De Vries dilatancy boundary [MPa]; ``psi`` the Lode angle of this module (−30°
-    in triaxial compression), turned into De Vries' (ψ_D = −ψ, +30° in compression), so that
-    the boundary is lower in extension than in compression for D2 > 0 (module docstring)."""
+def devries_lode(psi, d2: float):
+    """De Vries' Lode term √3 cos ψ_D − d2 sin ψ_D, with ``psi`` the Lode angle of this module (−30°
+    in triaxial compression) turned into De Vries' (ψ_D = −ψ, +30° in compression): the boundary
+    divided by it is lower in extension than in compression for d2 > 0 (module docstring)."""
     psi_d = -np.asarray(psi)
-    return (dv.D1 * np.maximum(I1 / dv.sigma0, 0.0) ** dv.m + dv.T0) / (np.sqrt(3.0) * np.cos(psi_d) - dv.D2 * np.sin(psi_d))
+    return np.sqrt(3.0) * np.cos(psi_d) - d2 * np.sin(psi_d)
+
+
+def devries_boundary(I1, psi, dv: DeVries = DeVries()):
+    """√J2 at the De Vries dilatancy boundary [MPa] (``psi``: the Lode angle of this module)."""
+    return (dv.D1 * np.maximum(I1 / dv.sigma0, 0.0) ** dv.m + dv.T0) / devries_lode(psi, dv.D2)
 
 
 def dilatancy_factors(I1, sqJ2, psi, dv: DeVries = DeVries()):
