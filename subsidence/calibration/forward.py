@@ -83,9 +83,10 @@ class ForwardModel:
             note = f"weather after {last} is the day-of-year climatology of the forcing record"
             if note not in self.notes:
                 self.notes.append(note)
-        for q, (_f, _st, first, _last) in forcing.monthly_files.items():
+        start = np.datetime64(cfg.start, "D")
+        for q, (_f, _st, ranges) in forcing.monthly_files.items():  # notes for the ranges the run reaches
             note = forcing.monthly_note(q)
-            if np.datetime64(end, "D") > first and note not in self.notes:
+            if any(a < np.datetime64(end, "D") and b >= start for a, b in ranges) and note not in self.notes:
                 self.notes.append(note)
         kw = dict(end=end, forcing=forcing)
         if case.kind == "coupled":

@@ -18,8 +18,8 @@ import numpy as np
 from subsidence.config.table import Table
 from subsidence.shallow.column import ColumnLayer, Isotache, Koppejan, LinearCompression, NoOxidation, PeatOxidation
 from subsidence.shallow.deep import CaseDeep, NoDeep, SeriesDeep
-from subsidence.shallow.forcing import (DailySeries, ForcingError, extend_series, read_evaporation, read_monthly_totals,
-                                        read_precipitation, read_temperature, soil_temperature, StationError)
+from subsidence.shallow.forcing import (DailySeries, ForcingError, StationError, extend_series, read_evaporation,
+                                        read_monthly_totals, read_precipitation, read_temperature, soil_temperature)
 from subsidence.physics.retention import VanGenuchten
 from subsidence.physics.root_zone import RootZone
 from subsidence.shallow.groundwater import HydroLayer, Parcel
@@ -41,7 +41,8 @@ class Forcing:
 
     temperature_file: Path | None = None
     temperature: DailySeries | None = dataclasses.field(repr=False, default=None)
-    #: monthly totals that extend the daily records: {"evaporation": (file, station, first day, last day)}
+    #: monthly totals that extend the daily records: {"evaporation": (file, station, ((first day, last day), ...))},
+    #: the day ranges they fill (before and/or after the daily record)
     monthly_files: dict = dataclasses.field(default_factory=dict)
 
     def describe(self) -> dict:
@@ -50,15 +51,15 @@ class Forcing:
         hi = min(self.precipitation.dates[-1], self.evaporation.dates[-1])
         out = {"precipitation": str(self.precipitation_file), "evaporation": str(self.evaporation_file),
                "record": [str(lo), str(hi)], "beyond_the_record": self.beyond}
-        for q, (f, st, a, b) in self.monthly_files.items():
-            out[f"{q}_monthly"] = {"file": str(f), "station": str(st), "days": [str(a), str(b)],
+        for q, (f, st, ranges) in self.monthly_files.items():
+            out[f"{q}_monthly"] = {"file": str(f), "station": str(st), "days": [[str(a), str(b)] for a, b in ranges],
                                    "note": self.monthly_note(q)}
         return out
 
     def monthly_note(self, q: str) -> str:
-        f, st, a, b = self.monthly_files[q]
-        return (f"{q} from {a} to {b}: the monthly totals of station {st} ({Path(f).name}) spread evenly over "
-                "each month's days")
+        f, st, ranges = self.monthly_files[q]
+        days = " and ".join(f"from {a} to {b}" for a, b in ranges)
+        return f"{q} {days}: the monthly totals of station {st} ({Path(f).name}) spread evenly over each month's days"
 
     def window(self, start: np.datetime64, end: np.datetime64) -> tuple[np.ndarray, np.ndarray]:
         """Daily P and E (m/s) for start <= day < end, cycling whole years of the record
@@ -438,10 +439,10 @@ def _forcing(t: Table) -> Forcing:
             raise mt.error("file", str(exc)) from None
         first_daily, last_daily = getattr(f, q).dates[[0, -1]]
         setattr(f, q, ext)
-        if ext.dates[-1] > last_daily:
-            f.monthly_files[q] = (mf, st, last_daily + np.timedelta64(1, "D"), ext.dates[-1])
-        elif ext.dates[0] < first_daily:
-            f.monthly_files[q] = (mf, st, ext.dates[0], first_daily - np.timedelta64(1, "D"))
+        one = np.timedelta64(1, "D")
+        ranges = tuple(r for r in ((ext.dates[0], first_daily - one), (last_daily + one, ext.dates[-1])) if r[0] <= r[1])
+        if ranges:
+            f.monthly_files[q] = (mf, st, ranges)
     t.finish()
     return f
 
