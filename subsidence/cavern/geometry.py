@@ -133,6 +133,44 @@ def quarter_annulus(comm, *, a: float, b: float, h_wall: float, h_far: float, ki
     return CavernMesh(mesh, ct, ft, kind, 1, fixed, multiplier=mult, volumes=np.array([vol]))
 
 
+def octant_shell(comm, *, a: float, b: float, h_wall: float, h_far: float, order: int = 2) -> CavernMesh:
+    """An eighth of a thick spherical shell a < ρ < b (x, y, z ≥ 0) in 3D, rollers on the three
+    symmetry planes: the 3D counterpart of :func:`quarter_annulus`, for verification tests of the
+    3D wall indicators against the closed-form (Lamé) sphere."""
+    gmsh = _init_gmsh()
+    if comm.rank == 0:
+        occ = gmsh.model.occ
+        outer = occ.addSphere(0, 0, 0, b)
+        inner = occ.addSphere(0, 0, 0, a)
+        box = occ.addBox(0, 0, 0, 2 * b, 2 * b, 2 * b)
+        shell, _ = occ.cut([(3, outer)], [(3, inner)])
+        octant, _ = occ.intersect(shell, [(3, box)])
+        occ.synchronize()
+        groups = {WALL0: [], TOP: [], SIDE: [], SIDE_Y: [], BOTTOM: []}
+        tol = 1e-6 * b
+        for _, f in gmsh.model.getBoundary(octant, oriented=False):
+            c = np.array(occ.getCenterOfMass(2, f))
+            if abs(c[0]) < tol:
+                groups[SIDE].append(f)  # x = 0
+            elif abs(c[1]) < tol:
+                groups[SIDE_Y].append(f)  # y = 0
+            elif abs(c[2]) < tol:
+                groups[BOTTOM].append(f)  # z = 0
+            elif np.linalg.norm(c) < 0.5 * (a + b):
+                groups[WALL0].append(f)
+            else:
+                groups[TOP].append(f)  # the outer sphere: free (the far-field stress holds there)
+        gmsh.model.addPhysicalGroup(3, [e[1] for e in octant], 1)
+        for tag, fs in groups.items():
+            gmsh.model.addPhysicalGroup(2, fs, tag)
+        _size_field(gmsh, groups[WALL0], h_wall, h_far, b - a, dim=3)
+        gmsh.model.mesh.generate(3)
+        gmsh.model.mesh.setOrder(order)
+    mesh, ct, ft = _to_dolfinx(gmsh, comm, 3)
+    fixed = [(SIDE, 0), (SIDE_Y, 1), (BOTTOM, 2)]
+    return CavernMesh(mesh, ct, ft, "3d", 1, fixed, multiplier=8.0, volumes=np.array([4.0 / 3.0 * np.pi * a**3]))
+
+
 def profile_volume(depths: np.ndarray, radii: np.ndarray) -> float:
     """Volume of a body of revolution r(depth) (trapezoidal frusta)."""
     d, r = np.asarray(depths, float), np.asarray(radii, float)

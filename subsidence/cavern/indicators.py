@@ -30,8 +30,8 @@ radius (3V/4π)^(1/3); the ``window`` argument sets it in metres, 0 switches the
    reference cell — exact for a P2 displacement on an affine cell — and evaluated at three
    points of the wall facet, each standing for a third of the facet.
 2. Window: at each sample, the mean of the samples' stresses within ℓ/2 (2D: each weighted
-   by the length of its third of the facet inside the window, exactly; 3D: by area, in or
-   out), same material zone, normals less than 90° apart; each stress is first rotated by
+   by the length of its third of the facet inside the window, exactly; 3D: by the area of its
+   third inside the window, resolved by 16 points), same material zone, normals less than 90° apart; each stress is first rotated by
    the rotation that takes its normal to the sample's (averaging Cartesian components along a
    curved wall would mix the normal and the tangential stress: σ_ρρ off by 0.15 % on a sphere
    at ℓ = 0.1 a).
@@ -237,12 +237,52 @@ def _gather(comm, a: np.ndarray) -> np.ndarray:
     return np.concatenate(parts, axis=0)
 
 
-def _inside(c: np.ndarray, x: np.ndarray, half: np.ndarray | None, R: float) -> np.ndarray:
+def _third_subpoints(m: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Barycentric points and weights (summing to 1) of the third of a triangle nearest its
+    vertex 0 (where λ0 is the largest: the quadrilateral vertex 0, the two adjacent edge
+    midpoints and the centroid), an m × m midpoint rule of its bilinear map. Symmetric in λ1 ↔ λ2."""
+    C = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3], [0.5, 0.0, 0.5]])
+    g = (np.arange(m) + 0.5) / m
+    s, t = (a.ravel() for a in np.meshgrid(g, g, indexing="ij"))
+    lam = np.stack([(1 - s) * (1 - t), s * (1 - t), s * t, (1 - s) * t], axis=1) @ C
+    xs = np.stack([-(1 - t), 1 - t, t, -t], axis=1) @ C[:, 1:]  # ∂/∂s, ∂/∂t in (λ1, λ2)
+    xt = np.stack([-(1 - s), -s, s, 1 - s], axis=1) @ C[:, 1:]
+    J = np.abs(xs[:, 0] * xt[:, 1] - xs[:, 1] * xt[:, 0])
+    return lam, J / J.sum()
+
+
+SUB_M = 4  # 3D: each sample's third of its facet is resolved by SUB_M² points in the window
+
+
+def _third_regions(X: np.ndarray, m: int = SUB_M) -> tuple[np.ndarray, np.ndarray]:
+    """3D: for the three samples of each (affine) triangle facet, X (nf, 3, 3) at the
+    barycentric points (2/3, 1/6, 1/6) etc., the points resolving the third each stands for,
+    as offsets from the sample (nf·3, m², 3), and their weights (m²,)."""
+    lam, w = _third_subpoints(m)
+    c = X.mean(axis=1, keepdims=True)
+    V = 2.0 * X - c  # the facet's vertices: X_i = c/2 + V_i/2
+    out = np.empty((X.shape[0], 3, lam.shape[0], 3))
+    for i in range(3):
+        li = np.empty_like(lam)
+        li[:, [i] + [k for k in range(3) if k != i]] = lam  # column 0 (the largest) goes to vertex i
+        out[:, i] = np.einsum("qv,fvk->fqk", li, V) - X[:, i, None, :]
+    return out.reshape(-1, lam.shape[0], 3), w
+
+
+def _inside(c: np.ndarray, x: np.ndarray, half: np.ndarray | None, R: float,
+            sub: np.ndarray | None = None, subw: np.ndarray | None = None) -> np.ndarray:
     """Fraction of each sample's part of the wall within R of the points c: 2D, the segment
-    x ± half exactly; 3D (half None), 1 if the sample is within R, else 0."""
+    x ± half exactly; 3D, the sample's third of its facet resolved by the points x + sub
+    (weights subw; 1 or 0 by the sample itself when sub is None)."""
     p = x - c
     if half is None:
-        return (np.einsum("ij,ij->i", p, p) <= R * R).astype(float)
+        if sub is None:
+            return (np.einsum("ij,ij->i", p, p) <= R * R).astype(float)
+        out = np.empty(p.shape[0])
+        for a in range(0, p.shape[0], 65536):  # bounded memory: pairs × m² × 3
+            d = p[a:a + 65536, None, :] + sub[a:a + 65536]
+            out[a:a + 65536] = (np.einsum("ijk,ijk->ij", d, d) <= R * R) @ subw
+        return out
     a = np.einsum("ij,ij->i", half, half)
     b = np.einsum("ij,ij->i", half, p)
     disc = b * b - a * (np.einsum("ij,ij->i", p, p) - R * R)
@@ -312,6 +352,12 @@ class _WallSamples:
         self.X = _gather(comm, X.reshape(-1, gdim))
         # 2D: each sample stands for a third of its facet, X ± half (for the window's edges)
         self.half = _gather(comm, rep((X[:, 2] - X[:, 0]) / 4.0 if nf else np.zeros((0, gdim)))) if tdim == 2 else None
+        # 3D: each sample stands for a third of its facet, resolved by SUB_M² points (partial
+        # overlap with the window counts by area, not all-or-nothing by the sample)
+        self.sub, self.subw = None, None
+        if tdim == 3:
+            sub, self.subw = _third_regions(X) if nf else (np.zeros((0, SUB_M**2, 3)), _third_subpoints(SUB_M)[1])
+            self.sub = _gather(comm, sub.reshape(sub.shape[0], 3 * SUB_M**2)).reshape(-1, SUB_M**2, 3)
         self.w = _gather(comm, rep(meas) / ns)
         self.n = _gather(comm, rep(n))
         self.zone = _gather(comm, rep(zone))
@@ -361,13 +407,15 @@ class _WallSamples:
         rows, cols, vals, sign = [], [], [], []
         if self.window > 0 and N:
             R = 0.5 * self.window
-            reach = R + (np.linalg.norm(self.half, axis=1).max() if self.half is not None else 0.0)
+            reach = R + (np.linalg.norm(self.half, axis=1).max() if self.half is not None
+                         else np.linalg.norm(self.sub, axis=2).max() if self.sub is not None else 0.0)
             for Xs, hs, ns_, sg in images:
                 pairs = cKDTree(Xs).sparse_distance_matrix(cKDTree(self.Xe), reach, output_type="ndarray")
                 j, i = pairs["i"].astype(np.int64), pairs["j"].astype(np.int64)  # sample j near evaluation point i
                 ok = (zonee[i] == self.zone[j]) & (np.einsum("ij,ij->i", ne[i], ns_[j]) > 0)
                 i, j = i[ok], j[ok]
-                frac = _inside(self.Xe[i], Xs[j], None if hs is None else hs[j], R)
+                frac = _inside(self.Xe[i], Xs[j], None if hs is None else hs[j], R,
+                               None if self.sub is None else self.sub[j], self.subw)
                 keep = frac > 0
                 rows.append(i[keep])
                 cols.append(j[keep])
