@@ -76,6 +76,8 @@ def main(args) -> int:
                 to = "" if h["lead_to_yr"] is None else f"{h['lead_to_yr']:g}"
                 row = ", ".join(f"{k} {v['rmse_m'] * 1e3:.2f}" for k, v in h["scores"].items() if v)
                 print(f"    horizon {h['lead_from_yr']:g}-{to} yr ({h['epochs']} epochs) [mm]: {row}")
+        for n in doc.get("notes", []):  # e.g. weather from climatology or monthly totals, as forecast says them
+            print(f"note: {n}")
         print(f"results: {Path(args.out)}")
     return 0
 
