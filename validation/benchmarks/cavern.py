@@ -340,6 +340,33 @@ def _volume_balance(tmp):
                      rel_tol=0.1))
     return out
 
+def _wall_3d(tmp):
+    from mpi4py import MPI
+
+    from cavern_helpers import A, B, P_CAV, P_FAR
+    from test_fos_convergence import closed_form_indicators
+
+    from subsidence.cavern import analytic as an
+    from subsidence.cavern.geometry import octant_shell
+    from subsidence.cavern.indicators import WallIndicators
+    from subsidence.cavern.material import SaltLaw
+    from subsidence.cavern.model import CreepModel
+
+    law = SaltLaw(E=25e9, nu=0.3, A=1e-6)
+    model = CreepModel(octant_shell(MPI.COMM_SELF, a=A, b=B, h_wall=0.1, h_far=2.0), zone_laws=[law],
+                       temperature=lambda z: 300.0 + 0 * z, p_lith=lambda z: P_FAR + 0 * z, brine_gradient=[0.0],
+                       shoe_z=[0.0], prefix="val3d_")
+    model.solve_step(0.0, np.array([P_CAV]), np.array([False]))
+    model.commit()
+    rec = WallIndicators(model).evaluate(np.array([P_CAV]))[0]
+    exact, _ = closed_form_indicators("axisymmetric")
+    out = [Check("wall displacement [m] (from the volume)", (model.volumes()[0] / model.V0[0] - 1) / 3 * A,
+                 an.lame_sphere_wall_displacement(dP=P_FAR - P_CAV, a=A, G=law.G, K=law.K, b=B), rel_tol=1e-3)]
+    out += [Check(f"{k} on the wall", rec[k], v, rel_tol=3e-3) for k, v in exact.items()]
+    out += [Check(f"{k} in the roof", rec["roof_" + k], v, rel_tol=3e-3) for k, v in exact.items()]
+    return out
+
+
 BENCHMARKS = [
     Benchmark("cavern-lame", "elastic sphere and plane-strain cylinder, a=1, b=10, ΔP=10 MPa, P2 curved mesh",
               "tests/cavern/cavern_helpers.py shell_model", "Lamé thick shell (subsidence.cavern.analytic)", PAGE, _lame),
@@ -370,6 +397,9 @@ BENCHMARKS = [
     Benchmark("cavern-own-dilatancy", "elastic sphere a = 1, b = 10, ΔP = 10 MPa: a quadratic octahedral boundary and a "
               "quadratic boundary in (σ3, σ1 − σ3) as [[indicators.dilatancy]]", "tests/cavern/test_dilatancy_criteria.py",
               "the boundaries on the Lamé wall stresses", PAGE, _own_dilatancy),
+    Benchmark("cavern-wall-3d", "elastic sphere in 3D (an eighth, rollers on the symmetry planes), a = 1, b = 10, "
+              "ΔP = 10 MPa, h_wall 0.1 a", "tests/cavern/test_fos_convergence.py", "Lamé wall stresses: Van Sambeek, "
+              "De Vries and σmin − P on the wall and in the roof; Lamé wall displacement", PAGE, _wall_3d),
     Benchmark("cavern-volume-balance", "100 m domed cylinder at 800–900 m, open 2 yr, Norton n = 5, roller box 6 × 3 km",
               "tests/cavern/test_volume_balance.py _run", "divergence theorem (bowl = cavity + rock); incompressible "
               "limit bowl = closure", PAGE, _volume_balance),
