@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -444,7 +445,14 @@ def estimate_observation_noise(cal: Calibration, median=None):
         return cfg.noise or DUTCH_S1, {"source": "given noise model"}
     t = (obs.dates[obs.cal] - obs.dates[obs.cal][0]).astype(float) / 365.25
     median = median_run(cal) if median is None else median
-    nm, info = estimate_noise(obs.D[:, obs.cal] - median, obs.x, obs.y, t, return_info=True)
+    try:
+        nm, info = estimate_noise(obs.D[:, obs.cal] - median, obs.x, obs.y, t, return_info=True)
+    except CaseError as exc:  # too few points, pairs or epochs: say which key and what to do instead
+        raise CaseError(str(cal.case.file), "calibration.noise",
+                        f"noise = {{ source = \"data\" }}: {exc.reason} ({obs.ids.size} points, {t.size} calibration epochs "
+                        f"of {Path(obs.file).name}); give the noise model instead, noise = {{ source = \"model\", white_variance "
+                        f"= ..., spatial_variance = ..., spatial_range = ..., temporal_variance = ..., "
+                        f"temporal_range = ... }}, or calibrate on more points or epochs") from None
     return nm, {"source": "estimated from the calibration data less the model at the prior medians",
                 "details": to_jsonable(info)}
 

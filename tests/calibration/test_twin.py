@@ -266,6 +266,25 @@ def test_noise_estimated_from_data_less_the_prior_median_model(tmp_path):
     assert abs(np.sqrt(nm.white_var) - 2e-3) < 0.5e-3
 
 
+@pytest.mark.serial
+def test_noise_from_data_with_too_few_points_names_the_key(tmp_path):
+    """Three points cannot give a spatial covariance: calibrate stops with an error that names the
+    case file, [calibration.noise], the product and the way out (a given noise model), and
+    writes no output directory; with the noise given, the same data calibrate."""
+    data = case_data(noise={"source": "data"}, ensemble=8, assimilations=1)
+    case = case_from_dict(data, file=tmp_path / "few.toml")
+    ds, _ = twin(m=3)
+    with pytest.raises(CaseError) as e:
+        calibrate_case(case, ds, tmp_path / "c", comm=MPI.COMM_SELF)
+    msg = str(e.value)
+    assert e.value.key == "calibration.noise" and "few.toml" in msg, msg
+    assert "3 points" in msg and 'source = \"model\"' in msg, msg
+    assert not (tmp_path / "c").exists()
+    given = case_from_dict(case_data(ensemble=8, assimilations=1), file=tmp_path / "few.toml")
+    calibrate_case(given, ds, tmp_path / "c2", comm=MPI.COMM_SELF)
+    assert (tmp_path / "c2" / "calibration.json").is_file()
+
+
 def test_calibrate_command_without_calibration_table_is_a_clear_error(tmp_path, capsys):
     from subsidence.cli import main
 
