@@ -129,6 +129,30 @@ def fig_fans(cal, A, path: Path) -> Path:
     return _save(fig, axes, len(idx), path)
 
 
+def horizon_table(hz: list[dict]) -> str:
+    """HTML table of the out-of-sample scores by forecast horizon (``scores_by_horizon``): per bin
+    and prediction the RMSE and, in brackets, the bias (observed − predicted), both in mm. A bias
+    that grows with the horizon is a model whose rate drifts from the data's; the RMSE alone hides
+    it among the noise."""
+    if not hz:
+        return ""
+    names = list(dict.fromkeys(n for h in hz for n in h["scores"]))
+
+    def cell(sc):
+        b = sc.get("bias_m")
+        return f"<td>{_f(sc.get('rmse_m'), 1e3)}" + ("" if b is None else f" ({b * 1e3:+.2f})") + "</td>"
+
+    rows = "".join(
+        f"<tr><td>{h['lead_from_yr']:g} – {'' if h['lead_to_yr'] is None else format(h['lead_to_yr'], 'g')} yr</td><td>{h['epochs']}</td>"
+        + "".join(cell(h["scores"].get(n, {})) for n in names) + "</tr>" for h in hz)
+    return ("<p>Out-of-sample RMSE [mm] by forecast horizon (time after the last calibration epoch), in brackets the "
+            "bias (observed − predicted) [mm]: a per-point extrapolation drifts off as the horizon grows, so one "
+            "horizon's figure says little about another's, and a bias that grows with the horizon is a rate that "
+            "drifts from the data's.</p>"
+            "<table><tr><th>horizon</th><th>epochs</th>" + "".join(f"<th>{html.escape(n)}</th>" for n in names)
+            + f"</tr>{rows}</table>")
+
+
 def write_report(out: Path, cal, result, summary) -> Path:
     out = Path(out)
     doc, A = summary["doc"], summary["arrays"]
@@ -182,15 +206,7 @@ def write_report(out: Path, cal, result, summary) -> Path:
                f"long). An interval that holds 0 is a difference these data do not resolve.</p><table><tr><th>baseline</th>"
                f"<th>RMSE model − baseline [mm]</th><th>90 % interval [mm]</th><th>model better in [% of draws]</th><th>resolved</th></tr>"
                f"{vbrows}</table>") if vbrows else ""
-    hz = doc.get("scores_by_horizon") or []
-    hnames = list(dict.fromkeys(n for h in hz for n in h["scores"]))
-    hrows_ = "".join(
-        f"<tr><td>{h['lead_from_yr']:g} – {'' if h['lead_to_yr'] is None else format(h['lead_to_yr'], 'g')} yr</td><td>{h['epochs']}</td>"
-        + "".join(f"<td>{_f(h['scores'].get(n, {}).get('rmse_m'), 1e3)}</td>" for n in hnames) + "</tr>" for h in hz)
-    hztable = ("<p>Out-of-sample RMSE [mm] by forecast horizon (time after the last calibration epoch): a per-point "
-               "extrapolation drifts off as the horizon grows, so one horizon's figure says little about another's.</p>"
-               "<table><tr><th>horizon</th><th>epochs</th>" + "".join(f"<th>{html.escape(n)}</th>" for n in hnames)
-               + f"</tr>{hrows_}</table>") if hz else ""
+    hztable = horizon_table(doc.get("scores_by_horizon") or [])
     prow = ""
     for q in doc["parameters"]:
         prow += (f"<tr><td>{html.escape(q['name'])}</td><td>{html.escape(q['path'])}</td><td>{html.escape(str(q['unit']))}</td>"

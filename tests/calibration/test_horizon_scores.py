@@ -38,3 +38,19 @@ def test_ensembles_get_coverage_and_nothing_is_held_out():
     rows = by_horizon(D, t, cal, {}, ensembles={"ens": ens}, noise_sd=1e-3, rng=np.random.default_rng(0))
     assert all(0.7 < r["scores"]["ens"]["coverage_p10_p90"] < 0.9 for r in rows)
     assert by_horizon(D, t, np.ones(t.size, bool), {"x": D}) == []
+
+
+def test_report_table_shows_the_bias_growing_with_the_horizon():
+    """The report's horizon table gives each RMSE with its bias: the drifting model's bias grows."""
+    from subsidence.calibration.report import horizon_table
+
+    t, cal, D = _setup()
+    drift = -4e-3 * t[None] * np.ones((20, 1)) + 2e-3 * np.clip(t - t[cal][-1], 0, None)[None]
+    rows = by_horizon(D, t, cal, {"drifting": drift})
+    b = [r["scores"]["drifting"]["bias_m"] for r in rows]
+    assert all(y < x < 0 for x, y in zip(b, b[1:]))  # observed − predicted: more negative with lead
+    html = horizon_table(rows)
+    for r in rows:
+        sc = r["scores"]["drifting"]
+        assert f"{sc['rmse_m'] * 1e3:.2f} ({sc['bias_m'] * 1e3:+.2f})" in html
+    assert horizon_table([]) == ""
