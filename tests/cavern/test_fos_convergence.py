@@ -108,6 +108,28 @@ def test_wall_fos_in_3d_equals_the_closed_form(comm):
     assert model.volumes()[0] / model.V0[0] - 1 == pytest.approx(3 * u_a / A, rel=1e-3)
 
 
+def test_3d_wall_indicators_same_on_one_and_more_ranks(comm):
+    """The 3D wall and roof indicators on COMM_WORLD (2 ranks under mpiexec: the wall samples and
+    their thirds are spread over the ranks and gathered) equal those of the serial model."""
+    from mpi4py import MPI
+
+    from subsidence.cavern.geometry import octant_shell
+    from subsidence.cavern.model import CreepModel
+
+    if comm.size == 1:
+        pytest.skip("compares a distributed run with a serial one; run under mpiexec -n 2")
+    recs = []
+    for c in (comm, MPI.COMM_SELF):
+        model = CreepModel(octant_shell(c, a=A, b=B, h_wall=0.2, h_far=3.0), zone_laws=[SaltLaw(E=25e9, nu=0.3, A=1e-6)],
+                           temperature=lambda z: 300.0 + 0 * z, p_lith=lambda z: P_FAR + 0 * z, brine_gradient=[0.0],
+                           shoe_z=[0.0], prefix=f"oct{c.size}_")
+        model.solve_step(0.0, np.array([P_CAV]), np.array([False]))
+        model.commit()
+        recs.append(WallIndicators(model).evaluate(np.array([P_CAV]))[0])
+    for key in KEYS:
+        assert recs[0][key] == pytest.approx(recs[1][key], rel=1e-8), key
+
+
 def _run_small(comm, h_wall: float):
     from subsidence.config import case_from_dict
     from subsidence.studies.cavern import build_mesh, build_model, build_simulation
