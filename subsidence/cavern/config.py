@@ -396,6 +396,16 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
             raise t.error(key, f"the cavern (x = {c.x:g} m, y = {c.y:g} m, radius {c.radius:g} m) lies outside "
                           f"geometry.extent {list(extent)}")
         _check_in_salt(t, c, layers, warn)
+        if not axisym:  # a cluster's or a field's caverns are separate bodies
+            for o in caverns:
+                apart = float(np.hypot(c.x - o.x, c.y - o.y))
+                if apart <= c.radius + o.radius and c.top_depth < o.bottom_depth and o.top_depth < c.bottom_depth:
+                    raise t.error("x" if t.has("x") else "y",
+                                  f"cavern {c.name!r} (x = {c.x:g} m, y = {c.y:g} m, radius {c.radius:g} m, "
+                                  f"{c.top_depth:g}-{c.bottom_depth:g} m) overlaps cavern {o.name!r} (x = {o.x:g} m, "
+                                  f"y = {o.y:g} m, radius {o.radius:g} m, {o.top_depth:g}-{o.bottom_depth:g} m): their "
+                                  f"axes are {apart:g} m apart, not more than the sum of their radii; caverns must be "
+                                  "separate bodies")
         caverns.append(c)
         own_ops.append(ops)
         if c.bottom_depth >= domain_depth:

@@ -79,6 +79,21 @@ def test_casing_shoe_inside_the_cavern_is_rejected():
     case(caverns=[{**BASE["caverns"][0], "casing_shoe_depth": 780}])  # above the roof: fine
 
 
+@pytest.mark.parametrize("geometry", ["cluster", "field"])
+def test_overlapping_caverns_are_rejected(geometry):
+    """Two caverns of a cluster or a field whose bodies overlap (axes closer than the sum of the
+    radii, depth ranges overlapping) would be one merged cavity with the volumes of two: an error
+    naming the cavern and the one it overlaps. The same axes apart in depth, or further apart, pass."""
+    g = ({"type": "cluster", "extent": [-600, 600, -500, 500], "domain_depth": 1500, "mesh_size_wall": 40,
+          "mesh_size_far": 400} if geometry == "cluster" else {**BASE["geometry"], "type": "field"})
+    W = {"name": "W", "x": -150, "y": 0, "top_depth": 800, "bottom_depth": 900, "radius": 25, "dome_height": 20}
+    S = {"name": "S", "x": -150, "y": -30, "top_depth": 780, "bottom_depth": 880, "radius": 20, "dome_height": 15}
+    e = error(geometry=g, caverns=[W, S])
+    assert e.key == "caverns[1].x" and "'S'" in e.reason and "overlaps cavern 'W'" in e.reason and "30 m apart" in e.reason
+    case(geometry=g, caverns=[W, {**S, "y": -50}])  # 50 m apart > 45 m: separate
+    case(geometry=g, caverns=[W, {**S, "top_depth": 950, "bottom_depth": 1000}])  # one below the other
+
+
 def test_example_cases_pass(repo_root):
     from subsidence.config import load_case
 
