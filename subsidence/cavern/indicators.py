@@ -31,10 +31,10 @@ radius (3V/4π)^(1/3); the ``window`` argument sets it in metres, 0 switches the
    points of the wall facet, each standing for a third of the facet.
 2. Window: at each sample, the mean of the samples' stresses within ℓ/2 (2D: each weighted
    by the length of its third of the facet inside the window, exactly; 3D: by the area of its
-   third inside the window, resolved by 16 points), same material zone, normals less than 90° apart; each stress is first rotated by
-   the rotation that takes its normal to the sample's (averaging Cartesian components along a
-   curved wall would mix the normal and the tangential stress: σ_ρρ off by 0.15 % on a sphere
-   at ℓ = 0.1 a).
+   third inside the window, resolved by 16 points), same material zone, normals less than
+   90° apart; each stress is first rotated by the rotation that takes its normal to the
+   sample's (averaging Cartesian components along a curved wall would mix the normal and the
+   tangential stress: σ_ρρ off by 0.15 % on a sphere at ℓ = 0.1 a).
    Axisymmetric: samples near the axis also enter mirrored (σ_rz → −σ_rz), so the window at
    the roof's apex is two-sided.
 3. The criteria on the averaged stress (the tension margin with the sample's own normal and

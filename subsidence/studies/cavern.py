@@ -26,8 +26,6 @@ from subsidence.log import get_logger
 log = get_logger("cavern")
 
 
-
-
 def coarse_wall_warnings(cfg, sim) -> list[str]:
     """3D clusters whose wall elements are larger than the wall window ℓ: the window then holds
     one sample or none and the minima are single extrapolated points, not mesh-converged (2-11 %
@@ -42,6 +40,7 @@ def coarse_wall_warnings(cfg, sim) -> list[str]:
             + ", ".join(coarse) + ": the 3D wall and roof indicators (fs_*, tension margins) are not mesh-converged "
             "there (docs/caverns.md, \"In 3D\"); refine mesh_size_wall to the window or check each cavern "
             "axisymmetrically."]
+
 
 def dilatancy_criteria(cfg) -> dict:
     """The dilatancy criteria of the fs_* columns: built-in ones with their parameters, the case's

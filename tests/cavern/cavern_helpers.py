@@ -3,7 +3,7 @@
 import numpy as np
 
 from subsidence.cavern.brine import Brine
-from subsidence.cavern.geometry import quarter_annulus
+from subsidence.cavern.geometry import octant_shell, quarter_annulus
 from subsidence.cavern.indicators import WallIndicators
 from subsidence.cavern.material import SaltLaw
 from subsidence.cavern.model import CreepModel
@@ -20,6 +20,17 @@ def shell_model(comm, *, kind="axisymmetric", law=None, h_wall=0.1, h_far=2.0):
     model = CreepModel(
         cm, zone_laws=[law], temperature=lambda z: 300.0 + 0 * z, p_lith=lambda z: P_FAR + 0 * z,
         brine_gradient=[0.0], shoe_z=[0.0],
+    )
+    return model, law
+
+
+def octant_model(comm, *, law=None, h_wall=0.1, h_far=2.0, prefix="cavern_"):
+    """The 3D counterpart of :func:`shell_model`: an eighth of the sphere a < ρ < b, rollers on the
+    three symmetry planes (elastic by default)."""
+    law = law or SaltLaw(E=25e9, nu=0.3, A=1e-6)
+    model = CreepModel(
+        octant_shell(comm, a=A, b=B, h_wall=h_wall, h_far=h_far), zone_laws=[law], temperature=lambda z: 300.0 + 0 * z,
+        p_lith=lambda z: P_FAR + 0 * z, brine_gradient=[0.0], shoe_z=[0.0], prefix=prefix,
     )
     return model, law
 

@@ -13,7 +13,7 @@ import pytest
 from subsidence.cavern.indicators import DeVries, WallIndicators
 from subsidence.cavern.material import SaltLaw
 
-from cavern_helpers import A, B, BASE, P_CAV, P_FAR, shell_model
+from cavern_helpers import A, B, BASE, P_CAV, P_FAR, octant_model, shell_model
 
 pytestmark = pytest.mark.fem
 
@@ -87,13 +87,7 @@ def test_wall_fos_in_3d_equals_the_closed_form(comm):
     samples next to the symmetry planes included (their windows are one-sided there); the cavity's
     volume change is Lamé's to 0.1 % (measured 0.02 %). At the integration points next to the wall the
     factors are ≥ 1 % high (1.8 %)."""
-    from subsidence.cavern.geometry import octant_shell
-    from subsidence.cavern.model import CreepModel
-
-    cm = octant_shell(comm, a=A, b=B, h_wall=0.1, h_far=2.0)
-    law = SaltLaw(E=25e9, nu=0.3, A=1e-6)
-    model = CreepModel(cm, zone_laws=[law], temperature=lambda z: 300.0 + 0 * z, p_lith=lambda z: P_FAR + 0 * z,
-                       brine_gradient=[0.0], shoe_z=[0.0])
+    model, law = octant_model(comm, h_wall=0.1, h_far=2.0)
     model.solve_step(0.0, np.array([P_CAV]), np.array([False]))
     model.commit()
     rec = WallIndicators(model).evaluate(np.array([P_CAV]))[0]
@@ -113,16 +107,11 @@ def test_3d_wall_indicators_same_on_one_and_more_ranks(comm):
     their thirds are spread over the ranks and gathered) equal those of the serial model."""
     from mpi4py import MPI
 
-    from subsidence.cavern.geometry import octant_shell
-    from subsidence.cavern.model import CreepModel
-
     if comm.size == 1:
         pytest.skip("compares a distributed run with a serial one; run under mpiexec -n 2")
     recs = []
     for c in (comm, MPI.COMM_SELF):
-        model = CreepModel(octant_shell(c, a=A, b=B, h_wall=0.2, h_far=3.0), zone_laws=[SaltLaw(E=25e9, nu=0.3, A=1e-6)],
-                           temperature=lambda z: 300.0 + 0 * z, p_lith=lambda z: P_FAR + 0 * z, brine_gradient=[0.0],
-                           shoe_z=[0.0], prefix=f"oct{c.size}_")
+        model, _ = octant_model(c, h_wall=0.2, h_far=3.0, prefix=f"oct{c.size}_")
         model.solve_step(0.0, np.array([P_CAV]), np.array([False]))
         model.commit()
         recs.append(WallIndicators(model).evaluate(np.array([P_CAV]))[0])

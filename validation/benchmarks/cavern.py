@@ -343,19 +343,13 @@ def _volume_balance(tmp):
 def _wall_3d(tmp):
     from mpi4py import MPI
 
-    from cavern_helpers import A, B, P_CAV, P_FAR
+    from cavern_helpers import A, B, P_CAV, P_FAR, octant_model
     from test_fos_convergence import closed_form_indicators
 
     from subsidence.cavern import analytic as an
-    from subsidence.cavern.geometry import octant_shell
     from subsidence.cavern.indicators import WallIndicators
-    from subsidence.cavern.material import SaltLaw
-    from subsidence.cavern.model import CreepModel
 
-    law = SaltLaw(E=25e9, nu=0.3, A=1e-6)
-    model = CreepModel(octant_shell(MPI.COMM_SELF, a=A, b=B, h_wall=0.1, h_far=2.0), zone_laws=[law],
-                       temperature=lambda z: 300.0 + 0 * z, p_lith=lambda z: P_FAR + 0 * z, brine_gradient=[0.0],
-                       shoe_z=[0.0], prefix="val3d_")
+    model, law = octant_model(MPI.COMM_SELF, h_wall=0.1, h_far=2.0, prefix="val3d_")
     model.solve_step(0.0, np.array([P_CAV]), np.array([False]))
     model.commit()
     rec = WallIndicators(model).evaluate(np.array([P_CAV]))[0]
