@@ -90,6 +90,17 @@ def _to_dolfinx(gmsh, comm, gdim: int):
     return data.mesh, data.cell_tags, data.facet_tags
 
 
+def _mesh_shell(gmsh, dim: int, bodies: list[int], groups: dict, h_wall: float, h_far: float, span: float, order: int):
+    """The verification shells' common end: one zone (tag 1) of ``bodies``, the boundary
+    ``groups`` (tag → entities), sizes graded from the wall (``groups[WALL0]``), mesh of ``order``."""
+    gmsh.model.addPhysicalGroup(dim, bodies, 1)
+    for tag, ents in groups.items():
+        gmsh.model.addPhysicalGroup(dim - 1, ents, tag)
+    _size_field(gmsh, groups[WALL0], h_wall, h_far, span, dim=dim)
+    gmsh.model.mesh.generate(dim)
+    gmsh.model.mesh.setOrder(order)
+
+
 def quarter_annulus(comm, *, a: float, b: float, h_wall: float, h_far: float, kind: str = "axisymmetric", order: int = 2) -> CavernMesh:
     """Quarter annulus a < ρ < b, x ≥ 0, y ≥ 0: a sphere (axisymmetric, symmetry at y = 0)
     or a plane-strain cylinder. Used by the verification tests."""
@@ -115,12 +126,7 @@ def quarter_annulus(comm, *, a: float, b: float, h_wall: float, h_far: float, ki
                 groups[WALL0].append(c)
             else:
                 groups[SIDE].append(c)
-        gmsh.model.addPhysicalGroup(2, surf, 1)
-        for tag, curves in groups.items():
-            gmsh.model.addPhysicalGroup(1, curves, tag)
-        _size_field(gmsh, groups[WALL0], h_wall, h_far, b - a, dim=2)
-        gmsh.model.mesh.generate(2)
-        gmsh.model.mesh.setOrder(order)
+        _mesh_shell(gmsh, 2, surf, groups, h_wall, h_far, b - a, order)
     mesh, ct, ft = _to_dolfinx(gmsh, comm, 2)
     if kind == "axisymmetric":
         fixed = [(AXIS, 0), (SYM, 1)]
@@ -160,12 +166,7 @@ def octant_shell(comm, *, a: float, b: float, h_wall: float, h_far: float, order
                 groups[WALL0].append(f)
             else:
                 groups[TOP].append(f)  # the outer sphere: free (the far-field stress holds there)
-        gmsh.model.addPhysicalGroup(3, [e[1] for e in octant], 1)
-        for tag, fs in groups.items():
-            gmsh.model.addPhysicalGroup(2, fs, tag)
-        _size_field(gmsh, groups[WALL0], h_wall, h_far, b - a, dim=3)
-        gmsh.model.mesh.generate(3)
-        gmsh.model.mesh.setOrder(order)
+        _mesh_shell(gmsh, 3, [e[1] for e in octant], groups, h_wall, h_far, b - a, order)
     mesh, ct, ft = _to_dolfinx(gmsh, comm, 3)
     fixed = [(SIDE, 0), (SIDE_Y, 1), (BOTTOM, 2)]
     return CavernMesh(mesh, ct, ft, "3d", 1, fixed, multiplier=8.0, volumes=np.array([4.0 / 3.0 * np.pi * a**3]))
