@@ -18,6 +18,7 @@ rank 0 and broadcast, so 1 and 2 ranks give the same posterior.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import time
@@ -53,6 +54,8 @@ class Observations:
     cal: np.ndarray  # (n,) bool: epochs used by the calibration (the rest is held out)
     file: str = ""
     skipped: dict = dataclasses.field(default_factory=dict)
+    #: how the product was read (format, sha256, heading, look, incidence, unit, CRS: the reader's record)
+    provenance: dict = dataclasses.field(default_factory=dict)
 
     @property
     def up(self) -> np.ndarray:
@@ -79,14 +82,26 @@ def observations_from(ds, *, start_date: _dt.date, until: _dt.date | None) -> Ob
         raise CaseError(ds.provenance.get("file", ds.name), "calibration.until",
                         f"only {int(cal.sum())} epochs up to {until}: need at least 6 to calibrate")
     D = ds.disp.astype(float)
-    complete = np.isfinite(D[:, cal]).all(axis=1)
+    gaps = (~np.isfinite(D[:, cal])).sum(axis=1)
+    complete = gaps == 0
+    nc = int(cal.sum())
     if not complete.any():
-        raise CaseError(ds.provenance.get("file", ds.name), "", "no point has a complete series over the calibration epochs")
+        worst = np.argsort((~np.isfinite(D[:, cal])).sum(axis=0))[::-1][:3]
+        raise CaseError(ds.provenance.get("file", ds.name), "",
+                        f"no point has a complete series over the {nc} calibration epochs: all {gaps.size} points have "
+                        f"missing values ({int(gaps.min())}–{int(gaps.max())} each, {gaps.sum() / gaps.size / nc:.1%} of "
+                        f"the values; most at {', '.join(str(d) for d in ds.dates[cal][worst])}). calibrate needs complete "
+                        "series (its noise model is factorised over space and time): remove the epochs or points with gaps "
+                        "from the file, or shorten the calibration period (--until)")
     if not complete.all():
+        log.warning("%s: %d of %d points left out of the calibration: missing values within the %d calibration epochs "
+                    "(calibrate needs complete series; %d points kept)", Path(str(ds.provenance.get("file", ds.name))).name,
+                    int((~complete).sum()), gaps.size, nc, int(complete.sum()))
         ds = ds.subset(complete, reason="missing values within the calibration epochs")
         D = D[complete]
     return Observations(ids=ds.ids, x=ds.x, y=ds.y, dates=ds.dates, D=D, component=ds.component, los=ds.los, cal=cal,
-                        file=str(ds.provenance.get("file", ds.name)), skipped=dict(ds.skipped))
+                        file=str(ds.provenance.get("file", ds.name)), skipped=dict(ds.skipped),
+                        provenance={k: v for k, v in ds.provenance.items() if k not in ("file", "notes")})
 
 
 @dataclasses.dataclass
@@ -402,26 +417,33 @@ def _median_neighbour_distance(x, y) -> float:
     return float(max(np.median(d[:, 1]), 1.0))
 
 
-def _members(js, comm, desc):
-    """Member indices, with the progress of the pass on rank 0 (a bar on a terminal, else a log
-    line per finished member, at most one a second); the chain's own progress and step logs are
-    quietened meanwhile."""
+@contextlib.contextmanager
+def _quiet_chain():
+    """The chain's own progress and step logs (one or two lines per forward run) at WARNING
+    while the calibration runs members: the calibration reports its own progress."""
     import logging
 
-    js = list(js)
     lg = logging.getLogger("subsidence")
     quiet = [lg.getChild(n) for n in ("shallow", "deep", "run", "progress")]
     levels = [q.level for q in quiet]
+    try:
+        for q in quiet:
+            q.setLevel(logging.WARNING)
+        yield
+    finally:
+        for q, lv in zip(quiet, levels):
+            q.setLevel(lv)
+
+
+def _members(js, comm, desc):
+    """Member indices, with the progress of the pass on rank 0 (a bar on a terminal, else a log
+    line per finished member, at most one a second); the chain's own logs are quietened meanwhile."""
+    js = list(js)
     with Progress(desc, len(js), comm=comm, t_end=len(js), unit="member", t_unit="members on this rank", logger=log) as pr:
-        try:
-            for q in quiet:
-                q.setLevel(logging.WARNING)
+        with _quiet_chain():
             for k, j in enumerate(js):
                 yield j
                 pr.update(t=k + 1)
-        finally:
-            for q, lv in zip(quiet, levels):
-                q.setLevel(lv)
 
 
 def median_run(cal: Calibration) -> np.ndarray:
@@ -575,7 +597,8 @@ def run_least_squares(cal: Calibration, rng) -> dict:
     def model_data(z):
         key = tuple(np.round(z, 12))
         if key not in cache:
-            cache[key] = cal.project(cal.obs.component_of(cal.model(z, cal.fm_cal)), calibration_epochs=True)
+            with _quiet_chain():
+                cache[key] = cal.project(cal.obs.component_of(cal.model(z, cal.fm_cal)), calibration_epochs=True)
         return cache[key]
 
     def residual(z):

@@ -53,8 +53,13 @@ def main(args) -> int:
     for k in ("method", "ensemble", "assimilations", "seed"):
         if getattr(args, k) is not None:
             setattr(cfg, k, getattr(args, k))
+    # the same bounds as the case file's keys, checked before any data are read
     if cfg.ensemble < 4:
         raise CaseError("", "--ensemble", "need at least 4 members")
+    if cfg.assimilations < 1:
+        raise CaseError("", "--assimilations", f"must be >= 1, got {cfg.assimilations}")
+    if cfg.seed < 0:
+        raise CaseError("", "--seed", f"must be >= 0 (a numpy seed), got {cfg.seed}")
     vcfg = case.validation or ValidationConfig()
     files = [Path(f) for f in args.insar] if args.insar else vcfg.insar
     if len(files) != 1:

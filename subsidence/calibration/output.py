@@ -20,7 +20,8 @@ import json
 
 import numpy as np
 
-from subsidence.calibration.scores import baselines, by_horizon, ensemble_score, paired_difference, score, with_offsets
+from subsidence.calibration.scores import (annual_baseline_possible, baselines, by_horizon, ensemble_score, paired_difference,
+                                          score, with_offsets)
 from subsidence.insar.metrics import fit_trend
 from subsidence.insar.report import _clean
 from subsidence.units import SECONDS_PER_YEAR
@@ -59,6 +60,30 @@ def field_table(cal, state) -> np.ndarray:
     if not cal.fields or state.zp is None:
         return np.zeros((state.zg.shape[1], 0, cal.m))
     return np.array([cal.field_values(state.zp[:, j]) for j in range(state.zg.shape[1])])
+
+
+def _estimate_notes(cal, t_cal) -> list[str]:
+    """What the reader must know about the estimates behind the scores: a noise range or a
+    per-point hyperparameter that ended on its search bound (the data did not fix it), and a
+    calibration window too short for the trend + annual baseline."""
+    notes = []
+    ni = (cal.noise_info or {}).get("details") or {}
+    for key, what, unit in (("spatial_range", "spatial", "km"), ("temporal_range", "temporal", "yr")):
+        if ni.get(f"{key}_at_bound"):
+            lo, hi = ni.get(f"{key}_bounds_{'m' if unit == 'km' else 'yr'}", (None, None))
+            scale = 1e-3 if unit == "km" else 1.0
+            rng_txt = f" ({lo * scale:.3g} … {hi * scale:.3g} {unit})" if lo is not None else ""
+            at = cal.noise_model.describe().get(f"{key}_{unit}") if cal.noise_model is not None else None
+            at_txt = f" at {at:.3g} {unit}" if at is not None else ""
+            notes.append(f"the estimated {what} noise range ended{at_txt}, on its search bound{rng_txt}: the calibration data "
+                         f"do not fix it (too few points, epochs or years); give [calibration.noise] if it matters")
+    bound = (cal.hyper_info or {}).get("at_search_bound") or []
+    if bound:
+        notes.append(f"per-point prior hyperparameters on their search bound: {', '.join(bound)} (the data do not fix them)")
+    if not annual_baseline_possible(np.asarray(t_cal)):
+        notes.append(f"the calibration epochs span {float(np.ptp(t_cal)):.2f} yr (< 1 yr): no trend + annual baseline "
+                     "(an annual sinusoid fitted to part of a cycle is no forecast)")
+    return notes
 
 
 def summarise(cal, result, rng) -> dict:
@@ -159,7 +184,8 @@ def summarise(cal, result, rng) -> dict:
         "data": {"file": obs.file, "points": int(obs.ids.size), "epochs": int(obs.dates.size),
                  "calibration_epochs": int(cal_sel.sum()), "held_out_epochs": int(hold.sum()),
                  "first": str(obs.dates[0]), "last_calibration": str(obs.dates[cal_sel][-1]),
-                 "last": str(obs.dates[-1]), "component": obs.component, "skipped": obs.skipped},
+                 "last": str(obs.dates[-1]), "component": obs.component, "skipped": obs.skipped,
+                 "read": obs.provenance},
         "noise": {**cal.noise_info, "model": cal.noise_model.describe(),
                   "expected_rmse_of_a_perfect_model_m": float(np.sqrt(cal.noise.trace / cal.noise.size))},
         "point_priors": _point_priors(cal),
@@ -168,7 +194,7 @@ def summarise(cal, result, rng) -> dict:
         "parameters": params, "scores": scores, "versus_baselines_out_of_sample": paired,
         "scores_by_horizon": horizon,
         "validation_metrics_calibration_epochs": validation,
-        "notes": list(cal.fm.notes),
+        "notes": list(cal.fm.notes) + _estimate_notes(cal, t[cal_sel]),
     }
     arrays = dict(g_prior=g_prior, g_post=g_post, rates=rates, pvals=pvals, fvals=fv_post, fit=fit, t=t,
                   prior_series=prior_series, post_series=post_series, offsets=offsets)

@@ -28,6 +28,18 @@ def _f(v, scale=1.0, nd=2):
     return "–" if v is None or not np.isfinite(v) else f"{v * scale:.{nd}f}"
 
 
+def _geometry_text(read: dict) -> str:
+    """How the product was read, as one clause: format, heading, look, incidence, unit."""
+    parts = [str(read["format"])] if read.get("format") else []
+    if read.get("heading_deg") is not None:
+        passed = f"{read['pass']} pass, " if read.get("pass") else ""
+        parts.append(f"{passed}heading {float(read['heading_deg']):g}°, {read.get('look', 'right')}-looking")
+    for key in ("incidence", "unit", "source_crs"):
+        if read.get(key):
+            parts.append(f"{key.replace('_', ' ')} {read[key]}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 def _save(fig, axes, used: int, path: Path) -> Path:
     """Hide the unused panels, write the PNG, close the figure."""
     import matplotlib.pyplot as plt
@@ -172,7 +184,7 @@ def write_report(out: Path, cal, result, summary) -> Path:
     nz = doc["noise"]["model"]
     settings = [
         ("data", f"{html.escape(d['file'])}: {d['points']} points, {d['epochs']} epochs {d['first']} … {d['last']}; "
-                 f"{LABEL.get(d['component'], d['component'])}"),
+                 f"{LABEL.get(d['component'], d['component'])}{html.escape(_geometry_text(d.get('read') or {}))}"),
         ("calibration epochs / held out", f"{d['calibration_epochs']} (to {d['last_calibration']}) / {d['held_out_epochs']}"),
         ("method", f"{doc['method']}, {doc['ensemble']} members, {doc['assimilations']} assimilations ({doc['inflation']}), seed {doc['seed']}"),
         ("offset per point", "nuisance, marginalised (each series compared with its mean removed)" if doc["offset"] == "per-point"

@@ -30,16 +30,25 @@ def with_offsets(obs_D, pred, cal) -> np.ndarray:
 
 
 def baselines(D, t, cal) -> dict:
-    """Per-point statistical extrapolations from the calibration epochs (m, n) each."""
+    """Per-point statistical extrapolations from the calibration epochs (m, n) each. The trend +
+    annual fit needs calibration epochs spanning a year (as in ``validate``): on less, an annual
+    sinusoid fitted to part of a cycle extrapolates wildly, and that baseline is left out."""
     out = {}
     tc = t[cal]
     for name, seasonal in (("linear trend", False), ("trend + annual", True)):
+        if seasonal and not annual_baseline_possible(tc):
+            continue
         c = fit_trend(D[:, cal], tc, seasonal=seasonal)
         G = [np.ones_like(t), t] + ([np.cos(2 * np.pi * t), np.sin(2 * np.pi * t)] if seasonal else [])
         out[name] = c @ np.stack(G)
     last = np.flatnonzero(cal)[-5:]
     out["persistence"] = np.repeat(D[:, last].mean(axis=1, keepdims=True), t.size, axis=1)
     return out
+
+
+def annual_baseline_possible(tc) -> bool:
+    """True when the calibration epochs (years) span at least a year: the trend + annual baseline."""
+    return tc.size > 0 and float(np.ptp(tc)) >= 1.0
 
 
 def _velocity(D, t):

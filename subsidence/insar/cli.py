@@ -56,7 +56,9 @@ def read_dataset(f, args, cfg, *, crs, bbox=None):
         f, format=args.format or cfg.format, crs=crs, source_crs=args.insar_crs or cfg.insar_crs,
         unit=args.unit or cfg.unit, component=args.component or cfg.component,
         incidence=args.incidence if args.incidence is not None else cfg.incidence,
-        heading=args.heading if args.heading is not None else cfg.heading, pass_=args.pass_ or cfg.pass_,
+        # the command line over the case: a --pass there beats a heading in the case's [validation]
+        heading=args.heading if args.heading is not None else (None if args.pass_ else cfg.heading),
+        pass_=args.pass_ or cfg.pass_,
         geometry=args.geometry, mask=args.mask, bbox=bbox, chunksize=args.chunksize,
     )
 
@@ -153,6 +155,8 @@ def main(args) -> int:
     for d in doc["datasets"]:
         o = d["overall"]
         print(f"{d['label']}: {o['points']} points, RMSE {num(o['rmse_m'], 1e3):.2f} mm, bias {num(o['bias_m'], 1e3):.2f} mm, "
-              f"velocity RMSE {num(o['velocity_rmse_m_per_yr'], 1e3):.2f} mm/yr, chi2/N {num(d['noise_weighted'].get('chi2_per_value')):.3f}")
+              f"velocity RMSE {num(o['velocity_rmse_m_per_yr'], 1e3):.2f} mm/yr, chi2/N "
+              + (f"{d['noise_weighted']['chi2_per_value']:.3f}" if d["noise_weighted"].get("chi2_per_value") is not None
+                 else f"not computed ({d['noise_weighted'].get('note', 'no noise-weighted misfit')})"))
     print(f"report: {out / 'report.html'}")
     return 0

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+from pathlib import Path
 
 import numpy as np
 
@@ -258,8 +259,11 @@ def noise_misfit(ds, obs, mod, t, ref_t, ref_p, opts: Options, *, noise_obs=None
                 rp = None
         if est_note:
             note.append(est_note)
-        if len(idx) == 0:
-            return {"source": "noise model", "note": "no point with a complete series"}
+        if len(idx) == 0:  # the spatio-temporal χ² needs complete series: not computed (said, not a silent NaN)
+            note.append("no point has a complete series: the noise-weighted misfit (chi2) needs complete series and "
+                        "is not computed")
+            log.warning("%s: %s", Path(str(ds.provenance.get("file", ds.name))).name, note[-1])
+            return {"source": source, "note": "; ".join(note), "normalised_rms": float("nan")}
         res = chi2(noise_model, R[idx], ds.x[idx], ds.y[idx], t,
                    ref_epochs=None if ref_t is None else [ref_t], ref_points=rp, per_point_offset=offset)
         out = {"source": source, "model": noise_model.describe(), "points": int(len(idx)), **res}

@@ -181,3 +181,43 @@ def los_desc_41():
     from subsidence.insar.geometry import los_from_heading
 
     return los_from_heading(41.0, 192.0)
+
+
+def _with_ids(src: Path, dst: Path, ids: list[str]) -> Path:
+    """The TU Delft sample with its first column (the point id) replaced by ``ids``."""
+    lines = src.read_text().splitlines()
+    out = [lines[0]] + [",".join([i] + ln.split(",")[1:]) for i, ln in zip(ids, lines[1:])]
+    dst.write_text("\n".join(out) + "\n")
+    return dst
+
+
+def test_point_ids_are_read_as_written(tmp_path):
+    # "007", "07" and "7" are three points, not one number: ids are text, kept exactly
+    # (the sample's third row repeats the first parcel: skipped as a duplicate point, whatever its id)
+    f = _with_ids(DATA / "tudelft_t88_sample.csv", tmp_path / "ids.csv", ["007", "07", "again", "7", "0100", "P5"])
+    ds = read_insar(f, pass_="ascending")
+    assert list(ds.ids) == ["007", "07", "7", "0100", "P5"]
+    assert "duplicate id" not in ds.skipped
+
+
+def test_an_empty_point_id_is_an_error_naming_the_line(tmp_path):
+    f = _with_ids(DATA / "tudelft_t88_sample.csv", tmp_path / "blank.csv", ["1", "2", "", "4", "5", "6"])
+    with pytest.raises(CaseError, match="line 4: empty point id"):
+        read_insar(f, pass_="ascending")
+
+
+@pytest.mark.parametrize("option, value", [("component", "up"), ("component", "east"), ("unit", "mm")])
+def test_an_option_a_tudelft_file_fixes_is_refused(option, value):
+    # the file holds line-of-sight metres: asking for another component or unit would be ignored silently
+    with pytest.raises(CaseError, match=f"{option}.*cannot be chosen"):
+        read_insar(DATA / "tudelft_t88_sample.csv", pass_="ascending", **{option: value})
+    ds = read_insar(DATA / "tudelft_t88_sample.csv", pass_="ascending", component="los", unit="m")  # the same: fine
+    assert ds.component == "los"
+
+
+def test_the_pass_is_recorded_when_it_set_the_heading():
+    ds = read_insar(DATA / "tudelft_t88_sample.csv", pass_="descending")
+    assert ds.provenance["pass"] == "descending" and ds.provenance["heading_deg"] == pytest.approx(192.0)
+    assert ds.los[0, 0] > 0  # descending: satellite to the east
+    ds = read_insar(DATA / "tudelft_t88_sample.csv", pass_="descending", heading=-12.0)  # a heading wins: no pass
+    assert "pass" not in ds.provenance and ds.provenance["heading_deg"] == -12.0

@@ -123,3 +123,22 @@ def test_report_renders_with_its_images_in_headless_chromium(validated, tmp_path
     # the figures are colourful (the velocity maps); text alone would be grey
     sat = img.max(axis=2) - img.min(axis=2)
     assert (sat > 0.3).mean() > 0.002  # colour bars and markers; page text is grey
+
+
+@pytest.mark.serial
+def test_validate_says_when_no_series_is_complete_for_chi2(tmp_path, capsys):
+    # a gap in every series: RMSE and velocities are computed, the spatio-temporal chi2 cannot be,
+    # and the command says so instead of printing "chi2/N nan"
+    lines = (DATA / "tudelft_t88_sample.csv").read_text().splitlines()
+    rows = [ln.split(",") for ln in lines[1:]]
+    for i, r in enumerate(rows):
+        r[len(r) - 1 - i % 3] = ""  # one of the last three epochs missing in each series
+    f = tmp_path / "gappy.csv"
+    f.write_text("\n".join([lines[0]] + [",".join(r) for r in rows]) + "\n")
+    run = write_run(tmp_path / "run", bowl_result(1.0, extent=30e3, n=61))
+    rc = cli_main(["validate", str(run), "--insar", str(f), "--pass", "ascending", "--out", str(tmp_path / "rep")])
+    assert rc == 0
+    out = capsys.readouterr()
+    assert "chi2/N not computed" in out.out and "no point has a complete series" in out.out and "nan" not in out.out.split("chi2/N")[1]
+    doc = json.loads((tmp_path / "rep" / "validation.json").read_text())
+    assert doc["datasets"][0]["overall"]["rmse_m"] > 0 and "chi2_per_value" not in doc["datasets"][0]["noise_weighted"]

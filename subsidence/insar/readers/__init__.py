@@ -64,24 +64,41 @@ def read_insar(
         if pass_ not in S1_HEADING:
             raise CaseError(str(path), "pass", f"pass must be 'ascending' or 'descending', got {pass_!r}")
         heading = S1_HEADING[pass_]
+        heading_from_pass = True
+    else:
+        heading_from_pass = False
     chunk = chunksize or common.DEFAULT_CHUNK
+    # a format that fixes the component or the unit: an option asking for another one would be
+    # ignored silently (the values are what the file says they are), so it is an error
+    fixed_component = {"tudelft": "los", "mintpy": "los"}.get(fmt)
+    if component is not None and fixed_component is not None and component != fixed_component:
+        raise CaseError(str(path), "component", f"this {fmt} file holds line-of-sight displacements; component "
+                        f"{component!r} cannot be chosen for it (component applies to generic CSV and EGMS files)")
+    fixed_unit = {"tudelft": "m", "mintpy": "m", "egms": "mm"}.get(fmt)
+    if unit is not None and fixed_unit is not None and unit != fixed_unit:
+        raise CaseError(str(path), "unit", f"this {fmt} file gives its displacements in {fixed_unit}; unit {unit!r} "
+                        "cannot be chosen for it (unit applies to generic CSV files)")
     if fmt == "tudelft":
         from subsidence.insar.readers.tudelft import read_tudelft
 
-        return read_tudelft(path, crs=crs, source_crs=source_crs, heading=heading, incidence=incidence, look=look,
-                            bbox=bbox, chunksize=chunk, min_epochs=min_epochs)
-    if fmt == "egms":
+        ds = read_tudelft(path, crs=crs, source_crs=source_crs, heading=heading, incidence=incidence, look=look,
+                          bbox=bbox, chunksize=chunk, min_epochs=min_epochs)
+    elif fmt == "egms":
         from subsidence.insar.readers.egms import read_egms
 
-        return read_egms(path, crs=crs, source_crs=source_crs, component=component, bbox=bbox, chunksize=chunk,
-                         min_epochs=min_epochs, look=look)
-    if fmt == "mintpy":
+        ds = read_egms(path, crs=crs, source_crs=source_crs, component=component, bbox=bbox, chunksize=chunk,
+                       min_epochs=min_epochs, look=look)
+    elif fmt == "mintpy":
         from subsidence.insar.readers.mintpy import read_mintpy
 
-        return read_mintpy(path, crs=crs, geometry=geometry, mask=mask, incidence=incidence, look=look, bbox=bbox,
-                           stride=stride, min_epochs=min_epochs)
-    from subsidence.insar.readers.generic import read_generic
+        ds = read_mintpy(path, crs=crs, geometry=geometry, mask=mask, incidence=incidence, look=look, bbox=bbox,
+                         stride=stride, min_epochs=min_epochs)
+    else:
+        from subsidence.insar.readers.generic import read_generic
 
-    return read_generic(path, crs=crs, source_crs=source_crs, unit=unit, component=component or "los",
-                        incidence=incidence, heading=heading, look=look, columns=columns, bbox=bbox,
-                        chunksize=chunk, min_epochs=min_epochs)
+        ds = read_generic(path, crs=crs, source_crs=source_crs, unit=unit, component=component or "los",
+                          incidence=incidence, heading=heading, look=look, columns=columns, bbox=bbox,
+                          chunksize=chunk, min_epochs=min_epochs)
+    if heading_from_pass and ds.provenance.get("heading_deg") is not None:
+        ds.provenance["pass"] = pass_  # the heading came from it (a given heading wins over a pass)
+    return ds

@@ -112,21 +112,34 @@ def in_bbox(x, y, bbox) -> np.ndarray:
     return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
 
 
-def read_csv_chunks(path: Path, positions: list[int], *, chunksize: int, delimiter: str = ","):
+def read_csv_chunks(path: Path, positions: list[int], *, chunksize: int, delimiter: str = ",", text_pos=()):
     """Yield DataFrames of the given column positions (named by position), ``chunksize`` rows each.
-    The row index counts data rows from 0 over the whole file (line = index + 2)."""
+    The row index counts data rows from 0 over the whole file (line = index + 2). Columns in
+    ``text_pos`` are read as text, exactly as written (point ids: "007" stays "007", not 7)."""
     import pandas as pd
 
     try:
         reader = pd.read_csv(
             path, header=None, skiprows=1, usecols=sorted(set(positions)), chunksize=chunksize,
-            sep=delimiter, low_memory=True, encoding="utf-8-sig",
+            sep=delimiter, low_memory=True, encoding="utf-8-sig", dtype={p: str for p in text_pos},
         )
         yield from reader
     except pd.errors.EmptyDataError:
         raise CaseError(str(path), "", "the file has a header line but no data rows") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise CaseError(str(path), "", f"cannot read as CSV ({exc})") from None
+
+
+def point_ids(path: Path, series) -> np.ndarray:
+    """The point ids of a chunk (a column read as text), stripped; an empty id is an error
+    naming the column and the line (it would otherwise become the id "nan")."""
+    ids = series.str.strip()
+    bad = ids.isna() | (ids == "")
+    if bad.any():
+        line = int(series.index[np.flatnonzero(bad.to_numpy())[0]]) + 2
+        raise CaseError(str(path), _column_name(path, series, "id") or "id",
+                        f"line {line}: empty point id ({int(bad.sum())} in the rows read so far); every point needs an id")
+    return ids.to_numpy(dtype=str)
 
 
 def _column_name(path: Path, series, col: str) -> str:
@@ -193,6 +206,7 @@ def chunked_points(
     chunksize: int,
     scale: float,
     delimiter: str = ",",
+    text_pos=(),
 ) -> dict:
     """Read a wide CSV chunk by chunk. ``chunk_fn(df) -> dict(ids, x, y, [los], [sigma])`` with
     x, y already in the model CRS; points outside ``bbox`` are dropped per chunk so that only
@@ -201,7 +215,7 @@ def chunked_points(
     n_read = n_bad_xy = n_out = 0
     nchunks = 0
     ext = [np.inf, -np.inf, np.inf, -np.inf]  # where the points with valid coordinates lie (model CRS)
-    for df in read_csv_chunks(path, date_pos + other_pos, chunksize=chunksize, delimiter=delimiter):
+    for df in read_csv_chunks(path, date_pos + other_pos, chunksize=chunksize, delimiter=delimiter, text_pos=text_pos):
         nchunks += 1
         n_read += len(df)
         got = chunk_fn(df)

@@ -63,6 +63,9 @@ def read_egms(
     level = level_of(cols, path)
     other = [id_pos, xp, yp] + ([rm] if rm is not None else [])
     if level == "L2":
+        if component not in (None, "los"):
+            raise CaseError(str(path), "component", f"this EGMS L2 file holds line-of-sight displacements; component "
+                            f"{component!r} cannot be chosen for it (an L3 file holds 'up' or 'east')")
         comp = "los"
         lp = [C.find_column(cols, (k,), required=False) for k in ("los_east", "los_north", "los_up")]
         ip = C.find_column(cols, ("incidence_angle",), required=False)
@@ -79,7 +82,7 @@ def read_egms(
         x = C.to_float(df[xp], path=path, col="easting")
         y = C.to_float(df[yp], path=path, col="northing")
         x, y = C.apply_transform(tr, x, y)
-        out = {"ids": df[id_pos].astype(str).to_numpy(), "x": x, "y": y}
+        out = {"ids": C.point_ids(path, df[id_pos]), "x": x, "y": y}
         if rm is not None:
             out["sigma"] = C.to_float(df[rm], path=path, col="rmse") * unit_scale
         if level == "L2":
@@ -91,7 +94,7 @@ def read_egms(
                 out["los"] = los_from_heading(inc, C.to_float(df[tp], path=path, col="trk"), look=look)
         return out
 
-    got = C.chunked_points(path, date_pos=dpos, other_pos=other, chunk_fn=chunk, bbox=bbox, chunksize=chunksize, scale=unit_scale)
+    got = C.chunked_points(path, date_pos=dpos, other_pos=other, chunk_fn=chunk, bbox=bbox, chunksize=chunksize, scale=unit_scale, text_pos=(id_pos,))
     return C.finalize(
         path, got, dates, fmt=f"egms-{level.lower()}", component=comp, crs=crs, min_epochs=min_epochs,
         provenance={"source_crs": src, "unit": "mm", "level": level, "sigma": "rmse column" if rm is not None else None,

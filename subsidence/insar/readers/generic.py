@@ -66,7 +66,7 @@ def read_generic(
 
     def chunk(df):
         x, y = C.apply_transform(tr, C.to_float(df[xp], path=path, col="x"), C.to_float(df[yp], path=path, col="y"))
-        out = {"ids": df[idp].astype(str).to_numpy(), "x": x, "y": y}
+        out = {"ids": C.point_ids(path, df[idp]), "x": x, "y": y}
         if sp is not None:
             out["sigma"] = C.to_float(df[sp], path=path, col="sigma") * scale
         if component == "los":
@@ -79,6 +79,6 @@ def read_generic(
                 out["los"] = los_from_heading(inc, hd, look=look)
         return out
 
-    got = C.chunked_points(path, date_pos=dpos, other_pos=other, chunk_fn=chunk, bbox=bbox, chunksize=chunksize, scale=scale)
+    got = C.chunked_points(path, date_pos=dpos, other_pos=other, chunk_fn=chunk, bbox=bbox, chunksize=chunksize, scale=scale, text_pos=(idp,))
     return C.finalize(path, got, dates, fmt="generic", component=component, crs=crs, min_epochs=min_epochs,
                       provenance={"source_crs": source_crs, "unit": unit})

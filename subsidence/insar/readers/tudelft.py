@@ -87,10 +87,10 @@ def read_tudelft(
         if incidence is not None and inc_pos is not None:
             inc = np.where(np.isfinite(inc), inc, float(incidence))
         C.check_incidence(inc, path=path, key=cols[inc_pos] if inc_pos is not None else "incidence", index=df.index)
-        ids = df[id_pos].astype(str).to_numpy()
+        ids = C.point_ids(path, df[id_pos])
         return {"ids": ids, "x": x, "y": y, "los": los_from_heading(inc, heading, look=look)}
 
-    got = C.chunked_points(path, date_pos=dpos, other_pos=other, chunk_fn=chunk, bbox=bbox, chunksize=chunksize, scale=unit_scale)
+    got = C.chunked_points(path, date_pos=dpos, other_pos=other, chunk_fn=chunk, bbox=bbox, chunksize=chunksize, scale=unit_scale, text_pos=(id_pos,))
     return C.finalize(
         path, got, dates, fmt="tudelft", component="los", crs=crs, min_epochs=min_epochs,
         provenance={"source_crs": src, "position": position, "unit": "m", "heading_deg": heading, "look": look,
