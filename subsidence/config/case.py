@@ -116,7 +116,10 @@ def case_from_dict(data: dict, *, file: str | Path = "<dict>", text: str | None 
                 start = _dt.date.fromisoformat(start)
             except ValueError:
                 raise root.error("start_date", f"not an ISO date (YYYY-MM-DD): {start!r}") from None
-        elif isinstance(start, _dt.datetime):
+        elif isinstance(start, _dt.datetime):  # a TOML date-time: only midnight is a date
+            if start.time() != _dt.time(0) or start.tzinfo is not None:
+                raise root.error("start_date", f"a date is expected (YYYY-MM-DD), got the date-time {start.isoformat()}: "
+                                               "model time 0 is the start of a calendar day")
             start = start.date()
         elif not isinstance(start, _dt.date):
             raise root.error("start_date", "expected a date such as 2015-01-01")

@@ -194,6 +194,9 @@ class Table:
         try:
             val = to_si(v, unit, bare) if unit or isinstance(v, str) else float(v)
         except UnitError as exc:
+            if not unit and not bare and isinstance(v, str):  # a unit string for a key that has none
+                raise self.error(name, f"a plain number is expected here (this key has no unit: its name or the "
+                                       f"documentation says what it counts, e.g. years in spinup_years), got {v!r}") from None
             raise self.error(name, str(exc)) from None
         if not math.isfinite(val):
             raise self.error(name, f"must be finite, got {v!r}")

@@ -79,6 +79,33 @@ class BuildingsSpec:
     time: float | None = None  # years; None: the last output time
 
 
+def polygon_vertices(st) -> np.ndarray:
+    """The (n, 2) vertices of a polygon table: ``vertices = [[x, y], ...]`` or ``file`` (exactly
+    one), at least three, every coordinate a finite number (m)."""
+    if st.has("file") == st.has("vertices"):
+        raise st.error("vertices", 'give either vertices = [[x, y], ...] or file = "..." (not both)')
+    if st.has("file"):
+        p = st.path_("file")
+        try:
+            verts = np.asarray(read_polygon_file(p), float)
+        except (OSError, ValueError) as exc:
+            raise st.error("file", f"{p}: {exc}") from None
+        where = ("file", f"{p}: ")
+    else:
+        raw = st.raw("vertices")
+        if not isinstance(raw, list) or len(raw) < 3 or not all(isinstance(v, list) and len(v) == 2 for v in raw):
+            raise st.error("vertices", "expected at least 3 [x, y] pairs (m)")
+        try:
+            verts = np.array(raw, dtype=float)
+        except (TypeError, ValueError):
+            raise st.error("vertices", "vertices must be numbers (m)") from None
+        where = ("vertices", "")
+    if not np.isfinite(verts).all():
+        bad = int(np.flatnonzero(~np.isfinite(verts).all(axis=1))[0])
+        raise st.error(where[0], f"{where[1]}vertex {bad + 1} (numbered from 1) = {verts[bad].tolist()} is not finite: "
+                                 "every coordinate must be a number (m), not nan or inf")
+    return verts
+
 def _impact(t: Table | None, output) -> BuildingsSpec | None:
     if t is None:
         return None
@@ -223,6 +250,8 @@ def check_plausible(t: Table, res: ReservoirSpec, out_times: np.ndarray, case=No
 
 def parse_reservoir(t: Table) -> ReservoirSpec:
     name = t.string("name")
+    if t.has("cell_size"):  # a common slip: it is a property of the outline's rasterisation
+        raise t.error("cell_size", "cell_size belongs in the shape table: shape = { type = ..., cell_size = 50.0 }")
     st = t.table("shape")
     kind = st.string("type", choices=("disc", "polygon", "grid"))
     cell_size = None
@@ -230,23 +259,8 @@ def parse_reservoir(t: Table) -> ReservoirSpec:
         c = st.array("center", unit="m", length=2)
         shape = Disc(center=(float(c[0]), float(c[1])), radius=st.number("radius", unit="m", gt=0.0))
     elif kind == "polygon":
-        if st.has("file") == st.has("vertices"):
-            raise st.error("vertices", "give either vertices = [[x, y], ...] or file = \"...\" (not both)")
-        if st.has("file"):
-            p = st.path_("file")
-            try:
-                verts = read_polygon_file(p)
-            except (OSError, ValueError) as exc:
-                raise st.error("file", f"{p}: {exc}") from None
-            shape = Polygon(verts, source=str(p))
-        else:
-            raw = st.raw("vertices")
-            if not isinstance(raw, list) or len(raw) < 3 or not all(isinstance(v, list) and len(v) == 2 for v in raw):
-                raise st.error("vertices", "expected at least 3 [x, y] pairs (m)")
-            try:
-                shape = Polygon(np.array(raw, dtype=float))
-            except (TypeError, ValueError):
-                raise st.error("vertices", "vertices must be numbers (m)") from None
+        verts = polygon_vertices(st)
+        shape = Polygon(verts, source=str(st.path_("file"))) if st.has("file") else Polygon(verts)
         cross = self_intersection(shape.vertices)
         if cross is not None:
             i, j, x, y = cross

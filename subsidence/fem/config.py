@@ -437,24 +437,10 @@ def _heterogeneity(root: Table, *, coupling: str, times, grid: bool) -> tuple[bo
 
 def _polygon(st: Table) -> np.ndarray:
     """A polygon outline from ``vertices = [[x, y], ...]`` or ``file`` (as for polygon reservoirs)."""
-    from subsidence.deep.geometry import Polygon, read_polygon_file, self_intersection
+    from subsidence.deep.config import polygon_vertices
+    from subsidence.deep.geometry import Polygon, self_intersection
 
-    if st.has("file") == st.has("vertices"):
-        raise st.error("vertices", 'give either vertices = [[x, y], ...] or file = "..." (not both)')
-    if st.has("file"):
-        p = st.path_("file")
-        try:
-            verts = np.asarray(read_polygon_file(p), float)
-        except (OSError, ValueError) as exc:
-            raise st.error("file", f"{p}: {exc}") from None
-    else:
-        raw = st.raw("vertices")
-        if not isinstance(raw, list) or len(raw) < 3 or not all(isinstance(v, list) and len(v) == 2 for v in raw):
-            raise st.error("vertices", "expected at least 3 [x, y] pairs (m)")
-        try:
-            verts = np.array(raw, dtype=float)
-        except (TypeError, ValueError):
-            raise st.error("vertices", "vertices must be numbers (m)") from None
+    verts = polygon_vertices(st)
     key = "file" if st.has("file") else "vertices"
     if self_intersection(verts) is not None:
         raise st.error(key, "the outline intersects itself: order the vertices along the outline")

@@ -25,7 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+from subsidence.log import get_logger
 from subsidence.units import SECONDS_PER_YEAR
+
+log = get_logger("io")
 
 
 @dataclasses.dataclass
@@ -336,6 +339,16 @@ def surface_summary(res: SurfaceResult) -> dict:
             bowl_volume_m3=float(vol),
             max_uplift_m=float(max(uz.max(), 0.0)),
         )
+        k = np.unravel_index(np.argmax(np.abs(uz)), uz.shape)
+        ny, nx = uz.shape
+        if ny >= 3 and nx >= 3 and np.abs(uz).max() > 0 and (k[0] in (0, ny - 1) or k[1] in (0, nx - 1)):
+            # the largest vertical motion on the grid's edge: the grid does not hold the bowl's centre,
+            # and max_subsidence_m is the edge's value, not the bowl's
+            w = (f"the largest vertical displacement on the output grid ({1e3 * float(np.abs(uz).max()):.3g} mm) lies on "
+                 f"its edge at ({float(res.x[k[1]]):.6g}, {float(res.y[k[0]]):.6g}) m: the grid does not hold the bowl's "
+                 "centre, and max_subsidence_m is not the bowl's maximum; enlarge or move [output] grid")
+            log.warning(w)
+            out["warnings"] = [w]
     if len(res.point_names):
         out["points"] = {
             n: {"ux": float(res.point_ux[-1, k]), "uy": float(res.point_uy[-1, k]), "uz": float(res.point_uz[-1, k])}

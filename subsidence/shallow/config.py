@@ -469,8 +469,10 @@ def _layer(t: Table) -> tuple[HydroLayer, ColumnLayer]:
     else:
         sy = t.number("specific_yield", gt=0, le=1)
     k_cons = t.number("k_consolidation", kv, **K_UNIT, gt=0)
-    gs = t.number("gamma_sat", unit="N/m^3", bare="kN/m^3", gt=0)
-    gu = t.number("gamma_unsat", gs, unit="N/m^3", bare="kN/m^3", ge=0)
+    # plausible unit weights of soils (peat ~10, dense sand ~21 kN/m3): outside, a value in another
+    # unit (11500 meant as N/m3 would be read as 11500 kN/m3) cannot be meant
+    gs = t.number("gamma_sat", unit="N/m^3", bare="kN/m^3", ge=5e3, le=30e3)
+    gu = t.number("gamma_unsat", gs, unit="N/m^3", bare="kN/m^3", ge=0, le=30e3)
     ct = t.table("compression")
     law = ct.string("law", choices=("isotache", "linear", "koppejan"))
     try:

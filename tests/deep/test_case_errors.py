@@ -1,5 +1,7 @@
 """Bad input is rejected with a message naming the file, the key and the reason."""
 
+import datetime
+
 import pytest
 
 from subsidence.config import CaseError, case_from_dict, load_case
@@ -27,6 +29,13 @@ from .helpers import disc_case
         ({"crs": "EPSG:99999999"}, "crs", "unknown CRS"),
         ({"start_date": "2015-13-01"}, "start_date", "ISO date"),
         ({"model__method": "magic"}, "model.method", "not one of"),
+        ({"reservoirs__0__shape": {"type": "polygon", "vertices": [[0.0, 0.0], [1000.0, float("nan")], [0.0, 1000.0]]}},
+         "reservoirs[0].shape.vertices", "vertex 2 (numbered from 1)"),
+        ({"reservoirs__0__shape": {"type": "polygon", "vertices": [[0.0, 0.0], [1000.0, 0.0], [float("inf"), 1000.0]]}},
+         "reservoirs[0].shape.vertices", "not finite"),
+        ({"reservoirs__0__cell_size": 50.0}, "reservoirs[0].cell_size", "belongs in the shape table"),
+        ({"start_date": datetime.datetime(2015, 1, 1, 12, 0)}, "start_date", "a date is expected"),
+        ({"model__poisson_ratio": "0.25 yr"}, "model.poisson_ratio", "a plain number is expected here"),
     ],
 )
 def test_bad_values_name_the_key(changes, key, words):
@@ -77,3 +86,16 @@ def test_grid_file_errors_name_the_column(tmp_path):
                   reservoirs__0__thickness=None)
     with pytest.raises(CaseError, match=r"g\.csv: field 'thickness'.*missing"):
         case_from_dict(d, file=tmp_path / "c.toml")
+
+
+def test_a_bowl_beyond_the_output_grid_is_a_warning(tmp_path):
+    # the reservoir far outside the grid: the largest motion on the grid lies on its edge, and the
+    # summary says that max_subsidence_m is the edge's value, not the bowl's
+    import subsidence
+
+    case = disc_case(reservoirs__0__shape={"type": "disc", "center": [30000.0, 0.0], "radius": 2000.0},
+                     output__grid={"x": [-10000.0, 10000.0, 21], "y": [-10000.0, 10000.0, 21]})
+    _, summary = subsidence.run(case)
+    assert any("lies on its edge at (10000, 0) m" in w for w in summary["warnings"])
+    _, summary = subsidence.run(disc_case(output__grid={"x": [-10000.0, 10000.0, 21], "y": [-10000.0, 10000.0, 21]}))
+    assert not any("on its edge" in w for w in summary.get("warnings", []))

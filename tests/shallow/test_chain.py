@@ -405,3 +405,18 @@ def test_case_extends_evaporation_with_monthly_totals():
     eelde = {**BASE["forcing"], "evaporation_monthly": {"file": str(MONTHLY), "station": "Eelde"}}
     with pytest.raises(CaseError, match=r"forcing\.evaporation_monthly\.file.*repeat"):
         case_from_dict(_case(forcing=eelde))
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("gamma_sat", 17000.0, "must be <= 30 kN/m^3"),        # N/m3 written as a bare number (bare is kN/m3)
+    ("gamma_sat", 2.0, "must be >= 5 kN/m^3"),
+    ("gamma_unsat", 31.0, "must be <= 30 kN/m^3"),
+])
+def test_unit_weights_that_cannot_be_meant_are_errors(key, value, words):
+    d = _case()
+    d["soil"]["layers"][0][key] = value
+    with pytest.raises(CaseError) as exc:
+        case_from_dict(d, file="c.toml")
+    assert f"[soil.layers[0].{key}]" in str(exc.value) and words in str(exc.value)
+    d["soil"]["layers"][0][key] = "17 kN/m^3"  # with its unit: fine
+    case_from_dict(d, file="c.toml")
