@@ -47,7 +47,7 @@ def sample_raster(path, x, y, *, names=None, crs: str | None = "EPSG:28992", ban
         vals = data[rows, cols]
         bad = np.ma.getmaskarray(vals) | ~np.isfinite(np.ma.filled(vals.astype(float), np.nan))
         _refuse(path, names, bad, "on a nodata cell")
-        return np.ma.filled(vals, np.nan).astype(float)
+        return np.ma.filled(vals.astype(float), np.nan)  # an integer raster cannot hold NaN: float first
 
 
 def _refuse(path, names, bad, what):

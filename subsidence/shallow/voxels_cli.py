@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 def add_arguments(p) -> None:
     src = p.add_mutually_exclusive_group(required=True)
@@ -13,7 +15,9 @@ def add_arguments(p) -> None:
     p.add_argument("--variable", default="lithok", help="the lithoclass variable (default: lithok, as in GeoTOP)")
     p.add_argument("--classes", help="with --voxels: TOML with [[classes]]: code (lithoclass), name and layer parameters")
     p.add_argument("--points", required=True, help="points CSV (name,x,y or an InSAR parcel file with WKT geometry)")
-    p.add_argument("--depth", type=float, default=10.0, help="depth of the profiles below the surface (m, default 10)")
+    p.add_argument("--depth", type=float, default=10.0,
+                   help="depth of the profiles below the surface (m, default 10): the voxel boundary nearest to it, at "
+                        "least the top voxel; a column that ends above it gives a shorter profile and a warning")
     p.add_argument("--out", "-o", required=True, help="folder for profiles.toml and profiles.csv")
 
 
@@ -22,14 +26,15 @@ def main(args) -> int:
 
     from subsidence.config import CaseError
     from subsidence.shallow.config import read_points
-    from subsidence.shallow.voxels import VoxelError, build_profiles, read_classes, read_voxels, write_profiles
+    from subsidence.shallow.voxels import VoxelError, profile_set, read_classes, read_voxels, write_profiles
 
-    if not args.depth > 0:
-        raise CaseError("", "--depth", f"must be > 0, got {args.depth}")
+    if not 0 < args.depth < float("inf"):
+        raise CaseError("", "--depth", f"must be a finite depth > 0 (m), got {args.depth}")
     try:
         names, x, y, _ = read_points(Path(args.points))
     except (OSError, ValueError, KeyError) as exc:
         raise CaseError(args.points, "--points", str(exc)) from None
+    check_points(args.points, names, x, y)
     if args.soil_map and Path(args.soil_map).suffix.lower() in (".tif", ".tiff"):
         from subsidence.shallow.raster import RasterError, profiles_from_raster
         from subsidence.shallow.voxels import write_profile_csv
@@ -52,7 +57,7 @@ def main(args) -> int:
         try:
             which = profiles_from_map(args.soil_map, args.field, names, x, y, crs=args.crs)
         except VoxelError as exc:
-            raise CaseError(args.soil_map, "--soil-map", str(exc)) from None
+            raise CaseError(exc.file or args.soil_map, exc.key or "--soil-map", exc.reason) from None
         from subsidence.shallow.voxels import write_profile_csv
 
         path = write_profile_csv(Path(args.out), names, which)
@@ -64,10 +69,64 @@ def main(args) -> int:
     try:
         vox = read_voxels(args.voxels, variable=args.variable)
         classes = read_classes(args.classes)
-        profiles, point_profiles = build_profiles(vox, classes, names, x, y, depth=args.depth)
+        ps = profile_set(vox, classes, names, x, y, depth=args.depth)
     except VoxelError as exc:
-        raise CaseError("", "soil-profiles", str(exc)) from None
-    toml_path, csv_path = write_profiles(Path(args.out), profiles, names, point_profiles)
-    print(f"{len(profiles)} profile(s) for {len(names)} point(s): {toml_path} ([soil] profiles_file), "
+        raise CaseError(exc.file or (args.classes if exc.key == "--classes" else args.voxels), exc.key or "soil-profiles",
+                        exc.reason) from None
+    notes = {}
+    at = dict(zip(ps.point_profiles, ps.reached))
+    index = {str(n): k for k, n in enumerate(names)}
+    for pname in sorted({ps.point_profiles[index[n]] for n in ps.short}, key=list(ps.profiles).index):
+        notes[pname] = (f"shorter than --depth {args.depth:g} m: reaches {at[pname]:g} m below the surface "
+                        "(the voxel column ends there)")
+    toml_path, csv_path = write_profiles(Path(args.out), ps.profiles, names, ps.point_profiles, notes=notes)
+    print(f"{len(ps.profiles)} profile(s) for {len(names)} point(s): {toml_path} ([soil] profiles_file), "
           f"{csv_path} ([points] profile_file)")
+    if ps.short:
+        print(f"{len(ps.short)} point(s) with a profile shorter than --depth {args.depth:g} m (see the warning and the "
+              f"comments in {toml_path.name})")
     return 0
+
+
+def check_points(path, names, x, y) -> None:
+    """Every point needs finite x and y and an id of its own (the ids key ``[points]
+    profile_file``): a :class:`CaseError` naming the file, the line, the column and the point."""
+    import numpy as np
+    import pandas as pd
+
+    from subsidence.config import CaseError
+
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except (OSError, ValueError):
+        raw, text = None, ""
+    cols = list(raw.columns) if raw is not None else []
+    xy_cols = ("x", "y") if {"x", "y"} <= set(cols) else ("geometry", "geometry")
+    id_col = "name" if {"name", "x", "y"} <= set(cols) else (cols[0] if cols else "name")
+    data_lines = [i + 1 for i, ln in enumerate(text.splitlines()) if ln.strip()][1:]  # pandas skips blank lines
+
+    def where(row: int) -> str:
+        return f"line {data_lines[row]}" if row < len(data_lines) else f"data row {row + 1}"
+
+    for v, col in ((np.asarray(x, float), xy_cols[0]), (np.asarray(y, float), xy_cols[1])):
+        bad = np.flatnonzero(~np.isfinite(v))
+        if bad.size:
+            r = int(bad[0])
+            cell = raw[col].iloc[r].strip() if raw is not None and col in raw and r < len(raw) else str(v[r])
+            what = "is empty" if cell == "" else f"is {cell!r}, not a finite number"
+            more = f" ({bad.size} point(s) in all)" if bad.size > 1 else ""
+            coord = col if col != "geometry" else "a coordinate of the geometry"
+            raise CaseError(str(path), f"{where(r)}, column {col}",
+                            f"point {names[r]!r}: {coord} {what}{more}; every point needs finite x and y coordinates")
+    seen: dict[str, list[int]] = {}
+    for r, n in enumerate(names):
+        seen.setdefault(str(n), []).append(r)
+    dup = {n: rows for n, rows in seen.items() if len(rows) > 1}
+    if dup:
+        n, rows = next(iter(dup.items()))
+        more = f"; {len(dup) - 1} other id(s) repeat too" if len(dup) > 1 else ""
+        raise CaseError(str(path), f"column {id_col}",
+                        f"point id {n!r} appears {len(rows)} times ({', '.join(where(r) for r in rows[:10])}){more}: each "
+                        "point needs an id of its own (the ids key the profile of each point in [points] profile_file)")
