@@ -76,6 +76,9 @@ def deformation_rows(meas: dict, *, base_length: float, height: float, e_over_g:
             f"with the largest horizontal extension too: ε_p = {son_cording_strain(beta, eh):.3g}, "
             f"category {category(son_cording_strain(beta, eh))}; Eurocode 7 relative rotation 1/500 "
             f"{'exceeded' if beta > EC7_ROTATION[0] else 'not reached'}")
+    else:  # never a value over another base length than the one of the table
+        row("max_angular_distortion", "", f"1 (over {base_length:g} m)", None, "", "—",
+            meas.get("angular_distortion_not_computed", "not available"))
     kappa = meas.get("max_curvature", 0.0)
     mode = meas.get("max_curvature_mode", "none")
     beam_mode = "hogging" if mode == "hogging" else "sagging"

@@ -5,7 +5,9 @@ building), ``buildings_invalid.csv`` (the rows that could not be assessed, with 
 ``impact.json`` (counts per category and the parameters) and ``buildings_map.png``; always the
 surface measures at the assessed time (``deformation.nc`` with the radius of curvature, and the
 angular distortion over ``--base-length``; ``pairs.csv`` for ``--pair``); with ``--cba`` the
-CBA 1987 comparison table. RUN is a grid run (``surface.nc``) or a point run (``points.nc``:
+CBA 1987 comparison table. The folder is written next to ``--out`` (``<out>.partial-<id>``) and
+moved into place when complete: an earlier impact output there is replaced (said in the log),
+any other existing folder only with ``--force``. RUN is a grid run (``surface.nc``) or a point run (``points.nc``:
 shallow, coupled); see :mod:`subsidence.impact.surfaces`.
 The physics is in :mod:`subsidence.impact.damage`; reading the footprints in
 :mod:`subsidence.impact.footprints`.
@@ -15,15 +17,22 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import numpy as np
 
+from subsidence.config.errors import CaseError
 from subsidence.impact.damage import (CATEGORIES, E_OVER_G, FRAGILITY_DEMANDS, LIMITS, NU, assess, category,
                                       fragility_probabilities, son_cording_strain)
 from subsidence.impact.footprints import FootprintError, Invalid, read_footprints
 from subsidence.impact.surfaces import ImpactError, Outside, load_surface
+from subsidence.log import get_logger
+
+log = get_logger("impact")
 
 SAMPLES = 11  # points along each building's main axis
 DEFAULT_HEIGHT = 6.0  # m, when neither the file nor --height gives one
@@ -34,7 +43,10 @@ def add_arguments(p) -> None:
     p.add_argument("--buildings", default=None, metavar="FILE",
                    help="footprints: CSV with x, y, length, orientation (degrees clockwise from north), optional "
                         "name, height; or polygons (GeoJSON, GeoPackage)")
-    p.add_argument("--out", "-o", default=None, help="output directory (default: <RUN>-impact)")
+    p.add_argument("--out", "-o", default=None,
+                   help="output directory (default: <RUN>-impact); an earlier impact output there is replaced")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing --out folder that is not the output of an earlier impact call")
     p.add_argument("--time", type=float, default=None, help="output time of the run in years (default: the last)")
     p.add_argument("--height", type=float, default=DEFAULT_HEIGHT,
                    help=f"building height in m where the file gives none (default {DEFAULT_HEIGHT:g})")
@@ -71,7 +83,7 @@ def main(args) -> int:
         pairs = [parse_pair(p) for p in args.pair]
         res = run_impact(args.run, args.buildings, args.out, time=args.time, height=args.height,
                          e_over_g=args.e_over_g, fragility=read_fragility(args.fragility) if args.fragility else None,
-                         minus=args.minus, base_length=base_length, pairs=pairs, cba=args.cba)
+                         minus=args.minus, base_length=base_length, pairs=pairs, cba=args.cba, force=args.force)
     except (ImpactError, FootprintError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -90,10 +102,16 @@ def main(args) -> int:
               f"{d['max_horizontal_strain']:.3g}" + (f", max angular distortion over {d['base_length_m']:g} m "
                                                       f"{d['max_angular_distortion']:.3g}" if "max_angular_distortion" in d else "")
               + f" -> {res['out']}")
+    if "angular_distortion_not_computed" in d:
+        print(f"t = {d['time_yr']:g} yr: no angular distortion over {d['base_length_m']:g} m: "
+              f"{d['angular_distortion_not_computed']}")
     for r in s.get("pairs", []):
         print(f"pair {r['pair']}: differential settlement {r['differential_settlement_m']:.4g} m over "
               f"{r['distance_m']:.4g} m (slope {r['slope']:.3g}, horizontal strain {r['horizontal_strain']:.3g})")
     if args.cba:
+        c = next((r for r in s.get("cba_1987_deformation", []) if r["quantity"] == "max_angular_distortion"), None)
+        if c is not None and c["value"] == "":
+            print(f"CBA 1987 comparison: angular distortion {c['unit'].removeprefix('1 ')}: {c['note']}")
         print(f"CBA 1987 comparison -> {res['out'] / 'cba_1987_table.md'}")
     return 0
 
@@ -129,22 +147,102 @@ def read_fragility(path) -> dict:
 
 def run_impact(run, buildings_file=None, out=None, *, time: float | None = None, height: float = DEFAULT_HEIGHT,
                e_over_g: float = E_OVER_G, fragility: dict | None = None, minus=None, label: str | None = None,
-               base_length: float | None = None, pairs=(), cba: bool = False) -> dict:
+               base_length: float | None = None, pairs=(), cba: bool = False, force: bool = False) -> dict:
     """Assess the buildings of ``buildings_file`` (if given) on the run's surface, and write the surface
     measures at that time (and ``pairs``, the CBA 1987 table); see the module. ``label`` names the run
-    in the outputs (default: its path)."""
-    from subsidence.impact import cba as cba_table
+    in the outputs (default: its path). The folder ``out`` is written atomically (:func:`_check_out`,
+    :func:`_replace`)."""
     from subsidence.impact import surface_measures as sm
 
     run = Path(run)
+    out = Path(out) if out is not None else run.with_name(run.name + "-impact")
+    replaces = _check_out(out, [run] + ([Path(minus)] if minus is not None else []), force=force)
     surf = load_surface(run, time, minus)
+    meas, dsum = sm.surface_measures(surf, base_length)
+    if base_length is not None and "angular_distortion_not_computed" in dsum and "not_computed" not in dsum \
+            and surf.kind == "grid":  # asked for, and impossible on this grid: say so before writing anything
+        x0, x1, y0, y1 = surf.bounds
+        why = dsum["angular_distortion_not_computed"].removeprefix("not available: ")
+        raise CaseError("", "--base-length", f"{base_length:g} m is too long: {why}; give a base length below "
+                                             f"{min(x1 - x0, y1 - y0):g} m")
     rows, invalid = [], []
     if buildings_file is not None:
         rows, invalid = _assess(surf, buildings_file, height=height, e_over_g=e_over_g, fragility=fragility)
     pair_rows = sm.pair_rows(surf, pairs)
-    meas, dsum = sm.surface_measures(surf, base_length)
-    out = Path(out) if out is not None else run.with_name(run.name + "-impact")
-    out.mkdir(parents=True, exist_ok=True)
+    tmp = out.resolve().with_name(f"{out.resolve().name}.partial-{uuid.uuid4().hex[:8]}")
+    try:
+        tmp.mkdir(parents=True)
+        summary = _write(tmp, run, surf, meas, dsum, rows, invalid, pair_rows, buildings_file=buildings_file,
+                         height=height, e_over_g=e_over_g, fragility=fragility, minus=minus, label=label,
+                         base_length=base_length, pairs=pairs, cba=cba)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # never leave a half-written folder
+        raise
+    _replace(tmp, out, replaces)
+    return {"out": out, "rows": rows, "invalid_rows": invalid, "summary": summary}
+
+
+def _inside(p: Path, folder: Path) -> bool:
+    return p == folder or folder in p.parents
+
+
+def _check_out(out: Path, inputs, *, force: bool) -> str | None:
+    """Refuse an ``out`` that cannot become the impact folder; return what it replaces: None (nothing),
+    "impact" (an earlier impact output: ``impact.json``), "empty" or "other" (with ``force``)."""
+    for p in (out, *out.parents):
+        if p.exists() and not p.is_dir():
+            raise CaseError("", "--out", f"{p} exists and is not a directory")
+    res = out.resolve()
+    if _inside(Path.cwd().resolve(), res):
+        raise CaseError("", "--out", f"{out} is (or holds) the current directory: the impact output needs a folder "
+                                     "of its own")
+    for inp in inputs:
+        if not inp.exists():
+            continue  # load_surface says so
+        d = inp.resolve() if inp.is_dir() else inp.resolve().parent
+        if _inside(d, res):
+            raise CaseError("", "--out", f"{out} is (or holds) the run directory {inp}: the impact output needs a "
+                                         "folder of its own")
+    if not out.exists():
+        return None
+    if (out / "impact.json").is_file():
+        return "impact"
+    if not any(out.iterdir()):
+        return "empty"
+    if not force:
+        raise CaseError("", "--out", f"{out} exists, is not empty and is not the output of an earlier impact call "
+                                     "(no impact.json); use --force to replace it, or choose another --out")
+    return "other"
+
+
+def _replace(tmp: Path, out: Path, replaces: str | None) -> None:
+    """Move the complete folder ``tmp`` into place: the old ``out`` is renamed aside, ``tmp`` renamed to
+    ``out``, then the old one deleted (a reader sees the old folder or the new one, never a mix)."""
+    old = None
+    if out.exists():
+        if replaces == "impact":
+            log.info("replacing the earlier impact output in %s", out)
+        elif replaces == "other":
+            log.warning("replacing %s, which was not an impact output (--force)", out)
+        old = tmp.with_name(tmp.name.replace(".partial-", ".old-"))
+        os.replace(out, old)
+    try:
+        os.replace(tmp, out)
+    except BaseException:
+        if old is not None and not out.exists():
+            os.replace(old, out)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write(out, run, surf, meas, dsum, rows, invalid, pair_rows, *, buildings_file, height, e_over_g, fragility,
+           minus, label, base_length, pairs, cba) -> dict:
+    """Every file of the impact folder into ``out``; the summary (``impact.json``)."""
+    from subsidence.impact import cba as cba_table
+    from subsidence.impact import surface_measures as sm
+
     summary = {"run": label or str(run), "minus": None if minus is None else str(minus), "time_yr": surf.time_yr,
                "surface": surf.kind}
     if buildings_file is not None:
@@ -180,10 +278,12 @@ def run_impact(run, buildings_file=None, out=None, *, time: float | None = None,
         run_max = None
         if minus is None and (run_dir / "summary.json").is_file():
             run_max = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
-        if "max_angular_distortion" not in dsum:  # the reference building's length
-            dsum_b = sm.surface_measures(surf, cba_table.DEFAULT_BASE_LENGTH)[1]
-            dsum = {**dsum, **{k: v for k, v in dsum_b.items() if "angular" in k or k == "base_length_m"}}
-        crows = cba_table.deformation_rows(dsum, base_length=dsum["base_length_m"], height=height, e_over_g=e_over_g,
+        cba_len, cdsum = base_length, dsum
+        if base_length is None:  # the reference building's length, only where none was asked for
+            cba_len = cba_table.DEFAULT_BASE_LENGTH
+            dsum_b = sm.surface_measures(surf, cba_len)[1]
+            cdsum = {**dsum, **{k: v for k, v in dsum_b.items() if "angular" in k or k == "base_length_m"}}
+        crows = cba_table.deformation_rows(cdsum, base_length=cba_len, height=height, e_over_g=e_over_g,
                                            run_maxima=run_max)
         cba_table.write_csv(out / "cba_1987_deformation.csv", crows)
         cba_table.write_markdown(out / "cba_1987_table.md", crows, run=label or str(run), time_yr=surf.time_yr,
@@ -194,7 +294,7 @@ def run_impact(run, buildings_file=None, out=None, *, time: float | None = None,
     if rows:
         _plot(out / "buildings_map.png", surf, rows, title=f"{label or run.name}: damage categories, t = {surf.time_yr:g} yr")
     sm.plot(out / "deformation_impact.png", surf, meas, dsum, title=title, pairs=pairs)
-    return {"out": out, "rows": rows, "invalid_rows": invalid, "summary": summary}
+    return summary
 
 
 def _json(v):

@@ -4,9 +4,12 @@ GeoPackage, any vector format GDAL reads) through pyogrio and shapely.
 Every footprint becomes a main axis: centre (x, y), length (m), orientation (degrees clockwise
 from north, 0–180) and height (m). A row or feature that cannot be used is kept as an
 :class:`Invalid` with the file, the row and the reason; a file that cannot be read at all, or
-lacks a required column, raises :class:`FootprintError` naming the file (and the column).
+lacks a required column, raises :class:`FootprintError` naming the file (and the column). Names
+identify the buildings in the outputs: two rows or features with the same name are a
+:class:`~subsidence.config.errors.CaseError` naming the file, the column and the names.
 
-CSV columns: ``x, y, length, orientation`` (required), ``name``, ``height`` (optional); x and y in
+CSV columns: ``x, y, length, orientation`` (required), ``name`` (optional, unique; an empty one
+becomes ``row<N>``), ``height`` (optional); x and y in
 the run's CRS, metres. Polygons: the main axis is the long side of the minimum rotated rectangle,
 through its centre; a ``name`` and a ``height`` attribute are used when present. Coordinates are
 transformed to the run's CRS with pyproj when the file says its own CRS.
@@ -56,8 +59,28 @@ def read_footprints(path, *, default_height: float, target_crs: str | None = Non
     if not path.is_file():
         raise FootprintError(f"{path}: no such footprint file")
     if path.suffix.lower() == ".csv":
-        return _read_csv(path, default_height)
-    return _read_polygons(path, default_height, target_crs)
+        buildings, invalid = _read_csv(path, default_height)
+        what = "rows"
+    else:
+        buildings, invalid = _read_polygons(path, default_height, target_crs)
+        what = "features"
+    _unique_names(path, buildings, invalid, what)
+    return buildings, invalid
+
+
+def _unique_names(path: Path, buildings, invalid, what: str) -> None:
+    """Every name once (the outputs are keyed by it), among the valid and the invalid rows alike."""
+    from subsidence.config.errors import CaseError
+
+    where: dict[str, list[int]] = {}
+    for b in [*buildings, *invalid]:
+        where.setdefault(b.name, []).append(b.row)
+    dups = {n: sorted(r) for n, r in where.items() if len(r) > 1}
+    if dups:
+        listed = "; ".join(f"{n!r} ({what} {', '.join(map(str, r))})" for n, r in list(dups.items())[:10])
+        more = f" and {len(dups) - 10} more" if len(dups) > 10 else ""
+        raise CaseError(str(path), "name", f"duplicate building name(s): {listed}{more}; each building needs a name "
+                                           f"of its own (or none: an empty name becomes its row or feature number)")
 
 
 def _number(text, field: str) -> float:

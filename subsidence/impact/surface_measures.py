@@ -108,6 +108,12 @@ def surface_measures(surf, base_length: float | None) -> tuple[dict, dict]:
         e = _extreme(meas["angular_distortion"], xy)
         if e is not None:
             s["max_angular_distortion"], s["max_angular_distortion_at"] = e["value"], e["at"]
+        elif surf.kind == "grid" and "not_computed" not in s and np.isfinite(surf.u["uz"]).all():
+            x0, x1, y0, y1 = surf.bounds
+            s["angular_distortion_not_computed"] = (f"not available: the chord of {base_length:g} m leaves the output "
+                                                    f"grid at every node (the grid spans {x1 - x0:g} m × {y1 - y0:g} m)")
+        else:
+            s["angular_distortion_not_computed"] = f"not available: {s.get('not_computed', 'no finite values')}"
     return meas, s
 
 
