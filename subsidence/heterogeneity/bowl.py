@@ -8,7 +8,9 @@ All on one output time of ``surface.nc`` (ux, uy, uz in m, up positive, East-Nor
 - widths along the major and minor axis through the deepest point, between the points where s
   falls to 10 % of its maximum (and to an absolute ``contour`` when given), found on the line
   by linear interpolation of the grid; the asymmetry is the longer side over the shorter one
-  along the major axis (1: symmetric);
+  along the major axis (1: symmetric). A width is NaN, with a line in ``notes``, where the
+  contour does not close within the grid or where ``contour`` is not below the largest
+  subsidence (no such contour: not a width of 0);
 - ``bowl_volume_m3`` = ∫ s dA (trapezoid) and the area inside the 10 % contour;
 - the largest horizontal displacement and its ratio to the largest subsidence;
 - the largest tilt |∇uz|, curvature (largest |eigenvalue| of the Hessian of uz) and largest
@@ -46,6 +48,8 @@ def _reach(x, y, s, x0, y0, e, level, step):
 
 def bowl_metrics(x, y, ux, uy, uz, *, contour: float | None = None) -> dict:
     """Metrics of the bowl on the grid (x (nx,), y (ny,), fields (ny, nx)); see the module."""
+    if contour is not None and not (np.isfinite(contour) and contour > 0):
+        raise ValueError(f"contour must be a subsidence > 0 m (positive down), got {contour}")
     x, y = np.asarray(x, float), np.asarray(y, float)
     uz = np.asarray(uz, float)
     s = np.maximum(-uz, 0.0)
@@ -69,14 +73,19 @@ def bowl_metrics(x, y, ux, uy, uz, *, contour: float | None = None) -> dict:
     out.update(centroid_x=xc, centroid_y=yc, major_axis_deg=ang % 180.0)
     step = 0.05 * min(np.diff(x).min(), np.diff(y).min())
     levels = [("10pct", 0.1 * smax)] + ([("contour", float(contour))] if contour is not None else [])
+    notes = []
     for name, level in levels:
+        what = "10 %" if name == "10pct" else f"{level:g} m"
         if level >= smax:
-            out.update({f"width_major_{name}_m": 0.0, f"width_minor_{name}_m": 0.0})
+            out.update({f"width_major_{name}_m": np.nan, f"width_minor_{name}_m": np.nan})
+            notes.append(f"the {what} contour is not below the largest subsidence ({smax:.4g} m): no {name} widths")
             continue
         a_plus, a_minus = (_reach(x, y, s, x0, y0, sgn * major, level, step) for sgn in (1, -1))
         b_plus, b_minus = (_reach(x, y, s, x0, y0, sgn * minor, level, step) for sgn in (1, -1))
         out[f"width_major_{name}_m"] = a_plus + a_minus
         out[f"width_minor_{name}_m"] = b_plus + b_minus
+        if np.isnan([a_plus, a_minus, b_plus, b_minus]).any():
+            notes.append(f"the {what} contour does not close within the grid: {name} width(s) NaN")
         if name == "10pct":
             out["asymmetry_major"] = max(a_plus, a_minus) / min(a_plus, a_minus) if min(a_plus, a_minus) > 0 else np.nan
     vol = float(np.trapezoid(np.trapezoid(s, x, axis=1), y))
@@ -90,6 +99,8 @@ def bowl_metrics(x, y, ux, uy, uz, *, contour: float | None = None) -> dict:
     out.update(max_tilt=float(meas["tilt"].max()), max_curvature_per_m=float(np.abs(meas["curvature"]).max()),
                max_horizontal_strain=float(meas["horizontal_strain"].max()),
                max_horizontal_compression=float(max(meas["horizontal_compression"].max(), 0.0)))
+    if notes:
+        out["notes"] = "; ".join(notes)
     return out
 
 

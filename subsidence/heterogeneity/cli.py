@@ -12,6 +12,13 @@ over that window is projected onto the Sentinel-1 ascending and descending lines
 ``differences.nc`` the Δv_LOS maps and a detectability code (0 none, 1 ascending, 2 descending,
 3 both), and ``detectable_<label>.png`` the map. The folder is written next to ``--out`` and
 moved into place when complete.
+
+Labels: the reference is ``reference``; a run is its folder's name, or as many trailing parts of
+its path (joined by ``-``) as make the labels unique (``runs/strong`` and ``alt/strong`` become
+``runs-strong`` and ``alt-strong``; a run folder named ``reference`` becomes e.g.
+``o_fe-reference``). A reference grid that does not overlap a run's grid, or that misses the
+run's deepest point, is an error; one that covers part of it gives NaN differences outside,
+the covered share in ``reference_coverage`` and a warning.
 """
 
 from __future__ import annotations
@@ -23,20 +30,43 @@ from pathlib import Path
 
 import numpy as np
 
+from subsidence.log import get_logger
+
+log = get_logger("bowl")
+
 
 class BowlError(ValueError):
     pass
+
+
+def run_labels(runs, *, reserved=("reference",)) -> list[str]:
+    """Unique labels of the run directories ``runs``: the folder's name, or as many trailing parts
+    of the absolute path (joined by "-") as tell it apart from the others and from ``reserved``;
+    an index in front where even the whole paths are the same."""
+    parts = [Path(os.path.abspath(r)).parts[1:] or (str(r),) for r in runs]
+    k = [1] * len(parts)
+    while True:
+        labels = ["-".join(p[-n:]) for p, n in zip(parts, k)]
+        bad = [i for i, lab in enumerate(labels) if labels.count(lab) > 1 or lab in reserved]
+        grow = [i for i in bad if k[i] < len(parts[i])]
+        if not grow:
+            break
+        for i in grow:
+            k[i] += 1
+    for i in bad:  # the same folder twice (or a path that is all "reference")
+        labels[i] = f"{i + 1}-{labels[i]}"
+    return labels
 
 
 def add_arguments(p) -> None:
     p.add_argument("runs", nargs="+", help="run directories (each with surface.nc)")
     p.add_argument("--reference", default=None, help="run directory of the reference (e.g. the homogeneous model)")
     p.add_argument("--time", type=float, default=None, help="output time in years (default: the last of each run)")
-    p.add_argument("--contour", type=float, default=None, help="an absolute contour (m of subsidence) whose widths to report")
+    p.add_argument("--contour", type=float, default=None, help="an absolute contour (m of subsidence, > 0) whose widths to report")
     p.add_argument("--window", type=float, nargs=2, default=None, metavar=("T0", "T1"),
                    help="time window (years) of the line-of-sight detectability test (rates over the window)")
     p.add_argument("--velocity-noise", type=float, default=1e-3, help="velocity noise of the InSAR product, m/yr (default 1e-3)")
-    p.add_argument("--incidence", type=float, default=39.0, help="incidence angle, degrees (default 39)")
+    p.add_argument("--incidence", type=float, default=39.0, help="incidence angle, degrees in (0, 90) (default 39)")
     p.add_argument("--out", "-o", required=True, help="output folder")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
 
@@ -62,19 +92,13 @@ def main(args) -> int:
     out = Path(args.out)
     if out.exists() and not args.force:
         raise CaseError("", "--out", f"{out} exists (give --force to replace it)")
-    runs = ([("reference", args.reference)] if args.reference else []) + [(Path(r).name, r) for r in args.runs]
-    labels = [lab for lab, _ in runs]
-    if len(set(labels)) != len(labels):
-        runs = [(f"{i}-{lab}", r) for i, (lab, r) in enumerate(runs)]
-    if args.window is not None and not args.reference:
-        raise CaseError("", "--window", "the detectability test compares runs with a --reference")
-    if args.window is not None and not args.window[1] > args.window[0]:
-        raise CaseError("", "--window", f"T1 must be after T0, got {args.window}")
-    if not args.velocity_noise > 0:
-        raise CaseError("", "--velocity-noise", f"must be > 0, got {args.velocity_noise}")
+    runs = ([("reference", args.reference)] if args.reference else []) + list(zip(run_labels(args.runs), args.runs))
+    _check_options(args)
     try:
         data = {lab: _load(r, args.time) for lab, r in runs}
         window = None if args.window is None else {lab: (_load(r, args.window[0]), _load(r, args.window[1])) for lab, r in runs}
+        if args.reference:
+            _check_overlap(runs, data)
     except BowlError as exc:
         raise CaseError("", "bowl", str(exc)) from None
     tmp = out.with_name(out.name + ".partial")
@@ -92,30 +116,92 @@ def main(args) -> int:
     return 0
 
 
+def _check_options(args) -> None:
+    """The numbers of the command line that cannot be meant (CaseError naming the option)."""
+    from subsidence.config import CaseError
+
+    if args.time is not None and not np.isfinite(args.time):
+        raise CaseError("", "--time", f"must be an output time in years, got {args.time}")
+    if args.window is not None and not args.reference:
+        raise CaseError("", "--window", "the detectability test compares runs with a --reference")
+    if args.window is not None and not (np.all(np.isfinite(args.window)) and args.window[1] > args.window[0]):
+        raise CaseError("", "--window", f"T1 must be after T0 (two output times in years), got {args.window}")
+    if not (args.velocity_noise > 0 and np.isfinite(args.velocity_noise)):
+        raise CaseError("", "--velocity-noise", f"must be > 0 (m/yr), got {args.velocity_noise}")
+    if not 0 < args.incidence < 90:
+        raise CaseError("", "--incidence", f"must be in (0, 90) degrees from the vertical, got {args.incidence}")
+    if args.contour is not None and not (args.contour > 0 and np.isfinite(args.contour)):
+        raise CaseError("", "--contour", f"must be a subsidence > 0 m (positive down: 0.02 for uz = -0.02 m), "
+                                         f"got {args.contour}")
+
+
+def _same_grid(xa, ya, xb, yb) -> bool:
+    return xa.shape == xb.shape and ya.shape == yb.shape and np.allclose(xa, xb) and np.allclose(ya, yb)
+
+
+def _reference_on(x, y, ref):
+    """The reference's fields on the grid (x, y): itself on the same grid, else interpolated (NaN outside)."""
+    from subsidence.heterogeneity.bowl import on_grid
+
+    xr_, yr_, fr, _ = ref
+    return fr if _same_grid(xr_, yr_, x, y) else {c: on_grid(x, y, xr_, yr_, fr[c]) for c in fr}
+
+
+def _extent(x, y) -> str:
+    return f"x {x.min():.6g} to {x.max():.6g}, y {y.min():.6g} to {y.max():.6g}"
+
+
+def _check_overlap(runs, data) -> None:
+    """BowlError where the reference's grid does not cover a run's grid (no cell in common) or
+    misses the run's deepest point; a warning where it covers part of it."""
+    (_, ref_path), *others = runs
+    xr_, yr_ = data[runs[0][0]][:2]
+    for lab, r in others:
+        x, y, f, _ = data[lab]
+        if _same_grid(xr_, yr_, x, y):
+            continue
+        cover = np.isfinite(_reference_on(x, y, data[runs[0][0]])["uz"])
+        why = f"{ref_path}: its grid ({_extent(xr_, yr_)}) "
+        if not cover.any():
+            raise BowlError(why + f"does not overlap the grid of {r} ({_extent(x, y)}): no difference can be "
+                                  "formed; run the reference on a grid that covers the run's")
+        s = np.maximum(-f["uz"], 0.0)
+        if s.max() > 0:
+            i, j = np.unravel_index(np.argmax(s), s.shape)
+            if not cover[i, j]:
+                raise BowlError(why + f"does not cover the deepest point ({x[j]:.6g}, {y[i]:.6g}) of {r} "
+                                      f"({_extent(x, y)}); run the reference on a grid that covers the run's bowl")
+        if not cover.all():
+            log.warning("bowl: the reference grid covers %.1f %% of the grid of %s: its differences are NaN "
+                        "outside (reference_coverage in metrics.csv)", 100 * cover.mean(), r)
+
+
 def _write(tmp, runs, data, window, args):
-    from subsidence.heterogeneity.bowl import bowl_metrics, on_grid
+    from subsidence.heterogeneity.bowl import bowl_metrics
 
     rows = []
     for lab, r in runs:
         x, y, f, t = data[lab]
         m = bowl_metrics(x, y, f["ux"], f["uy"], f["uz"], contour=args.contour)
+        if m.get("notes"):
+            log.warning("bowl: %s: %s", lab, m["notes"])
         rows.append({"run": lab, "path": str(r), "time_yr": t, **m})
     if args.reference:
         import xarray as xr
 
-        xr_, yr_, fr, _ = data["reference"]
+        ref_lab = runs[0][0]  # the reference is first, whatever its label
         dsets = {}
         for lab, _r in runs[1:]:
             x, y, f, t = data[lab]
-            same = xr_.shape == x.shape and yr_.shape == y.shape and np.allclose(xr_, x) and np.allclose(yr_, y)
-            ref = fr if same else {c: on_grid(x, y, xr_, yr_, fr[c]) for c in fr}
+            ref = _reference_on(x, y, data[ref_lab])
             d = {c: f[c] - ref[c] for c in ("ux", "uy", "uz")}
             dsets[lab] = (x, y, d)
+            row = next(r for r in rows if r["run"] == lab)
+            row["reference_coverage"] = float(np.isfinite(ref["uz"]).mean())
             _plot(tmp / f"difference_{lab}.png", x, y, d, lab, t)
             if window is not None:
-                det = _detectability(x, y, window[lab], window["reference"], args)
+                det = _detectability(x, y, window[lab], window[ref_lab], args)
                 d.update(det["maps"])
-                row = next(r for r in rows if r["run"] == lab)
                 row.update(det["metrics"])
                 _plot_detect(tmp / f"detectable_{lab}.png", x, y, det["maps"], lab, args)
         ds = xr.Dataset()

@@ -20,12 +20,21 @@ The run directory ``DIR`` gets ``reference/`` (the homogeneous FE reference of t
 all ranks), ``members/m000`` … (ordinary run directories; the members are dealt round-robin
 to the groups, each on its own sub-communicator of ``comm.Split``), then, on rank 0, ``bowl/``
 (``subsidence bowl`` of the members against the reference: metrics.csv, differences.nc, maps),
-``sweep.csv`` (one line per member: its parameter values and bowl metrics, and the change of
-each against the reference) and ``sweep_<parameter>.png`` (metrics against each parameter).
+``sweep.csv`` (one line per member: its parameter values and bowl metrics, and for each metric
+``diff_<metric>`` = member − reference in the metric's unit and ``rel_change_<metric without
+its unit>`` = member / reference − 1, a fraction; the older ``change_<metric>`` columns hold the
+same fraction despite the unit in their names and are kept for existing readers) and
+``sweep_<parameter>.png`` (the relative changes against each parameter, in %).
 
 Restart: a member (or the reference) whose directory holds a complete run of the same case
 (``manifest.json`` with the member's case hash) is not run again, so a sweep that was
-interrupted continues where it stopped. Rank 0 logs the members done and the time left.
+interrupted continues where it stopped; the reference's hash does not include ``[sweep]``, so
+changing the swept values does not rerun it. A member or reference folder without a readable
+``manifest.json`` (an interrupted run) is moved to ``<name>.failed`` and run again (the run
+removes it when it completes). Members of an earlier, larger sweep in the same ``DIR`` (``mNNN``
+beyond this sweep's last) are moved to ``DIR/stale/`` with a warning, and ``bowl/``,
+``sweep.csv`` and the plots are written anew, so no output of the earlier sweep remains beside
+this one's. Rank 0 logs the members done and the time left.
 """
 
 from __future__ import annotations
@@ -34,6 +43,9 @@ import copy
 import dataclasses
 import itertools
 import json
+import os
+import re
+import shutil
 import time
 from pathlib import Path
 
@@ -117,18 +129,78 @@ def parse_sweep(root, case_data: dict) -> SweepSpec | None:
     return spec
 
 
-def _complete(path: Path, sha: str) -> bool:
+def _manifest(path: Path) -> dict | None:
     try:
         m = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return bool(m.get("complete")) and m.get("case_sha256") == sha
+        return None
+    return m if isinstance(m, dict) else None
+
+
+def _complete(path: Path, sha: str | tuple) -> bool:
+    m = _manifest(path)
+    shas = (sha,) if isinstance(sha, str) else tuple(sha)
+    return m is not None and bool(m.get("complete")) and m.get("case_sha256") in shas
+
+
+def reference_data(case) -> dict:
+    """The case data of the sweep's homogeneous FE reference: without ``[sweep]``, so that
+    changing the swept values leaves it (and its hash) as it is."""
+    from subsidence.heterogeneity.reference import fem_reference_data
+
+    data = fem_reference_data(case)
+    data.pop("sweep", None)
+    return data
+
+
+def _legacy_reference_sha(case) -> str | None:
+    """The hash of the reference as sweeps before the one above ran it (with ``[sweep]``), so that
+    such a sweep folder resumes without running its reference again."""
+    import hashlib
+
+    from subsidence.config.case import _tomlable, dict_to_toml
+    from subsidence.heterogeneity.reference import fem_reference_data
+
+    try:
+        data = _tomlable(fem_reference_data(case), "", case.file)
+        return hashlib.sha256(dict_to_toml(data, file=case.file).encode()).hexdigest()
+    except Exception:  # noqa: BLE001  (only a shortcut: without it the reference runs again)
+        return None
+
+
+def _move_aside(path: Path, to: Path) -> None:
+    if to.is_dir() and not to.is_symlink():
+        shutil.rmtree(to)
+    elif to.exists() or to.is_symlink():
+        to.unlink()
+    to.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, to)
+
+
+def tidy(out: Path, n: int) -> None:
+    """Rank 0, before running: make the sweep folder ``out`` resumable for a sweep of ``n`` members.
+    A reference or member folder without a readable manifest (an interrupted or damaged run) is
+    moved to ``<name>.failed`` (the new run removes it when it completes); member folders
+    ``mNNN`` with NNN >= n (left by an earlier, larger sweep) go to ``out/stale/``."""
+    for path in [out / "reference"] + [out / "members" / f"m{i:03d}" for i in range(n)]:
+        if (path.exists() or path.is_symlink()) and _manifest(path) is None:
+            log.warning("sweep: %s holds no complete run (no readable manifest.json): moved to %s and run again",
+                        path.relative_to(out), path.name + ".failed")
+            _move_aside(path, path.with_name(path.name + ".failed"))
+    members = out / "members"
+    if not members.is_dir():
+        return
+    for path in sorted(members.iterdir()):
+        m = re.fullmatch(r"m(\d+)(\.failed)?", path.name)
+        if m and int(m.group(1)) >= n:
+            log.warning("sweep: members/%s is not a member of this sweep (%d member(s), m000 to m%03d): moved to "
+                        "stale/%s", path.name, n, n - 1, path.name)
+            _move_aside(path, out / "stale" / path.name)
 
 
 def run_sweep(case, out, comm) -> dict:
     """Run the reference and the members (collective on ``comm``); rank 0 writes the tables."""
     from subsidence.config.case import case_from_dict
-    from subsidence.heterogeneity.reference import fem_reference_data
     from subsidence.run import run_case
 
     from subsidence.config import CaseError
@@ -143,15 +215,17 @@ def run_sweep(case, out, comm) -> dict:
     # PETSc initialises collectively on COMM_WORLD at its first import: every rank must do it here,
     # before the groups split (a group importing it first would wait for the others forever)
     out = Path(out).resolve()
-    if comm.rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
-    comm.Barrier()
     t0 = time.perf_counter()
-    ref = case_from_dict(fem_reference_data(case), file=case.file)
-    if not _complete(out / "reference", ref.sha256):
-        run_case(ref, out / "reference", comm=comm)
+    ref = case_from_dict(reference_data(case), file=case.file)
     cases = [case_from_dict(member_data(case.data, spec, i), file=case.file) for i in range(len(spec.members))]
     n = len(cases)
+    if comm.rank == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        tidy(out, n)
+    comm.Barrier()
+    legacy = _legacy_reference_sha(case)
+    if not _complete(out / "reference", (ref.sha256,) + ((legacy,) if legacy else ())):
+        run_case(ref, out / "reference", comm=comm)
     groups = min(spec.groups or comm.size, comm.size, n)
     color = comm.rank % groups
     sub = comm.Split(color, comm.rank)
@@ -189,8 +263,11 @@ def _tables(case, spec: SweepSpec, out: Path) -> dict:
     n = len(spec.members)
     runs = [("reference", "reference")] + [(f"m{i:03d}", f"members/m{i:03d}") for i in range(n)]
     study = types.SimpleNamespace(contour=None, window=None, velocity_noise=1e-3, incidence=39.0)
-    bowl = out / "bowl"
-    write_bowl(bowl, runs, study, has_reference=True, base=out)
+    bowl, partial = out / "bowl", out / "bowl.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    write_bowl(partial, runs, study, has_reference=True, base=out)  # anew: no maps of an earlier sweep's members
+    shutil.rmtree(bowl, ignore_errors=True)
+    os.replace(partial, bowl)
     with open(bowl / "metrics.csv", newline="") as fh:
         rows = {r["run"]: r for r in csv.DictReader(fh)}
     ref = rows["reference"]
@@ -198,19 +275,31 @@ def _tables(case, spec: SweepSpec, out: Path) -> dict:
     for i in range(n):
         r = rows[f"m{i:03d}"]
         row = {"member": f"m{i:03d}", **{k: v for k, v in zip(spec.keys, spec.members[i])}}
-        for m in METRICS:
-            if r.get(m) not in (None, "") and ref.get(m) not in (None, ""):
-                row[m] = float(r[m])
-                row[f"change_{m}"] = float(r[m]) / float(ref[m]) - 1.0 if float(ref[m]) else float("nan")
+        both = [m for m in METRICS if r.get(m) not in (None, "") and ref.get(m) not in (None, "")]
+        rel = {m: float(r[m]) / float(ref[m]) - 1.0 if float(ref[m]) else float("nan") for m in both}
+        for m in both:  # the columns as they always were: change_* is the fraction, whatever the name's unit
+            row[m] = float(r[m])
+            row[f"change_{m}"] = rel[m]
+        for m in both:  # then, correctly named: the difference in the metric's unit and the fraction
+            row[f"diff_{m}"] = float(r[m]) - float(ref[m])
+            row[f"rel_change_{_unitless(m)}"] = rel[m]
         table.append(row)
     keys = list(dict.fromkeys(k for row in table for k in row))
-    with open(out / "sweep.csv", "w", newline="") as fh:
+    tmp = out / "sweep.csv.partial"
+    with open(tmp, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=keys)
         w.writeheader()
         for row in table:
             w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+    os.replace(tmp, out / "sweep.csv")
     _plots(out, spec, table, ref)
     return {"table": str(out / "sweep.csv")}
+
+
+def _unitless(metric: str) -> str:
+    """``max_subsidence_m`` -> ``max_subsidence``, ``bowl_volume_m3`` -> ``bowl_volume`` (a relative
+    change has no unit)."""
+    return re.sub(r"_(m|m2|m3)$", "", metric)
 
 
 def _plots(out: Path, spec: SweepSpec, table: list[dict], ref: dict) -> None:
@@ -219,6 +308,8 @@ def _plots(out: Path, spec: SweepSpec, table: list[dict], ref: dict) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    for old in out.glob("sweep_*.png"):  # made anew: none of an earlier sweep in this folder remains
+        old.unlink()
     for key in spec.keys:
         try:
             xs = [float(row[key]) for row in table]
@@ -226,7 +317,7 @@ def _plots(out: Path, spec: SweepSpec, table: list[dict], ref: dict) -> None:
             continue  # non-numeric parameter: the table has it
         fig, axes = plt.subplots(1, len(METRICS), figsize=(3.2 * len(METRICS), 3.2))
         for ax, m in zip(axes, METRICS):
-            ys = [100 * row.get(f"change_{m}", float("nan")) for row in table]
+            ys = [100 * row.get(f"rel_change_{_unitless(m)}", float("nan")) for row in table]
             ax.plot(xs, ys, "o")
             ax.axhline(0.0, color="k", lw=0.6)
             ax.set_xlabel(key, fontsize=8)
