@@ -13,7 +13,10 @@ Readers return a :class:`DailySeries` (dates, values in SI: m/s for rates). Supp
   (:func:`read_monthly_totals`): each month's total spread evenly over its days, to extend a
   daily series (:func:`extend_series`) past its end, e.g. KNMI Makkink evaporation.
 
-Missing days are an error unless ``fill`` is given (``"zero"`` or ``"interpolate"``).
+Missing days are an error unless ``fill`` is given (``"zero"`` or ``"interpolate"``). Also refused, with
+the file (and line): more than one ``STN,`` header (downloads pasted together), no data rows, invalid
+dates, duplicate dates, negative values (other than KNMI's -1) and implausible daily totals
+(:data:`MAX_PRECIPITATION_MM`, :data:`MAX_EVAPORATION_MM`). A UTF-8 byte-order mark is allowed.
 """
 
 from __future__ import annotations
@@ -51,18 +54,39 @@ class StationError(ForcingError):
     """The station asked for is not (once) in the file."""
 
 
-def _regular(dates, values, name, fill):
-    order = np.argsort(dates)
+#: plausible bounds of a daily total (mm/day): the Dutch precipitation record is about 200 mm in a day
+MAX_PRECIPITATION_MM = 300.0
+MAX_EVAPORATION_MM = 15.0
+#: plausible seasonal soil temperature (degC): mean and amplitude of the cosine
+TEMPERATURE_MEAN_RANGE = (-20.0, 40.0)
+TEMPERATURE_AMPLITUDE_RANGE = (0.0, 30.0)
+
+
+def _regular(dates, values, name, fill, *, where=None, stations=None):
+    """A consecutive daily series from (unsorted) dates and values; ``where`` (the file) names
+    the file in errors, ``stations`` (the STN column) explains duplicate dates."""
+    where = where or name
+    if len(dates) == 0:
+        raise ForcingError(f"{where}: no data rows (only a header?)")
+    order = np.argsort(dates, kind="stable")
     dates, values = dates[order], values[order]
-    if np.any(np.diff(dates).astype(int) == 0):
-        raise ForcingError(f"{name}: duplicate dates")
+    dup = np.flatnonzero(np.diff(dates).astype(int) == 0)
+    if dup.size:
+        msg = f"{where}: duplicate dates ({dup.size}), first {dates[dup[0]]}"
+        stns = sorted({s for s in (stations or ()) if s})
+        if len(stns) > 1:
+            shown = ", ".join(stns[:5]) + (", ..." if len(stns) > 5 else "")
+            msg += (f"; the file holds several stations (STN values {shown}): one station per file is needed "
+                    "(download or cut out a single station)")
+        raise ForcingError(msg)
     full = np.arange(dates[0], dates[-1] + np.timedelta64(1, "D"), dtype="datetime64[D]")
     out = np.full(full.size, np.nan)
     out[(dates - dates[0]).astype(int)] = values
     missing = ~np.isfinite(out)
     if missing.any():
         if fill is None:
-            raise ForcingError(f"{name}: {int(missing.sum())} missing day(s), first {full[missing][0]}")
+            raise ForcingError(f"{where}: {int(missing.sum())} missing day(s), first {full[missing][0]} "
+                               '(set [forcing] fill = "zero" or "interpolate" to fill them)')
         if fill == "zero":
             out[missing] = 0.0
         else:
@@ -72,19 +96,24 @@ def _regular(dates, values, name, fill):
 
 
 def _read_rows(path: Path):
+    """Header (upper case) and data rows of a KNMI-style file, with the rows' line numbers (1-based).
+    Exactly one header line (``STN,...`` or ``# STN,...``) is allowed."""
     import csv
 
-    lines = [ln for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()]
-    header_i = None
-    for i, ln in enumerate(lines):
-        s = ln.lstrip("# ").upper()
-        if s.startswith("STN,"):
-            header_i = i
-    if header_i is None:
+    lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    headers = [i for i, ln in enumerate(lines) if ln.lstrip("# \ufeff").upper().startswith("STN,")]
+    if not headers:
         raise ForcingError(f"{path}: no header line starting with STN")
-    header = [h.strip().upper() for h in lines[header_i].lstrip("# ").split(",")]
-    rows = [r for r in csv.reader(ln for ln in lines[header_i + 1:] if ln.strip() and not ln.startswith("#"))]
-    return header, rows
+    if len(headers) > 1:
+        shown = ", ".join(str(i + 1) for i in headers[:5]) + (", ..." if len(headers) > 5 else "")
+        raise ForcingError(f"{path}: {len(headers)} header lines starting with STN (lines {shown}): several "
+                           "downloads pasted together? Keep one header and one record per file")
+    header_i = headers[0]
+    header = [h.strip().upper() for h in lines[header_i].lstrip("# \ufeff").split(",")]
+    kept = [(i + 1, ln) for i, ln in enumerate(lines[header_i + 1:], start=header_i + 1)
+            if ln.strip() and not ln.lstrip().startswith("#")]
+    rows = list(csv.reader(ln for _, ln in kept))
+    return header, rows, [n for n, _ in kept]
 
 
 def _col(header, rows, name, path):
@@ -101,36 +130,97 @@ def _num(s):
         return np.nan
 
 
+def _dates_yyyymmdd(texts, lines, path) -> np.ndarray:
+    out = []
+    for s, n in zip(texts, lines):
+        d = None
+        if len(s) == 8 and s.isdigit():
+            try:
+                d = _dt.date(int(s[:4]), int(s[4:6]), int(s[6:]))
+            except ValueError:
+                d = None
+        if d is None:
+            raise ForcingError(f"{path}, line {n}: {s!r} is not a date YYYYMMDD (e.g. 20150601)")
+        out.append(d)
+    return np.array(out, dtype="datetime64[D]")
+
+
+def _dates_mmddyy(texts, lines, path) -> np.ndarray:
+    out = []
+    for s, n in zip(texts, lines):
+        parts = s.split("/")
+        d, hint = None, ""
+        if len(parts) == 3 and all(p.isdigit() for p in parts) and len(parts[2]) in (2, 4):
+            m, dd, y = (int(p) for p in parts)
+            y = y + 2000 if y < 70 and len(parts[2]) == 2 else (y + 1900 if len(parts[2]) == 2 else y)
+            try:
+                d = _dt.date(y, m, dd)
+            except ValueError:
+                if m > 12 and dd <= 12:
+                    hint = " (day first? the column MMDDYY is month first)"
+        if d is None:
+            raise ForcingError(f"{path}, line {n}: {s!r} is not a date MM/DD/YY or MM/DD/YYYY{hint}")
+        out.append(d)
+    return np.array(out, dtype="datetime64[D]")
+
+
+def _check_range(path, col, dates, lines, raw, mm, quantity, limit):
+    """Refuse negative and implausibly large daily totals (``mm``: mm/day, NaN = missing)."""
+    bad = np.flatnonzero(np.isfinite(mm) & ((mm < 0) | (mm > limit)))
+    if not bad.size:
+        return
+    i = int(bad[0])
+    what = (f"{path}, line {lines[i]}: column {col} on {dates[i]}: {raw[i]:g} ({mm[i]:g} mm/day) "
+            f"{'more than' if mm[i] > limit else 'below'} ")
+    if mm[i] > limit:
+        raise ForcingError(what + f"{limit:g} mm/day is not a plausible daily {quantity}: a unit error "
+                           f"(tenths or hundredths of mm?) or a missing-value code? ({bad.size} such value(s))")
+    note = " (KNMI writes -1 only for RH/RD < 0.05 mm, read as 0.025 mm)" if quantity == "precipitation" else ""
+    raise ForcingError(what + f"zero: a negative daily {quantity} is impossible{note}: a wrong sign, unit or "
+                       f"missing-value code? ({bad.size} such value(s))")
+
+
+def _stations(header, rows):
+    if "STN" not in header:
+        return None
+    j = header.index("STN")
+    return [r[j].strip() if j < len(r) else "" for r in rows]
+
+
 def read_precipitation(path: str | Path, *, fill: str | None = None) -> DailySeries:
-    """Daily precipitation (m/s) from a KNMI precipitation-station or daily-data file."""
+    """Daily precipitation (m/s) from a KNMI precipitation-station or daily-data file.
+    Refused: more than one header, no data rows, bad dates, negative values (other than KNMI's -1
+    for < 0.05 mm) and daily totals above :data:`MAX_PRECIPITATION_MM`."""
     path = Path(path)
-    header, rows = _read_rows(path)
-    dates = np.array([np.datetime64(f"{d[:4]}-{d[4:6]}-{d[6:8]}") for d in _col(header, rows, "YYYYMMDD", path)])
+    header, rows, lines = _read_rows(path)
+    dates = _dates_yyyymmdd(_col(header, rows, "YYYYMMDD", path), lines, path)
     col = "RD" if "RD" in header else "RH"
-    v = np.array([_num(s) for s in _col(header, rows, col, path)])
-    v = np.where(v == -1, 0.25, v)  # KNMI: -1 means less than 0.05 mm
-    return _regular(dates, v * 0.1 * MM_PER_DAY, f"precipitation {path.name}", fill)
+    raw = np.array([_num(s) for s in _col(header, rows, col, path)])
+    v = np.where(raw == -1, 0.25, raw)  # KNMI: -1 means less than 0.05 mm
+    _check_range(path, col, dates, lines, raw, v * 0.1, "precipitation", MAX_PRECIPITATION_MM)
+    return _regular(dates, v * 0.1 * MM_PER_DAY, f"precipitation {path.name}", fill, where=path,
+                    stations=_stations(header, rows))
 
 
 def read_evaporation(path: str | Path, *, fill: str | None = None) -> DailySeries:
     """Daily Makkink reference evaporation (m/s): KNMI daily data (EV24, 0.1 mm) or
-    ``STN,MMDDYY,EVAP`` (mm/day)."""
+    ``STN,MMDDYY,EVAP`` (mm/day). Refused as for precipitation (the bound
+    :data:`MAX_EVAPORATION_MM`)."""
     path = Path(path)
-    header, rows = _read_rows(path)
+    header, rows, lines = _read_rows(path)
     if "EV24" in header:
-        dates = np.array([np.datetime64(f"{d[:4]}-{d[4:6]}-{d[6:8]}") for d in _col(header, rows, "YYYYMMDD", path)])
-        v = np.array([_num(s) for s in _col(header, rows, "EV24", path)]) * 0.1
+        col = "EV24"
+        dates = _dates_yyyymmdd(_col(header, rows, "YYYYMMDD", path), lines, path)
+        raw = np.array([_num(s) for s in _col(header, rows, col, path)])
+        v = raw * 0.1
     else:
-        ds = _col(header, rows, "MMDDYY", path)
-        dates = []
-        for d in ds:
-            m, dd, y = d.split("/")
-            y = int(y)
-            y = y + 2000 if y < 70 else (y + 1900 if y < 100 else y)
-            dates.append(np.datetime64(_dt.date(y, int(m), int(dd))))
-        dates = np.array(dates)
-        v = np.array([_num(s) for s in _col(header, rows, "EVAP", path)])
-    return _regular(dates, v * MM_PER_DAY, f"evaporation {path.name}", fill)
+        col = "EVAP"
+        dates = _dates_mmddyy(_col(header, rows, "MMDDYY", path), lines, path)
+        raw = np.array([_num(s) for s in _col(header, rows, col, path)])
+        v = raw
+    _check_range(path, col, dates, lines, raw, v, "evaporation", MAX_EVAPORATION_MM)
+    return _regular(dates, v * MM_PER_DAY, f"evaporation {path.name}", fill, where=path,
+                    stations=_stations(header, rows))
 
 
 def read_monthly_totals(path: str | Path, station: str | int, *, quantity: str = "evaporation") -> DailySeries:
@@ -144,7 +234,7 @@ def read_monthly_totals(path: str | Path, station: str | int, *, quantity: str =
     import re
 
     path = Path(path)
-    rows = list(csv.reader(path.read_text(encoding="utf-8", errors="replace").splitlines()))
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig", errors="replace").splitlines()))
     if not rows:
         raise ForcingError(f"{path}: empty file")
     header = [h.strip() for h in rows[0]]
@@ -208,10 +298,23 @@ def read_temperature(path: str | Path, *, fill: str | None = None) -> DailySerie
     """Daily mean air temperature (degC) from KNMI daily station data (``TG``, 0.1 degC; the
     "daggegevens" export, header ``STN,YYYYMMDD,...,TG,...``)."""
     path = Path(path)
-    header, rows = _read_rows(path)
-    dates = np.array([np.datetime64(f"{d[:4]}-{d[4:6]}-{d[6:8]}") for d in _col(header, rows, "YYYYMMDD", path)])
+    header, rows, lines = _read_rows(path)
+    dates = _dates_yyyymmdd(_col(header, rows, "YYYYMMDD", path), lines, path)
     v = np.array([_num(s) for s in _col(header, rows, "TG", path)]) * 0.1
-    return _regular(dates, v, f"temperature {path.name}", fill)
+    return _regular(dates, v, f"temperature {path.name}", fill, where=path, stations=_stations(header, rows))
+
+
+def check_temperature_cosine(mean: float, amplitude: float) -> None:
+    """Refuse a seasonal soil temperature outside the plausible ranges (degC): a mean in kelvin
+    (283.15) would multiply the oxidation rate many times over."""
+    lo, hi = TEMPERATURE_MEAN_RANGE
+    if not lo <= mean <= hi:
+        raise ForcingError(f"temperature mean {mean:g} is not a plausible soil temperature in degrees Celsius "
+                           f"({lo:g} to {hi:g}){' (kelvin? subtract 273.15)' if mean > 200 else ''}")
+    lo, hi = TEMPERATURE_AMPLITUDE_RANGE
+    if not lo <= amplitude <= hi:
+        raise ForcingError(f"temperature amplitude {amplitude:g} is not a plausible seasonal amplitude in degrees "
+                           f"Celsius ({lo:g} to {hi:g}; a difference, the same in kelvin)")
 
 
 def soil_temperature(dates: np.ndarray, *, mean: float = 10.5, amplitude: float = 7.0, warmest_day: int = 210) -> np.ndarray:
