@@ -18,8 +18,9 @@ import numpy as np
 from subsidence.config.table import Table
 from subsidence.shallow.column import ColumnLayer, Isotache, Koppejan, LinearCompression, NoOxidation, PeatOxidation
 from subsidence.shallow.deep import CaseDeep, NoDeep, SeriesDeep
-from subsidence.shallow.forcing import (DailySeries, ForcingError, StationError, extend_series, read_evaporation,
-                                        read_monthly_totals, read_precipitation, read_temperature, soil_temperature)
+from subsidence.shallow.forcing import (DailySeries, ForcingError, StationError, check_temperature_cosine, extend_series,
+                                        read_evaporation, read_monthly_totals, read_precipitation, read_temperature,
+                                        soil_temperature)
 from subsidence.physics.retention import VanGenuchten
 from subsidence.physics.root_zone import RootZone
 from subsidence.shallow.groundwater import HydroLayer, Parcel
@@ -337,13 +338,16 @@ def parse(root: Table, case) -> ChainConfig:
     past_lowering = col_t.number("past_lowering", 0.0, unit="m", ge=0)
     col_step = col_t.number("time_step", 1, unit="day", bare="day", ge=1)
     col_t.finish()
-    mgmt = _management(root.table("water_management"), parcel)
+    mgmt = _management(root.table("water_management"), parcel,
+                       {"": parcel} if profiles is None else {k: v[0] for k, v in profiles.items()}, case=case)
 
     point_profiles = None
     if kind == "coupled":
-        deep = _deep(root.table("deep"), case)
+        deep = _deep(root.table("deep"), case, (end - start).days * 86400.0)
         pts_t = root.table("points")
         names, px, py, areas, point_profiles = _points(pts_t, profiles)
+        if isinstance(deep, SeriesDeep):
+            _check_series_points(root, deep, names, mgmt)
     else:
         if root.has("deep"):
             raise root.error("deep", "a shallow case has no deep subsidence; use kind = 'coupled'")
@@ -413,6 +417,10 @@ def _forcing(t: Table) -> Forcing:
         if temp is not None:
             f.temperature_mean = temp.number("mean", 10.5)
             f.temperature_amplitude = temp.number("amplitude", 7.0, ge=0)
+            try:
+                check_temperature_cosine(f.temperature_mean, f.temperature_amplitude)
+            except ForcingError as exc:
+                raise temp.error("mean" if "mean" in str(exc) else "amplitude", str(exc)) from None
             temp.finish()
     try:
         f.precipitation = read_precipitation(pf, fill=fill)
@@ -650,7 +658,9 @@ def _groundwater(t: Table | None) -> GroundwaterSpec:
     return g
 
 
-def _management(t: Table, parcel: Parcel) -> ManagementSpec:
+def _management(t: Table, parcel: Parcel, parcels: dict | None = None, case=None) -> ManagementSpec:
+    """``[water_management]``; ``parcels``: the parcel of every soil profile (name → Parcel; one
+    unnamed without profiles), whose ditches the levels must fit."""
     nap = None
     if t.has("initial_level_nap"):
         if t.has("initial_level"):
@@ -666,8 +676,11 @@ def _management(t: Table, parcel: Parcel) -> ManagementSpec:
         init = parcel.surface  # replaced per point once the surface levels are known
     else:
         init = t.number("initial_level", unit="m")
-        if not (parcel.ditch_bottom < init <= parcel.surface):
-            raise t.error("initial_level", f"must lie between the ditch bottom ({parcel.ditch_bottom:g} m) and the surface (0)")
+        for pname, pc in (parcels or {"": parcel}).items():  # every profile's ditch, not only the first
+            if not (pc.ditch_bottom < init <= pc.surface):
+                of = f" of soil profile {pname!r}" if pname else ""
+                raise t.error("initial_level", f"must lie between the ditch bottom{of} ({pc.ditch_bottom:g} m) and the "
+                                               "surface (0)")
     rule_name = t.string("rule", "fraction", choices=("none", "fraction", "series"))
     if rule_name == "none":
         rule = NoManagement()
@@ -690,8 +703,31 @@ def _management(t: Table, parcel: Parcel) -> ManagementSpec:
     if basis == "total" and ref == "point":
         raise t.error("basis", 'a rule on the total subsidence needs the parcels\' own subsidence (reference "own", "mean", '
                                '"max" or "min"): the shallow part is not known at a reference point')
+    summer = t.number("summer_offset", 0.0, unit="m")
+    if nap is None:  # the levels the settings give before any subsidence: inside every ditch
+        levels = [("summer_offset", "the summer level initial_level + summer_offset", init + summer)]
+        if isinstance(rule, PrescribedLevels):
+            for k, c in enumerate(rule.changes):
+                levels.append(("series.change", f"initial_level + series change {k + 1} ({c:+g} m)", init + c))
+                if summer:
+                    levels.append(("series.change", f"initial_level + series change {k + 1} + summer_offset",
+                                   init + c + summer))
+        for key, what, lev in levels:
+            for pname, pc in (parcels or {"": parcel}).items():
+                of = f" of soil profile {pname!r}" if pname else ""
+                outside = f"{what} = {lev:+.3g} m lies {{}} the ditch{of} (bottom {pc.ditch_bottom:g} m, surface 0)"
+                if lev > pc.surface:  # subsidence only raises a level against the sinking surface: never right
+                    raise t.error(key, outside.format("above") + ": a ditch cannot hold water above the surface")
+                if lev < pc.ditch_bottom:
+                    if key == "summer_offset":
+                        raise t.error(key, outside.format("below") + ": a ditch cannot hold water below its bottom")
+                    # a series lowering the level is measured from the original surface; the deep subsidence
+                    # lowers the ditch bottom with the surface, so only what it does not cover is wrong
+                    if case is not None:
+                        case.warn(f"[{t.key(key)}] " + outside.format("below") + ": right only if the deep subsidence "
+                                  "lowers the ditch bottom by at least the difference by then")
     m = ManagementSpec(initial_level=init, rule=rule, reference=ref, reference_point=rp,
-                       summer_offset=t.number("summer_offset", 0.0, unit="m"),
+                       summer_offset=summer,
                        aquifer_follows=t.number("aquifer_follows", 1.0, ge=0, le=1), basis=basis,
                        initial_level_nap=nap)
     t.finish()
@@ -764,7 +800,22 @@ def _point_levels_nap(root: Table, names):
     return np.array([by_name.get(str(n), math.nan) for n in names])
 
 
-def _deep(t: Table, case):
+def _check_series_points(root: Table, deep: SeriesDeep, names, mgmt):
+    """Every point (and a reference point) has a column of the deep series, or there is ``uz``."""
+    from subsidence.config.errors import CaseError
+
+    key = root.table("deep").key("file")
+    miss = deep.missing(names)
+    if miss:
+        raise CaseError(root.file, key, f"{deep.file}: no 'uz' column (for every point) and no column for point(s) "
+                                        f"{miss[:10]}{' ...' if len(miss) > 10 else ''} ({len(miss)} of {len(names)}; "
+                                        f"columns: {list(deep.columns)[:10]})")
+    if mgmt.reference == "point" and "uz" not in deep.columns:
+        raise CaseError(root.file, key, f"{deep.file}: water_management.reference = \"point\" needs a 'uz' column "
+                                        f"(the deep subsidence at the reference point)")
+
+
+def _deep(t: Table, case, end_s: float):
     src = t.string("source", choices=("none", "series", "case"))
     if src == "none":
         d = NoDeep()
@@ -774,6 +825,9 @@ def _deep(t: Table, case):
             d = SeriesDeep.read(path, start_date=case.start_date)
         except (ValueError, KeyError) as exc:
             raise t.error("file", str(exc)) from None
+        why = d.span_error(end_s, case.start_date)
+        if why:
+            raise t.error("file", f"{path}: {why}")
     else:
         from subsidence.config.case import load_case
 
@@ -799,6 +853,7 @@ def _points(t: Table, profiles=None):
     ``profile_file`` (columns ``name, profile``; points it does not list take ``profile``, a
     name, default the first profile)."""
     prof = None
+    all_names = None
     if t.has("file"):
         path = t.path_("file")
         try:
@@ -806,6 +861,12 @@ def _points(t: Table, profiles=None):
             prof = read_point_column(path, "profile")
         except (ValueError, KeyError) as exc:
             raise t.error("file", str(exc)) from None
+        all_names = list(names)
+        if prof is not None and profiles is not None:
+            blank = [i for i, p in enumerate(prof) if p == ""]
+            if blank:
+                raise t.error("file", f"{path}: column 'profile': the profile of point {names[blank[0]]!r} is empty "
+                                      f"(data row {blank[0] + 1})")
         every = t.number("every", 1, integer=True, ge=1)
         mx = t.number("max", len(names), integer=True, ge=1)
         sel = np.arange(0, len(names), every)[:mx]
@@ -836,13 +897,7 @@ def _points(t: Table, profiles=None):
             prof = [default] * len(names)
         if t.has("profile_file"):
             pf = t.path_("profile_file")
-            try:
-                import pandas as pd
-
-                df = pd.read_csv(pf, dtype=str)
-                mapping = dict(zip(df["name"].str.strip(), df["profile"].str.strip()))
-            except (OSError, ValueError, KeyError) as exc:
-                raise t.error("profile_file", f"{pf}: {exc} (expected a CSV with columns name, profile)") from None
+            mapping = _read_profile_file(t, pf, all_names if all_names is not None else names)
             prof = [mapping.get(str(n), p) for n, p in zip(names, prof)]
         unknown = sorted({p for p in prof if p not in profiles})
         if unknown:
@@ -853,37 +908,148 @@ def _points(t: Table, profiles=None):
     return names, x, y, areas, point_profiles
 
 
-def read_point_column(path: Path, column: str):
-    """One optional column of a points CSV as strings (None when absent)."""
-    import pandas as pd
+def _read_profile_file(t: Table, pf: Path, names) -> dict:
+    """``[points] profile_file``: point id -> profile name, ids and names as text exactly as
+    written. An empty id or profile, an id listed twice, or a file that matches none of the
+    points is a CaseError naming the file and line."""
+    try:
+        header, rows = _csv_table(pf, "profile_file")
+    except ValueError as exc:
+        raise t.error("profile_file", f"{exc} (expected a CSV with columns name, profile)") from None
+    if not {"name", "profile"} <= set(header):
+        raise t.error("profile_file", f"{pf}: needs columns name, profile (header: {', '.join(header)})")
+    kn, kp = header.index("name"), header.index("profile")
+    mapping, line_of = {}, {}
+    for line, cells in rows:
+        n, p = cells[kn], cells[kp]
+        if n == "":
+            raise t.error("profile_file", f"{pf}: column 'name', line {line}: the point id is empty")
+        if p == "":
+            raise t.error("profile_file", f"{pf}: column 'profile', line {line} (point {n!r}): the profile is empty")
+        if n in mapping:
+            raise t.error("profile_file", f"{pf}: column 'name', line {line}: point {n!r} is listed twice "
+                                          f"(also line {line_of[n]})")
+        mapping[n], line_of[n] = p, line
+    known = set(map(str, names))
+    if not rows or not (set(mapping) & known):
+        raise t.error("profile_file", f"{pf}: none of its {len(mapping)} point id(s) is a point of the case "
+                                      f"(e.g. {sorted(mapping)[:3]} against {sorted(known)[:3]})")
+    unknown = sorted(set(mapping) - known)
+    if unknown:
+        import logging
 
-    df = pd.read_csv(path, dtype=str)
-    return [str(v).strip() for v in df[column]] if column in df.columns else None
+        logging.getLogger(__name__).warning("%s: %d point id(s) of the profile_file are not points of the case: %s",
+                                            pf, len(unknown), unknown[:10])
+    return mapping
+
+
+def _csv_table(path: Path, what: str, comment: str | None = None):
+    """Header (names stripped) and rows ``[(line, cells)]`` (cells stripped, as text exactly as
+    written) of a CSV; empty lines (and ``comment`` lines) are skipped. Raises ValueError naming
+    the file (and the line)."""
+    import csv
+
+    header, rows = None, []
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            for cells in reader:
+                line = reader.line_num
+                if not cells or (comment and cells[0].lstrip().startswith(comment)):
+                    continue
+                cells = [c.strip() for c in cells]
+                if header is None:
+                    header = cells
+                    dup = sorted({c for c in header if header.count(c) > 1})
+                    if dup:
+                        raise ValueError(f"{path}: line {line}: column(s) {dup} appear more than once in the header")
+                    continue
+                while len(cells) > len(header) and cells[-1] == "":
+                    cells.pop()  # trailing commas
+                if len(cells) != len(header):
+                    raise ValueError(f"{path}: line {line} has {len(cells)} fields, the header has {len(header)} "
+                                     f"({', '.join(header)})")
+                rows.append((line, cells))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ValueError(f"{path}: cannot read the {what}: {exc}") from None
+    if header is None:
+        raise ValueError(f"{path}: the {what} is empty (expected a header line and one row per entry)")
+    return header, rows
+
+
+def _points_table(path: Path):
+    """The points file: header, rows, and the index of the id column (``name``, or the first
+    column of a parcel file with a WKT ``geometry`` column)."""
+    header, rows = _csv_table(path, "points file")
+    if {"name", "x", "y"} <= set(header):
+        idcol = header.index("name")
+    elif "geometry" in header:
+        idcol = 0
+    else:
+        raise ValueError(f"{path}: needs name,x,y columns or a WKT geometry column (header: {', '.join(header)})")
+    if not rows:
+        raise ValueError(f"{path}: the points file has a header but no points")
+    return header, rows, idcol
+
+
+def read_point_column(path: Path, column: str):
+    """One optional column of a points CSV as strings, exactly as written (None when absent)."""
+    header, rows, _ = _points_table(path)
+    if column not in header:
+        return None
+    k = header.index(column)
+    return [cells[k] for _, cells in rows]
 
 
 def read_points(path: Path):
     """Points from a CSV: ``name,x,y`` columns, or an InSAR parcel file whose first column is
     the id and whose ``geometry`` column holds WKT ``POINT (x y)``; an optional ``area`` column
-    names the water-level area of each point. Returns names, x, y, areas."""
+    names the water-level area of each point. Returns names, x, y, areas. The ids are text
+    exactly as written (``007`` stays ``007``); an empty, or repeated, id, an empty area and a
+    missing or non-finite coordinate are errors (ValueError naming the file, column and line)."""
     import re
 
-    import pandas as pd
+    header, rows, idcol = _points_table(path)
+    idname = header[idcol] or "(first column)"
+    names, areas, xs, ys = [], [], [], []
+    seen = {}
+    ka = header.index("area") if "area" in header else None
 
-    df = pd.read_csv(path)
-    areas = [str(a) for a in df["area"]] if "area" in df.columns else ["area"] * len(df)
-    if {"name", "x", "y"} <= set(df.columns):
-        return [str(n) for n in df["name"]], df["x"].to_numpy(float), df["y"].to_numpy(float), areas
-    if "geometry" in df.columns:
-        xy = []
-        for g in df["geometry"]:
-            m = re.match(r"\s*POINT\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)", str(g))
+    def number(v, col, line, n):
+        try:
+            f = float(v)
+        except ValueError:
+            f = None
+        if f is None or not math.isfinite(f):
+            what = "the value is empty" if v == "" else f"{v!r} is not a finite number"
+            raise ValueError(f"{path}: column {col!r}, line {line} (point {n!r}): {what}")
+        return f
+
+    for line, cells in rows:
+        n = cells[idcol]
+        if n == "":
+            raise ValueError(f"{path}: column {idname!r}, line {line}: the point id is empty")
+        if n in seen:
+            raise ValueError(f"{path}: column {idname!r}, line {line}: point id {n!r} repeats line {seen[n]} "
+                             f"(ids must be unique)")
+        seen[n] = line
+        if ka is not None and cells[ka] == "":
+            raise ValueError(f"{path}: column 'area', line {line} (point {n!r}): the water-level area is empty")
+        if {"name", "x", "y"} <= set(header):
+            x = number(cells[header.index("x")], "x", line, n)
+            y = number(cells[header.index("y")], "y", line, n)
+        else:
+            g = cells[header.index("geometry")]
+            m = re.match(r"\s*POINT\s*\(\s*(\S+)\s+([^\s)]+)", g)
             if not m:
-                raise ValueError(f"{path}: geometry {g!r} is not a WKT POINT")
-            xy.append((float(m.group(1)), float(m.group(2))))
-        xy = np.array(xy)
-        idcol = df.columns[0]
-        return [str(n) for n in df[idcol]], xy[:, 0], xy[:, 1], areas
-    raise ValueError(f"{path}: needs name,x,y columns or a WKT geometry column")
+                raise ValueError(f"{path}: column 'geometry', line {line} (point {n!r}): {g!r} is not a WKT POINT")
+            x = number(m.group(1), "geometry", line, n)
+            y = number(m.group(2), "geometry", line, n)
+        names.append(n)
+        xs.append(x)
+        ys.append(y)
+        areas.append(cells[ka] if ka is not None else "area")
+    return names, np.array(xs), np.array(ys), areas
 
 
 __all__ = ["ChainConfig", "parse", "read_points"]

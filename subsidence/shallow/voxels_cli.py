@@ -32,8 +32,10 @@ def main(args) -> int:
         raise CaseError("", "--depth", f"must be a finite depth > 0 (m), got {args.depth}")
     try:
         names, x, y, _ = read_points(Path(args.points))
-    except (OSError, ValueError, KeyError) as exc:
-        raise CaseError(args.points, "--points", str(exc)) from None
+    except (OSError, ValueError, KeyError) as exc:  # the reader's message names the file, column and line
+        msg = str(exc)
+        prefix = f"{args.points}: "
+        raise CaseError(args.points, "--points", msg[len(prefix):] if msg.startswith(prefix) else msg) from None
     check_points(args.points, names, x, y)
     if args.soil_map and Path(args.soil_map).suffix.lower() in (".tif", ".tiff"):
         from subsidence.shallow.raster import RasterError, profiles_from_raster

@@ -420,3 +420,31 @@ def test_unit_weights_that_cannot_be_meant_are_errors(key, value, words):
     assert f"[soil.layers[0].{key}]" in str(exc.value) and words in str(exc.value)
     d["soil"]["layers"][0][key] = "17 kN/m^3"  # with its unit: fine
     case_from_dict(d, file="c.toml")
+
+
+@pytest.mark.parametrize("wm, key, words", [
+    ({"initial_level": -0.2, "summer_offset": 0.5}, "water_management.summer_offset", "above the ditch"),
+    ({"initial_level": -0.9, "summer_offset": -1.0}, "water_management.summer_offset", "below the ditch"),
+    ({"initial_level": -0.9, "rule": "series", "series": {"time": [1.0], "change": [1.5]}},
+     "water_management.series.change", "above the surface"),
+])
+def test_ditch_levels_outside_the_ditch_are_errors(wm, key, words):
+    # the base case's ditch: 1.5 m deep (bottom -1.5 m), surface 0
+    with pytest.raises(CaseError) as exc:
+        case_from_dict(_case(water_management={"rule": "none", **wm}), file="c.toml")
+    assert f"[{key}]" in str(exc.value) and words in str(exc.value)
+
+
+def test_a_series_below_the_ditch_bottom_is_a_warning():
+    # the deep subsidence lowers the ditch bottom with the surface: only the case can tell
+    case = case_from_dict(_case(water_management={"initial_level": -0.9, "rule": "series",
+                                                  "series": {"time": [1.0], "change": [-1.0]}}), file="c.toml")
+    assert any("series change 1" in w and "below the ditch" in w for w in case.warnings)
+
+
+def test_a_soil_temperature_in_kelvin_is_an_error():
+    d = _case()
+    d["forcing"] = {**d["forcing"], "temperature": {"mean": 283.15, "amplitude": 7.0}}
+    with pytest.raises(CaseError) as exc:
+        case_from_dict(d, file="c.toml")
+    assert "[forcing.temperature.mean]" in str(exc.value) and "kelvin" in str(exc.value)

@@ -78,23 +78,29 @@ def _read(pts):
 @pytest.mark.parametrize("row, col, what", [("A,,2000", "x", "is empty"), ("A,1000,", "y", "is empty"),
                                             ("A,nan,2000", "x", "'nan'"), ("A,1000,inf", "y", "'inf'")])
 def test_a_point_without_a_finite_coordinate_is_a_named_error(tmp_path, row, col, what):
+    # the points reader (shared with the shallow chain) refuses the row, naming column, line and point
     pts = tmp_path / "pts.csv"
     pts.write_text(f"name,x,y\nB,1000,2000\n\n{row}\n")  # a blank line: line numbers are the file's
+    with pytest.raises(ValueError) as err:
+        _read(pts)
+    assert f"column '{col}', line 4 (point 'A')" in str(err.value) and what in str(err.value)
+    # and check_points, for readers that let such a row through, names it the same way
     with pytest.raises(CaseError) as err:
-        check_points(pts, *_read(pts))
-    e = err.value
-    assert e.file == str(pts) and e.key == f"line 4, column {col}"
-    assert "point 'A'" in e.reason and what in e.reason and "finite x and y" in e.reason
+        check_points(pts, ["B", "A"], np.array([1000.0, np.nan]), np.array([2000.0, 2000.0]))
+    assert "point 'A'" in err.value.reason and "finite x and y" in err.value.reason
 
 
 def test_repeated_point_ids_are_a_named_error(tmp_path):
     pts = tmp_path / "pts.csv"
     pts.write_text("name,x,y\nA,1000,2000\nB,1000,2000\nA,1100,2000\n")
-    with pytest.raises(CaseError) as err:
-        check_points(pts, *_read(pts))
+    with pytest.raises(ValueError) as err:
+        _read(pts)
+    assert "column 'name', line 4: point id 'A' repeats line 2" in str(err.value)
+    with pytest.raises(CaseError) as err:  # check_points, for readers that let repeated ids through
+        check_points(pts, ["A", "B", "A"], np.array([1000.0, 1000.0, 1100.0]), np.array([2000.0] * 3))
     e = err.value
     assert e.file == str(pts) and e.key == "column name"
-    assert "point id 'A' appears 2 times (line 2, line 4)" in e.reason and "profile_file" in e.reason
+    assert "point id 'A' appears 2 times" in e.reason and "profile_file" in e.reason
     pts.write_text("name,x,y\nA,1000,2000\nB,1100,2000\n")
     check_points(pts, *_read(pts))  # distinct ids, finite coordinates: fine
 
@@ -108,12 +114,12 @@ def test_the_command_refuses_bad_points_with_exit_2(tmp_path, capsys):
     pts.write_text("name,x,y\nA,,50\n")  # used to take the first column of the model
     assert cli_main(base + ["--out", str(tmp_path / "o1")]) == 2
     err = capsys.readouterr().err
-    assert f"{pts}: [line 2, column x] point 'A': x is empty" in err and "Traceback" not in err
+    assert f"{pts}: [--points] column 'x', line 2 (point 'A'): the value is empty" in err and "Traceback" not in err
     assert not (tmp_path / "o1").exists()
     pts.write_text("name,x,y\nA,50,50\nA,150,50\n")
     assert cli_main(base + ["--out", str(tmp_path / "o2")]) == 2
     err = capsys.readouterr().err
-    assert f"{pts}: [column name] point id 'A' appears 2 times" in err and "Traceback" not in err
+    assert f"{pts}: [--points] column 'name', line 3: point id 'A' repeats line 2" in err and "Traceback" not in err
     assert cli_main(base + ["--out", str(tmp_path / "o3"), "--depth", "inf"]) == 2
     assert "[--depth] must be a finite depth > 0" in capsys.readouterr().err
 
