@@ -1009,6 +1009,8 @@ def read_points(path: Path):
     missing or non-finite coordinate are errors (ValueError naming the file, column and line)."""
     import re
 
+    from subsidence.shallow.deep import _number
+
     header, rows, idcol = _points_table(path)
     idname = header[idcol] or "(first column)"
     names, areas, xs, ys = [], [], [], []
@@ -1016,14 +1018,7 @@ def read_points(path: Path):
     ka = header.index("area") if "area" in header else None
 
     def number(v, col, line, n):
-        try:
-            f = float(v)
-        except ValueError:
-            f = None
-        if f is None or not math.isfinite(f):
-            what = "the value is empty" if v == "" else f"{v!r} is not a finite number"
-            raise ValueError(f"{path}: column {col!r}, line {line} (point {n!r}): {what}")
-        return f
+        return _number(path, col, line, v, point=n)
 
     for line, cells in rows:
         n = cells[idcol]

@@ -122,14 +122,17 @@ class SeriesDeep:
         return z, z.copy(), uz
 
 
-def _number(path, col, line, v) -> float:
+def _number(path, col, line, v, *, point=None) -> float:
+    """A CSV cell as a finite number, else a ValueError naming the file, column and line (and
+    the point of the row, when given)."""
     try:
         f = float(v)
     except ValueError:
         f = None
     if f is None or not np.isfinite(f):
         what = "the value is empty" if v == "" else f"{v!r} is not a finite number"
-        raise ValueError(f"{path}: column {col!r}, line {line}: {what}")
+        of = f" (point {point!r})" if point is not None else ""
+        raise ValueError(f"{path}: column {col!r}, line {line}{of}: {what}")
     return f
 
 
