@@ -661,6 +661,7 @@ def _groundwater(t: Table | None) -> GroundwaterSpec:
 def _management(t: Table, parcel: Parcel, parcels: dict | None = None, case=None) -> ManagementSpec:
     """``[water_management]``; ``parcels``: the parcel of every soil profile (name → Parcel; one
     unnamed without profiles), whose ditches the levels must fit."""
+    parcels = parcels or {"": parcel}
     nap = None
     if t.has("initial_level_nap"):
         if t.has("initial_level"):
@@ -676,7 +677,7 @@ def _management(t: Table, parcel: Parcel, parcels: dict | None = None, case=None
         init = parcel.surface  # replaced per point once the surface levels are known
     else:
         init = t.number("initial_level", unit="m")
-        for pname, pc in (parcels or {"": parcel}).items():  # every profile's ditch, not only the first
+        for pname, pc in parcels.items():  # every profile's ditch, not only the first
             if not (pc.ditch_bottom < init <= pc.surface):
                 of = f" of soil profile {pname!r}" if pname else ""
                 raise t.error("initial_level", f"must lie between the ditch bottom{of} ({pc.ditch_bottom:g} m) and the "
@@ -713,7 +714,7 @@ def _management(t: Table, parcel: Parcel, parcels: dict | None = None, case=None
                     levels.append(("series.change", f"initial_level + series change {k + 1} + summer_offset",
                                    init + c + summer))
         for key, what, lev in levels:
-            for pname, pc in (parcels or {"": parcel}).items():
+            for pname, pc in parcels.items():
                 of = f" of soil profile {pname!r}" if pname else ""
                 outside = f"{what} = {lev:+.3g} m lies {{}} the ditch{of} (bottom {pc.ditch_bottom:g} m, surface 0)"
                 if lev > pc.surface:  # subsidence only raises a level against the sinking surface: never right
