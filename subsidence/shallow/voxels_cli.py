@@ -36,7 +36,6 @@ def main(args) -> int:
         msg = str(exc)
         prefix = f"{args.points}: "
         raise CaseError(args.points, "--points", msg[len(prefix):] if msg.startswith(prefix) else msg) from None
-    check_points(args.points, names, x, y)
     if args.soil_map and Path(args.soil_map).suffix.lower() in (".tif", ".tiff"):
         from subsidence.shallow.raster import RasterError, profiles_from_raster
         from subsidence.shallow.voxels import write_profile_csv
@@ -88,47 +87,3 @@ def main(args) -> int:
         print(f"{len(ps.short)} point(s) with a profile shorter than --depth {args.depth:g} m (see the warning and the "
               f"comments in {toml_path.name})")
     return 0
-
-
-def check_points(path, names, x, y) -> None:
-    """Every point needs finite x and y and an id of its own (the ids key ``[points]
-    profile_file``): a :class:`CaseError` naming the file, the line, the column and the point."""
-    import numpy as np
-    import pandas as pd
-
-    from subsidence.config import CaseError
-
-    path = Path(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
-    except (OSError, ValueError):
-        raw, text = None, ""
-    cols = list(raw.columns) if raw is not None else []
-    xy_cols = ("x", "y") if {"x", "y"} <= set(cols) else ("geometry", "geometry")
-    id_col = "name" if {"name", "x", "y"} <= set(cols) else (cols[0] if cols else "name")
-    data_lines = [i + 1 for i, ln in enumerate(text.splitlines()) if ln.strip()][1:]  # pandas skips blank lines
-
-    def where(row: int) -> str:
-        return f"line {data_lines[row]}" if row < len(data_lines) else f"data row {row + 1}"
-
-    for v, col in ((np.asarray(x, float), xy_cols[0]), (np.asarray(y, float), xy_cols[1])):
-        bad = np.flatnonzero(~np.isfinite(v))
-        if bad.size:
-            r = int(bad[0])
-            cell = raw[col].iloc[r].strip() if raw is not None and col in raw and r < len(raw) else str(v[r])
-            what = "is empty" if cell == "" else f"is {cell!r}, not a finite number"
-            more = f" ({bad.size} point(s) in all)" if bad.size > 1 else ""
-            coord = col if col != "geometry" else "a coordinate of the geometry"
-            raise CaseError(str(path), f"{where(r)}, column {col}",
-                            f"point {names[r]!r}: {coord} {what}{more}; every point needs finite x and y coordinates")
-    seen: dict[str, list[int]] = {}
-    for r, n in enumerate(names):
-        seen.setdefault(str(n), []).append(r)
-    dup = {n: rows for n, rows in seen.items() if len(rows) > 1}
-    if dup:
-        n, rows = next(iter(dup.items()))
-        more = f"; {len(dup) - 1} other id(s) repeat too" if len(dup) > 1 else ""
-        raise CaseError(str(path), f"column {id_col}",
-                        f"point id {n!r} appears {len(rows)} times ({', '.join(where(r) for r in rows[:10])}){more}: each "
-                        "point needs an id of its own (the ids key the profile of each point in [points] profile_file)")

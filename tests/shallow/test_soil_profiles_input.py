@@ -12,7 +12,6 @@ from subsidence.config import CaseError
 from subsidence.shallow.raster import profiles_from_raster, sample_raster
 from subsidence.shallow.voxels import (VoxelError, VoxelModel, profile_layers, profile_set, read_voxels,
                                        voxel_bounds)
-from subsidence.shallow.voxels_cli import check_points
 
 NAN = np.nan
 CLASSES = {c: {"code": c, "name": n, "kh": 1.0} for c, n in ((0, "made"), (1, "peat"), (2, "clay"), (5, "sand"))}
@@ -84,10 +83,6 @@ def test_a_point_without_a_finite_coordinate_is_a_named_error(tmp_path, row, col
     with pytest.raises(ValueError) as err:
         _read(pts)
     assert f"column '{col}', line 4 (point 'A')" in str(err.value) and what in str(err.value)
-    # and check_points, for readers that let such a row through, names it the same way
-    with pytest.raises(CaseError) as err:
-        check_points(pts, ["B", "A"], np.array([1000.0, np.nan]), np.array([2000.0, 2000.0]))
-    assert "point 'A'" in err.value.reason and "finite x and y" in err.value.reason
 
 
 def test_repeated_point_ids_are_a_named_error(tmp_path):
@@ -96,13 +91,8 @@ def test_repeated_point_ids_are_a_named_error(tmp_path):
     with pytest.raises(ValueError) as err:
         _read(pts)
     assert "column 'name', line 4: point id 'A' repeats line 2" in str(err.value)
-    with pytest.raises(CaseError) as err:  # check_points, for readers that let repeated ids through
-        check_points(pts, ["A", "B", "A"], np.array([1000.0, 1000.0, 1100.0]), np.array([2000.0] * 3))
-    e = err.value
-    assert e.file == str(pts) and e.key == "column name"
-    assert "point id 'A' appears 2 times" in e.reason and "profile_file" in e.reason
     pts.write_text("name,x,y\nA,1000,2000\nB,1100,2000\n")
-    check_points(pts, *_read(pts))  # distinct ids, finite coordinates: fine
+    assert _read(pts)[0] == ["A", "B"]  # distinct ids, finite coordinates: fine
 
 
 @pytest.mark.serial
