@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from subsidence.cli import main as cli_main
-from subsidence.config import CaseError
 from subsidence.shallow.raster import profiles_from_raster, sample_raster
 from subsidence.shallow.voxels import (VoxelError, VoxelModel, profile_layers, profile_set, read_voxels,
                                        voxel_bounds)
