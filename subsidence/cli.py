@@ -96,11 +96,18 @@ def main(argv: list[str] | None = None) -> int:
             case = load_case(args.case)
             from subsidence.resources import check_fits
 
+            target = None
+            if args.out is not None:  # what `run --out` would refuse, check refuses too
+                from subsidence.io.rundir import RunDirectory
+
+                target = RunDirectory(args.out, None, case_name=case.name, case_sha256=case.sha256).check_target(dry=True)
             est = check_fits(case, args.out or ".", comm)  # refuses what cannot fit in memory or on disk
             if comm.rank == 0:
                 print(f"{args.case}: OK ({case.kind} case {case.name!r})")
                 if est is not None:
                     print(f"  {est.describe()}")
+                if target is not None:
+                    print(f"  --out: a run {target}")
             return 0
         if args.command == "info":
             return _info(args, comm)

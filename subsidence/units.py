@@ -8,6 +8,9 @@ dimension is an error, never a guess.
 from __future__ import annotations
 
 import functools
+import re
+
+_POWER = re.compile(r"\b([A-Za-z]+)([23])\b")
 
 SECONDS_PER_YEAR = 365.25 * 86400.0  # Julian year, as pint's "year"
 SECONDS_PER_DAY = 86400.0
@@ -17,7 +20,9 @@ SECONDS_PER_DAY = 86400.0
 def _registry():
     import pint
 
-    ureg = pint.UnitRegistry()
+    # "m3", "km2", "m3/day": a unit name followed by its power, as written in Dutch reports and
+    # spreadsheets, means m^3, km^2 (a number's exponent, 1e5, is not touched: no word boundary)
+    ureg = pint.UnitRegistry(preprocessors=[lambda s: _POWER.sub(r"\1**\2", s)])
     ureg.define("yr = year")
     ureg.define("mD = millidarcy")  # permeability; pint alone would read "mD" as millidebye
     return ureg

@@ -134,7 +134,8 @@ class Table:
         val = self._convert(name, v, unit, bare)
         if integer:
             if isinstance(v, bool) or not float(val).is_integer():
-                raise self.error(name, f"expected an integer, got {v!r}")
+                what = f"a whole number of {unit}s" if unit else "an integer"
+                raise self.error(name, f"expected {what}, got {v!r}")
             val = int(val)
         self._check_range(name, val, gt=gt, ge=ge, lt=lt, le=le, raw=v, unit=unit, bare=bare)
         return val

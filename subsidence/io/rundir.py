@@ -89,8 +89,11 @@ class RunDirectory:
         self.old_path = self.out.with_name(f"{self.out.name}.old-{token}")
         self._locked = False
 
-    def check_target(self) -> None:
-        """Refuse to replace something that is not a run directory of this toolkit."""
+    def check_target(self, dry: bool = False) -> str | None:
+        """Refuse to replace something that is not a run directory of this toolkit.
+
+        ``dry`` (``subsidence check``): log nothing, return what a run would do to ``out``.
+        """
         if self.out.exists():
             if not self.out.is_dir():
                 raise OutputDirError(f"{self.out} exists and is not a directory")
@@ -101,9 +104,10 @@ class RunDirectory:
                     "choose another --out or remove it"
                 )
             if entries:
-                self._check_same_case()
+                return self._check_same_case(dry)
+        return None
 
-    def _check_same_case(self) -> None:
+    def _check_same_case(self, dry: bool = False) -> str:
         """An existing run of the same case is replaced (said in the log); another case needs ``force``."""
         try:
             old = json.loads((self.out / "manifest.json").read_text(encoding="utf-8"))
@@ -113,9 +117,14 @@ class RunDirectory:
         same = (self.case_name is None or old_name == self.case_name
                 or (self.case_sha256 is not None and old_sha == self.case_sha256))
         if same:
-            log.info("replacing the earlier run of case %r in %s", old_name, self.out)
+            note = f"replaces the earlier run of case {old_name!r} in {self.out}"
+            if not dry:
+                log.info("replacing the earlier run of case %r in %s", old_name, self.out)
+            return note
         elif self.force:
-            log.warning("replacing a run of another case (%r) in %s (--force)", old_name, self.out)
+            if not dry:
+                log.warning("replacing a run of another case (%r) in %s (--force)", old_name, self.out)
+            return f"replaces a run of another case ({old_name!r}) in {self.out} (--force)"
         else:
             raise OutputDirError(
                 f"{self.out} holds a run of another case ({old_name!r}, this is {self.case_name!r}); "

@@ -336,7 +336,7 @@ def parse(root: Table, case) -> ChainConfig:
         raise col_t.error("bottom", "'aquifer' needs parcel.aquifer_head")
     ox_depth = col_t.number("oxidation_depth", 1.2, unit="m", gt=0)
     past_lowering = col_t.number("past_lowering", 0.0, unit="m", ge=0)
-    col_step = col_t.number("time_step", 1, unit="day", bare="day", ge=1)
+    col_step = col_t.number("time_step", 1, unit="day", bare="day", ge=1, integer=True)
     col_t.finish()
     mgmt = _management(root.table("water_management"), parcel,
                        {"": parcel} if profiles is None else {k: v[0] for k, v in profiles.items()}, case=case)
@@ -376,15 +376,15 @@ def parse(root: Table, case) -> ChainConfig:
                          measure=it.string("measure", "glg", choices=("glg", "lowest")), cba_classes=classes)
         it.finish()
     o = root.table("output", None) or Table({}, file=root.file, path="output")
-    interval = o.number("interval", 1, unit="day", bare="day", ge=1)
+    interval = o.number("interval", 1, unit="day", bare="day", ge=1, integer=True)
     plots = o.boolean("plots", True)
     map_cell = o.number("map_cell", None, unit="m", gt=0)
     o.finish()
     return ChainConfig(kind=kind, start=start, end=end, spinup_years=spin, forcing=forcing, parcel=parcel, layers=column,
                        groundwater=gw, column_bottom=bottom, oxidation_depth=ox_depth, column_past_lowering=past_lowering,
                        management=mgmt, deep=deep,
-                       point_names=names, point_x=px, point_y=py, point_areas=areas, impact=imp, output_interval_days=int(round(interval)),
-                       plots=plots, column_step_days=int(round(col_step)), profiles=profiles,
+                       point_names=names, point_x=px, point_y=py, point_areas=areas, impact=imp, output_interval_days=interval,
+                       plots=plots, column_step_days=col_step, profiles=profiles,
                        point_profiles=point_profiles, surface_level=surface, point_initial_levels=point_init,
                        map_cell=map_cell)
 
