@@ -258,6 +258,9 @@ def parse(root: Table, case) -> ChainConfig:
     if end <= start:
         raise t.error("end", "must be after start_date")
     spin = t.number("spinup_years", 1, ge=0, integer=True)
+    if spin and (end - start).days < 365 * spin:
+        case.warn(f"[{t.key('spinup_years')}] the spin-up ({spin} yr) is longer than the run ({(end - start).days} days): "
+                  "it repeats the run's own weather, so the groundwater starts from a state of that season only")
     t.finish()
 
     ft = root.table("forcing")

@@ -65,3 +65,15 @@ def test_output_interval_must_be_whole_days(tmp_path):
     with pytest.raises(CaseError, match=r"interval.*whole number of days.*36 h"):
         load_case(_peat_meadow(tmp_path, "interval = 5 ", 'interval = "36 h" '))
     assert load_case(_peat_meadow(tmp_path, "interval = 5 ", 'interval = "2 weeks" ')).config.output_interval_days == 14
+
+
+def test_a_run_shorter_than_its_spin_up_is_warned_about(tmp_path):
+    src = _peat_meadow(tmp_path, "[time]", "[time]").read_text(encoding="utf-8")
+    import re
+
+    short = re.sub(r"(?m)^\s*(years|end)\s*=.*$", 'end = "2015-04-01"', src, count=1)
+    p = tmp_path / "short.toml"
+    p.write_text(short, encoding="utf-8")
+    case = load_case(p)
+    assert any("spin-up" in w and "longer than the run" in w for w in case.warnings)
+    assert not any("longer than the run" in w for w in load_case(_peat_meadow(tmp_path, "[time]", "[time]")).warnings)
