@@ -66,17 +66,10 @@ def _estimate_notes(cal, t_cal) -> list[str]:
     """What the reader must know about the estimates behind the scores: a noise range or a
     per-point hyperparameter that ended on its search bound (the data did not fix it), and a
     calibration window too short for the trend + annual baseline."""
-    notes = []
-    ni = (cal.noise_info or {}).get("details") or {}
-    for key, what, unit in (("spatial_range", "spatial", "km"), ("temporal_range", "temporal", "yr")):
-        if ni.get(f"{key}_at_bound"):
-            lo, hi = ni.get(f"{key}_bounds_{'m' if unit == 'km' else 'yr'}", (None, None))
-            scale = 1e-3 if unit == "km" else 1.0
-            rng_txt = f" ({lo * scale:.3g} … {hi * scale:.3g} {unit})" if lo is not None else ""
-            at = cal.noise_model.describe().get(f"{key}_{unit}") if cal.noise_model is not None else None
-            at_txt = f" at {at:.3g} {unit}" if at is not None else ""
-            notes.append(f"the estimated {what} noise range ended{at_txt}, on its search bound{rng_txt}: the calibration data "
-                         f"do not fix it (too few points, epochs or years); give [calibration.noise] if it matters")
+    from subsidence.insar.noise import range_bound_notes
+
+    notes = range_bound_notes((cal.noise_info or {}).get("details") or {}, cal.noise_model,
+                              remedy="give [calibration.noise] if it matters")
     bound = (cal.hyper_info or {}).get("at_search_bound") or []
     if bound:
         notes.append(f"per-point prior hyperparameters on their search bound: {', '.join(bound)} (the data do not fix them)")

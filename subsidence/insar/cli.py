@@ -154,7 +154,7 @@ def main(args) -> int:
 
     for d in doc["datasets"]:
         o = d["overall"]
-        print(f"{d['label']}: {o['points']} points, RMSE {num(o['rmse_m'], 1e3):.2f} mm, bias {num(o['bias_m'], 1e3):.2f} mm, "
+        print(f"{d['label']}: {o['points']} points × {d['data']['epochs']} epochs, RMSE {num(o['rmse_m'], 1e3):.2f} mm, bias {num(o['bias_m'], 1e3):.2f} mm, "
               f"velocity RMSE {num(o['velocity_rmse_m_per_yr'], 1e3):.2f} mm/yr, chi2/N "
               + (f"{d['noise_weighted']['chi2_per_value']:.3f}" if d["noise_weighted"].get("chi2_per_value") is not None
                  else f"not computed ({d['noise_weighted'].get('note', 'no noise-weighted misfit')})"))

@@ -372,3 +372,20 @@ def estimate_noise(data, x=None, y=None, t=None, *, seasonal: bool | None = None
                           "fit_m2": (a_var * m1 + t_var * m2).tolist(), "pairs": wt.astype(int).tolist()},
     }
     return est, info
+
+
+def range_bound_notes(info: dict, model: NoiseModel | None, *, remedy: str) -> list[str]:
+    """A sentence for each range of the estimate that ended on its search bound (the data did not
+    fix it: too few points, epochs or years); ``remedy`` says how to give the noise instead."""
+    notes = []
+    for key, what, unit, scale in (("spatial_range", "spatial", "km", 1e-3), ("temporal_range", "temporal", "yr", 1.0)):
+        if not info.get(f"{key}_at_bound"):
+            continue
+        lo, hi = info.get(f"{key}_bounds_{'m' if unit == 'km' else 'yr'}", (None, None))
+        rng_txt = f" ({lo * scale:.3g} … {hi * scale:.3g} {unit})" if lo is not None else ""
+        at = model.describe().get(f"{key}_{unit}") if model is not None else None
+        at_txt = f" at {at:.3g} {unit}" if at is not None else ""
+        notes.append(f"the estimated {what} noise range ended{at_txt}, on its search bound{rng_txt}: the data "
+                     f"do not fix it (too few points, epochs or years); {remedy}")
+    return notes
+

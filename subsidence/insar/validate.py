@@ -126,6 +126,11 @@ def compare(ds: InsarDataset, run: ModelRun, opts: Options | None = None) -> Com
         raise CaseError(ds.provenance.get("file", ds.name), "", f"no InSAR epoch within the model time span "
                         f"({run.start_date} + {t0:.2f}…{t1:.2f} yr; data {ds.dates[0]}…{ds.dates[-1]})")
     if not keep_t.all():
+        out_d = ds.dates[~keep_t]
+        log.warning("%s: %d of %d epochs (%s … %s) lie outside the model's time span (%s + %.2f … %.2f yr): compared on "
+                    "the %d epochs inside only (extend the case's [time] to use them)",
+                    Path(str(ds.provenance.get("file", ds.name))).name, (~keep_t).sum(), t.size, out_d[0], out_d[-1],
+                    run.start_date, t0, t1, keep_t.sum())
         ds = ds.epochs(keep_t, reason="epoch outside the model time span")
         t = t[keep_t]
     vals, source, ok = run.sample(ds.ids, ds.x, ds.y, t, match_distance=opts.match_distance)
@@ -212,6 +217,11 @@ def data_noise(ds, obs, t, opts: Options, *, required: bool):
              "(range %.2f yr); scatter about the per-point trend + annual fit %.2f mm", info["points"], d["white_sigma_mm"],
              d["spatial_sigma_mm"], d["spatial_range_km"], d["temporal_sigma_mm"], d["temporal_range_yr"],
              1e3 * info["scatter_about_fit_m"])
+    from subsidence.insar.noise import range_bound_notes
+
+    info["notes"] = range_bound_notes(info, est, remedy="give [validation.noise] and --noise model if the chi2 matters")
+    for n in info["notes"]:
+        log.warning("%s: %s", Path(str(ds.provenance.get("file", ds.name))).name, n)
     return est, info
 
 
@@ -259,6 +269,8 @@ def noise_misfit(ds, obs, mod, t, ref_t, ref_p, opts: Options, *, noise_obs=None
                 rp = None
         if est_note:
             note.append(est_note)
+        if est_info is not None:
+            note.extend(est_info.get("notes", []))
         if len(idx) == 0:  # the spatio-temporal χ² needs complete series: not computed (said, not a silent NaN)
             note.append("no point has a complete series: the noise-weighted misfit (chi2) needs complete series and "
                         "is not computed")

@@ -363,3 +363,29 @@ def test_failure_after_the_manifest_is_not_passed_off_as_complete(tmp_path, caps
     assert not (tmp_path / "disc").exists()
     assert (tmp_path / "disc.failed" / "error.txt").is_file()
     assert not (tmp_path / "disc.failed" / "manifest.json").exists()
+
+
+def test_validate_says_how_many_epochs_lie_outside_the_run(rd_run, tmp_path, capsys):
+    """The 2-year run against the 2015-2018 parcels: the epochs after 2017-01-01 cannot be
+    compared; that is said (count, dates, span) and the summary line gives the epochs used."""
+    import json
+
+    rc = cli_main(["validate", str(rd_run), "--insar", str(NIEUWOLDA), "--pass", "ascending", "--out", str(tmp_path / "v")])
+    out, err = capsys.readouterr()
+    assert rc == 0
+    doc = json.loads((tmp_path / "v" / "validation.json").read_text())["datasets"][0]
+    used, total = doc["data"]["epochs"], 158
+    assert used < total and doc["data"]["skipped"]["epoch outside the model time span (epochs)"] == total - used
+    assert f"× {used} epochs" in out
+    warned = [line for line in err.splitlines() if "outside the model's time span" in line]
+    assert warned and f"{total - used} of {total} epochs" in warned[0] and "2017-01" in warned[0]
+
+
+def test_validate_notes_a_noise_range_the_data_do_not_fix(tmp_path):
+    from subsidence.insar.noise import NoiseModel, range_bound_notes
+
+    info = {"temporal_range_at_bound": True, "temporal_range_bounds_yr": [0.02, 1.25], "spatial_range_at_bound": False}
+    m = NoiseModel(white_var=1e-6, spatial_var=1e-6, spatial_range=2000.0, temporal_var=1e-6, temporal_range=1.25)
+    notes = range_bound_notes(info, m, remedy="give it")
+    assert len(notes) == 1 and "temporal noise range ended at 1.25 yr" in notes[0] and "0.02 … 1.25 yr" in notes[0]
+    assert range_bound_notes({}, m, remedy="x") == []
