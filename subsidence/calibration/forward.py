@@ -55,6 +55,7 @@ class ForwardModel:
             raise CaseError(str(case.file), "start_date", f"observations from {self.dates[0]} precede the case's start_date {case.start_date}")
         self.notes: list[str] = []
         self.comm = comm
+        self.notes += pressure_history_notes(case, self.dates[-1])
 
     def __call__(self, case: Case, *, column_values=None) -> Prediction:
         """``column_values``: [(layer name, ColumnLayer field, values per point (SI))] that replace
@@ -144,3 +145,31 @@ def point_layers(cfg, column_values) -> list:
                 layers[k] = dataclasses.replace(L, **{field: v})
         out.append(layers)
     return out
+
+
+def pressure_history_notes(case: Case, last_date) -> list[str]:
+    """A note for each analytic deep reservoir whose pressure history ends before ``last_date``
+    (its pressure change is held at the last value given from then on)."""
+    from subsidence.units import SECONDS_PER_YEAR
+
+    if case.kind == "deep":
+        cfg, off = case.config, 0.0
+    else:
+        inner = getattr(getattr(case.config, "deep", None), "case", None)
+        if inner is None or inner.kind != "deep":
+            return []
+        cfg, off = inner.config, float(case.config.deep.offset_s)
+    if getattr(cfg.model, "method", "analytic") != "analytic":
+        return []
+    start = np.datetime64(case.start_date, "D")
+    t_last = off + float((np.datetime64(last_date, "D") - start).astype(int)) * SECONDS_PER_DAY
+    notes = []
+    for res in cfg.reservoirs:
+        t_end = float(res.history.times[-1])
+        if t_last > t_end + 1.0:
+            end = start + np.timedelta64(int(np.floor((t_end - off) / SECONDS_PER_DAY)), "D")
+            notes.append(f"reservoir {res.name!r}: its pressure history ends at {t_end / SECONDS_PER_YEAR:g} yr of the deep "
+                         f"case ({end}); later dates hold its pressure change at the last value given"
+                         + ("" if res.compaction.law == "linear" else f" (the {res.compaction.law} compaction goes on)"))
+    return notes
+

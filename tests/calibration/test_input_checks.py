@@ -88,3 +88,17 @@ def test_command_line_values_get_the_case_files_bounds(tmp_path, capsys, option,
     err = capsys.readouterr().err
     assert option in err and "Traceback" not in err
     assert not (tmp_path / "c").exists()
+
+
+def test_forecast_dates_after_the_pressure_history_are_noted():
+    """A forecast past the deep case's last pressure value holds it there: said, with the date."""
+    from subsidence.calibration.forward import pressure_history_notes
+    from subsidence.config import load_case
+
+    root = Path(__file__).resolve().parents[2]
+    case = load_case(root / "cases" / "calibration_nieuwolda.toml")
+    assert pressure_history_notes(case, "2019-01-01") == []
+    (note,) = pressure_history_notes(case, "2031-06-01")
+    assert "'groningen'" in note and "2029-12-31" in note and "held" not in note and "last value given" in note
+    deep = load_case(root / "cases" / "groningen_deep.toml")  # the same reservoir on its own start date
+    assert pressure_history_notes(deep, "2031-06-01") == [note]
