@@ -70,6 +70,12 @@ def _estimate_notes(cal, t_cal) -> list[str]:
 
     notes = range_bound_notes((cal.noise_info or {}).get("details") or {}, cal.noise_model,
                               remedy="give [calibration.noise] if it matters")
+    n_par, n_ens = len(cal.cfg.parameters), cal.cfg.ensemble
+    if cal.cfg.method == "es-mda" and n_par and n_ens < max(50, 5 * n_par):
+        notes.append(f"{n_ens} members for {n_par} global parameter{'s' if n_par != 1 else ''}: an ensemble smoother this small shrinks the spread "
+                     f"through sampling (spurious correlations of order 1/√N = {1 / np.sqrt(n_ens):.2f}), so the posterior "
+                     f"sd ratios (± {100 / np.sqrt(2 * (n_ens - 1)):.0f} % sampling error) and prior–data conflicts are not "
+                     f"to be trusted; use at least {max(50, 5 * n_par)} members")
     bound = (cal.hyper_info or {}).get("at_search_bound") or []
     if bound:
         notes.append(f"per-point prior hyperparameters on their search bound: {', '.join(bound)} (the data do not fix them)")

@@ -73,6 +73,7 @@ def test_a_short_calibration_window_says_what_it_could_not_estimate(tmp_path):
     doc = json.loads((tmp_path / "short" / "calibration.json").read_text())
     assert "trend + annual" not in doc["scores"]["out_of_sample"] and "linear trend" in doc["scores"]["out_of_sample"]
     assert any("no trend + annual baseline" in n for n in doc["notes"])
+    assert any(n.startswith("8 members for 1 global parameter:") and "use at least 50 members" in n for n in doc["notes"])
     assert doc["data"]["read"]["pass"] == "ascending"  # how the product was read is in the record
     assert "ascending pass" in (tmp_path / "short" / "report.html").read_text()
     assert s["doc"]["notes"] == doc["notes"]
