@@ -56,6 +56,8 @@ class ForwardModel:
         self.notes: list[str] = []
         self.comm = comm
         self.notes += pressure_history_notes(case, self.dates[-1])
+        if case.kind == "coupled":
+            self.notes += far_point_notes(case.config, self.ids, self.x, self.y)
 
     def __call__(self, case: Case, *, column_values=None) -> Prediction:
         """``column_values``: [(layer name, ColumnLayer field, values per point (SI))] that replace
@@ -172,4 +174,29 @@ def pressure_history_notes(case: Case, last_date) -> list[str]:
                          f"case ({end}); later dates hold its pressure change at the last value given"
                          + ("" if res.compaction.law == "linear" else f" (the {res.compaction.law} compaction goes on)"))
     return notes
+
+
+#: an observation point farther than this from every point of a coupled case is noted
+FAR_POINT_M = 1000.0
+
+
+def far_point_notes(cfg, ids, x, y) -> list[str]:
+    """Observation points that take the soil profile and water-level area of a case point more
+    than FAR_POINT_M away (matched by name, else by the nearest): counted, with the farthest."""
+    index = {str(n): j for j, n in enumerate(cfg.point_names)}
+    px, py = np.asarray(cfg.point_x, float), np.asarray(cfg.point_y, float)
+    far = []
+    for i, s in enumerate(ids):
+        j = index.get(str(s))
+        d = np.hypot(px - x[i], py - y[i])
+        k = j if j is not None else int(np.argmin(d))
+        if d[k] > FAR_POINT_M:
+            far.append((float(d[k]), str(s), str(cfg.point_names[k])))
+    if not far:
+        return []
+    dmax, sid, cname = max(far)
+    return [f"{len(far)} of {len(ids)} observation points lie more than {FAR_POINT_M / 1e3:g} km from the case point whose soil "
+            f"profile and water-level area they take (matched by name, else the nearest; farthest: {sid}, "
+            f"{dmax / 1e3:.3g} km from {cname}): list the data's points in the case's [points] (with their "
+            f"profiles) where the soil or the water management differ"]
 

@@ -103,3 +103,17 @@ def test_forecast_dates_after_the_pressure_history_are_noted():
     assert "'groningen'" in note and "2029-12-31" in note and "held" not in note and "last value given" in note
     deep = load_case(root / "cases" / "groningen_deep.toml")  # the same reservoir on its own start date
     assert pressure_history_notes(deep, "2031-06-01") == [note]
+
+
+def test_observation_points_far_from_every_case_point_are_noted():
+    """A coupled case gives each observation point the soil and water level of a case point: one
+    kilometres away is said, not silently assumed."""
+    from subsidence.calibration.forward import far_point_notes
+    from subsidence.config import load_case
+
+    cfg = load_case(Path(__file__).resolve().parents[2] / "cases" / "calibration_nieuwolda.toml").config
+    px, py = np.asarray(cfg.point_x, float), np.asarray(cfg.point_y, float)
+    assert far_point_notes(cfg, list(cfg.point_names), px, py) == []
+    assert far_point_notes(cfg, ["new"], px[:1] + 300.0, py[:1]) == []  # a neighbour: nearest case point
+    (note,) = far_point_notes(cfg, [str(cfg.point_names[0]), "far"], px[:2], py[:2] + [0.0, 100e3])
+    assert note.startswith("1 of 2 observation points") and "far," in note and "[points]" in note
