@@ -16,7 +16,7 @@ from subsidence.cavern.brine import Brine
 from subsidence.cavern.geometry import cavern_profile, profile_volume
 from subsidence.cavern.indicators import DeVries, DilatancyBoundary
 from subsidence.cavern.material import SaltLaw
-from subsidence.cavern.operations import MODES, Phase
+from subsidence.cavern.operations import DAY, MODES, Phase
 from subsidence.cavern.roof import RoofZone, Strength, parse_roof, parse_strength
 from subsidence.config.errors import CaseError
 from subsidence.config.table import Table
@@ -127,6 +127,16 @@ def lithostatic(layers: list[Layer], depth):
 
 #: a shoe pressure above this fraction of the lithostatic stress is run, with a warning
 WARN_LITHOSTATIC = 0.95
+#: plausible layer densities [kg/m^3] and the least plausible Young's modulus of a layer [Pa]: outside,
+#: a value in another unit read as SI (2.2 for g/cm3, 25 for GPa)
+ROCK_DENSITY = (1000.0, 5000.0)
+MIN_YOUNGS_MODULUS = 0.1e9
+BRINE_DENSITY = (900.0, 2000.0)
+#: a larger geothermal gradient [K/m] is a unit error (a bare number in K/km read as K/m)
+MAX_GEOTHERMAL_GRADIENT = 0.2
+#: phase keys that only some modes use (wellhead_pressure: every mode, the well's open pressure)
+MODE_KEYS = {"pressure": ("pressure", "fill"), "p_high": ("cbbo",), "p_low": ("cbbo",), "interval": ("cbbo",),
+             "volume": ("cbbo",), "rate": ("cbbo",)}
 
 
 def _law(t: Table | None, *, E: float, nu: float) -> SaltLaw:
@@ -178,7 +188,14 @@ def _layers(root: Table, domain_depth: float) -> list[Layer]:
         if out and bottom <= out[-1].bottom_depth:
             raise t.error("bottom_depth", "layers must be listed from the top down with increasing bottom_depth")
         rho = t.number("density", unit="kg/m^3", gt=0)
+        if not ROCK_DENSITY[0] <= rho <= ROCK_DENSITY[1]:
+            raise t.error("density", f"{rho:g} kg/m3 is not a plausible rock density ({ROCK_DENSITY[0]:g}-"
+                          f"{ROCK_DENSITY[1]:g} kg/m3): a bare number is in kg/m3; a value in g/cm3 needs its unit, "
+                          "\"2.2 g/cm3\"")
         E = t.number("youngs_modulus", unit="Pa", gt=0)
+        if E < MIN_YOUNGS_MODULUS:
+            raise t.error("youngs_modulus", f"{E:g} Pa is not a plausible Young's modulus of rock (at least "
+                          f"{MIN_YOUNGS_MODULUS / 1e9:g} GPa): a bare number is in Pa; write the unit, \"25 GPa\"")
         nu = t.number("poisson_ratio", gt=-1, lt=0.5)
         law = _law(t.table("creep", None), E=E, nu=nu)
         # linear thermal expansion (thermal stress around a cavern with brine.heat = "conduction"):
@@ -202,7 +219,7 @@ def _pressure(t: Table, name: str, shoe_depth: float, default=None):
     if t.has(gname):
         return t.number(gname, unit="Pa/m", bare="MPa/m", gt=0) * shoe_depth
     t.raw(gname, None)
-    return t.number(name, default, unit="Pa", bare="MPa")
+    return t.number(name, default, unit="Pa", bare="MPa", gt=0)
 
 
 def _operation(tabs: list[Table], shoe_depth: float, where: Table, key: str, *, end: float | None = None,
@@ -224,6 +241,19 @@ def _operation(tabs: list[Table], shoe_depth: float, where: Table, key: str, *, 
         kw["volume"] = t.number("volume", None, unit="m^3", gt=0)
         kw["rate"] = t.number("rate", None, unit="m^3/s", bare="m^3/d", gt=0)
         t.finish()
+        for k in MODE_KEYS:  # a key of another mode would be ignored: the phase is not what was meant
+            given = [g for g in (k, f"{k}_gradient") if t.has(g)]
+            if given and mode not in MODE_KEYS[k]:
+                uses = [u for u, modes in MODE_KEYS.items() if mode in modes]
+                raise t.error(given[0], f"mode {mode!r} does not use {given[0]} (it is for mode "
+                              f"{' or '.join(repr(m) for m in MODE_KEYS[k])}); mode {mode!r} reads "
+                              f"{', '.join(uses + ['wellhead_pressure']) if uses else 'wellhead_pressure only'}")
+        if kw["interval"] is not None and kw["volume"] is not None:
+            rate = kw["rate"] if kw["rate"] is not None else kw["volume"] / DAY
+            if kw["volume"] / rate > kw["interval"]:
+                raise t.error("interval", f"a release of {kw['volume']:g} m3 at {rate * DAY:g} m3/d takes "
+                              f"{kw['volume'] / rate / DAY:g} d, longer than the interval of {kw['interval'] / DAY:g} d: "
+                              "the next release would start before it ends (and drop what is left of it)")
         if phases and start <= phases[-1].start:
             raise t.error("start", "phases must be in time order")
         if not phases and start != 0:
@@ -245,6 +275,10 @@ def _check_pressures(t: Table, ph: Phase, shoe_depth: float, limit: tuple[float,
 
     ``limit`` = (shoe depth, lithostatic stress there, brine-column gradient)."""
     depth, s_v, gamma = limit
+    if ph.wellhead_pressure < 0 and ph.wellhead_pressure + gamma * depth <= 0:
+        raise t.error("wellhead_pressure", f"a wellhead pressure of {ph.wellhead_pressure / 1e6:g} MPa with the brine "
+                      f"column ({gamma * depth / 1e6:.4g} MPa at the casing shoe, {depth:g} m) leaves no positive pressure "
+                      "in the cavern")
     held = {"pressure": ph.pressure, "p_high": ph.p_high, "p_low": ph.p_low}
     if ph.mode == "open":  # brine column to the wellhead
         held = {"wellhead_pressure": ph.wellhead_pressure + gamma * depth}
@@ -264,24 +298,39 @@ def _check_pressures(t: Table, ph: Phase, shoe_depth: float, limit: tuple[float,
                  "where fracturing and leaks become likely (leak-off is modelled for sealed caverns only, [leak_off])")
 
 
-def _cavern(t: Table, i: int, axisym: bool) -> tuple[CavernDef, list[Table]]:
+def _cavern(t: Table, i: int, axisym: bool, *, field: bool = False) -> tuple[CavernDef, list[Table]]:
     name = t.string("name", f"cavern{i + 1}")
+    for k in ("x", "y") if field else ():  # a missing map coordinate is not 0
+        if not t.has(k):
+            raise t.error(k, "a field's caverns need their map coordinates x and y (in the case crs)")
     x = t.number("x", 0.0, unit="m")
     y = t.number("y", 0.0, unit="m")
     shape = t.string("shape", "cylinder", choices=("cylinder", "sphere", "pear", "profile"))
     if not axisym and shape != "cylinder":
         raise t.error("shape", "clusters support cylinders with domes only")
     if shape == "profile":
-        depths = t.array("depths", unit="m", min_length=3, increasing=True, ge=0)
+        depths = t.array("depths", unit="m", min_length=3, increasing=True, gt=0)
         radii = t.array("radii", unit="m", length=depths.size, ge=0)
-        if radii[0] != 0 or radii[-1] != 0:
-            depths = np.concatenate([[depths[0]], depths, [depths[-1]]])
-            radii = np.concatenate([[0.0], radii, [0.0]])
+        if not np.all(radii[1:-1] > 0):  # (an open end is closed on the axis below)
+            k = 1 + int(np.argmin(radii[1:-1] > 0))
+            raise t.error("radii", f"value {k + 1} is 0 (at {depths[k]:g} m): only the first and last radius may be 0; "
+                          "a zero radius inside the profile would split the cavern into two cavities")
+        if radii[0] != 0:  # each open end closed on the axis (one closed end is not repeated)
+            depths, radii = np.concatenate([[depths[0]], depths]), np.concatenate([[0.0], radii])
+        if radii[-1] != 0:
+            depths, radii = np.concatenate([depths, [depths[-1]]]), np.concatenate([radii, [0.0]])
         top, bottom, radius, dome = float(depths[0]), float(depths[-1]), float(radii.max()), 0.0
     else:
         top = t.number("top_depth", unit="m", gt=0)
         bottom = t.number("bottom_depth", unit="m", gt=top)
         radius = t.number("radius", 0.5 * (bottom - top), unit="m", gt=0)
+        if shape != "cylinder" and t.has("dome_height"):
+            raise t.error("dome_height", f"a {shape} has no dome height (only a cylinder has roof and floor domes)")
+        if shape == "sphere":  # its diameter is bottom_depth - top_depth
+            if t.has("radius") and not np.isclose(radius, 0.5 * (bottom - top), rtol=1e-6):
+                raise t.error("radius", f"a sphere's radius is half its height: {top:g} … {bottom:g} m gives "
+                              f"{0.5 * (bottom - top):g} m, not {radius:g} m (leave radius out, or correct the depths)")
+            radius = 0.5 * (bottom - top)
         dome = t.number("dome_height", 0.0 if shape != "cylinder" else min(radius, 0.25 * (bottom - top)), unit="m", ge=0)
         if shape == "cylinder" and not (0 < dome <= 0.5 * (bottom - top)):
             raise t.error("dome_height", "must be > 0 and at most half the cavern height")
@@ -331,6 +380,12 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
     extent = g.array("extent", None, unit="m", length=4)
     if axisym and domain_radius is None:
         raise g.error("domain_radius", "required for an axisymmetric model")
+    if axisym and extent is not None:
+        raise g.error("extent", "extent is the box of a 3D cluster (geometry.type = \"cluster\"); an axisymmetric "
+                      "model is a disc of radius domain_radius")
+    if gtype == "cluster" and domain_radius is not None:
+        raise g.error("domain_radius", "a cluster is a box: give its geometry.extent [xmin, xmax, ymin, ymax]; "
+                      "domain_radius is the radius of an axisymmetric (or field) model")
     if field:
         if domain_radius is None:
             raise g.error("domain_radius", "required for a field: the radius of each cavern's axisymmetric model")
@@ -360,6 +415,8 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
             raise ct.error("file", "a CSV of caverns makes a field: set geometry.type = \"field\" (each cavern its own "
                            "axisymmetric model, the surface summed), or list the caverns as [[caverns]] tables")
         path = ct.path_("file")
+        if not path.is_file():
+            raise ct.error("file", f"not a file: {path}")
         ct.finish()
         ctabs, named_of, field_sha = read_field_csv(path)
         field_file = str(path)
@@ -372,9 +429,9 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
         raise root.error("caverns", "a field needs caverns: [caverns] file = \"field.csv\" or [[caverns]] tables")
     caverns, own_ops = [], []
     for i, t in enumerate(ctabs):
-        c, ops = _cavern(t, i, axisym or field)
-        if field and any(c.name == o.name for o in caverns):
-            raise t.error("name", f"cavern name {c.name!r} is used twice: names must be unique in a field")
+        c, ops = _cavern(t, i, axisym or field, field=field)
+        if not axisym and any(c.name == o.name for o in caverns):
+            raise t.error("name", f"cavern name {c.name!r} is used twice: names must be unique in a {gtype}")
         if axisym or field:
             if axisym and (c.x != 0 or c.y != 0):
                 raise t.error("x", "the axisymmetric cavern sits on the axis (x = y = 0); use geometry.origin for its map position")
@@ -411,8 +468,15 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
         if c.bottom_depth >= domain_depth:
             raise t.error("bottom_depth", "the cavern must lie above the model bottom")
     T = root.table("temperature", None) or Table({}, file=root.file, path="temperature")
-    Ts = T.number("surface_celsius", 10.0) + 273.15
-    Tg = T.number("gradient", 0.031, unit="K/m")
+    Ts = T.number("surface_celsius", 10.0, gt=-273.15) + 273.15
+    if not -50 <= Ts - 273.15 <= 60:
+        raise T.error("surface_celsius", f"{Ts - 273.15:g} degC is not a plausible mean surface temperature "
+                      "(-50 to 60 degC): the value is in degrees Celsius, not kelvin")
+    Tg = T.number("gradient", 0.031, unit="K/m", ge=0)
+    if Tg > MAX_GEOTHERMAL_GRADIENT:
+        raise T.error("gradient", f"{Tg * 1e3:g} K/km is not a plausible geothermal gradient (at most "
+                      f"{MAX_GEOTHERMAL_GRADIENT * 1e3:g} K/km): a bare number is in K/m (0.031 = 31 K/km), or "
+                      "write the unit, \"31 K/km\"")
     T.finish()
     b = root.table("brine", None) or Table({}, file=root.file, path="brine")
     brine = Brine(
@@ -429,6 +493,9 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
         salt_conductivity=b.number("salt_thermal_conductivity", 6.0, unit="W/(m*K)", gt=0),
         specific_heat=b.number("specific_heat", 3500.0, unit="J/(kg*K)", gt=0),
     )
+    if not BRINE_DENSITY[0] <= brine.density <= BRINE_DENSITY[1]:
+        raise b.error("density", f"{brine.density:g} kg/m3 is not a plausible brine density ({BRINE_DENSITY[0]:g}-"
+                      f"{BRINE_DENSITY[1]:g} kg/m3): a bare number is in kg/m3; a value in g/cm3 needs its unit, \"1.2 g/cm3\"")
     if brine.heat == "conduction" and brine.warming_time is not None:
         raise b.error("warming_time", "a prescribed warming time and heat = \"conduction\" (solved warming) exclude "
                       "each other: remove warming_time or use heat = \"exponential\"")
@@ -452,6 +519,9 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
     cut = tt.number("max_cutbacks", 8, integer=True, ge=0)
     dpmax = tt.number("dp_max", 0.25e6, unit="Pa", bare="MPa", gt=0)
     outputs = tt.array("outputs", None, unit="s", bare="yr", increasing=True, gt=0)
+    if outputs is not None and outputs.size and outputs[-1] > end * (1 + 1e-12):
+        raise tt.error("outputs", f"the output time {outputs[-1] / SECONDS_PER_YEAR:g} yr lies after time.end "
+                       f"({end / SECONDS_PER_YEAR:g} yr): the run never reaches it")
     if outputs is None:
         outputs = np.linspace(0, end, 21)[1:]
     ck = tt.number("checkpoint_every", 20, integer=True, ge=0)
@@ -479,6 +549,9 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
             nm = s.string("name")
             if not nm or any(ch in nm for ch in "/\\\n") or nm in [x.name for x in scen]:
                 raise s.error("name", "scenario names must be unique, non-empty and contain no slashes")
+            if nm in (".", "..") or nm != nm.strip() or not nm.isprintable():
+                raise s.error("name", f"{nm!r} cannot name the scenario's folder scenarios/<name>: no . or .., "
+                              "no spaces around the name, no control characters")
             scen.append(Scenario(nm, _operation(s.tables("operation"), shoe0, s, "operation", end=end, limit=shared,
                                                 warn=warn)))
             s.finish()
@@ -514,6 +587,9 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
     pts = []
     for p in srf.tables("points", []):
         pts.append((p.string("name"), p.number("x", unit="m"), p.number("y", unit="m")))
+        if not pts[-1][0].strip() or pts[-1][0] in [q[0] for q in pts[:-1]]:
+            raise p.error("name", f"{pts[-1][0]!r}: point names must be unique and non-empty (they tell the rows "
+                          "of points.csv apart)")
         p.finish()
     srf.finish()
     ind = root.table("indicators", None) or Table({}, file=root.file, path="indicators")

@@ -20,7 +20,7 @@ HEADER = "name,x,y,top_depth,bottom_depth,radius,shape,dome_height,casing_shoe_d
 ROWS = [
     "P,100000,400000,800,900,25,cylinder,15,,sealed",
     "Q,103000,400000,800,900,25,cylinder,15,,sealed",
-    "R,101500,403000,850,950,20,sphere,,840,",
+    "R,101500,403000,850,950,50,sphere,,840,",
 ]
 OPERATIONS = [{"name": "sealed", "operation": [{"mode": "open"}, {"mode": "shut_in", "start": 1}]},
               {"name": "cbbo", "operation": [{"mode": "open"},
