@@ -24,9 +24,16 @@ from __future__ import annotations
 
 
 def add_arguments(p) -> None:
+    from subsidence.insar.cli import add_data_options
+
     p.add_argument("calibration", metavar="CALIBRATION_DIR", help="output directory of `subsidence calibrate`")
-    p.add_argument("--dates", required=True, help="file with one date (YYYY-MM-DD) per line")
+    p.add_argument("--dates", default=None, help="file with one date (YYYY-MM-DD) per line")
+    p.add_argument("--insar", default=None, metavar="FILE",
+                   help="instead of --dates: a product that goes on after the calibration; the forecast is made at its "
+                   "later epochs and scored against them and the per-point baselines (forecast_check.json)")
     p.add_argument("--out", "-o", required=True, help="output directory (written atomically)")
+    p.add_argument("--crs", default=None, help="model CRS (default: the case's crs, else EPSG:28992)")
+    add_data_options(p)
     p.add_argument("--seed", type=int, default=0,
                    help="ignored (obs_p10/obs_p90 are now computed exactly, without random draws); kept so that "
                    "existing command lines still run")
@@ -81,6 +88,25 @@ def read_dates(path) -> list:
     return sorted(set(out))
 
 
+def _case_base(d, case_file):
+    """Where the calibrated case's relative paths (forcing, deep case, outline) resolve: its original
+    file, found as recorded (absolute, or relative to the working directory then), else relative
+    to the calibration directory or a folder above it (a calibration kept inside the repository it
+    was made in, used from anywhere); else the calibration's own ``case.toml``."""
+    from pathlib import Path
+
+    d = Path(d).resolve()
+    if case_file:
+        f = Path(case_file)
+        if f.is_file():
+            return f
+        if not f.is_absolute():
+            for root in (d, *d.parents):
+                if (root / f).is_file():
+                    return root / f
+    return d / "case.toml"
+
+
 def load_calibration(path):
     """The case (as calibrated) and the posterior state of a calibration directory."""
     import json
@@ -97,10 +123,7 @@ def load_calibration(path):
             raise CaseError(str(d), name, "not a complete calibration directory (missing file)")
     man = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
     text = (d / "case.toml").read_text(encoding="utf-8")
-    base = Path(man.get("case_file") or d / "case.toml")
-    if not base.parent.is_dir():  # relative paths of the case resolve against its original folder
-        base = d / "case.toml"
-    case = case_from_dict(tomllib.loads(text), file=base, text=text)
+    case = case_from_dict(tomllib.loads(text), file=_case_base(d, man.get("case_file")), text=text)
     if case.calibration is None:
         raise CaseError(str(d / "case.toml"), "calibration", "the calibrated case has no [calibration] table")
     st = dict(np.load(d / "state.npz", allow_pickle=False))
@@ -158,6 +181,7 @@ def main(args) -> int:
     import dataclasses
     import datetime as _dt
     import time
+    from pathlib import Path
 
     import numpy as np
     from mpi4py import MPI
@@ -174,49 +198,124 @@ def main(args) -> int:
     t_start = time.perf_counter()
     started = _dt.datetime.now(_dt.timezone.utc)
     case, st = load_calibration(args.calibration)
-    dates = np.array(read_dates(args.dates), dtype="datetime64[D]")
-    if case.start_date is not None and dates[0] < np.datetime64(case.start_date, "D"):
-        raise CaseError(str(args.dates), "--dates", f"{dates[0]} is before the case's start_date {case.start_date}")
-    comp = str(st["component"])
-    los = st["los"] if comp == "los" else None
-    m = st["ids"].size
-    obs = Observations(ids=st["ids"], x=st["x"], y=st["y"], dates=dates, D=np.zeros((m, dates.size)), component=comp,
-                       los=los, cal=np.ones(dates.size, bool))
+    args.insar = getattr(args, "insar", None)  # (a Namespace built in Python, as before --insar existed)
+    if (args.dates is None) == (args.insar is None):
+        raise CaseError("", "--dates", "give either --dates (a file of dates) or --insar (a later product to score the "
+                        "forecast against)")
     cfg = dataclasses.replace(case.calibration, ensemble=int(st["zg"].shape[1]))
-    cal = Calibration(case, obs, cfg, comm=comm, t0=np.datetime64(str(st["t0"]), "D"))
-    zp = st.get("zp")
-    state = State(zg=st["zg"], pp=st["pp"], zp=zp if zp is not None and zp.size else None)
+    t0 = np.datetime64(str(st["t0"]), "D")
+    nv = st["noise"]
+    nm = NoiseModel(white_var=nv[0], spatial_var=nv[1], spatial_range=nv[2], temporal_var=nv[3], temporal_range=nv[4])
+    check = until = full = None
+    if args.insar is not None:  # the product's epochs; the ones after the calibration are scored
+        from subsidence.calibration.check import (last_calibration_date, observations_for_check, score_forecast,
+                                                  subset_state)
+        from subsidence.insar.cli import read_dataset
+        from subsidence.insar.config import ValidationConfig
+
+        until = last_calibration_date(args.calibration)
+        if comm.rank == 0:
+            ds = read_dataset(Path(args.insar), args, case.validation or ValidationConfig(),
+                              crs=getattr(args, "crs", None) or case.crs or "EPSG:28992")
+            full, idx = observations_for_check(ds, case, st, until)
+        full, idx = comm.bcast((full, idx) if comm.rank == 0 else None, root=0)
+        state = subset_state(st, idx)
+        cal = Calibration(case, full, cfg, comm=comm, t0=t0)
+        log.info("forecast check: %d members at %d points of %s; %d epochs up to %s (offsets, baselines), %d after it "
+                 "(scored)", state.zg.shape[1], full.ids.size, Path(args.insar).name, int(full.cal.sum()), until,
+                 int((~full.cal).sum()))
+    else:
+        dates = np.array(read_dates(args.dates), dtype="datetime64[D]")
+        if case.start_date is not None and dates[0] < np.datetime64(case.start_date, "D"):
+            raise CaseError(str(args.dates), "--dates", f"{dates[0]} is before the case's start_date {case.start_date}")
+        comp = str(st["component"])
+        los = st["los"] if comp == "los" else None
+        m = st["ids"].size
+        obs = Observations(ids=st["ids"], x=st["x"], y=st["y"], dates=dates, D=np.zeros((m, dates.size)), component=comp,
+                           los=los, cal=np.ones(dates.size, bool))
+        cal = Calibration(case, obs, cfg, comm=comm, t0=t0)
+        zp = st.get("zp")
+        state = State(zg=st["zg"], pp=st["pp"], zp=zp if zp is not None and zp.size else None)
+    m = cal.m
     if (state.zp is None) != (not cal.fields) or (state.zp is not None and state.zp.shape[0] != len(cal.fields) * m):
         raise CaseError(str(args.calibration), "state.npz", "its per-point parameters do not match the case's [calibration] "
                         "(a calibration directory from another version or case?)")
-    log.info("forecast: %d members at %d points, %d dates (%s … %s)", state.zg.shape[1], m, dates.size, dates[0], dates[-1])
+    if args.dates is not None:
+        log.info("forecast: %d members at %d points, %d dates (%s … %s)", state.zg.shape[1], m, dates.size, dates[0], dates[-1])
     res = cal.run_ensemble(state, keep_parts=True, desc="forecast")
-    series = res["series"] + st["offsets"][:, :, None]  # (N, m, n) in the data's reference
+    if args.insar is not None:
+        from subsidence.calibration.scores import with_offsets
+
+        cal.set_noise(nm, {"source": "the calibration's noise model"})
+        series_all = with_offsets(full.D, res["series"], full.cal)  # each member referenced on the shared epochs
+        # on every rank (the no-physics baseline is computed on rank 0 and broadcast inside: a collective)
+        from subsidence.calibration.cli import _blas_per_rank
+
+        with _blas_per_rank(comm):  # one BLAS thread per rank, as calibrate (a busy-waiting rank starves threads)
+            check = score_forecast(cal, series_all, float(nm.total_sigma), float(nm.temporal_range), cfg.seed + 1)
+        later = ~full.cal
+        dates = full.dates[later]
+        res = {k: v[..., later] for k, v in res.items()}
+        series = series_all[..., later]
+        obs = dataclasses.replace(full, dates=dates, D=full.D[:, later], cal=np.ones(dates.size, bool))
+    else:
+        series = res["series"] + st["offsets"][:, :, None]  # (N, m, n) in the data's reference
     q = np.percentile(series, [10, 50, 90], axis=0)
-    nv = st["noise"]
-    nm = NoiseModel(white_var=nv[0], spatial_var=nv[1], spatial_range=nv[2], temporal_var=nv[3], temporal_range=nv[4])
     oq = mixture_quantiles(series, float(nm.total_sigma), [0.1, 0.9])  # members + observation noise, exact
     total = np.percentile(res["deep_uz"] + res["shallow_uz"] + res["background_uz"], 50, axis=0)
     deep = np.percentile(res["deep_uz"], 50, axis=0)
     shallow = np.percentile(res["shallow_uz"] + res["background_uz"], 50, axis=0)
     notes = list(cal.fm.notes)
-    prefix = {"los": "los", "up": "up", "east": "east"}[comp]
+    prefix = {"los": "los", "up": "up", "east": "east"}[obs.component]
     grid = deep_grid_forecast(cal, state, dates) if comm.rank == 0 else None  # serial; no collective inside
     with RunDirectory(args.out, comm, case_name=case.name, case_sha256=case.sha256, force=args.force) as rd:
         if rd.rank == 0:
             _write_csv(rd.file("forecast_points.csv"), obs, dates, q, oq, total, deep, shallow, prefix)
             _write_nc(rd.file("forecast.nc"), obs, dates, q, oq, total, deep, shallow, prefix, case, notes, grid)
+            if check is not None:
+                _write_check(rd.file("forecast_check.json"), check, obs, args, until, full)
+        extra = {} if check is None else {"check": {"insar": str(args.insar), "verdict": check["verdict"],
+                                                    "scores": check["scores"]}}
         finish_run(rd, case, comm, {
             "name": case.name, "kind": "forecast", "calibration": str(args.calibration), "members": int(state.zg.shape[1]),
-            "points": int(m), "dates": [str(d) for d in (dates[0], dates[-1])], "component": comp,
+            "points": int(m), "dates": [str(d) for d in (dates[0], dates[-1])], "component": obs.component,
             "notes": notes + ["percentiles p10/p50/p90 are of the model ensemble; obs_p10/obs_p90 add the "
-                              "calibration's observation noise (a future measurement)"]},
+                              "calibration's observation noise (a future measurement)"], **extra},
             time.perf_counter() - t_start, started)
     if comm.rank == 0:
         for n in notes:
             print(f"note: {n}")
         print(f"forecast: {args.out}/forecast_points.csv ({m} points × {dates.size} dates)")
+        if check is not None:
+            _print_check(check, args.out)
     return 0
+
+
+def _write_check(path, check, obs, args, until, full) -> None:
+    import json
+
+    doc = {"insar": str(args.insar), "calibration": str(args.calibration), "last_calibration_epoch": str(until),
+           "points": int(obs.ids.size), "shared_epochs": int(full.cal.sum()), "scored_epochs": int(obs.dates.size),
+           "first_scored": str(obs.dates[0]), "last_scored": str(obs.dates[-1]), "skipped": full.skipped,
+           "read": full.provenance,
+           "reference": "each member shifted per point by its mean difference from the product over the shared epochs "
+                        "(up to the calibration's last epoch); the baselines are fitted on those epochs only", **check}
+    path.write_text(json.dumps(doc, indent=1, default=float), encoding="utf-8")
+
+
+def _print_check(check, out) -> None:
+    print(f"check: {check['verdict']}")
+    row = ", ".join(f"{k} {v['rmse_m'] * 1e3:.2f}" for k, v in check["scores"].items() if v and "rmse_m" in v)
+    print(f"  RMSE after the calibration [mm]: {row}")
+    post = check["scores"]["posterior ensemble"]
+    if "coverage_p10_p90" in post:
+        print(f"  P10-P90 coverage of a future observation {100 * post['coverage_p10_p90']:.0f} % (80 % is calibrated), "
+              f"CRPS {post['crps_m'] * 1e3:.2f} mm")
+    for h in check["scores_by_horizon"]:
+        to = "" if h["lead_to_yr"] is None else f"{h['lead_to_yr']:g}"
+        row = ", ".join(f"{k} {v['rmse_m'] * 1e3:.2f}" for k, v in h["scores"].items() if v and "rmse_m" in v)
+        print(f"    horizon {h['lead_from_yr']:g}-{to} yr ({h['epochs']} epochs) [mm]: {row}")
+    print(f"  details: {out}/forecast_check.json")
 
 
 def _write_csv(path, obs, dates, q, oq, total, deep, shallow, prefix):

@@ -1,0 +1,128 @@
+"""``subsidence forecast CAL --insar LATER``: a saved calibration scored on a product that goes on
+after it. Run on the calibration's own product it must give the held-out scores ``calibrate``
+gave (the same ensemble, offsets and baselines: nothing is re-fitted); a per-point shift of the
+whole product (reprocessed, re-referenced) must not change them; and products that cannot be
+scored are named errors."""
+
+import csv
+import dataclasses
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+from mpi4py import MPI
+
+from subsidence.calibration.cli import calibrate_case
+from subsidence.cli import main
+from subsidence.config import case_from_dict
+from test_twin import case_data, twin
+
+UNTIL = dt.date(2016, 12, 31)
+
+
+def _write(path, ds, *, shift=None, ids=None, keep=None):
+    """The twin as a generic CSV (metres, LOS vectors per point)."""
+    keep = np.ones(ds.nt, bool) if keep is None else keep
+    d = np.asarray(ds.disp, float) + (0.0 if shift is None else shift[:, None])
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "x", "y", "los_east", "los_north", "los_up", *[str(t) for t in ds.dates[keep]]])
+        for i in range(ds.n):
+            w.writerow([(ids or ds.ids)[i], repr(float(ds.x[i])), repr(float(ds.y[i])), *[repr(float(v)) for v in ds.los[i]],
+                        *[repr(float(v)) for v in d[i, keep]]])
+    return path
+
+
+def _forecast(cal, product, out, *extra):
+    return main(["forecast", str(cal), "--insar", str(product), "--unit", "m", "--insar-crs", "EPSG:28992",
+                 "--component", "los", "--out", str(out), "-q", *extra])
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    from subsidence.insar.readers import read_insar
+
+    tmp = tmp_path_factory.mktemp("check")
+    ds, _ = twin(years=3.0, m=20)
+    product = _write(tmp / "twin.csv", ds)
+    read = read_insar(product, format="generic", crs="EPSG:28992", source_crs="EPSG:28992", unit="m", component="los")
+    case = case_from_dict(case_data(ensemble=16, assimilations=2))
+    cfg = dataclasses.replace(case.calibration, until=UNTIL)
+    s = calibrate_case(case, read, tmp / "cal", cfg=cfg, comm=MPI.COMM_SELF)
+    return tmp, ds, product, s["doc"]
+
+
+@pytest.mark.serial
+def test_scores_on_the_calibration_product_are_the_held_out_scores_of_calibrate(calibrated, capsys):
+    tmp, ds, product, doc = calibrated
+    assert _forecast(tmp / "cal", product, tmp / "chk") == 0
+    out = capsys.readouterr().out
+    chk = json.loads((tmp / "chk" / "forecast_check.json").read_text())
+    held = {k: v for k, v in doc["scores"]["out_of_sample"].items() if k != "prior ensemble"}
+    assert set(chk["scores"]) == set(held)  # the posterior and every baseline of calibrate, no physics included
+    for name, s in held.items():
+        for k in ("rmse_m", "bias_m", "median_point_rmse_m", "velocity_rmse_m_per_yr"):
+            assert chk["scores"][name][k] == pytest.approx(s[k], rel=1e-6, abs=1e-12), (name, k)
+    for name, p in doc["versus_baselines_out_of_sample"].items():
+        assert chk["versus_baselines"][name]["rmse_difference_m"] == pytest.approx(p["rmse_difference_m"], abs=1e-9)
+    assert chk["last_calibration_epoch"] <= str(UNTIL) and chk["scored_epochs"] == doc["data"]["held_out_epochs"]
+    assert [h["epochs"] for h in chk["scores_by_horizon"]] == [h["epochs"] for h in doc["scores_by_horizon"]]
+    with open(tmp / "chk" / "forecast_points.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == ds.n * chk["scored_epochs"] and min(r["date"] for r in rows) > str(UNTIL)
+    assert "check: forecast RMSE" in out and "P10-P90 coverage" in out
+
+
+@pytest.mark.serial
+def test_a_product_shifted_per_point_scores_the_same(calibrated):
+    """A reprocessed product with another reference per point: the offsets come from the shared
+    epochs, so the scores do not move."""
+    tmp, ds, product, _ = calibrated
+    shifted = _write(tmp / "shifted.csv", ds, shift=np.random.default_rng(5).uniform(-0.02, 0.02, ds.n))
+    assert _forecast(tmp / "cal", shifted, tmp / "chk_shift") == 0
+    if not (tmp / "chk" / "forecast_check.json").exists():
+        assert _forecast(tmp / "cal", product, tmp / "chk") == 0
+    a = json.loads((tmp / "chk" / "forecast_check.json").read_text())["scores"]
+    b = json.loads((tmp / "chk_shift" / "forecast_check.json").read_text())["scores"]
+    for name in a:
+        assert b[name]["rmse_m"] == pytest.approx(a[name]["rmse_m"], rel=1e-5), name
+
+
+@pytest.mark.serial
+def test_products_that_cannot_be_scored_are_named_errors(calibrated, capsys):
+    tmp, ds, product, _ = calibrated
+    later_only = _write(tmp / "later.csv", ds, keep=ds.dates > np.datetime64(UNTIL))
+    assert _forecast(tmp / "cal", later_only, tmp / "x1") == 2
+    assert "must also cover the calibration period" in capsys.readouterr().err
+    early_only = _write(tmp / "early.csv", ds, keep=ds.dates <= np.datetime64(UNTIL))
+    assert _forecast(tmp / "cal", early_only, tmp / "x2") == 2
+    assert "no epoch after" in capsys.readouterr().err
+    others = _write(tmp / "others.csv", ds, ids=[f"q{i}" for i in range(ds.n)])
+    assert _forecast(tmp / "cal", others, tmp / "x3") == 2
+    assert "none of its 20 point ids is a point of the calibration" in capsys.readouterr().err
+    dates = tmp / "dates.txt"
+    dates.write_text("2018-01-01\n")
+    assert _forecast(tmp / "cal", product, tmp / "x4", "--dates", str(dates)) == 2
+    assert "either --dates" in capsys.readouterr().err
+    assert not any((tmp / f"x{k}").exists() for k in range(1, 5))
+
+
+@pytest.mark.mpi
+def test_the_check_on_all_ranks_gives_the_held_out_scores_of_calibrate(tmp_path_factory):
+    from subsidence.insar.readers import read_insar
+
+    comm = MPI.COMM_WORLD
+    base = comm.bcast(str(tmp_path_factory.mktemp("check_mpi")) if comm.rank == 0 else None, root=0)
+    ds, _ = twin(years=2.5, m=12)
+    product = _write(f"{base}/twin.csv", ds) if comm.rank == 0 else f"{base}/twin.csv"
+    comm.barrier()
+    read = read_insar(product, format="generic", crs="EPSG:28992", source_crs="EPSG:28992", unit="m", component="los")
+    case = case_from_dict(case_data(ensemble=12, assimilations=2))
+    doc = calibrate_case(case, read, f"{base}/cal", cfg=dataclasses.replace(case.calibration, until=UNTIL), comm=comm)["doc"]
+    assert _forecast(f"{base}/cal", product, f"{base}/chk") == 0
+    chk = json.loads(open(f"{base}/chk/forecast_check.json").read())
+    for name, s in doc["scores"]["out_of_sample"].items():
+        if name != "prior ensemble":
+            assert chk["scores"][name]["rmse_m"] == pytest.approx(s["rmse_m"], rel=1e-9), name
+
