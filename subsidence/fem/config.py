@@ -377,11 +377,138 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
         raise root.error("model.geometry", "axisymmetric geometry needs disc reservoirs")
     if base is None:
         base = "fixed" if rigid is not None else "roller"
-    return FemSpec(geometry=geometry, coupling=coupling, poisson_ratio=nu, biot=biot, degree=int(degree),
+    spec = FemSpec(geometry=geometry, coupling=coupling, poisson_ratio=nu, biot=biot, degree=int(degree),
                    solver=solver, rtol=rtol, base=base, time_step=time_step, mesh=mesh, layers=layers,
                    bodies=bodies, reservoirs=reservoirs, rigid_basement=rigid, axis=axis, faults=faults,
                    random_fields=fields, interfaces=interfaces, reference=homogeneous, study=study, sweep=sweep,
                    sealed=sealed)
+    _check_extent(root, config, spec, elastic_basement=bt is not None and rigid is None)
+    if fields:
+        _check_field_grids(root, config, spec)
+    if coupling == "biot":
+        _check_time_steps(model, config, time_step)
+    return spec
+
+
+MAX_TIME_STEPS = 100_000  # Biot steps of a run: more is a unit slip in time_step ("1 s"), not a model
+
+
+def _check_time_steps(model: Table, config, time_step: float) -> None:
+    from subsidence.units import SECONDS_PER_YEAR
+
+    t_end = float(np.max(config.output.times))
+    n = t_end / time_step  # at least this many steps (knots only add some)
+    if n > MAX_TIME_STEPS:
+        raise model.error("time_step", f"{time_step / SECONDS_PER_YEAR:.3g} yr gives {n:.3g} Biot time steps to "
+                                       f"{t_end / SECONDS_PER_YEAR:g} yr (limit {MAX_TIME_STEPS}): a bare number is "
+                                       "in years (e.g. 0.25)")
+
+
+def _reservoir_depths(config, spec: FemSpec) -> dict[str, tuple[float, float, tuple[int, float] | None]]:
+    """Reservoir name → (top, bottom, (fault index, throw) or None), m below surface, with the
+    hanging-wall part moved down by the throw of a fault that offsets it."""
+    from subsidence.deep.gridded import GridShape
+
+    out = {}
+    for r in config.reservoirs:
+        if isinstance(r.shape, GridShape):
+            g = r.shape
+            out[r.name] = (float(np.min(g.depth - g.thickness / 2)), r.max_bottom, None)
+            continue
+        top, bottom = r.depth - r.thickness / 2, r.depth + r.thickness / 2
+        off = next(((j, f.throw) for j, f in enumerate(spec.faults) if f.throw and r.name in f.reservoirs), None)
+        if off is not None:
+            top, bottom = min(top, top + off[1]), max(bottom, bottom + off[1])
+        out[r.name] = (top, bottom, off)
+    return out
+
+
+def _check_extent(root: Table, config, spec: FemSpec, *, elastic_basement: bool) -> None:
+    """Every reservoir (offset by its fault's throw) and body inside the model: below the surface,
+    above its base (the rigid basement, ``[mesh] depth`` or the domain rule), and the last layer
+    starting above that base. The mesher would otherwise cut off what sticks out, or move the base."""
+    from subsidence.fem.setup import model_depth
+
+    res = _reservoir_depths(config, spec)
+    for name, (top, bottom, off) in res.items():
+        if off is None:
+            continue
+        key = f"faults[{off[0]}].throw"
+        if top < 0:
+            raise root.error(key, f"{off[1]:g} m moves the hanging-wall part of reservoir {name!r} above the surface "
+                                  f"(its top to {top:g} m)")
+        if spec.rigid_basement is not None and bottom >= spec.rigid_basement:
+            raise root.error(key, f"{off[1]:g} m moves the hanging-wall part of reservoir {name!r} down to {bottom:g} m, "
+                                  f"not above the rigid basement ({spec.rigid_basement:g} m)")
+    deepest = max(b for _, b, _ in res.values())
+    body_bottom = max([b.bottom for b in spec.bodies], default=0.0)
+    last = spec.layers[-1]
+    last_key = "basement.depth" if elastic_basement else f"layers[{len(spec.layers) - 1}].top"
+    if spec.rigid_basement is not None:
+        if spec.mesh.depth is not None:
+            raise root.error("mesh.depth", f"the rigid basement ({spec.rigid_basement:g} m) is the model's base: leave "
+                                           "out [mesh] depth (or make the basement elastic: rigid = false)")
+        for j, b in enumerate(spec.bodies):
+            if b.bottom > spec.rigid_basement:
+                raise root.error(f"bodies[{j}].bottom", f"body {b.name!r} reaches {b.bottom:g} m, below the rigid "
+                                                        f"basement ({spec.rigid_basement:g} m, the model's base)")
+        return
+    if spec.mesh.depth is not None:
+        d = spec.mesh.depth
+        if d <= deepest:
+            raise root.error("mesh.depth", f"the model base ({d:g} m) must be below the reservoirs (deepest bottom "
+                                           f"{deepest:g} m)")
+        if d < body_bottom:
+            b = max(spec.bodies, key=lambda b: b.bottom)
+            raise root.error("mesh.depth", f"the model base ({d:g} m) must not be above the bottom of body {b.name!r} "
+                                           f"({b.bottom:g} m)")
+        if last.top >= d:
+            raise root.error("mesh.depth", f"the model base ({d:g} m) must be below the top of the last layer "
+                                           f"{last.name!r} ({last.top:g} m)")
+        return
+    d = model_depth(spec, deepest, body_bottom)
+    if last.top >= d:
+        raise root.error(last_key, f"{last.name!r} starts at {last.top:g} m, below the model base ({d:g} m: "
+                                   f"domain_factor {spec.mesh.domain_factor:g} × the deepest reservoir bottom "
+                                   f"{deepest:g} m): give [mesh] depth below it")
+
+
+def _check_field_grids(root: Table, config, spec: FemSpec) -> None:
+    """A random field's generation grid must resolve its correlation lengths and fit in memory: its
+    embedding over the bounding box of its regions (at most the model domain) is bounded here, before
+    anything is meshed."""
+    from subsidence.fem.setup import layout
+    from subsidence.heterogeneity.random_field import MAX_POINTS, grid_counts
+
+    lay = layout(config, spec)
+    dom = lay.domain
+    slabs = {s.name: s for s in lay.slabs}
+    bodies = {b.name: b for b in lay.bodies}
+    for j, rf in enumerate(spec.random_fields):
+        key = f"random_fields[{j}].spacing" if rf.spacing is not None else f"random_fields[{j}].correlation_length"
+        if rf.spacing is not None:
+            for axis, s, ell in zip("xyz", rf.spacing, rf.lengths):
+                if s > ell:
+                    raise root.error(key, f"a step of {s:g} m along {axis} does not resolve the correlation length "
+                                          f"there ({ell:g} m): the spacing must be at most the correlation length")
+        boxes = []
+        for n in rf.regions if rf.regions is not None else list(slabs):
+            if n in slabs:
+                boxes.append((dom.xmin, dom.xmax, dom.ymin, dom.ymax, slabs[n].top, slabs[n].bottom))
+            else:
+                x0, x1, y0, y1 = bodies[n].extent
+                boxes.append((max(x0, dom.xmin), min(x1, dom.xmax), max(y0, dom.ymin), min(y1, dom.ymax),
+                              bodies[n].top, min(bodies[n].bottom, dom.depth)))
+        b = np.array(boxes, float)
+        lo = (b[:, 0].min(), b[:, 2].min(), b[:, 4].min())
+        hi = (b[:, 1].max(), b[:, 3].max(), b[:, 5].max())
+        spacing = rf.spacing or tuple(v / 5.0 for v in rf.lengths)
+        points = float(math.prod(max(1, 2 * (n - 1)) for n in grid_counts(lo, hi, spacing)))
+        if points > MAX_POINTS:
+            raise root.error(key, f"the generation grid over its regions ({hi[0] - lo[0]:.4g} × {hi[1] - lo[1]:.4g} × "
+                                  f"{hi[2] - lo[2]:.4g} m) at steps of {', '.join(f'{s:g}' for s in spacing)} m would "
+                                  f"embed {points:.3g} points (limit {MAX_POINTS:.0e}): give a coarser spacing or "
+                                  "longer correlation lengths")
 
 
 def _sealed_faces(t: Table, coupling: str) -> tuple[str, ...]:

@@ -77,13 +77,7 @@ def layout(cfg, spec: FemSpec) -> Layout:
                     if isinstance(r.shape, GridShape)])
     f = spec.mesh.domain_factor
     margin = spec.mesh.lateral_margin if spec.mesh.lateral_margin is not None else f * deepest
-    if spec.rigid_basement is not None:
-        depth = spec.rigid_basement
-    elif spec.mesh.depth is not None:
-        depth = spec.mesh.depth
-    else:
-        depth = f * deepest
-    depth = max(depth, max([b.bottom for b in bodies], default=0.0) * 1.05, deepest * 1.05)
+    depth = model_depth(spec, deepest, max([b.bottom for b in bodies], default=0.0))
     if spec.layers[-1].top >= depth:
         raise ValueError(f"layer {spec.layers[-1].name!r} starts below the model base ({depth:g} m)")
     tops = [lay.top for lay in spec.layers] + [depth]
@@ -122,6 +116,17 @@ def layout(cfg, spec: FemSpec) -> Layout:
     materials.update(spec.reservoirs)
     domain = Domain(*(float(v) for v in dataclasses.astuple(domain)))
     return Layout("axisymmetric" if axi else "3d", domain, slabs, bodies, vols, sizes, materials, origin, zones)
+
+
+def model_depth(spec: FemSpec, deepest: float, body_bottom: float = 0.0) -> float:
+    """Depth (m) of the model base: the rigid basement or ``[mesh] depth`` as given (the case
+    parser checks that they lie below the reservoirs and bodies), else the domain-size rule
+    (``domain_factor`` × the deepest reservoir bottom ``deepest``, and below every body)."""
+    if spec.rigid_basement is not None:
+        return spec.rigid_basement
+    if spec.mesh.depth is not None:
+        return spec.mesh.depth
+    return max(spec.mesh.domain_factor * deepest, body_bottom * 1.05, deepest * 1.05)
 
 
 def effective_pressure(reservoir, times: np.ndarray) -> np.ndarray:

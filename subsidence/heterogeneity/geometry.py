@@ -174,6 +174,10 @@ def read_surface_grid(path, variable: str) -> SurfaceGrid:
                 raise SurfaceGridError(col, f"required column {col!r} is missing (columns: {', '.join(df.columns)})")
             if not np.issubdtype(df[col].dtype, np.number):
                 raise SurfaceGridError(col, "column is not numeric")
+            bad = np.flatnonzero(~np.isfinite(df[col].to_numpy(float)))
+            if bad.size:
+                raise SurfaceGridError(col, f"missing (NaN) or infinite value in data row {int(bad[0]) + 1} "
+                                            f"({bad.size} row(s) in all)")
         x, y = np.unique(df["x"].to_numpy(float)), np.unique(df["y"].to_numpy(float))
         if len(df) != x.size * y.size:
             raise SurfaceGridError("", f"{len(df)} rows are not a regular grid ({x.size} x values by {y.size} y values)")

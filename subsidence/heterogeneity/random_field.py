@@ -90,8 +90,8 @@ def gaussian_field(axes, lengths, *, covariance: str = "exponential", seed: int 
             h.append(1.0)
     m = [max(1, 2 * (ni - 1)) for ni in n]
     for _ in range(MAX_GROW + 1):
-        if float(np.prod(m)) > MAX_POINTS:
-            raise FieldError(f"the random field's embedding grid would have {np.prod(m):.3g} points "
+        if math.prod(m) > MAX_POINTS:
+            raise FieldError(f"the random field's embedding grid would have {float(math.prod(m)):.3g} points "
                              f"(limit {MAX_POINTS:.0e}): use a coarser spacing or a smaller region")
         lam = _eigenvalues(m, h, lengths, covariance)
         if lam.min() >= -1e-10 * lam.max():
@@ -118,11 +118,17 @@ def lognormal(g: np.ndarray, *, mean: float = 1.0, sigma: float) -> np.ndarray:
     return mean * np.exp(sigma * g - 0.5 * sigma * sigma)
 
 
+def grid_counts(lo, hi, spacing) -> tuple[int, ...]:
+    """Points per axis of :func:`grid_axes` (without making the axes)."""
+    return tuple(max(2, int(math.ceil((max(b, a + s) - a) / s - 1e-9)) + 1) for a, b, s in zip(lo, hi, spacing))
+
+
 def grid_axes(lo, hi, spacing) -> tuple[np.ndarray, ...]:
     """Equally spaced axes covering [lo_i, hi_i] with steps of at most ``spacing[i]``."""
     out = []
-    for a, b, s in zip(lo, hi, spacing):
+    for a, b, s, n in zip(lo, hi, spacing, grid_counts(lo, hi, spacing)):
+        if n > MAX_POINTS:  # the embedding check in gaussian_field would refuse it: do not allocate it first
+            raise FieldError(f"a random-field grid axis of {n:.3g} points (limit {MAX_POINTS:.0e}): use a coarser spacing")
         b = max(b, a + s)  # a flat region still gets a grid of two points
-        n = max(2, int(math.ceil((b - a) / s - 1e-9)) + 1)
         out.append(np.linspace(a, b, n))
     return tuple(out)

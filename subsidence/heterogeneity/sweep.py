@@ -105,6 +105,10 @@ def parse_sweep(root, case_data: dict) -> SweepSpec | None:
         if set(p) != {"key", "values"} or not isinstance(p["key"], str) or not isinstance(p["values"], list) \
                 or not p["values"]:
             raise t.error(f"parameters[{j}]", 'expected {key = "dotted.path", values = [v1, v2, ...]}')
+        head = p["key"].split(".")[0]
+        if head in ("name", "sweep", "heterogeneity"):
+            raise t.error(f"parameters[{j}]", f"{p['key']!r} cannot be swept: every member is run without [sweep] "
+                                              "and [heterogeneity], under the name of the case with -mNNN appended")
         keys.append(p["key"])
         values.append(list(p["values"]))
     if len(set(keys)) != len(keys):

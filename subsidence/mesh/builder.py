@@ -168,7 +168,7 @@ def _add_volume(occ, gdim, v, domain):
     if isinstance(v, BoxVolume):
         return occ.addBox(v.xmin, v.ymin, zb, v.xmax - v.xmin, v.ymax - v.ymin, zt - zb)
     if isinstance(v, PrismVolume):
-        pts = [occ.addPoint(float(x), float(y), zb) for x, y in np.asarray(v.vertices)]
+        pts = [occ.addPoint(float(x), float(y), zb) for x, y in _outline_vertices(v.vertices)]
         lines = [occ.addLine(pts[i], pts[(i + 1) % len(pts)]) for i in range(len(pts))]
         surf = occ.addPlaneSurface([occ.addCurveLoop(lines)])
         out = occ.extrude([(2, surf)], 0.0, 0.0, zt - zb)
@@ -178,6 +178,20 @@ def _add_volume(occ, gdim, v, domain):
             raise ValueError(f"{v.name!r}: a fault offset needs the 3D geometry")
         return _add_offset(occ, v, domain)
     raise TypeError(type(v))
+
+
+def _outline_vertices(vertices) -> np.ndarray:
+    """The polygon's vertices without repeats: a vertex on (within 1 µm of) the one before it, or a
+    last vertex that closes the ring on the first, as outlines are often written; OCC cannot make
+    the zero-length edge between them. The outline is the same."""
+    v = np.asarray(vertices, float)
+    keep = [0]
+    for i in range(1, len(v)):
+        if np.hypot(*(v[i] - v[keep[-1]])) > 1e-6:
+            keep.append(i)
+    while len(keep) > 1 and np.hypot(*(v[keep[-1]] - v[0])) <= 1e-6:
+        keep.pop()
+    return v[keep]
 
 
 def _add_offset(occ, v: OffsetVolume, domain) -> list[int]:
