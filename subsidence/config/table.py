@@ -92,6 +92,8 @@ class Table:
             raise self.error(name, f"expected a string, got {_typename(v)}")
         if choices is not None and v not in choices:
             raise self.error(name, f"{v!r} is not one of: {', '.join(choices)}")
+        if name == "name" and not v.strip():  # a name tells things apart (outputs, messages, other keys)
+            raise self.error(name, "a name cannot be empty")
         return v
 
     def boolean(self, name: str, default: Any = _MISSING) -> bool:

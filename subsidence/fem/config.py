@@ -173,7 +173,15 @@ class FemSpec:
         return bool(self.faults or self.random_fields or self.interfaces or self.reference)
 
 
-def _material(t: Table, *, nu_default: float, biot_default: float, required: bool = True) -> Material | None:
+#: material keys only a Biot (two-way) run uses
+BIOT_ONLY_KEYS = ("permeability", "porosity", "fluid_compressibility", "grain_modulus", "storage")
+
+
+def _material(t: Table, *, nu_default: float, biot_default: float, required: bool = True,
+              ignored=None) -> Material | None:
+    """``ignored``: a list that collects the keys of ``BIOT_ONLY_KEYS`` given here (one-way runs)."""
+    if ignored is not None:
+        ignored += [t.key(k) for k in BIOT_ONLY_KEYS if t.has(k)]
     has_E, has_cm = t.has("E"), t.has("cm")
     if has_E and has_cm:
         raise t.error("cm", "give either E (with nu) or cm, not both")
@@ -212,6 +220,9 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
     solver = model.string("solver", "auto", choices=("auto", "gamg", "mumps", "fixed-stress"))
     rtol = model.number("rtol", 1e-8, gt=0.0, lt=1.0)
     base = model.string("base", None, choices=("fixed", "roller"))
+    ignored = [] if coupling != "biot" else None  # Biot-only keys given to a one-way run: said, not silently dropped
+    if ignored is not None and model.has("time_step"):
+        ignored.append(model.key("time_step"))
     time_step = model.number("time_step", 0.25, unit="s", bare="yr", gt=0.0)
     model.finish()
 
@@ -258,6 +269,8 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
                 if pt.has(k):
                     raise pt.error(k, "a reservoir's stiffness follows from its compaction law (cm)")
             extra_t = pt
+            if ignored is not None:
+                ignored += [pt.key(k) for k in BIOT_ONLY_KEYS if pt.has(k)]
             nu_r = extra_t.number("nu", nu, gt=-1.0, lt=0.5)
             b = extra_t.number("biot", biot, gt=0.0, le=1.0)
             mat = Material.from_cm(law.cm, nu_r, biot=b,
@@ -285,7 +298,7 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
             raise lt.error("top", "the first layer must start at the surface (top = 0)")
         if i > 0 and top <= layers[-1].top:
             raise lt.error("top", f"layers must be listed top down (previous top {layers[-1].top:g} m)")
-        layers.append(RegionSpec(name, _material(lt, nu_default=nu, biot_default=biot), top=top))
+        layers.append(RegionSpec(name, _material(lt, nu_default=nu, biot_default=biot, ignored=ignored), top=top))
         lt.finish()
     layers_given = bool(layers)
     if not layers:
@@ -304,7 +317,7 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
                     raise bt.error(k, "a rigid basement has no elastic properties (set rigid = false to give them)")
             rigid = depth
         else:
-            mat = _material(bt, nu_default=nu, biot_default=biot)
+            mat = _material(bt, nu_default=nu, biot_default=biot, ignored=ignored)
             if depth <= layers[-1].top:
                 raise bt.error("depth", f"must be below the top of the last layer ({layers[-1].top:g} m)")
             layers.append(RegionSpec("basement", mat, top=depth))
@@ -332,7 +345,7 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
         st.finish()
         top = bt.number("top", unit="m", ge=0.0)
         bottom = bt.number("bottom", unit="m", gt=top)
-        bodies.append(RegionSpec(name, _material(bt, nu_default=nu, biot_default=biot), top=top, bottom=bottom,
+        bodies.append(RegionSpec(name, _material(bt, nu_default=nu, biot_default=biot, ignored=ignored), top=top, bottom=bottom,
                                  shape=shape))
         bt.finish()
     all_names = [x.name for x in layers + bodies] + names
@@ -377,6 +390,9 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
         raise root.error("model.geometry", "axisymmetric geometry needs disc reservoirs")
     if base is None:
         base = "fixed" if rigid is not None else "roller"
+    if ignored:
+        case.warn(f"[{ignored[0]}] {', '.join(ignored)}: used by coupling = \"biot\" only; this run is one-way "
+                  "(the compaction law sets the reservoirs' deformation), so they are not used")
     spec = FemSpec(geometry=geometry, coupling=coupling, poisson_ratio=nu, biot=biot, degree=int(degree),
                    solver=solver, rtol=rtol, base=base, time_step=time_step, mesh=mesh, layers=layers,
                    bodies=bodies, reservoirs=reservoirs, rigid_basement=rigid, axis=axis, faults=faults,

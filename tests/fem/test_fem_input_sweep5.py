@@ -170,3 +170,21 @@ def test_polygon_with_a_repeated_vertex_is_meshed(vertices):
         assert gmsh.model.occ.getMass(3, t) == pytest.approx(0.5e6 * 100.0)
     finally:
         gmsh.finalize()
+
+
+def test_biot_only_keys_in_a_one_way_run_are_warned_about():
+    """permeability, porosity, … and the Biot time step were read and silently not used by a one-way run."""
+    d = data(model={**BASE["model"], "time_step": 0.1})
+    d["layers"][1]["permeability"] = 1e-15
+    c = load(d)
+    (w,) = [w for w in c.warnings if "coupling = \"biot\" only" in w]
+    assert "model.time_step" in w and "layers[1].permeability" in w
+    assert not any("biot\" only" in w for w in load(data()).warnings)
+
+
+@pytest.mark.parametrize("where", ["layers", "bodies"])
+def test_an_empty_name_is_an_error(where):
+    d = data(bodies=[BODY])
+    d[where][0]["name"] = " "
+    e = error(d)
+    assert e.key == f"{where}[0].name" and "cannot be empty" in e.reason
