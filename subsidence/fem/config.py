@@ -372,7 +372,7 @@ def parse_fem(root: Table, model: Table, *, case, config) -> FemSpec:
 
         if coupling != "one-way" or config.output.grid is None:
             raise root.error("sweep", 'a sweep compares bowls: it needs coupling = "one-way" and an [output] grid')
-        sweep = parse_sweep(root, root.data)
+        sweep = parse_sweep(root, root.data, warn=case.warn if case is not None else None)
 
     axis = _common_axis(config, bodies) if not lateral else None
     if geometry == "auto":

@@ -68,11 +68,17 @@ def set_key(data: dict, key: str, value):
     """Set ``value`` at the dotted path ``key`` of nested dicts/lists (KeyError/IndexError if absent)."""
     parts = key.split(".")
     node = data
+    def index(p):  # array elements by index from 0 (a negative one would count from the end: refused)
+        i = int(p)
+        if i < 0:
+            raise IndexError(key)
+        return i
+
     for p in parts[:-1]:
-        node = node[int(p)] if isinstance(node, list) else node[p]
+        node = node[index(p)] if isinstance(node, list) else node[p]
     last = parts[-1]
     if isinstance(node, list):
-        node[int(last)] = value
+        node[index(last)] = value
     else:
         if not isinstance(node, dict):
             raise KeyError(key)
@@ -89,8 +95,22 @@ def member_data(data: dict, spec: SweepSpec, i: int) -> dict:
     return d
 
 
-def parse_sweep(root, case_data: dict) -> SweepSpec | None:
-    """``[sweep]`` (read by the FE case parser); each member is parsed as a case to check it."""
+#: fault keys that set a block's material (the homogeneous reference turns those blocks off)
+FAULT_BLOCK_KEYS = ("hanging_wall", "footwall", "regions")
+
+
+def changes_reference(key: str) -> bool:
+    """Whether sweeping ``key`` also changes what the sweep's homogeneous reference keeps (reservoirs,
+    layers, model, mesh, outputs, a fault's geometry): the reference runs once, for the base case."""
+    parts = key.split(".")
+    if parts[0] in ("bodies", "random_fields"):
+        return False
+    return not (parts[0] == "faults" and len(parts) > 2 and parts[2] in FAULT_BLOCK_KEYS)
+
+
+def parse_sweep(root, case_data: dict, *, warn=None) -> SweepSpec | None:
+    """``[sweep]`` (read by the FE case parser); each member is parsed as a case to check it.
+    ``warn``: where to say that a swept key changes more than the heterogeneity (case.warn)."""
     from subsidence.config import CaseError
     from subsidence.config.case import case_from_dict
 
@@ -119,6 +139,11 @@ def parse_sweep(root, case_data: dict) -> SweepSpec | None:
     members = list(itertools.product(*values)) if combine == "product" else list(zip(*values))
     spec = SweepSpec(keys, members, groups=int(t.number("groups", 0, integer=True, ge=0)))
     t.finish()
+    beyond = [k for k in keys if changes_reference(k)]
+    if beyond and warn is not None:
+        warn(f"[{t.key('parameters')}] {', '.join(beyond)}: not a body, fault block or random field, so the homogeneous "
+             "reference (run once, for the base case) does not follow it: each member's diff_* and rel_change_* are "
+             "against the base case and hold the effect of this change, not of the heterogeneity alone")
     for i in range(len(members)):
         what = ", ".join(f"{k} = {v!r}" for k, v in zip(keys, members[i]))
         try:

@@ -55,3 +55,21 @@ def test_embedding_size_limit_is_not_bypassed_by_an_overflow():
         gaussian_field(axes, (1.0, 1.0, 1.0))
     with pytest.raises(FieldError, match="limit"):  # not first allocated as 1e9-point axes
         grid_axes((0.0, 0.0, 0.0), (1.0e4, 1.0e4, 1.0e4), (1e-5, 1e-5, 1e-5))
+
+
+def test_a_swept_key_the_reference_does_not_follow_is_warned_about():
+    """The homogeneous reference runs once, for the base case: a swept reservoir or layer key makes
+    the members' diff_* hold that change too; said, while a fault block or body is not."""
+    base = "sweep.parameters"
+    blocks = case_from_dict(sweep_case("faults.0.hanging_wall.factor", [0.5, 1.0]), file="test.toml")
+    assert not any(base in w for w in blocks.warnings)
+    res = case_from_dict(sweep_case("reservoirs.0.thickness", [100.0, 200.0]), file="test.toml")
+    (w,) = [w for w in res.warnings if base in w]
+    assert "reservoirs.0.thickness" in w and "not of the heterogeneity alone" in w
+
+
+def test_a_negative_array_index_in_a_swept_key_is_an_error():
+    # "layers.-1.E" was taken as the last layer, python's way; keys count from 0
+    with pytest.raises(CaseError) as exc:
+        case_from_dict(sweep_case("layers.-1.E", [1e10, 2e10]), file="test.toml")
+    assert exc.value.key == "sweep.parameters" and "index from 0" in exc.value.reason
