@@ -273,7 +273,11 @@ def main(args) -> int:
             _write_csv(rd.file("forecast_points.csv"), obs, dates, q, oq, total, deep, shallow, prefix)
             _write_nc(rd.file("forecast.nc"), obs, dates, q, oq, total, deep, shallow, prefix, case, notes, grid)
             if check is not None:
+                from subsidence.calibration.report import fig_fans
+
                 _write_check(rd.file("forecast_check.json"), check, obs, args, until, full)
+                t_all = (full.dates - full.dates[0]).astype(float) / 365.25
+                fig_fans(cal, {"t": t_all, "post_series": series_all}, rd.file("forecast_check_fans.png"))
         extra = {} if check is None else {"check": {"insar": str(args.insar), "verdict": check["verdict"],
                                                     "scores": check["scores"]}}
         finish_run(rd, case, comm, {

@@ -127,6 +127,8 @@ def fig_fans(cal, A, path: Path) -> Path:
     last_cal = obs.dates[obs.cal][-1].astype(object)
     for ax, i in zip(axes.flat, idx):
         for key, color, label in (("prior_series", "0.6", "prior P10–P90"), ("post_series", "tab:blue", "posterior P10–P90")):
+            if key not in A:  # (a forecast check has the posterior only)
+                continue
             e = A[key][:, i, :] * 1e3
             lo, mid, hi = np.percentile(e, [10, 50, 90], axis=0)
             ax.fill_between(dates, lo, hi, color=color, alpha=0.3, label=label, lw=0)

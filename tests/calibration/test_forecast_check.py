@@ -72,6 +72,7 @@ def test_scores_on_the_calibration_product_are_the_held_out_scores_of_calibrate(
         rows = list(csv.DictReader(f))
     assert len(rows) == ds.n * chk["scored_epochs"] and min(r["date"] for r in rows) > str(UNTIL)
     assert "check: forecast RMSE" in out and "P10-P90 coverage" in out
+    assert (tmp / "chk" / "forecast_check_fans.png").stat().st_size > 10_000  # observed against the forecast's fan
 
 
 @pytest.mark.serial
