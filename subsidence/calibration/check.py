@@ -48,9 +48,12 @@ def last_calibration_date(cal_dir) -> _dt.date:
         raise CaseError(str(f), "data.last_calibration", "missing or not a date: a calibration of another version?") from None
 
 
-def observations_for_check(ds, case, st, until: _dt.date):
-    """The product's points that are calibration points (by id), as ``Observations`` whose ``cal``
-    marks the epochs up to ``until``; and (indices into the calibration's points, skipped counts)."""
+def observations_for_check(ds, case, st, until: _dt.date, match_distance: float = 0.0):
+    """The product's points that are calibration points, as ``Observations`` whose ``cal`` marks the
+    epochs up to ``until``, and the index of each one's calibration point. Matched by id; with
+    ``match_distance`` > 0 (m), a point whose id is not a calibration point's takes the nearest
+    calibration point within that distance (another product of the same area: its per-point values
+    and posterior; the model itself runs at the product point's own position)."""
     from subsidence.calibration.calibrate import Observations, observations_from
 
     file = str(ds.provenance.get("file", ds.name))
@@ -69,14 +72,28 @@ def observations_for_check(ds, case, st, until: _dt.date):
         raise CaseError(file, "--insar", f"no epoch after {until}, the calibration's last epoch: nothing to score "
                         f"(the product ends {obs.dates[-1]})")
     pos = {str(s): i for i, s in enumerate(st["ids"])}
-    mine = np.array([str(s) in pos for s in obs.ids])
+    match = np.array([pos.get(str(s), -1) for s in obs.ids])
+    by_distance = 0
+    if match_distance > 0 and (match < 0).any():
+        from scipy.spatial import cKDTree
+
+        d, k = cKDTree(np.column_stack([st["x"], st["y"]])).query(np.column_stack([obs.x, obs.y]))
+        near = (match < 0) & (d <= match_distance)
+        match[near] = k[near]
+        by_distance = int(near.sum())
+    mine = match >= 0
     if not mine.any():
-        raise CaseError(file, "--insar", f"none of its {obs.ids.size} point ids is a point of the calibration "
+        how = f"or lies within {match_distance:g} m of one" if match_distance > 0 else \
+            "(give --match-distance to match another product's points by position)"
+        raise CaseError(file, "--insar", f"none of its {obs.ids.size} points is a point of the calibration by id {how} "
                         f"({len(pos)} points): the forecast exists at the calibration's points only")
-    idx = np.array([pos[str(s)] for s in obs.ids[mine]])
+    idx = match[mine]
     skipped = dict(obs.skipped)
     if (~mine).any():
-        skipped["not a point of the calibration"] = int((~mine).sum())
+        skipped["not a point of the calibration" + (f" (nor within {match_distance:g} m of one)" if match_distance > 0 else "")] \
+            = int((~mine).sum())
+    if by_distance:
+        skipped["matched by position, not id (counted, kept)"] = by_distance
     sub = dataclasses.replace(obs, ids=obs.ids[mine], x=obs.x[mine], y=obs.y[mine], D=obs.D[mine],
                               los=None if obs.los is None else obs.los[mine], skipped=skipped)
     return sub, idx

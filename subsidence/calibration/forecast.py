@@ -33,6 +33,9 @@ def add_arguments(p) -> None:
                    "later epochs and scored against them and the per-point baselines (forecast_check.json)")
     p.add_argument("--out", "-o", required=True, help="output directory (written atomically)")
     p.add_argument("--crs", default=None, help="model CRS (default: the case's crs, else EPSG:28992)")
+    p.add_argument("--match-distance", type=float, default=0.0, metavar="M",
+                   help="with --insar: a point whose id is not a calibration point's takes the nearest one within M "
+                   "metres (another product of the same area; default 0: by id only)")
     add_data_options(p)
     p.add_argument("--seed", type=int, default=0,
                    help="ignored (obs_p10/obs_p90 are now computed exactly, without random draws); kept so that "
@@ -199,6 +202,8 @@ def main(args) -> int:
     started = _dt.datetime.now(_dt.timezone.utc)
     case, st = load_calibration(args.calibration)
     args.insar = getattr(args, "insar", None)  # (a Namespace built in Python, as before --insar existed)
+    if getattr(args, "match_distance", 0.0) and args.match_distance < 0:
+        raise CaseError("", "--match-distance", f"must be >= 0 (metres), got {args.match_distance:g}")
     if (args.dates is None) == (args.insar is None):
         raise CaseError("", "--dates", "give either --dates (a file of dates) or --insar (a later product to score the "
                         "forecast against)")
@@ -217,7 +222,7 @@ def main(args) -> int:
         if comm.rank == 0:
             ds = read_dataset(Path(args.insar), args, case.validation or ValidationConfig(),
                               crs=getattr(args, "crs", None) or case.crs or "EPSG:28992")
-            full, idx = observations_for_check(ds, case, st, until)
+            full, idx = observations_for_check(ds, case, st, until, getattr(args, "match_distance", 0.0) or 0.0)
         full, idx = comm.bcast((full, idx) if comm.rank == 0 else None, root=0)
         state = subset_state(st, idx)
         cal = Calibration(case, full, cfg, comm=comm, t0=t0)

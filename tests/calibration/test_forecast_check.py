@@ -101,7 +101,7 @@ def test_products_that_cannot_be_scored_are_named_errors(calibrated, capsys):
     assert "no epoch after" in capsys.readouterr().err
     others = _write(tmp / "others.csv", ds, ids=[f"q{i}" for i in range(ds.n)])
     assert _forecast(tmp / "cal", others, tmp / "x3") == 2
-    assert "none of its 20 point ids is a point of the calibration" in capsys.readouterr().err
+    assert "none of its 20 points is a point of the calibration by id (give --match-distance" in capsys.readouterr().err
     dates = tmp / "dates.txt"
     dates.write_text("2018-01-01\n")
     assert _forecast(tmp / "cal", product, tmp / "x4", "--dates", str(dates)) == 2
@@ -126,4 +126,20 @@ def test_the_check_on_all_ranks_gives_the_held_out_scores_of_calibrate(tmp_path_
     for name, s in doc["scores"]["out_of_sample"].items():
         if name != "prior ensemble":
             assert chk["scores"][name]["rmse_m"] == pytest.approx(s["rmse_m"], rel=1e-9), name
+
+
+@pytest.mark.serial
+def test_another_products_points_are_matched_by_position(calibrated):
+    """Other ids at the same places (another processing): with --match-distance each takes the
+    nearest calibration point's posterior, and the scores are those of the id match."""
+    tmp, ds, product, _ = calibrated
+    others = _write(tmp / "others_pos.csv", ds, ids=[f"q{i}" for i in range(ds.n)])
+    assert _forecast(tmp / "cal", others, tmp / "chk_pos", "--match-distance", "5") == 0
+    if not (tmp / "chk" / "forecast_check.json").exists():
+        assert _forecast(tmp / "cal", product, tmp / "chk") == 0
+    a = json.loads((tmp / "chk" / "forecast_check.json").read_text())
+    b = json.loads((tmp / "chk_pos" / "forecast_check.json").read_text())
+    assert b["skipped"]["matched by position, not id (counted, kept)"] == ds.n
+    for name in a["scores"]:
+        assert b["scores"][name]["rmse_m"] == pytest.approx(a["scores"][name]["rmse_m"], rel=1e-9), name
 
