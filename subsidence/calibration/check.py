@@ -56,10 +56,14 @@ def observations_for_check(ds, case, st, until: _dt.date, match_distance: float 
     and posterior; the model itself runs at the product point's own position)."""
     from subsidence.calibration.calibrate import Observations, observations_from
 
+    from subsidence.log import get_logger
+
     file = str(ds.provenance.get("file", ds.name))
-    if ds.component != str(st["component"]):
-        raise CaseError(file, "--component", f"the product is {ds.component!r}, the calibration was on {str(st['component'])!r}: "
-                        "a forecast is scored in the component it was calibrated in")
+    if ds.component != str(st["component"]):  # the model gives every component; the noise model is the calibration's
+        get_logger("calibration").warning(
+            "%s is %r, the calibration was on %r: the forecast is projected onto the product's component (the per-point "
+            "rates are vertical), but the observation noise behind coverage and CRPS is the one estimated for %r",
+            file, ds.component, str(st["component"]), str(st["component"]))
     try:
         obs = observations_from(ds, start_date=case.start_date, until=until)
     except CaseError as exc:

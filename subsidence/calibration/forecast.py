@@ -303,7 +303,8 @@ def main(args) -> int:
 def _write_check(path, check, obs, args, until, full) -> None:
     import json
 
-    doc = {"insar": str(args.insar), "calibration": str(args.calibration), "last_calibration_epoch": str(until),
+    doc = {"insar": str(args.insar), "calibration": str(args.calibration), "component": obs.component,
+           "last_calibration_epoch": str(until),
            "points": int(obs.ids.size), "shared_epochs": int(full.cal.sum()), "scored_epochs": int(obs.dates.size),
            "first_scored": str(obs.dates[0]), "last_scored": str(obs.dates[-1]), "skipped": full.skipped,
            "read": full.provenance,

@@ -143,3 +143,20 @@ def test_another_products_points_are_matched_by_position(calibrated):
     for name in a["scores"]:
         assert b["scores"][name]["rmse_m"] == pytest.approx(a["scores"][name]["rmse_m"], rel=1e-9), name
 
+
+@pytest.mark.serial
+def test_a_product_in_another_component_is_scored_in_its_own(calibrated, capsys):
+    """A vertical product against a line-of-sight calibration: projected, and the noise caveat said."""
+    tmp, ds, product, _ = calibrated
+    up = tmp / "up.csv"
+    with open(product) as f, open(up, "w", newline="") as g:  # the same series, declared vertical, no LOS columns
+        rows = list(csv.reader(f))
+        w = csv.writer(g)
+        for r in rows:
+            w.writerow(r[:3] + r[6:])
+    rc = main(["forecast", str(tmp / "cal"), "--insar", str(up), "--unit", "m", "--insar-crs", "EPSG:28992",
+               "--component", "up", "--out", str(tmp / "chk_up")])
+    err = capsys.readouterr().err
+    assert rc == 0 and "the calibration was on 'los'" in err
+    assert json.loads((tmp / "chk_up" / "forecast_check.json").read_text())["component"] == "up"
+
