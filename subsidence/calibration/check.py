@@ -16,9 +16,11 @@ statistical extrapolations ``calibrate`` reports:
   observation and the CRPS of the ensemble (members + the calibration's observation noise),
   per forecast horizon, and the paired bootstrap of each RMSE difference (points and blocks of
   epochs resampled), as in ``calibrate``.
-- Points are matched by id with the calibration's points; the others are counted. Points with
-  gaps in the shared epochs are left out (counted), gaps after ``until`` are left out of the
-  scores and counted.
+- Points are matched by id with the calibration's points, or (``--match-distance``) with the
+  nearest one within a distance; the others are counted. Points with gaps in the shared epochs
+  are left out (counted), gaps after ``until`` are left out of the scores and counted. A product
+  in another component is projected onto it (with a warning: the noise model stays the
+  calibration's).
 """
 
 from __future__ import annotations
@@ -54,8 +56,7 @@ def observations_for_check(ds, case, st, until: _dt.date, match_distance: float 
     ``match_distance`` > 0 (m), a point whose id is not a calibration point's takes the nearest
     calibration point within that distance (another product of the same area: its per-point values
     and posterior; the model itself runs at the product point's own position)."""
-    from subsidence.calibration.calibrate import Observations, observations_from
-
+    from subsidence.calibration.calibrate import observations_from
     from subsidence.log import get_logger
 
     file = str(ds.provenance.get("file", ds.name))
