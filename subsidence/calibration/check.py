@@ -65,14 +65,13 @@ def observations_for_check(ds, case, st, until: _dt.date, match_distance: float 
             "%s is %r, the calibration was on %r: the forecast is projected onto the product's component (the per-point "
             "rates are vertical), but the observation noise behind coverage and CRPS is the one estimated for %r",
             file, ds.component, str(st["component"]), str(st["component"]))
-    try:
-        obs = observations_from(ds, start_date=case.start_date, until=until)
-    except CaseError as exc:
-        if "need at least 6" not in exc.reason:
-            raise
-        raise CaseError(file, "--insar", f"{exc.reason.split(':')[0]} (the calibration's last epoch): the product must also "
-                        f"cover the calibration period, at least {MIN_SHARED_EPOCHS} epochs up to {until}, to reference "
-                        "it to the model and fit the baselines there") from None
+    d = ds.dates
+    shared = int(((d >= np.datetime64(case.start_date, "D")) & (d <= np.datetime64(until, "D"))).sum())
+    if shared < MIN_SHARED_EPOCHS:
+        raise CaseError(file, "--insar", f"only {shared} epochs up to {until} (the calibration's last epoch): the product "
+                        f"must also cover the calibration period, at least {MIN_SHARED_EPOCHS} epochs up to {until}, to "
+                        "reference it to the model and fit the baselines there")
+    obs = observations_from(ds, start_date=case.start_date, until=until)
     if obs.cal.all():
         raise CaseError(file, "--insar", f"no epoch after {until}, the calibration's last epoch: nothing to score "
                         f"(the product ends {obs.dates[-1]})")
