@@ -420,43 +420,26 @@ def _check_time_steps(model: Table, config, time_step: float) -> None:
                                        "in years (e.g. 0.25)")
 
 
-def _reservoir_depths(config, spec: FemSpec) -> dict[str, tuple[float, float, tuple[int, float] | None]]:
-    """Reservoir name → (top, bottom, (fault index, throw) or None), m below surface, with the
-    hanging-wall part moved down by the throw of a fault that offsets it."""
-    from subsidence.deep.gridded import GridShape
-
-    out = {}
-    for r in config.reservoirs:
-        if isinstance(r.shape, GridShape):
-            g = r.shape
-            out[r.name] = (float(np.min(g.depth - g.thickness / 2)), r.max_bottom, None)
-            continue
-        top, bottom = r.depth - r.thickness / 2, r.depth + r.thickness / 2
-        off = next(((j, f.throw) for j, f in enumerate(spec.faults) if f.throw and r.name in f.reservoirs), None)
-        if off is not None:
-            top, bottom = min(top, top + off[1]), max(bottom, bottom + off[1])
-        out[r.name] = (top, bottom, off)
-    return out
-
-
 def _check_extent(root: Table, config, spec: FemSpec, *, elastic_basement: bool) -> None:
     """Every reservoir (offset by its fault's throw) and body inside the model: below the surface,
     above its base (the rigid basement, ``[mesh] depth`` or the domain rule), and the last layer
     starting above that base. The mesher would otherwise cut off what sticks out, or move the base."""
-    from subsidence.fem.setup import model_depth
+    from subsidence.fem.setup import model_depth, reservoir_volumes
+    from subsidence.mesh.shapes import OffsetVolume
 
-    res = _reservoir_depths(config, spec)
-    for name, (top, bottom, off) in res.items():
-        if off is None:
+    vols, zones = reservoir_volumes(config, spec)  # the volumes the mesh is built of, faults' offsets included
+    for v in vols:
+        if not isinstance(v, OffsetVolume):
             continue
-        key = f"faults[{off[0]}].throw"
-        if top < 0:
-            raise root.error(key, f"{off[1]:g} m moves the hanging-wall part of reservoir {name!r} above the surface "
-                                  f"(its top to {top:g} m)")
-        if spec.rigid_basement is not None and bottom >= spec.rigid_basement:
-            raise root.error(key, f"{off[1]:g} m moves the hanging-wall part of reservoir {name!r} down to {bottom:g} m, "
+        j = [i for i, f in enumerate(spec.faults) if f.throw and v.name in f.reservoirs][-1]  # the last offset applied
+        key, throw = f"faults[{j}].throw", spec.faults[j].throw
+        if v.top < 0:
+            raise root.error(key, f"{throw:g} m moves the hanging-wall part of reservoir {v.name!r} above the surface "
+                                  f"(its top to {v.top:g} m)")
+        if spec.rigid_basement is not None and v.bottom >= spec.rigid_basement:
+            raise root.error(key, f"{throw:g} m moves the hanging-wall part of reservoir {v.name!r} down to {v.bottom:g} m, "
                                   f"not above the rigid basement ({spec.rigid_basement:g} m)")
-    deepest = max(b for _, b, _ in res.values())
+    deepest = max(v.bottom for v in vols + zones)
     body_bottom = max([b.bottom for b in spec.bodies], default=0.0)
     last = spec.layers[-1]
     last_key = "basement.depth" if elastic_basement else f"layers[{len(spec.layers) - 1}].top"

@@ -33,12 +33,13 @@ def _output_points(cfg) -> np.ndarray:
     return np.vstack(pts) if pts else np.zeros((0, 2))
 
 
-def layout(cfg, spec: FemSpec) -> Layout:
+def reservoir_volumes(cfg, spec: FemSpec) -> tuple[list, list]:
+    """The meshed reservoir volumes (each moved by the faults that offset it: ``OffsetVolume``) and
+    the boxes of gridded reservoirs (loaded cell-wise, not meshed)."""
     from subsidence.deep.geometry import Disc
     from subsidence.deep.gridded import GridShape
 
     axi = spec.geometry == "axisymmetric"
-    origin = spec.axis if axi else (0.0, 0.0)
     vols, zones = [], []
     for r in cfg.reservoirs:
         if isinstance(r.shape, GridShape):
@@ -58,6 +59,15 @@ def layout(cfg, spec: FemSpec) -> Layout:
                 pl = f.plane
                 vols[-1] = OffsetVolume(vols[-1], (pl.x0, pl.y0, -pl.depth0), tuple(map(float, pl.normal)),
                                         tuple(map(float, pl.slip(f.throw))))
+    return vols, zones
+
+
+def layout(cfg, spec: FemSpec) -> Layout:
+    from subsidence.deep.gridded import GridShape
+
+    axi = spec.geometry == "axisymmetric"
+    origin = spec.axis if axi else (0.0, 0.0)
+    vols, zones = reservoir_volumes(cfg, spec)
     bodies = []
     for b in spec.bodies:
         if b.shape["type"] == "cylinder":
