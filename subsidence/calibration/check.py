@@ -16,6 +16,14 @@ statistical extrapolations ``calibrate`` reports:
   observation and the CRPS of the ensemble (members + the calibration's observation noise),
   per forecast horizon, and the paired bootstrap of each RMSE difference (points and blocks of
   epochs resampled), as in ``calibrate``.
+- A later product that does not cover the calibration period (a new release starting after it)
+  is scored with ``--reference``: ``calibration`` when it continues the calibration product's
+  reference (the same processing, later epochs only: the members keep the offsets of the
+  calibration's own data); ``first-epochs`` when it has a reference of its own (e.g. zero at its
+  first epoch): each member and each baseline is shifted per point to the product's first
+  ``--reference-epochs`` epochs, which are then not scored. Either way the baselines are fitted
+  on the observations the calibration was made on (``observations.npz`` of the calibration
+  directory), and only the later product's epochs after ``until`` are scored.
 - Points are matched by id with the calibration's points, or (``--match-distance``) with the
   nearest one within a distance; the others are counted. Points with gaps in the shared epochs
   are left out (counted), gaps after ``until`` are left out of the scores and counted. A product
@@ -34,6 +42,9 @@ from subsidence.config import CaseError
 
 #: fewest product epochs within the calibration period (as ``calibrate`` needs to calibrate)
 MIN_SHARED_EPOCHS = 6
+
+#: how a later product is referenced to the model (``forecast --reference``)
+REFERENCES = ("overlap", "calibration", "first-epochs")
 
 
 def last_calibration_date(cal_dir) -> _dt.date:
@@ -70,18 +81,29 @@ def observations_for_check(ds, case, st, until: _dt.date, match_distance: float 
     if shared < MIN_SHARED_EPOCHS:
         raise CaseError(file, "--insar", f"only {shared} epochs up to {until} (the calibration's last epoch): the product "
                         f"must also cover the calibration period, at least {MIN_SHARED_EPOCHS} epochs up to {until}, to "
-                        "reference it to the model and fit the baselines there")
+                        "reference it to the model and fit the baselines there; for a product of the later epochs only, "
+                        "give --reference calibration (it continues the calibration product's reference) or --reference "
+                        "first-epochs (it has its own: its first epochs then fix each point's level)")
     obs = observations_from(ds, start_date=case.start_date, until=until)
     if obs.cal.all():
         raise CaseError(file, "--insar", f"no epoch after {until}, the calibration's last epoch: nothing to score "
                         f"(the product ends {obs.dates[-1]})")
+    mine, idx, skipped = _match(file, obs.ids, obs.x, obs.y, st, match_distance, obs.skipped)
+    sub = dataclasses.replace(obs, ids=obs.ids[mine], x=obs.x[mine], y=obs.y[mine], D=obs.D[mine],
+                              los=None if obs.los is None else obs.los[mine], skipped=skipped)
+    return sub, idx
+
+
+def _match(file, ids, x, y, st, match_distance, skipped):
+    """Which product points are calibration points (by id, else within ``match_distance``): the mask,
+    the calibration index of each matched one and the skip counts."""
     pos = {str(s): i for i, s in enumerate(st["ids"])}
-    match = np.array([pos.get(str(s), -1) for s in obs.ids])
+    match = np.array([pos.get(str(s), -1) for s in ids])
     by_distance = 0
     if match_distance > 0 and (match < 0).any():
         from scipy.spatial import cKDTree
 
-        d, k = cKDTree(np.column_stack([st["x"], st["y"]])).query(np.column_stack([obs.x, obs.y]))
+        d, k = cKDTree(np.column_stack([st["x"], st["y"]])).query(np.column_stack([x, y]))
         near = (match < 0) & (d <= match_distance)
         match[near] = k[near]
         by_distance = int(near.sum())
@@ -89,18 +111,98 @@ def observations_for_check(ds, case, st, until: _dt.date, match_distance: float 
     if not mine.any():
         how = f"or lies within {match_distance:g} m of one" if match_distance > 0 else \
             "(give --match-distance to match another product's points by position)"
-        raise CaseError(file, "--insar", f"none of its {obs.ids.size} points is a point of the calibration by id {how} "
+        raise CaseError(file, "--insar", f"none of its {ids.size} points is a point of the calibration by id {how} "
                         f"({len(pos)} points): the forecast exists at the calibration's points only")
-    idx = match[mine]
-    skipped = dict(obs.skipped)
+    skipped = dict(skipped)
     if (~mine).any():
         skipped["not a point of the calibration" + (f" (nor within {match_distance:g} m of one)" if match_distance > 0 else "")] \
             = int((~mine).sum())
     if by_distance:
         skipped["matched by position, not id (counted, kept)"] = by_distance
-    sub = dataclasses.replace(obs, ids=obs.ids[mine], x=obs.x[mine], y=obs.y[mine], D=obs.D[mine],
-                              los=None if obs.los is None else obs.los[mine], skipped=skipped)
-    return sub, idx
+    return mine, match[mine], skipped
+
+
+def load_calibration_observations(cal_dir, st) -> dict:
+    """The observations a calibration was fitted to (``observations.npz``: ids, calibration epochs,
+    values), checked against its state."""
+    from pathlib import Path
+
+    f = Path(cal_dir) / "observations.npz"
+    if not f.is_file():
+        raise CaseError(str(cal_dir), "observations.npz", "missing: --reference calibration and first-epochs fit the "
+                        "baselines on the observations the calibration was made on, which `subsidence calibrate` saves "
+                        "there (a calibration directory of an older version: score a product that covers the calibration "
+                        "period instead, or calibrate again)")
+    with np.load(f, allow_pickle=False) as z:
+        o = {k: z[k] for k in z.files}
+    ids = o["ids"].astype(str)
+    if str(o["component"]) != str(st["component"]) or not np.array_equal(ids, st["ids"].astype(str)) \
+            or o["D"].shape != (ids.size, o["dates"].size):
+        raise CaseError(str(f), "ids", "does not match the calibration's state.npz (points, component or shape): "
+                        "not the observations of this calibration")
+    o["dates"] = o["dates"].astype("datetime64[D]")
+    return o
+
+
+def observations_later_only(ds, st, cal_obs: dict, until: _dt.date, match_distance: float = 0.0, *,
+                            reference: str = "calibration", reference_epochs: int = 6):
+    """A later product that need not cover the calibration period, joined to the calibration's own
+    observations: ``Observations`` whose calibration epochs (``cal``) are those of the calibration's
+    data (offsets of the members, baselines) followed by the product's epochs after ``until``, the
+    index of each point's calibration point, and, for ``reference = "first-epochs"``, the mask of the
+    product's first ``reference_epochs`` epochs (each prediction is shifted per point to them; not
+    scored), else None."""
+    from subsidence.calibration.calibrate import Observations
+
+    file = str(ds.provenance.get("file", ds.name))
+    if reference not in REFERENCES[1:]:
+        raise CaseError(file, "--reference", f"must be one of {', '.join(REFERENCES)}, got {reference!r}")
+    if ds.component != str(cal_obs["component"]):
+        raise CaseError(file, "--reference", f"the product is {ds.component!r}, the calibration's data "
+                        f"{str(cal_obs['component'])!r}: baselines fitted on one component cannot be scored on another "
+                        "(score a product in the calibration's component, or one that covers the calibration period)")
+    later = ds.dates > np.datetime64(until, "D")
+    need = 1 + (reference_epochs if reference == "first-epochs" else 0)
+    if later.sum() < need:
+        raise CaseError(file, "--insar", f"{int(later.sum())} epochs after {until}, the calibration's last epoch: "
+                        f"need at least {need}" + (f" ({reference_epochs} to reference the product, one to score)"
+                                                   if reference == "first-epochs" else "") +
+                        (f" (the product ends {ds.dates[-1]})" if ds.nt else ""))
+    if (~later).any():
+        ds = ds.epochs(later, reason=f"up to {until}, the calibration's last epoch (the calibration's own data are used "
+                       "there)")
+    D = np.asarray(ds.disp, float)
+    mine, idx, skipped = _match(file, ds.ids, ds.x, ds.y, st, match_distance, ds.skipped)
+    ref = None
+    if reference == "first-epochs":
+        r = np.zeros(ds.nt, bool)
+        r[:reference_epochs] = True
+        level = np.isfinite(D[:, r]).any(axis=1)
+        if (mine & ~level).any():
+            skipped[f"no value in the first {reference_epochs} epochs (its level cannot be fixed)"] = int((mine & ~level).sum())
+            idx = idx[level[mine]]
+            mine = mine & level
+            if not mine.any():
+                raise CaseError(file, "--reference-epochs", f"no calibration point has a value in the product's first "
+                                f"{reference_epochs} epochs")
+    n_c = cal_obs["dates"].size
+    cal = np.concatenate([np.ones(n_c, bool), np.zeros(ds.nt, bool)])
+    if reference == "first-epochs":
+        ref = np.concatenate([np.zeros(n_c, bool), r])
+    obs = Observations(ids=ds.ids[mine], x=ds.x[mine], y=ds.y[mine],
+                       dates=np.concatenate([cal_obs["dates"], ds.dates]),
+                       D=np.concatenate([np.asarray(cal_obs["D"], float)[idx], D[mine]], axis=1), component=ds.component,
+                       los=None if ds.los is None else ds.los[mine], cal=cal, file=file, skipped=skipped,
+                       provenance={k: v for k, v in ds.provenance.items() if k not in ("file", "notes")})
+    return obs, idx, ref
+
+
+def relevel(D, pred, ref, later):
+    """Predictions (..., m, n) shifted, on the ``later`` epochs, by their per-point mean difference from
+    the observations over the ``ref`` epochs (a product with its own reference: each prediction is
+    put at the product's level there; missing values left out of the mean)."""
+    off = np.nanmean(D[..., ref] - pred[..., ref], axis=-1, keepdims=True)
+    return np.where(later, pred + off, pred)
 
 
 def subset_state(st, idx):
@@ -118,9 +220,11 @@ def subset_state(st, idx):
     return State(zg=st["zg"], pp=sub_pp, zp=sub_zp)
 
 
-def score_forecast(cal, series, noise_sd: float, block_years: float, seed: int) -> dict:
+def score_forecast(cal, series, noise_sd: float, block_years: float, seed: int, ref=None) -> dict:
     """Scores of the ensemble ``series`` (N, m, n; in the product's reference) over the epochs after
-    the calibration, against the baselines fitted on the epochs up to it."""
+    the calibration, against the baselines fitted on the epochs up to it. ``ref``: epochs after it
+    that reference the product (``first-epochs``): every baseline is shifted to them as the members
+    were, and they are not scored."""
     from subsidence.calibration.output import TERMS_ONLY, _terms_only
     from subsidence.calibration.scores import baselines, by_horizon, ensemble_score, paired_difference, score, with_offsets
 
@@ -131,6 +235,9 @@ def score_forecast(cal, series, noise_sd: float, block_years: float, seed: int) 
     terms_only = _terms_only(cal)
     if terms_only is not None:
         base[TERMS_ONLY] = with_offsets(obs.D, terms_only, shared)
+    if ref is not None:
+        base = {k: relevel(obs.D, v, ref, hold) for k, v in base.items()}
+        hold = hold & ~ref
     rng = np.random.default_rng(seed)
     scores = {"posterior ensemble": ensemble_score(obs.D, series, t, hold, noise_sd, rng)}
     mean = series.mean(axis=0)
@@ -140,7 +247,7 @@ def score_forecast(cal, series, noise_sd: float, block_years: float, seed: int) 
         paired[name] = paired_difference(obs.D, mean, pred, t, hold, np.random.default_rng(seed + 6),
                                          block_years=max(block_years, 1e-9))
     horizon = by_horizon(obs.D, t, shared, base, ensembles={"posterior ensemble": series}, noise_sd=noise_sd,
-                         rng=np.random.default_rng(seed + 10))
+                         rng=np.random.default_rng(seed + 10), scored=hold)
     return {"scores": scores, "versus_baselines": paired, "scores_by_horizon": horizon, "verdict": verdict(scores, paired)}
 
 

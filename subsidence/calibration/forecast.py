@@ -36,6 +36,14 @@ def add_arguments(p) -> None:
     p.add_argument("--match-distance", type=float, default=0.0, metavar="M",
                    help="with --insar: a point whose id is not a calibration point's takes the nearest one within M "
                    "metres (another product of the same area; default 0: by id only)")
+    p.add_argument("--reference", default=None, choices=("overlap", "calibration", "first-epochs"),
+                   help="with --insar: how the product is referenced to the model. overlap (default): by its own epochs "
+                   "within the calibration period (at least 6). calibration: a product of later epochs that continues "
+                   "the calibration product's reference (the same processing). first-epochs: a later product with a "
+                   "reference of its own; each point's level is fixed on its first --reference-epochs epochs, which are "
+                   "not scored")
+    p.add_argument("--reference-epochs", type=int, default=None, metavar="N",
+                   help="with --reference first-epochs: how many of the product's first epochs fix the level (default 6)")
     add_data_options(p)
     p.add_argument("--seed", type=int, default=0,
                    help="ignored (obs_p10/obs_p90 are now computed exactly, without random draws); kept so that "
@@ -207,13 +215,24 @@ def main(args) -> int:
     if (args.dates is None) == (args.insar is None):
         raise CaseError("", "--dates", "give either --dates (a file of dates) or --insar (a later product to score the "
                         "forecast against)")
+    reference = getattr(args, "reference", None)
+    n_ref = getattr(args, "reference_epochs", None)
+    if reference is not None and args.insar is None:
+        raise CaseError("", "--reference", "applies to --insar (a product to score the forecast against) only")
+    if n_ref is not None and reference != "first-epochs":
+        raise CaseError("", "--reference-epochs", "applies to --reference first-epochs only")
+    if n_ref is not None and n_ref < 1:
+        raise CaseError("", "--reference-epochs", f"must be >= 1, got {n_ref}")
+    reference = reference or "overlap"
+    n_ref = 6 if n_ref is None else n_ref
     cfg = dataclasses.replace(case.calibration, ensemble=int(st["zg"].shape[1]))
     t0 = np.datetime64(str(st["t0"]), "D")
     nv = st["noise"]
     nm = NoiseModel(white_var=nv[0], spatial_var=nv[1], spatial_range=nv[2], temporal_var=nv[3], temporal_range=nv[4])
-    check = until = full = None
+    check = until = full = ref = None
     if args.insar is not None:  # the product's epochs; the ones after the calibration are scored
-        from subsidence.calibration.check import (last_calibration_date, observations_for_check, score_forecast,
+        from subsidence.calibration.check import (last_calibration_date, load_calibration_observations,
+                                                  observations_for_check, observations_later_only, score_forecast,
                                                   subset_state)
         from subsidence.insar.cli import read_dataset
         from subsidence.insar.config import ValidationConfig
@@ -222,13 +241,19 @@ def main(args) -> int:
         if comm.rank == 0:
             ds = read_dataset(Path(args.insar), args, case.validation or ValidationConfig(),
                               crs=getattr(args, "crs", None) or case.crs or "EPSG:28992")
-            full, idx = observations_for_check(ds, case, st, until, getattr(args, "match_distance", 0.0) or 0.0)
-        full, idx = comm.bcast((full, idx) if comm.rank == 0 else None, root=0)
+            md = getattr(args, "match_distance", 0.0) or 0.0
+            if reference == "overlap":
+                full, idx = observations_for_check(ds, case, st, until, md)
+            else:  # later epochs only: the calibration's own data give the offsets and the baselines
+                full, idx, ref = observations_later_only(ds, st, load_calibration_observations(args.calibration, st),
+                                                         until, md, reference=reference, reference_epochs=n_ref)
+        full, idx, ref = comm.bcast((full, idx, ref) if comm.rank == 0 else None, root=0)
         state = subset_state(st, idx)
         cal = Calibration(case, full, cfg, comm=comm, t0=t0)
-        log.info("forecast check: %d members at %d points of %s; %d epochs up to %s (offsets, baselines), %d after it "
-                 "(scored)", state.zg.shape[1], full.ids.size, Path(args.insar).name, int(full.cal.sum()), until,
-                 int((~full.cal).sum()))
+        log.info("forecast check: %d members at %d points of %s; %d epochs up to %s (offsets, baselines%s), %d after it "
+                 "(%s)", state.zg.shape[1], full.ids.size, Path(args.insar).name, int(full.cal.sum()), until,
+                 "" if reference == "overlap" else ": the calibration's own data", int((~full.cal).sum()),
+                 "scored" if ref is None else f"the first {int(ref.sum())} reference the product, the rest scored")
     else:
         dates = np.array(read_dates(args.dates), dtype="datetime64[D]")
         if case.start_date is not None and dates[0] < np.datetime64(case.start_date, "D"):
@@ -253,11 +278,16 @@ def main(args) -> int:
 
         cal.set_noise(nm, {"source": "the calibration's noise model"})
         series_all = with_offsets(full.D, res["series"], full.cal)  # each member referenced on the shared epochs
+        if ref is not None:  # a product with its own reference: each member put at its level on the first epochs
+            from subsidence.calibration.check import relevel
+
+            series_all = relevel(full.D, series_all, ref, ~full.cal)
         # on every rank (the no-physics baseline is computed on rank 0 and broadcast inside: a collective)
         from subsidence.calibration.cli import _blas_per_rank
 
         with _blas_per_rank(comm):  # one BLAS thread per rank, as calibrate (a busy-waiting rank starves threads)
-            check = score_forecast(cal, series_all, float(nm.total_sigma), float(nm.temporal_range), cfg.seed + 1)
+            check = score_forecast(cal, series_all, float(nm.total_sigma), float(nm.temporal_range), cfg.seed + 1,
+                                   ref=ref)
         later = ~full.cal
         dates = full.dates[later]
         res = {k: v[..., later] for k, v in res.items()}
@@ -280,7 +310,7 @@ def main(args) -> int:
             if check is not None:
                 from subsidence.calibration.report import fig_fans
 
-                _write_check(rd.file("forecast_check.json"), check, obs, args, until, full)
+                _write_check(rd.file("forecast_check.json"), check, obs, args, until, full, reference, ref)
                 t_all = (full.dates - full.dates[0]).astype(float) / 365.25
                 fig_fans(cal, {"t": t_all, "post_series": series_all}, rd.file("forecast_check_fans.png"))
         extra = {} if check is None else {"check": {"insar": str(args.insar), "verdict": check["verdict"],
@@ -300,16 +330,30 @@ def main(args) -> int:
     return 0
 
 
-def _write_check(path, check, obs, args, until, full) -> None:
+#: what ``forecast_check.json`` says of each ``--reference``
+REFERENCE_TEXT = {
+    "overlap": "each member shifted per point by its mean difference from the product over the shared epochs (up to the "
+               "calibration's last epoch); the baselines are fitted on those epochs only",
+    "calibration": "the product continues the calibration product's reference: each member keeps its per-point offset "
+                   "from the calibration's own observations (observations.npz), on which the baselines are fitted",
+    "first-epochs": "the product has its own reference: each member and each baseline (fitted on the calibration's own "
+                    "observations, observations.npz) is shifted per point by its mean difference from the product over "
+                    "the product's first {n} epochs after the calibration, which are not scored",
+}
+
+
+def _write_check(path, check, obs, args, until, full, reference="overlap", ref=None) -> None:
     import json
 
+    later = ~full.cal if ref is None else ~full.cal & ~ref
+    scored = full.dates[later]
     doc = {"insar": str(args.insar), "calibration": str(args.calibration), "component": obs.component,
-           "last_calibration_epoch": str(until),
-           "points": int(obs.ids.size), "shared_epochs": int(full.cal.sum()), "scored_epochs": int(obs.dates.size),
-           "first_scored": str(obs.dates[0]), "last_scored": str(obs.dates[-1]), "skipped": full.skipped,
+           "last_calibration_epoch": str(until), "reference_mode": reference,
+           "points": int(obs.ids.size), "shared_epochs": int(full.cal.sum()),
+           "reference_epochs": 0 if ref is None else int(ref.sum()), "scored_epochs": int(scored.size),
+           "first_scored": str(scored[0]), "last_scored": str(scored[-1]), "skipped": full.skipped,
            "read": full.provenance,
-           "reference": "each member shifted per point by its mean difference from the product over the shared epochs "
-                        "(up to the calibration's last epoch); the baselines are fitted on those epochs only", **check}
+           "reference": REFERENCE_TEXT[reference].format(n=0 if ref is None else int(ref.sum())), **check}
     path.write_text(json.dumps(doc, indent=1, default=float), encoding="utf-8")
 
 

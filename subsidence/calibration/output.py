@@ -10,6 +10,7 @@ Files of ``subsidence calibrate CASE --out DIR``:
 | `fit_points.csv` | per point: RMSE in/out of sample for the prior and posterior ensemble means |
 | `calibration.json` | settings, noise model, assimilation history (χ²/N), scores in and out of sample, baselines, notes |
 | `state.npz` | the posterior ensemble (for `subsidence forecast`) and the per-member offsets |
+| `observations.npz` | the observations the calibration was fitted to (ids, calibration epochs, values in metres, component): `forecast --insar LATER --reference calibration/first-epochs` fits its baselines on them when the later product does not cover the calibration period |
 | `report.html` | the report (figures embedded) |
 """
 
@@ -343,3 +344,11 @@ def write_files(rd, cal, result, summary) -> None:
         t0=str(obs.dates[obs.cal][0]), noise=np.array([cal.noise_model.white_var, cal.noise_model.spatial_var,
                                                       cal.noise_model.spatial_range, cal.noise_model.temporal_var,
                                                       cal.noise_model.temporal_range]))
+    save_observations(rd.file("observations.npz"), obs)
+
+
+def save_observations(path, obs) -> None:
+    """``observations.npz``: the calibration epochs of ``obs`` (ids, dates, values in metres, component,
+    the product's sha256 and file), what ``forecast --reference calibration/first-epochs`` needs."""
+    np.savez_compressed(path, ids=obs.ids.astype(str), dates=obs.dates[obs.cal].astype(str), D=obs.D[:, obs.cal],
+                        component=obs.component, sha256=str(obs.provenance.get("sha256", "")), source=str(obs.file))

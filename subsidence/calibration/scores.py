@@ -141,14 +141,16 @@ HORIZON_EDGES = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, np.inf)
 
 
 def by_horizon(D, t, cal, predictions: dict, *, ensembles: dict | None = None, noise_sd: float = 0.0,
-               rng=None, edges=HORIZON_EDGES) -> list[dict]:
+               rng=None, edges=HORIZON_EDGES, scored=None) -> list[dict]:
     """Out-of-sample scores per lead time: the held-out epochs (``~cal``) binned by their time after
     the last calibration epoch (``edges``, years; empty bins left out). A forecast's skill is a
     function of its horizon: a per-point trend fitted on a short record drifts off as the horizon
     grows, and one horizon's figure says little about another's. Per bin: the ``score`` of each
     point prediction (``predictions``: name -> (m, n) series) and, for each of ``ensembles``
-    (name -> (N, m, n)), that of its mean with the coverage and CRPS of ``ensemble_score``."""
-    hold = ~np.asarray(cal, bool)
+    (name -> (N, m, n)), that of its mean with the coverage and CRPS of ``ensemble_score``.
+    ``scored``: the held-out epochs to score, if not all of them (lead times still count from the
+    last calibration epoch)."""
+    hold = ~np.asarray(cal, bool) if scored is None else np.asarray(scored, bool) & ~np.asarray(cal, bool)
     if not hold.any():
         return []
     lead = t - t[np.flatnonzero(cal)[-1]]

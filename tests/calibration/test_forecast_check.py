@@ -126,6 +126,13 @@ def test_the_check_on_all_ranks_gives_the_held_out_scores_of_calibrate(tmp_path_
     for name, s in doc["scores"]["out_of_sample"].items():
         if name != "prior ensemble":
             assert chk["scores"][name]["rmse_m"] == pytest.approx(s["rmse_m"], rel=1e-9), name
+    # a product of the later epochs only, continuing the reference: the same scores on all ranks
+    later = _write(f"{base}/later.csv", ds, keep=ds.dates > np.datetime64(UNTIL)) if comm.rank == 0 else f"{base}/later.csv"
+    comm.barrier()
+    assert _forecast(f"{base}/cal", later, f"{base}/chk_later", "--reference", "calibration") == 0
+    b = json.loads(open(f"{base}/chk_later/forecast_check.json").read())
+    for name in chk["scores"]:
+        assert b["scores"][name]["rmse_m"] == pytest.approx(chk["scores"][name]["rmse_m"], rel=1e-9), name
 
 
 @pytest.mark.serial
@@ -160,3 +167,96 @@ def test_a_product_in_another_component_is_scored_in_its_own(calibrated, capsys)
     assert rc == 0 and "the calibration was on 'los'" in err
     assert json.loads((tmp / "chk_up" / "forecast_check.json").read_text())["component"] == "up"
 
+
+
+def _held_out_check(tmp, ds, product):
+    if not (tmp / "chk" / "forecast_check.json").exists():
+        assert _forecast(tmp / "cal", product, tmp / "chk") == 0
+    return json.loads((tmp / "chk" / "forecast_check.json").read_text())
+
+
+@pytest.mark.serial
+def test_a_later_only_product_continuing_the_reference_scores_as_the_whole_product(calibrated):
+    """A release of the later epochs only, in the calibration product's reference: with --reference
+    calibration the calibration's own observations (observations.npz) give the members' offsets and the
+    baselines, so the scores are those of the whole product (whose early epochs are those observations)."""
+    tmp, ds, product, _ = calibrated
+    later = _write(tmp / "later_cont.csv", ds, keep=ds.dates > np.datetime64(UNTIL))
+    assert _forecast(tmp / "cal", later, tmp / "chk_cont", "--reference", "calibration") == 0
+    a = _held_out_check(tmp, ds, product)
+    b = json.loads((tmp / "chk_cont" / "forecast_check.json").read_text())
+    assert b["reference_mode"] == "calibration" and b["scored_epochs"] == a["scored_epochs"]
+    assert b["shared_epochs"] == a["shared_epochs"] and "observations.npz" in b["reference"]
+    for name in a["scores"]:
+        for k in ("rmse_m", "bias_m", "velocity_rmse_m_per_yr", "crps_m"):
+            if k in a["scores"][name]:
+                assert b["scores"][name][k] == pytest.approx(a["scores"][name][k], rel=1e-6, abs=1e-12), (name, k)
+    with open(tmp / "chk_cont" / "forecast_points.csv") as f:
+        assert len(list(csv.DictReader(f))) == ds.n * a["scored_epochs"]
+
+
+@pytest.mark.serial
+def test_a_later_only_product_with_its_own_reference_is_levelled_on_its_first_epochs(calibrated):
+    """A later release with its own reference (here: another per-point level): --reference first-epochs
+    levels every member and baseline on the product's first N epochs, does not score those, and gives the
+    same scores whatever the product's per-point reference."""
+    tmp, ds, product, _ = calibrated
+    keep = ds.dates > np.datetime64(UNTIL)
+    shift = np.random.default_rng(11).uniform(-0.05, 0.05, ds.n)
+    plain = _write(tmp / "later_own.csv", ds, keep=keep)
+    moved = _write(tmp / "later_own_moved.csv", ds, keep=keep, shift=shift)
+    assert _forecast(tmp / "cal", plain, tmp / "chk_own", "--reference", "first-epochs", "--reference-epochs", "4") == 0
+    assert _forecast(tmp / "cal", moved, tmp / "chk_own2", "--reference", "first-epochs", "--reference-epochs", "4") == 0
+    a = json.loads((tmp / "chk_own" / "forecast_check.json").read_text())
+    b = json.loads((tmp / "chk_own2" / "forecast_check.json").read_text())
+    assert a["reference_mode"] == "first-epochs" and a["reference_epochs"] == 4
+    assert a["scored_epochs"] == int(keep.sum()) - 4 and a["first_scored"] == str(ds.dates[keep][4])
+    assert set(a["scores"]) == set(_held_out_check(tmp, ds, product)["scores"])
+    for name in a["scores"]:
+        assert b["scores"][name]["rmse_m"] == pytest.approx(a["scores"][name]["rmse_m"], rel=1e-6), name
+    # the twin's posterior is close to the truth: levelled on four noisy epochs it stays near the noise level
+    assert a["scores"]["posterior ensemble"]["rmse_m"] < 2.0 * _held_out_check(tmp, ds, product)["scores"][
+        "posterior ensemble"]["rmse_m"]
+
+
+def test_relevel_puts_each_prediction_at_the_products_level_on_the_reference_epochs():
+    from subsidence.calibration.check import relevel
+
+    rng = np.random.default_rng(3)
+    pred = rng.normal(size=(5, 3, 10))  # (members, points, epochs)
+    c = rng.normal(size=(3, 1))
+    D = pred[2] + c  # member 2 exact, up to a per-point level
+    D[1, 6] = np.nan  # a missing value in the reference epochs is left out
+    ref = np.zeros(10, bool)
+    ref[5:8] = True
+    later = np.arange(10) >= 5
+    out = relevel(D, pred, ref, later)
+    assert np.allclose(out[2][:, later], np.nan_to_num(D, nan=(pred[2] + c)[1, 6])[:, later])
+    assert np.array_equal(out[:, :, ~later], pred[:, :, ~later])  # the calibration epochs are untouched
+
+
+@pytest.mark.serial
+def test_reference_options_that_cannot_apply_are_named_errors(calibrated, capsys, tmp_path):
+    import shutil
+
+    tmp, ds, product, _ = calibrated
+    later = _write(tmp / "later_err.csv", ds, keep=ds.dates > np.datetime64(UNTIL))
+    assert _forecast(tmp / "cal", later, tmp / "y1") == 2
+    assert "give --reference calibration" in capsys.readouterr().err
+    assert _forecast(tmp / "cal", later, tmp / "y2", "--reference-epochs", "3") == 2
+    assert "applies to --reference first-epochs only" in capsys.readouterr().err
+    assert _forecast(tmp / "cal", later, tmp / "y3", "--reference", "first-epochs", "--reference-epochs", "0") == 2
+    assert "must be >= 1" in capsys.readouterr().err
+    n_later = int((ds.dates > np.datetime64(UNTIL)).sum())
+    assert _forecast(tmp / "cal", later, tmp / "y4", "--reference", "first-epochs", "--reference-epochs", str(n_later)) == 2
+    assert f"need at least {n_later + 1}" in capsys.readouterr().err
+    dates = tmp_path / "dates.txt"
+    dates.write_text("2018-01-01\n")
+    rc = main(["forecast", str(tmp / "cal"), "--dates", str(dates), "--reference", "calibration", "--out", str(tmp / "y5")])
+    assert rc == 2 and "applies to --insar" in capsys.readouterr().err
+    old = tmp_path / "old_cal"  # a calibration directory from before observations.npz
+    shutil.copytree(tmp / "cal", old)
+    (old / "observations.npz").unlink()
+    assert _forecast(old, later, tmp / "y6", "--reference", "calibration") == 2
+    assert "observations.npz" in capsys.readouterr().err
+    assert not any((tmp / f"y{k}").exists() for k in range(1, 7))

@@ -34,3 +34,20 @@ def test_the_recorded_forecast_is_complete():
         assert lo <= mid <= hi and float(r["obs_p10"]) <= lo and hi <= float(r["obs_p90"])
     doc = json.loads((HERE / "calibration" / "calibration.json").read_text())
     assert doc["data"]["held_out_epochs"] == 0 and doc["data"]["calibration_epochs"] == 158
+
+
+def test_the_added_observations_are_those_the_calibration_was_made_on():
+    """observations.npz was added after the forecast (for products of the later epochs only): it must be
+    the shipped product's values at the calibration's points and epochs, as the calibration read them."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_observations", HERE / "make_observations.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    obs = mod.observations()  # checks the sha256, points and epochs against calibration.json
+    from subsidence.calibration.check import load_calibration_observations
+
+    _, st = load_calibration(HERE / "calibration")
+    o = load_calibration_observations(HERE / "calibration", st)
+    assert np.array_equal(o["ids"], obs.ids) and np.array_equal(o["dates"], obs.dates[obs.cal])
+    assert np.array_equal(o["D"], obs.D[:, obs.cal]) and str(o["component"]) == "los"
