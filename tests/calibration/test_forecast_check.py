@@ -260,3 +260,31 @@ def test_reference_options_that_cannot_apply_are_named_errors(calibrated, capsys
     assert _forecast(old, later, tmp / "y6", "--reference", "calibration") == 2
     assert "observations.npz" in capsys.readouterr().err
     assert not any((tmp / f"y{k}").exists() for k in range(1, 7))
+
+
+@pytest.mark.serial
+def test_a_later_only_product_with_gaps_and_another_component(calibrated, capsys):
+    """Gaps in a later-only product are left out of the scores and counted; a point without a value in
+    the reference epochs cannot be levelled (counted, left out); another component is a named error."""
+    tmp, ds, product, _ = calibrated
+    keep = ds.dates > np.datetime64(UNTIL)
+    gappy = dataclasses.replace(ds, disp=np.array(ds.disp, float))
+    later_idx = np.flatnonzero(keep)
+    gappy.disp[0, later_idx[:3]] = np.nan  # point 0: nothing in the first 3 later epochs
+    gappy.disp[1, later_idx[5]] = np.nan  # point 1: one gap later on
+    f = _write(tmp / "later_gaps.csv", gappy, keep=keep)
+    assert _forecast(tmp / "cal", f, tmp / "chk_gap", "--reference", "first-epochs", "--reference-epochs", "3") == 0
+    doc = json.loads((tmp / "chk_gap" / "forecast_check.json").read_text())
+    assert doc["points"] == ds.n - 1 and doc["skipped"]["no value in the first 3 epochs (its level cannot be fixed)"] == 1
+    assert doc["scores"]["posterior ensemble"]["missing_values"] == 1
+    assert _forecast(tmp / "cal", f, tmp / "chk_gap2", "--reference", "calibration") == 0
+    doc = json.loads((tmp / "chk_gap2" / "forecast_check.json").read_text())
+    assert doc["points"] == ds.n and doc["scores"]["linear trend"]["missing_values"] == 4
+    up = tmp / "later_up.csv"
+    with open(f) as src, open(up, "w", newline="") as g:
+        w = csv.writer(g)
+        for r in csv.reader(src):
+            w.writerow(r[:3] + r[6:])
+    rc = main(["forecast", str(tmp / "cal"), "--insar", str(up), "--unit", "m", "--insar-crs", "EPSG:28992",
+               "--component", "up", "--reference", "calibration", "--out", str(tmp / "chk_up2")])
+    assert rc == 2 and "baselines fitted on one component cannot be scored on another" in capsys.readouterr().err
