@@ -187,12 +187,11 @@ def _legacy_reference_sha(case) -> str | None:
     such a sweep folder resumes without running its reference again."""
     import hashlib
 
-    from subsidence.config.case import _tomlable, dict_to_toml
+    from subsidence.config.case import dict_to_toml
     from subsidence.heterogeneity.reference import fem_reference_data
 
-    try:
-        data = _tomlable(fem_reference_data(case), "", case.file)
-        return hashlib.sha256(dict_to_toml(data, file=case.file).encode()).hexdigest()
+    try:  # (dict_to_toml makes the values TOML-able itself, as the sweeps before did first)
+        return hashlib.sha256(dict_to_toml(fem_reference_data(case), file=case.file).encode()).hexdigest()
     except Exception:  # noqa: BLE001  (only a shortcut: without it the reference runs again)
         return None
 
