@@ -76,22 +76,56 @@ def observations_for_check(ds, case, st, until: _dt.date, match_distance: float 
             "%s is %r, the calibration was on %r: the forecast is projected onto the product's component (the per-point "
             "rates are vertical), but the observation noise behind coverage and CRPS is the one estimated for %r",
             file, ds.component, str(st["component"]), str(st["component"]))
+    mine, idx, skipped = _match(file, ds.ids, ds.x, ds.y, st, match_distance, ds.skipped)
+    ds = _without_empty_epochs(dataclasses.replace(ds.subset(mine), skipped=skipped))
     d = ds.dates
-    shared = int(((d >= np.datetime64(case.start_date, "D")) & (d <= np.datetime64(until, "D"))).sum())
+    sh = (d >= np.datetime64(case.start_date, "D")) & (d <= np.datetime64(until, "D"))
+    shared = int(sh.sum())
     if shared < MIN_SHARED_EPOCHS:
         raise CaseError(file, "--insar", f"only {shared} epochs up to {until} (the calibration's last epoch): the product "
                         f"must also cover the calibration period, at least {MIN_SHARED_EPOCHS} epochs up to {until}, to "
                         "reference it to the model and fit the baselines there; for a product of the later epochs only, "
                         "give --reference calibration (it continues the calibration product's reference) or --reference "
                         "first-epochs (it has its own: its first epochs then fix each point's level)")
-    obs = observations_from(ds, start_date=case.start_date, until=until)
-    if obs.cal.all():
+    if not (d > np.datetime64(until, "D")).any():
         raise CaseError(file, "--insar", f"no epoch after {until}, the calibration's last epoch: nothing to score "
-                        f"(the product ends {obs.dates[-1]})")
-    mine, idx, skipped = _match(file, obs.ids, obs.x, obs.y, st, match_distance, obs.skipped)
-    sub = dataclasses.replace(obs, ids=obs.ids[mine], x=obs.x[mine], y=obs.y[mine], D=obs.D[mine],
-                              los=None if obs.los is None else obs.los[mine], skipped=skipped)
-    return sub, idx
+                        f"(the product ends {d[-1]})")
+    # the offsets and the baselines need complete series over the shared epochs (as calibrate does); said here in
+    # the words of this command (observations_from would suggest calibrate's --until)
+    complete = np.isfinite(np.asarray(ds.disp, float)[:, sh]).all(axis=1)
+    if not complete.any():
+        raise CaseError(file, "--insar", f"none of its {ds.n} points of the calibration has a complete series over its "
+                        f"{shared} epochs up to {until} (the calibration's last epoch): each point's offset and baselines "
+                        "are fitted there and need every one of them; remove the epochs with gaps from the file, or score "
+                        "the later epochs only with --reference calibration or --reference first-epochs")
+    if not complete.all():
+        ds, idx = ds.subset(complete, reason=f"missing values within the epochs up to {until} (offsets, baselines)"), \
+            idx[complete]
+    obs = observations_from(ds, start_date=case.start_date, until=until)
+    keep = _with_scored_values(file, obs.D, ~obs.cal, f"after {until}")
+    skipped = dict(obs.skipped)
+    if not keep.all():
+        skipped[f"no value to score after {until} (a point of the calibration, left out)"] = int((~keep).sum())
+    sub = dataclasses.replace(obs, ids=obs.ids[keep], x=obs.x[keep], y=obs.y[keep], D=obs.D[keep],
+                              los=None if obs.los is None else obs.los[keep], skipped=skipped)
+    return sub, idx[keep]
+
+
+def _without_empty_epochs(ds):
+    """``ds`` without the epochs at which none of its points has a value (a product of a larger area: epochs of the
+    other points only), counted."""
+    has = np.isfinite(np.asarray(ds.disp, float)).any(axis=0)
+    return ds if has.all() else ds.epochs(has, reason="without a value at any point of the calibration")
+
+
+def _with_scored_values(file, D, scored, where):
+    """Which points have a value at one of the ``scored`` epochs (``where``: which ones, in words); none is a named
+    error."""
+    has = np.isfinite(np.asarray(D, float)[:, scored]).any(axis=1)
+    if not has.any():
+        raise CaseError(file, "--insar", f"none of its {has.size} points of the calibration has a value at the "
+                        f"{int(np.sum(scored))} epochs to score ({where}): nothing to score")
+    return has
 
 
 def _match(file, ids, x, y, st, match_distance, skipped):
@@ -122,9 +156,11 @@ def _match(file, ids, x, y, st, match_distance, skipped):
     return mine, match[mine], skipped
 
 
-def load_calibration_observations(cal_dir, st) -> dict:
+def load_calibration_observations(cal_dir, st, until: _dt.date | None = None) -> dict:
     """The observations a calibration was fitted to (``observations.npz``: ids, calibration epochs,
-    values), checked against its state."""
+    values), checked against its state (points, component, first epoch) and, with ``until``, its last
+    calibration epoch."""
+    import zipfile
     from pathlib import Path
 
     f = Path(cal_dir) / "observations.npz"
@@ -133,15 +169,47 @@ def load_calibration_observations(cal_dir, st) -> dict:
                         "baselines on the observations the calibration was made on, which `subsidence calibrate` saves "
                         "there (a calibration directory of an older version: score a product that covers the calibration "
                         "period instead, or calibrate again)")
-    with np.load(f, allow_pickle=False) as z:
-        o = {k: z[k] for k in z.files}
+    try:
+        with np.load(f, allow_pickle=False) as z:
+            o = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise CaseError(str(f), "observations.npz", f"cannot be read ({type(e).__name__}: {e}): damaged or not written "
+                        "by `subsidence calibrate`; calibrate again (or score a product that covers the calibration "
+                        "period)") from None
+    missing = [k for k in ("ids", "dates", "D", "component") if k not in o]
+    if missing:
+        raise CaseError(str(f), missing[0], f"missing from the file (it holds {', '.join(sorted(o)) or 'nothing'}): not "
+                        "the observations.npz `subsidence calibrate` writes")
     ids = o["ids"].astype(str)
     if str(o["component"]) != str(st["component"]) or not np.array_equal(ids, st["ids"].astype(str)) \
-            or o["D"].shape != (ids.size, o["dates"].size):
+            or o["D"].ndim != 2 or o["D"].shape != (ids.size, o["dates"].size):
         raise CaseError(str(f), "ids", "does not match the calibration's state.npz (points, component or shape): "
                         "not the observations of this calibration")
-    o["dates"] = o["dates"].astype("datetime64[D]")
+    try:
+        dates = np.asarray(o["dates"]).astype("datetime64[D]")
+    except (ValueError, TypeError):
+        raise CaseError(str(f), "dates", "not dates (YYYY-MM-DD)") from None
+    first = np.datetime64(str(st["t0"]), "D")
+    if dates.size < MIN_SHARED_EPOCHS or (np.diff(dates) <= np.timedelta64(0, "D")).any() or dates[0] != first \
+            or (until is not None and dates[-1] != np.datetime64(until, "D")):
+        span = f"{dates[0]} … {dates[-1]}, {dates.size} epochs" if dates.size else "no epoch"
+        raise CaseError(str(f), "dates", f"{span}: not the calibration epochs of this calibration (increasing, from "
+                        f"{first}" + (f" to {until}, calibration.json's last calibration epoch" if until is not None
+                                      else "") + ")")
+    try:
+        D = np.asarray(o["D"], float)
+    except (ValueError, TypeError):
+        raise CaseError(str(f), "D", "not numbers") from None
+    if not np.isfinite(D).all():
+        raise CaseError(str(f), "D", f"{int((~np.isfinite(D)).sum())} missing or non-finite values: the calibration's "
+                        "observations are complete series (damaged file?)")
+    o["dates"], o["D"] = dates, D
     return o
+
+
+#: largest angle (degrees) between a later product's line of sight and the calibration's at a point, for
+#: --reference calibration/first-epochs (another track or pass is another component)
+MAX_LOS_ANGLE_DEG = 5.0
 
 
 def observations_later_only(ds, st, cal_obs: dict, until: _dt.date, match_distance: float = 0.0, *,
@@ -161,38 +229,56 @@ def observations_later_only(ds, st, cal_obs: dict, until: _dt.date, match_distan
         raise CaseError(file, "--reference", f"the product is {ds.component!r}, the calibration's data "
                         f"{str(cal_obs['component'])!r}: baselines fitted on one component cannot be scored on another "
                         "(score a product in the calibration's component, or one that covers the calibration period)")
+    mine, idx, skipped = _match(file, ds.ids, ds.x, ds.y, st, match_distance, ds.skipped)
+    ds = dataclasses.replace(ds.subset(mine), skipped=skipped)
     later = ds.dates > np.datetime64(until, "D")
-    need = 1 + (reference_epochs if reference == "first-epochs" else 0)
-    if later.sum() < need:
-        raise CaseError(file, "--insar", f"{int(later.sum())} epochs after {until}, the calibration's last epoch: "
-                        f"need at least {need}" + (f" ({reference_epochs} to reference the product, one to score)"
-                                                   if reference == "first-epochs" else "") +
-                        (f" (the product ends {ds.dates[-1]})" if ds.nt else ""))
     if (~later).any():
         ds = ds.epochs(later, reason=f"up to {until}, the calibration's last epoch (the calibration's own data are used "
                        "there)")
+    ds = _without_empty_epochs(ds)
+    need = 1 + (reference_epochs if reference == "first-epochs" else 0)
+    if ds.nt < need:
+        raise CaseError(file, "--insar", f"{ds.nt} epochs after {until}, the calibration's last epoch (with a value at a "
+                        f"point of the calibration): need at least {need}" +
+                        (f" ({reference_epochs} to reference the product, one to score)" if reference == "first-epochs"
+                         else ""))
+    if ds.component == "los" and ds.los is not None and np.size(st["los"]):  # the same line of sight as the calibration's
+        a = np.asarray(ds.los, float)
+        b = np.asarray(st["los"], float)[idx]
+        cos = np.sum(a * b, axis=1) / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-300)
+        angle = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+        if (angle > MAX_LOS_ANGLE_DEG).any():
+            k = int(np.argmax(angle))
+            raise CaseError(file, "--reference", f"its line of sight differs from the calibration's by up to "
+                            f"{angle[k]:.1f} degrees (point {ds.ids[k]}: {np.round(a[k], 3).tolist()} against "
+                            f"{np.round(b[k], 3).tolist()}; at most {MAX_LOS_ANGLE_DEG:g} allowed): another track or pass "
+                            "is another component, and baselines fitted on the calibration's data cannot be scored on "
+                            "it (check --pass/--heading/--incidence, or score a product that covers the calibration "
+                            "period)")
     D = np.asarray(ds.disp, float)
-    mine, idx, skipped = _match(file, ds.ids, ds.x, ds.y, st, match_distance, ds.skipped)
-    ref = None
+    r = np.zeros(ds.nt, bool)
     if reference == "first-epochs":
-        r = np.zeros(ds.nt, bool)
         r[:reference_epochs] = True
         level = np.isfinite(D[:, r]).any(axis=1)
-        if (mine & ~level).any():
-            skipped[f"no value in the first {reference_epochs} epochs (its level cannot be fixed)"] = int((mine & ~level).sum())
-            idx = idx[level[mine]]
-            mine = mine & level
-            if not mine.any():
-                raise CaseError(file, "--reference-epochs", f"no calibration point has a value in the product's first "
-                                f"{reference_epochs} epochs")
+        if not level.any():
+            raise CaseError(file, "--reference-epochs", f"no calibration point has a value in the product's first "
+                            f"{reference_epochs} epochs")
+        if not level.all():
+            ds, idx, D = ds.subset(level, reason=f"no value in the first {reference_epochs} epochs (its level cannot be "
+                                   "fixed)"), idx[level], D[level]
+    keep = _with_scored_values(file, D, ~r, f"after {until}" + (
+        "" if reference != "first-epochs" else f" and after the {reference_epochs} reference epochs"))
+    if not keep.all():
+        ds, idx, D = ds.subset(keep, reason=f"no value to score after {until} (a point of the calibration, left out)"), \
+            idx[keep], D[keep]
     n_c = cal_obs["dates"].size
     cal = np.concatenate([np.ones(n_c, bool), np.zeros(ds.nt, bool)])
+    ref = None
     if reference == "first-epochs":
         ref = np.concatenate([np.zeros(n_c, bool), r])
-    obs = Observations(ids=ds.ids[mine], x=ds.x[mine], y=ds.y[mine],
-                       dates=np.concatenate([cal_obs["dates"], ds.dates]),
-                       D=np.concatenate([np.asarray(cal_obs["D"], float)[idx], D[mine]], axis=1), component=ds.component,
-                       los=None if ds.los is None else ds.los[mine], cal=cal, file=file, skipped=skipped,
+    obs = Observations(ids=ds.ids, x=ds.x, y=ds.y, dates=np.concatenate([cal_obs["dates"], ds.dates]),
+                       D=np.concatenate([np.asarray(cal_obs["D"], float)[idx], D], axis=1), component=ds.component,
+                       los=ds.los, cal=cal, file=file, skipped=dict(ds.skipped),
                        provenance={k: v for k, v in ds.provenance.items() if k not in ("file", "notes")})
     return obs, idx, ref
 

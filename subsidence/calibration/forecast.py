@@ -137,7 +137,18 @@ def load_calibration(path):
     case = case_from_dict(tomllib.loads(text), file=_case_base(d, man.get("case_file")), text=text)
     if case.calibration is None:
         raise CaseError(str(d / "case.toml"), "calibration", "the calibrated case has no [calibration] table")
-    st = dict(np.load(d / "state.npz", allow_pickle=False))
+    import zipfile
+
+    try:
+        with np.load(d / "state.npz", allow_pickle=False) as z:
+            st = {k: z[k] for k in z.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as e:
+        raise CaseError(str(d / "state.npz"), "state.npz", f"cannot be read ({type(e).__name__}: {e}): damaged or not "
+                        "written by `subsidence calibrate`") from None
+    missing = [k for k in ("zg", "pp", "ids", "x", "y", "los", "component", "t0", "noise", "offsets") if k not in st]
+    if missing:
+        raise CaseError(str(d / "state.npz"), missing[0], "missing from the file: a calibration directory from another "
+                        "version?")
     return case, st
 
 
@@ -208,6 +219,11 @@ def main(args) -> int:
     comm = MPI.COMM_WORLD
     t_start = time.perf_counter()
     started = _dt.datetime.now(_dt.timezone.utc)
+    out, cal_dir = Path(args.out).resolve(), Path(args.calibration).resolve()
+    if out == cal_dir or out in cal_dir.parents:  # the output directory is replaced as a whole
+        what = "the calibration directory" if out == cal_dir else "a folder above the calibration directory"
+        raise CaseError(str(args.out), "--out", f"is {what} {args.calibration}: writing the forecast there would replace "
+                        "the calibration (state.npz, observations.npz); choose another --out")
     case, st = load_calibration(args.calibration)
     args.insar = getattr(args, "insar", None)  # (a Namespace built in Python, as before --insar existed)
     if getattr(args, "match_distance", 0.0) and args.match_distance < 0:
@@ -245,7 +261,7 @@ def main(args) -> int:
             if reference == "overlap":
                 full, idx = observations_for_check(ds, case, st, until, md)
             else:  # later epochs only: the calibration's own data give the offsets and the baselines
-                full, idx, ref = observations_later_only(ds, st, load_calibration_observations(args.calibration, st),
+                full, idx, ref = observations_later_only(ds, st, load_calibration_observations(args.calibration, st, until),
                                                          until, md, reference=reference, reference_epochs=n_ref)
         full, idx, ref = comm.bcast((full, idx, ref) if comm.rank == 0 else None, root=0)
         state = subset_state(st, idx)
@@ -288,7 +304,7 @@ def main(args) -> int:
         with _blas_per_rank(comm):  # one BLAS thread per rank, as calibrate (a busy-waiting rank starves threads)
             check = score_forecast(cal, series_all, float(nm.total_sigma), float(nm.temporal_range), cfg.seed + 1,
                                    ref=ref)
-        later = ~full.cal
+        later = ~full.cal if ref is None else ~full.cal & ~ref  # the scored epochs (not those that fix the level)
         dates = full.dates[later]
         res = {k: v[..., later] for k, v in res.items()}
         series = series_all[..., later]
