@@ -3,22 +3,14 @@ directories: each is scored with counts that say what was scored, or is a named 
 traceback, never a silently wrong score)."""
 
 import csv
-import dataclasses
-import datetime as dt
 import json
 import shutil
 
 import numpy as np
 import pytest
-from mpi4py import MPI
 
-from subsidence.calibration.cli import calibrate_case
-from subsidence.cli import main
-from subsidence.config import case_from_dict
 from subsidence.insar.geometry import los_from_heading
-from test_twin import case_data, twin
-
-UNTIL = dt.date(2016, 12, 31)
+from test_forecast_check import UNTIL, _forecast, calibrated  # noqa: F401  (calibrated: the fixture, reused)
 
 
 def _write(path, ds, *, keep=None, D=None, ids=None, x=None, y=None, los=None):
@@ -38,11 +30,6 @@ def _write(path, ds, *, keep=None, D=None, ids=None, x=None, y=None, los=None):
     return path
 
 
-def _forecast(cal, product, out, *extra):
-    return main(["forecast", str(cal), "--insar", str(product), "--unit", "m", "--insar-crs", "EPSG:28992",
-                 "--component", "los", "--out", str(out), "-q", *extra])
-
-
 def _doc(out):
     return json.loads((out / "forecast_check.json").read_text())
 
@@ -53,17 +40,10 @@ def _rows(out):
 
 
 @pytest.fixture(scope="module")
-def cal(tmp_path_factory):
-    from subsidence.insar.readers import read_insar
-
-    tmp = tmp_path_factory.mktemp("sweep")
-    ds, _ = twin(years=3.0, m=20)
-    product = _write(tmp / "twin.csv", ds)
-    read = read_insar(product, format="generic", crs="EPSG:28992", source_crs="EPSG:28992", unit="m", component="los")
-    case = case_from_dict(case_data(ensemble=16, assimilations=2))
-    calibrate_case(case, read, tmp / "cal", cfg=dataclasses.replace(case.calibration, until=UNTIL), comm=MPI.COMM_SELF)
-    last = np.datetime64(json.loads((tmp / "cal" / "calibration.json").read_text())["data"]["last_calibration"])
-    return tmp, ds, last
+def cal(calibrated):
+    """The calibration of test_forecast_check (a twin calibrated up to UNTIL) and its last calibration epoch."""
+    tmp, ds, _, doc = calibrated
+    return tmp, ds, np.datetime64(doc["data"]["last_calibration"])
 
 
 def _copy_with(tmp, name, edit):
