@@ -71,8 +71,15 @@ class Observations:
         return p.uz if self.component == "up" else p.ux
 
 
-def observations_from(ds, *, start_date: _dt.date, until: _dt.date | None) -> Observations:
-    """The dataset's points with complete series over the calibration epochs (others skipped, counted)."""
+#: what ``observations_from`` says when points lack complete series: calibrate's way out
+GAPS_REMEDY = ("remove the epochs or points with gaps from the file, or shorten the calibration period (--until)")
+
+
+def observations_from(ds, *, start_date: _dt.date, until: _dt.date | None, key: str = "",
+                      epochs: str = "calibration epochs", remedy: str = GAPS_REMEDY) -> Observations:
+    """The dataset's points with complete series over the calibration epochs (others skipped, counted).
+    ``key``, ``epochs`` and ``remedy``: the option, the name of those epochs and the way out that the
+    error and the warning give (another command than ``calibrate`` words them its own way)."""
     dates = ds.dates
     keep_t = dates >= np.datetime64(start_date, "D")
     if not keep_t.all():
@@ -87,17 +94,17 @@ def observations_from(ds, *, start_date: _dt.date, until: _dt.date | None) -> Ob
     nc = int(cal.sum())
     if not complete.any():
         worst = np.argsort((~np.isfinite(D[:, cal])).sum(axis=0))[::-1][:3]
-        raise CaseError(ds.provenance.get("file", ds.name), "",
-                        f"no point has a complete series over the {nc} calibration epochs: all {gaps.size} points have "
+        raise CaseError(ds.provenance.get("file", ds.name), key,
+                        f"no point has a complete series over the {nc} {epochs}: all {gaps.size} points have "
                         f"missing values ({int(gaps.min())}–{int(gaps.max())} each, {gaps.sum() / gaps.size / nc:.1%} of "
-                        f"the values; most at {', '.join(str(d) for d in ds.dates[cal][worst])}). calibrate needs complete "
-                        "series (its noise model is factorised over space and time): remove the epochs or points with gaps "
-                        "from the file, or shorten the calibration period (--until)")
+                        f"the values; most at {', '.join(str(d) for d in ds.dates[cal][worst])}). The per-point offsets "
+                        "and terms need complete series there (the noise model is factorised over space and time): "
+                        f"{remedy}")
     if not complete.all():
-        log.warning("%s: %d of %d points left out of the calibration: missing values within the %d calibration epochs "
-                    "(calibrate needs complete series; %d points kept)", Path(str(ds.provenance.get("file", ds.name))).name,
-                    int((~complete).sum()), gaps.size, nc, int(complete.sum()))
-        ds = ds.subset(complete, reason="missing values within the calibration epochs")
+        log.warning("%s: %d of %d points left out: missing values within the %d %s (complete series are needed there; "
+                    "%d points kept)", Path(str(ds.provenance.get("file", ds.name))).name,
+                    int((~complete).sum()), gaps.size, nc, epochs, int(complete.sum()))
+        ds = ds.subset(complete, reason=f"missing values within the {epochs}")
         D = D[complete]
     return Observations(ids=ds.ids, x=ds.x, y=ds.y, dates=ds.dates, D=D, component=ds.component, los=ds.los, cal=cal,
                         file=str(ds.provenance.get("file", ds.name)), skipped=dict(ds.skipped),

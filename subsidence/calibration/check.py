@@ -90,18 +90,13 @@ def observations_for_check(ds, case, st, until: _dt.date, match_distance: float 
     if not (d > np.datetime64(until, "D")).any():
         raise CaseError(file, "--insar", f"no epoch after {until}, the calibration's last epoch: nothing to score "
                         f"(the product ends {d[-1]})")
-    # the offsets and the baselines need complete series over the shared epochs (as calibrate does); said here in
-    # the words of this command (observations_from would suggest calibrate's --until)
+    # the offsets and the baselines need complete series over the shared epochs, as calibrate does
     complete = np.isfinite(np.asarray(ds.disp, float)[:, sh]).all(axis=1)
-    if not complete.any():
-        raise CaseError(file, "--insar", f"none of its {ds.n} points of the calibration has a complete series over its "
-                        f"{shared} epochs up to {until} (the calibration's last epoch): each point's offset and baselines "
-                        "are fitted there and need every one of them; remove the epochs with gaps from the file, or score "
-                        "the later epochs only with --reference calibration or --reference first-epochs")
-    if not complete.all():
-        ds, idx = ds.subset(complete, reason=f"missing values within the epochs up to {until} (offsets, baselines)"), \
-            idx[complete]
-    obs = observations_from(ds, start_date=case.start_date, until=until)
+    obs = observations_from(ds, start_date=case.start_date, until=until, key="--insar",
+                            epochs=f"epochs up to {until} (offsets, baselines)",
+                            remedy="remove the epochs with gaps from the file, or score the later epochs only with "
+                                   "--reference calibration or --reference first-epochs")
+    idx = idx[complete]
     keep = _with_scored_values(file, obs.D, ~obs.cal, f"after {until}")
     skipped = dict(obs.skipped)
     if not keep.all():
