@@ -9,8 +9,9 @@ statistical extrapolations ``calibrate`` reports:
   calibration's last epoch, ``until``). Those epochs, seen by the calibration already, give
   each point's offset between the product and the model (a reprocessed or re-referenced
   product is shifted per point; no later value is used) and are the data the baselines are
-  fitted on: a linear trend, a trend + annual sinusoid, persistence, and the calibration's
-  per-point terms without the physics.
+  fitted on: a linear trend, a trend + annual sinusoid, persistence, the calibration's
+  per-point terms without the physics, and (a case with weather covering the product's epochs)
+  trend + weather (SPAMS), extrapolated with the observed weather of the later epochs.
 - The epochs after ``until`` are scored: RMSE, bias, median point RMSE and velocity error of
   the ensemble mean and of each baseline, the coverage of the P10–P90 interval of a future
   observation and the CRPS of the ensemble (members + the calibration's observation noise),
@@ -306,13 +307,17 @@ def score_forecast(cal, series, noise_sd: float, block_years: float, seed: int, 
     the calibration, against the baselines fitted on the epochs up to it. ``ref``: epochs after it
     that reference the product (``first-epochs``): every baseline is shifted to them as the members
     were, and they are not scored."""
-    from subsidence.calibration.output import TERMS_ONLY, _terms_only
-    from subsidence.calibration.scores import baselines, by_horizon, ensemble_score, paired_difference, score, with_offsets
+    from subsidence.calibration.output import TERMS_ONLY, _terms_only, _weather_baseline
+    from subsidence.calibration.scores import (WEATHER, baselines, by_horizon, ensemble_score, paired_difference, score,
+                                              with_offsets)
 
     obs = cal.obs
     t = (obs.dates - obs.dates[0]).astype(float) / 365.25
     shared, hold = obs.cal, ~obs.cal
     base = baselines(obs.D, t, shared)
+    weather, notes = _weather_baseline(cal)  # with the observed weather of the later epochs, where the case has it
+    if weather is not None:
+        base[WEATHER] = weather[0]
     terms_only = _terms_only(cal)
     if terms_only is not None:
         base[TERMS_ONLY] = with_offsets(obs.D, terms_only, shared)
@@ -329,7 +334,8 @@ def score_forecast(cal, series, noise_sd: float, block_years: float, seed: int, 
                                          block_years=max(block_years, 1e-9))
     horizon = by_horizon(obs.D, t, shared, base, ensembles={"posterior ensemble": series}, noise_sd=noise_sd,
                          rng=np.random.default_rng(seed + 10), scored=hold)
-    return {"scores": scores, "versus_baselines": paired, "scores_by_horizon": horizon, "verdict": verdict(scores, paired)}
+    return {"scores": scores, "versus_baselines": paired, "scores_by_horizon": horizon, "verdict": verdict(scores, paired),
+            "weather_baseline": None if weather is None else weather[1], "notes": notes}
 
 
 def verdict(scores: dict, paired: dict) -> str:

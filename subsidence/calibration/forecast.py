@@ -374,6 +374,8 @@ def _write_check(path, check, obs, args, until, full, reference="overlap", ref=N
 
 
 def _print_check(check, out) -> None:
+    for n in check.get("notes", []):
+        print(f"note: {n}")
     print(f"check: {check['verdict']}")
     row = ", ".join(f"{k} {v['rmse_m'] * 1e3:.2f}" for k, v in check["scores"].items() if v and "rmse_m" in v)
     print(f"  RMSE after the calibration [mm]: {row}")

@@ -21,8 +21,8 @@ import json
 
 import numpy as np
 
-from subsidence.calibration.scores import (annual_baseline_possible, baselines, by_horizon, ensemble_score, paired_difference,
-                                          score, with_offsets)
+from subsidence.calibration.scores import (WEATHER, annual_baseline_possible, baselines, by_horizon, ensemble_score,
+                                          paired_difference, score, weather_baseline, with_offsets)
 from subsidence.insar.metrics import fit_trend
 from subsidence.insar.report import _clean
 from subsidence.units import SECONDS_PER_YEAR
@@ -96,6 +96,9 @@ def summarise(cal, result, rng) -> dict:
     noise_sd = float(np.sqrt(cal.noise_model.white_var + cal.noise_model.spatial_var + cal.noise_model.temporal_var))
     scores, paired = {}, {}
     base = baselines(obs.D, t, cal_sel)
+    weather, weather_notes = _weather_baseline(cal)
+    if weather is not None:
+        base[WEATHER] = weather[0]
     terms_only = _terms_only(cal)
     if terms_only is not None:
         base[TERMS_ONLY] = with_offsets(obs.D, terms_only, cal_sel)
@@ -193,12 +196,35 @@ def summarise(cal, result, rng) -> dict:
         "prior_data_conflicts": conflicts["messages"],
         "parameters": params, "scores": scores, "versus_baselines_out_of_sample": paired,
         "scores_by_horizon": horizon,
+        "weather_baseline": None if weather is None else weather[1],
         "validation_metrics_calibration_epochs": validation,
-        "notes": list(cal.fm.notes) + _estimate_notes(cal, t[cal_sel]),
+        "notes": list(cal.fm.notes) + _estimate_notes(cal, t[cal_sel]) + weather_notes,
     }
     arrays = dict(g_prior=g_prior, g_post=g_post, rates=rates, pvals=pvals, fvals=fv_post, fit=fit, t=t,
                   prior_series=prior_series, post_series=post_series, offsets=offsets)
     return {"doc": doc, "arrays": arrays}
+
+
+def _weather_baseline(cal):
+    """The SPAMS baseline (:func:`~subsidence.calibration.scores.weather_baseline`) when the case
+    has daily weather (a shallow or coupled case) covering the epochs: ``((prediction, info), notes)``,
+    or ``(None, notes)`` saying why it is left out. Cheap (least squares per point), computed alike on
+    every rank."""
+    from subsidence.shallow.forcing import ForcingError
+
+    forcing = getattr(cal.case.config, "forcing", None)
+    if forcing is None or getattr(forcing, "precipitation", None) is None or getattr(forcing, "evaporation", None) is None:
+        return None, []
+    obs = cal.obs
+    try:
+        pred, info = weather_baseline(obs.D, obs.dates, obs.cal, forcing.precipitation, forcing.evaporation)
+    except ForcingError as e:
+        return None, [f"no {WEATHER} baseline: {e}"]
+    notes = []
+    if info["at_grid_edge"]:
+        notes.append(f"the {WEATHER} baseline's window τ = {info['tau_days']} d / evaporation factor "
+                     f"{info['evaporation_factor_ratio']:g} lies on the edge of the grid searched")
+    return (pred, info), notes
 
 
 #: the name of the baseline "the calibration's per-point terms without the physics"

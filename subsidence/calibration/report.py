@@ -16,7 +16,7 @@ import numpy as np
 from subsidence.insar.figures import LABEL, _plt
 from subsidence.insar.report import _img
 from subsidence.calibration.output import _display
-from subsidence.calibration.scores import _velocity
+from subsidence.calibration.scores import WEATHER, _velocity
 
 CSS = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #bbb;padding:3px 7px;text-align:right}th{background:#eee}td:first-child,th:first-child{text-align:left}
@@ -221,6 +221,14 @@ def write_report(out: Path, cal, result, summary) -> Path:
                f"<th>RMSE model − baseline [mm]</th><th>90 % interval [mm]</th><th>model better in [% of draws]</th><th>resolved</th></tr>"
                f"{vbrows}</table>") if vbrows else ""
     hztable = horizon_table(doc.get("scores_by_horizon") or [])
+    wb = doc.get("weather_baseline")
+    wbtext = ("" if not wb else
+              f"<p>{html.escape(WEATHER)}: per point an offset, a trend and the weather terms of SPAMS (Conroy et al. 2023: the "
+              f"sum of x_p P − x_e E over the {wb['tau_days']} days before each epoch and x_i × the dry days so far), fitted "
+              f"on the calibration epochs and extrapolated with the observed weather; window and x_e/x_p = "
+              f"{wb['evaporation_factor_ratio']:g} common to all points, chosen on the calibration misfit. Points with the "
+              f"paper's signs: x_p &gt; 0 {_f(wb.get('share_points_xp_positive'), 100, 0)} %, x_i &lt; 0 "
+              f"{_f(wb.get('share_points_xi_negative'), 100, 0)} %.</p>")
     prow = ""
     for q in doc["parameters"]:
         prow += (f"<tr><td>{html.escape(q['name'])}</td><td>{html.escape(q['path'])}</td><td>{html.escape(str(q['unit']))}</td>"
@@ -270,6 +278,7 @@ calibration epochs and extrapolated. Coverage: share of observations inside the 
 80 % is calibrated). CRPS: continuous ranked probability score (lower is better; for a point forecast it is the mean absolute error).</p>
 <table><tr><th>prediction</th><th>RMSE [mm]</th><th>bias [mm]</th><th>median point RMSE [mm]</th><th>velocity RMSE [mm/yr]</th>
 <th>P10–P90 coverage [%]</th><th>CRPS [mm]</th></tr>{srows}</table>
+{wbtext}
 {vbtable}
 {hztable}
 <h2>Fit of the ensemble means on the calibration epochs (the metrics of <code>subsidence validate</code>, offset per point removed)</h2>

@@ -223,6 +223,11 @@ def test_coupled_twin_recovers_each_parcels_creep_index(tmp_path):
     case = case_from_dict(coupled_twin_data(), file=ROOT / "cases/calibration_nieuwolda.toml")
     out = tmp_path / "cal"
     s = calibrate_case(case, ds, out, comm=MPI.COMM_SELF)
+    # a case with weather gets the empirical weather baseline (trend + SPAMS per point) beside the others
+    from subsidence.calibration.scores import SPAMS_TAUS, WEATHER
+
+    assert WEATHER in s["doc"]["scores"]["in_sample"] and s["doc"]["weather_baseline"]["tau_days"] in SPAMS_TAUS
+    assert WEATHER in (out / "report.html").read_text(encoding="utf-8")
     with open(out / "point_parameters.csv") as f:
         rows = list(csv.DictReader(f))
     q = np.array([[float(r[f"peat_c_p{p}"]) for p in (5, 50, 95)] for r in rows])
