@@ -23,7 +23,7 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
 fi
 
 echo "== serial test suite"
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@" tests
+.venv/bin/python -m pytest -q -p no:cacheprovider --durations=15 "$@" tests   # the slowest: the CI budget
 
 echo "== FE and MPI tests on 2 ranks (mpiexec -n 2)"
 set +e
