@@ -73,6 +73,25 @@ def _log_evidence(tmp):
     return out
 
 
+def _spams(tmp):
+    """SPAMS (the weather baseline's model) on constant weather, where it has a closed form: P = 2 and
+    E = 1 mm/day, τ = 10 d. Wet (x_e = x_p = 0.5): rev = 10 (2 − 1) 0.5 mm = 5 mm, no dry day. Dry
+    (x_e = 1.5): rev = 10 (1 − 1.5) mm = −5 mm and every day counts: u = −5 mm + x_i (t − t0)."""
+    from subsidence.shallow.forcing import DailySeries
+    from subsidence.shallow.spams import spams_series
+
+    mm = 1e-3 / 86400.0
+    days = np.datetime64("2015-01-01", "D") + np.arange(200).astype("timedelta64[D]")
+    P, E = DailySeries(days, np.full(200, 2.0 * mm)), DailySeries(days, np.full(200, 1.0 * mm))
+    dates = np.datetime64("2015-02-01", "D") + np.array([0, 30, 120]).astype("timedelta64[D]")
+    wet = spams_series(P, E, dates, tau_days=10, x_p=0.5, x_e=0.5, x_i=-2e-5)
+    dry = spams_series(P, E, dates, tau_days=10, x_p=0.5, x_e=1.5, x_i=-2e-5)
+    out = [Check(f"wet: u at day {d}", float(w) * 1e3, 5.0, abs_tol=1e-9, unit="mm") for d, w in zip((0, 30, 120), wet)]
+    out += [Check(f"dry: u at day {d}", float(v) * 1e3, -5.0 - 2e-2 * d, abs_tol=1e-9, unit="mm")
+            for d, v in zip((0, 30, 120), dry)]
+    return out
+
+
 BENCHMARKS = [
     Benchmark("esmda-linear-gaussian", "ES-MDA, 4 assimilations, 20 000 members, 2 parameters, 4 data",
               "tests/calibration/test_esmda.py::linear_gaussian_case", "closed-form Gaussian posterior",
@@ -81,4 +100,7 @@ BENCHMARKS = [
               "2 per-point terms correlated in space, time offsets per point and none",
               "subsidence.calibration.linear PointTerms.log_evidence",
               "dense multivariate normal log-density (scipy.stats)", "docs/calibration.md", _log_evidence),
+    Benchmark("spams-constant-weather", "SPAMS (the empirical weather baseline of calibrate), constant rain and "
+              "evaporation, τ 10 d, wet and dry evaporation factors, 3 dates",
+              "subsidence.shallow.spams.spams_series", "closed form on constant weather", "docs/calibration.md", _spams),
 ]
