@@ -29,7 +29,7 @@ import numpy as np
 from subsidence.calibration import esmda
 from subsidence.calibration.config import CalibrationConfig
 from subsidence.calibration.forward import ForwardModel, Prediction
-from subsidence.calibration.noise import ProjectedNoise, time_projection
+from subsidence.calibration.noise import GappyNoise, ProjectedNoise, time_projection
 from subsidence.calibration.paths import Resolver
 from subsidence.calibration.linear import MarginalNoise, PointTerms
 from subsidence.calibration.priors import field_covariance
@@ -42,7 +42,8 @@ log = get_logger("calibration")
 
 @dataclasses.dataclass
 class Observations:
-    """Complete series of m points at n epochs (metres), in the product's component."""
+    """Series of m points at n epochs (metres), in the product's component: complete over the
+    calibration epochs, or with NaN where a value is missing and marginalised (``gaps = "marginalise"``)."""
 
     ids: np.ndarray
     x: np.ndarray
@@ -72,14 +73,22 @@ class Observations:
 
 
 #: what ``observations_from`` says when points lack complete series: calibrate's way out
-GAPS_REMEDY = ("remove the epochs or points with gaps from the file, or shorten the calibration period (--until)")
+GAPS_REMEDY = ("calibrate with --gaps marginalise ([calibration] gaps), remove the epochs or points with gaps from "
+               "the file, or shorten the calibration period (--until)")
+#: with ``gaps = "marginalise"``: the fewest values a point must have over the calibration epochs
+MIN_OBSERVED = 3
 
 
 def observations_from(ds, *, start_date: _dt.date, until: _dt.date | None, key: str = "",
-                      epochs: str = "calibration epochs", remedy: str = GAPS_REMEDY) -> Observations:
+                      epochs: str = "calibration epochs", remedy: str = GAPS_REMEDY, gaps: str = "drop") -> Observations:
     """The dataset's points with complete series over the calibration epochs (others skipped, counted).
     ``key``, ``epochs`` and ``remedy``: the option, the name of those epochs and the way out that the
-    error and the warning give (another command than ``calibrate`` words them its own way)."""
+    error and the warning give (another command than ``calibrate`` words them its own way).
+    ``gaps = "marginalise"``: points with missing values there are kept (their missing values are
+    marginalised by :class:`~subsidence.calibration.noise.GappyNoise`) if they have at least
+    :data:`MIN_OBSERVED` values; at most ``GappyNoise.MAX_MISSING`` missing values in all."""
+    if gaps == "marginalise":
+        return _observations_with_gaps(ds, start_date=start_date, until=until, key=key or "--gaps", epochs=epochs)
     dates = ds.dates
     keep_t = dates >= np.datetime64(start_date, "D")
     if not keep_t.all():
@@ -102,12 +111,47 @@ def observations_from(ds, *, start_date: _dt.date, until: _dt.date | None, key: 
                         f"{remedy}")
     if not complete.all():
         log.warning("%s: %d of %d points left out: missing values within the %d %s (complete series are needed there; "
-                    "%d points kept)", Path(str(ds.provenance.get("file", ds.name))).name,
-                    int((~complete).sum()), gaps.size, nc, epochs, int(complete.sum()))
+                    "%d points kept; to keep them: %s)", Path(str(ds.provenance.get("file", ds.name))).name,
+                    int((~complete).sum()), gaps.size, nc, epochs, int(complete.sum()), remedy)
         ds = ds.subset(complete, reason=f"missing values within the {epochs}")
         D = D[complete]
     return Observations(ids=ds.ids, x=ds.x, y=ds.y, dates=ds.dates, D=D, component=ds.component, los=ds.los, cal=cal,
                         file=str(ds.provenance.get("file", ds.name)), skipped=dict(ds.skipped),
+                        provenance={k: v for k, v in ds.provenance.items() if k not in ("file", "notes")})
+
+
+def _observations_with_gaps(ds, *, start_date, until, key: str, epochs: str) -> Observations:
+    """:func:`observations_from` with ``gaps = "marginalise"``."""
+    from subsidence.calibration.noise import GappyNoise
+
+    where = ds.provenance.get("file", ds.name)
+    keep_t = ds.dates >= np.datetime64(start_date, "D")
+    if not keep_t.all():
+        ds = ds.epochs(keep_t, reason="epoch before the case's start_date")
+    cal = np.ones(ds.nt, bool) if until is None else ds.dates <= np.datetime64(until, "D")
+    if cal.sum() < 6:
+        raise CaseError(where, "calibration.until", f"only {int(cal.sum())} epochs up to {until}: need at least 6 to calibrate")
+    D = ds.disp.astype(float)
+    have = np.isfinite(D[:, cal]).sum(axis=1)
+    enough = have >= MIN_OBSERVED
+    if not enough.any():
+        raise CaseError(where, key, f"no point has {MIN_OBSERVED} or more values within the {int(cal.sum())} {epochs}")
+    if not enough.all():
+        log.warning("%s: %d of %d points left out: fewer than %d values within the %d %s", Path(str(where)).name,
+                    int((~enough).sum()), enough.size, MIN_OBSERVED, int(cal.sum()), epochs)
+        ds = ds.subset(enough, reason=f"fewer than {MIN_OBSERVED} values within the {epochs}")
+        D = D[enough]
+    missing = int((~np.isfinite(D[:, cal])).sum())
+    if missing > GappyNoise.MAX_MISSING:
+        raise CaseError(where, key, f"{missing} missing values within the {int(cal.sum())} {epochs} of {D.shape[0]} points: "
+                        f"at most {GappyNoise.MAX_MISSING} can be marginalised (a {GappyNoise.MAX_MISSING}² system); drop "
+                        "the points or epochs with the most gaps from the file, shorten the calibration period (--until), "
+                        "or calibrate with --gaps drop")
+    if missing:
+        log.info("%s: %d missing values within the %s of %d points are marginalised", Path(str(where)).name, missing,
+                 epochs, int((~np.isfinite(D[:, cal])).any(axis=1).sum()))
+    return Observations(ids=ds.ids, x=ds.x, y=ds.y, dates=ds.dates, D=D, component=ds.component, los=ds.los, cal=cal,
+                        file=str(where), skipped=dict(ds.skipped),
                         provenance={k: v for k, v in ds.provenance.items() if k not in ("file", "notes")})
 
 
@@ -193,6 +237,9 @@ class Calibration:
         self.noise_model, self.noise_info = model, info
         t_cal = (self.obs.dates[self.obs.cal] - self.obs.dates[self.obs.cal][0]).astype(float) / 365.25
         self.noise = ProjectedNoise(model, self.obs.x, self.obs.y, t_cal, self.A)
+        missing = ~np.isfinite(self.obs.D[:, self.obs.cal])
+        if missing.any():  # gaps = "marginalise": the missing values drop out exactly
+            self.noise = GappyNoise(self.noise, missing)
         if self.pp_terms:
             self.terms = PointTerms(self.noise, self.time_functions(self.obs.dates[self.obs.cal]), self.obs.up,
                                     self.pp_mean, self.pp_cov)

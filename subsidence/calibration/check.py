@@ -196,8 +196,10 @@ def load_calibration_observations(cal_dir, st, until: _dt.date | None = None) ->
         D = np.asarray(o["D"], float)
     except (ValueError, TypeError):
         raise CaseError(str(f), "D", "not numbers") from None
-    if not np.isfinite(D).all():
-        raise CaseError(str(f), "D", f"{int((~np.isfinite(D)).sum())} missing or non-finite values: the calibration's "
+    gappy = str(o.get("gaps", "drop")) == "marginalise"  # NaN: values the calibration marginalised
+    bad = np.isinf(D) | (np.isnan(D) & (not gappy))
+    if bad.any():
+        raise CaseError(str(f), "D", f"{int(bad.sum())} missing or non-finite values: the calibration's "
                         "observations are complete series (damaged file?)")
     o["dates"], o["D"] = dates, D
     return o

@@ -22,6 +22,9 @@ def add_arguments(p) -> None:
     p.add_argument("--ensemble", type=int, default=None, help="ensemble size")
     p.add_argument("--assimilations", type=int, default=None, help="number of ES-MDA assimilations")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--gaps", default=None, choices=("drop", "marginalise"),
+                   help="points with missing values at calibration epochs: drop them (default) or marginalise the "
+                   "missing values (exact, at most 6000)")
     p.add_argument("--force", action="store_true", help="replace an existing output directory of another case")
     p.add_argument("--quiet", "-q", action="store_true", help="only warnings and errors")
 
@@ -50,7 +53,7 @@ def main(args) -> int:
             cfg.until = _dt.date.fromisoformat(args.until)
         except ValueError:
             raise CaseError("", "--until", f"not a date YYYY-MM-DD: {args.until!r}") from None
-    for k in ("method", "ensemble", "assimilations", "seed"):
+    for k in ("method", "ensemble", "assimilations", "seed", "gaps"):
         if getattr(args, k) is not None:
             setattr(cfg, k, getattr(args, k))
     # the same bounds as the case file's keys, checked before any data are read
@@ -127,7 +130,7 @@ def _calibrate(case, ds, out, cfg, comm, force, t_start, started):
     from subsidence.log import get_logger
 
     log = get_logger("calibration")
-    obs = observations_from(ds, start_date=case.start_date, until=cfg.until)
+    obs = observations_from(ds, start_date=case.start_date, until=cfg.until, gaps=cfg.gaps)
     log.info("%s: %d points, %d epochs (%d for calibration, %d held out)", obs.file, obs.ids.size, obs.dates.size,
              int(obs.cal.sum()), int((~obs.cal).sum()))
     cal = Calibration(case, obs, cfg, comm=comm)

@@ -9,6 +9,8 @@ inflation = "equal"
 seed = 1
 until = "2017-12-31"           # last observation date used (the rest is held out); default all
 offset = "per-point"           # per-point constant offset as a nuisance ("none": data's own reference)
+gaps = "drop"                  # points with missing values at calibration epochs: "drop" them (counted), or
+                               # "marginalise" the missing values (exact; at most 6000 of them)
 noise = { source = "data" }    # "data": estimated from the observations; "model": the keys below
                                # (white_variance, spatial_variance, spatial_range, ... as [validation.noise])
 
@@ -174,6 +176,8 @@ class CalibrationConfig:
     seed: int = 1
     until: _dt.date | None = None
     offset: str = "per-point"
+    #: points with missing values over the calibration epochs: "drop" or "marginalise"
+    gaps: str = "drop"
     noise_source: str = "data"
     noise: NoiseModel | None = None
     parameters: list[ParamSpec] = dataclasses.field(default_factory=list)
@@ -344,6 +348,7 @@ def parse_calibration(t: Table) -> CalibrationConfig:
         except ValueError:
             raise t.error("until", f"not an ISO date (YYYY-MM-DD): {until!r}") from None
     c.offset = t.string("offset", "per-point", choices=("per-point", "none"))
+    c.gaps = t.string("gaps", "drop", choices=("drop", "marginalise"))
     nt = t.table("noise", None)
     if nt is not None:
         c.noise_source = nt.string("source", "data", choices=("data", "model"))

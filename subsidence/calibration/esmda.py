@@ -84,7 +84,8 @@ def update(M, D, d_obs, noise, alpha: float, rng, *, perturbations=None, localis
     nd = int(np.prod(dshape))
     E = perturbations if perturbations is not None else noise.sample(rng, N)
     R = d_obs[None] + np.sqrt(alpha) * E - D  # innovations (N, *dshape)
-    if nd < N:  # few data, many members: the n_d × n_d system is the small one
+    if nd < N and not getattr(noise, "k", 0):  # few data, many members: the n_d × n_d system is the small one
+        # (not with marginalised missing values: C_D⁻¹ is then singular along them)
         Cinv = noise.solve(np.eye(nd).reshape((nd,) + dshape)).reshape(nd, nd)
         S = U.reshape(N, nd).T @ U.reshape(N, nd) + alpha * np.linalg.inv(Cinv)
         B = np.linalg.solve(S, U.reshape(N, nd).T).T.reshape((N,) + dshape)

@@ -45,12 +45,28 @@ class PointTerms:
             for l in range(K):
                 g = np.sum(beta[:, k:k + 1] * beta[:, l:l + 1] / noise.lam, axis=0)  # (m,) over the space modes
                 H[k * m:(k + 1) * m, l * m:(l + 1) * m] = (Uu * g) @ Uu.T
+        if getattr(noise, "k", 0):  # missing values marginalised (GappyNoise): Bᵀ Q_gap B
+            H = H - self._missing_correction(noise)
         self.H = H
         Sinv = np.linalg.inv(self.Sigma)
         self.Pi = np.linalg.inv(Sinv + H)
         self.Pi = 0.5 * (self.Pi + self.Pi.T)
         self.L_pi = np.linalg.cholesky(self.Pi + 1e-30 * np.eye(K * m))
         self.L_sigma = np.linalg.cholesky(self.Sigma)
+
+    def _missing_correction(self, noise, batch: int = 256):
+        """(Fᵀ Q B)ᵀ (Fᵀ Q F)⁻¹ (Fᵀ Q B) of :class:`~subsidence.calibration.noise.GappyNoise`: what the
+        missing values take from Bᵀ Q B (Q applied to B's K·m columns, a batch at a time)."""
+        from scipy import linalg
+
+        n = self.K * self.m
+        FQB = np.zeros((noise.k, n))
+        for s in range(0, n, batch):
+            idx = np.arange(s, min(s + batch, n))
+            E = np.zeros((idx.size, n))
+            E[np.arange(idx.size), idx] = 1.0
+            FQB[:, idx] = noise.pick(noise.base.solve(self.design(E))).T
+        return FQB.T @ linalg.cho_solve(noise.L, FQB)
 
     def design(self, v):
         """B v: projected data (..., n', m) of per-point values v (..., K·m)."""
@@ -101,6 +117,7 @@ class MarginalNoise:
         self.base = terms.noise
         self.shape = self.base.shape
         self.size = self.base.size
+        self.k = getattr(self.base, "k", 0)  # missing values marginalised (GappyNoise)
 
     def solve(self, R):
         S = self.base.solve(R)

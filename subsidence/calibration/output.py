@@ -71,6 +71,16 @@ def _estimate_notes(cal, t_cal) -> list[str]:
 
     notes = range_bound_notes((cal.noise_info or {}).get("details") or {}, cal.noise_model,
                               remedy="give [calibration.noise] if it matters")
+    k = getattr(cal.noise, "k", 0)
+    if k:
+        miss = ~np.isfinite(cal.obs.D[:, cal.obs.cal])
+        used = ((cal.noise_info or {}).get("details") or {}).get("points")
+        notes.append(f"{k} missing values at {int(miss.any(axis=1).sum())} of {cal.m} points were marginalised "
+                     "(gaps = \"marginalise\")" + (
+                         f"; the noise estimate rests on the {used} points with complete series over the epochs it "
+                         "used: with few of them it is uncertain (a χ²/N far from 1 says so; then give "
+                         "[calibration.noise])" if used is not None and str((cal.noise_info or {}).get("source", "")).startswith("estimated")
+                         else ""))
     n_par, n_ens = len(cal.cfg.parameters), cal.cfg.ensemble
     if cal.cfg.method == "es-mda" and n_par and n_ens < max(50, 5 * n_par):
         notes.append(f"{n_ens} members for {n_par} global parameter{'s' if n_par != 1 else ''}: an ensemble smoother this small shrinks the spread "
@@ -177,7 +187,7 @@ def summarise(cal, result, rng) -> dict:
         mod = ens.mean(axis=0)[:, cal_sel]
         pm = metrics.point_metrics(obs.D[:, cal_sel], mod, t_cal)
         validation[label] = metrics.overall_metrics(obs.D[:, cal_sel], mod, pm)
-    offsets = np.mean(obs.D[None][..., cal_sel] - result["posterior"]["series"][..., cal_sel], axis=-1)
+    offsets = np.nanmean(obs.D[None][..., cal_sel] - result["posterior"]["series"][..., cal_sel], axis=-1)
     c2 = {"prior": result["history"][0].get("chi2_per_value_ensemble_mean"), "posterior": result["history"][-1].get(
         "chi2_per_value_ensemble_mean", result["history"][-1].get("chi2_per_value_map"))}
     verdict = _verdict(c2["posterior"], scores, conflicts["messages"], paired)
@@ -370,11 +380,13 @@ def write_files(rd, cal, result, summary) -> None:
         t0=str(obs.dates[obs.cal][0]), noise=np.array([cal.noise_model.white_var, cal.noise_model.spatial_var,
                                                       cal.noise_model.spatial_range, cal.noise_model.temporal_var,
                                                       cal.noise_model.temporal_range]))
-    save_observations(rd.file("observations.npz"), obs)
+    save_observations(rd.file("observations.npz"), obs, gaps=cal.cfg.gaps)
 
 
-def save_observations(path, obs) -> None:
-    """``observations.npz``: the calibration epochs of ``obs`` (ids, dates, values in metres, component,
-    the product's sha256 and file), what ``forecast --reference calibration/first-epochs`` needs."""
+def save_observations(path, obs, gaps: str = "drop") -> None:
+    """``observations.npz``: the calibration epochs of ``obs`` (ids, dates, values in metres, NaN where a
+    value was missing and marginalised, component, the product's sha256 and file, the ``gaps`` mode),
+    what ``forecast --reference calibration/first-epochs`` needs."""
     np.savez_compressed(path, ids=obs.ids.astype(str), dates=obs.dates[obs.cal].astype(str), D=obs.D[:, obs.cal],
-                        component=obs.component, sha256=str(obs.provenance.get("sha256", "")), source=str(obs.file))
+                        component=obs.component, sha256=str(obs.provenance.get("sha256", "")), source=str(obs.file),
+                        gaps=str(gaps))

@@ -24,8 +24,9 @@ from subsidence.insar.metrics import fit_trend
 
 
 def with_offsets(obs_D, pred, cal) -> np.ndarray:
-    """Shift predictions (..., m, n) by the per-point offset estimated on the calibration epochs."""
-    off = np.mean(obs_D[..., cal] - pred[..., cal], axis=-1, keepdims=True)
+    """Shift predictions (..., m, n) by the per-point offset estimated on the calibration epochs
+    (over the observed values: missing ones, NaN, are left out)."""
+    off = np.nanmean(obs_D[..., cal] - pred[..., cal], axis=-1, keepdims=True)
     return pred + off
 
 
