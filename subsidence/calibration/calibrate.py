@@ -643,7 +643,17 @@ def run_least_squares(cal: Calibration, rng) -> dict:
     ng = cal.n_g
     d_obs = cal.project(cal.obs.D)
     nw = cal.noise
-    white = lambda R: ((nw.V.T @ R @ nw.U) / np.sqrt(nw.lam)).reshape(R.shape[:-2] + (-1,))  # noqa: E731
+    base = getattr(nw, "base", nw)  # a GappyNoise wraps the complete-data operator
+
+    def white(R):
+        """Whitened residual: ‖white(R)‖² = Rᵀ C′⁻¹ R (with missing values marginalised: the part along
+        their directions projected out, Rᵀ Q_gap R)."""
+        if getattr(nw, "k", 0):
+            from scipy import linalg
+
+            z = linalg.cho_solve(nw.L, np.moveaxis(nw.pick(base.solve(R)), -1, 0))
+            R = R - nw.spread(np.moveaxis(z, 0, -1))
+        return ((base.V.T @ R @ base.U) / np.sqrt(base.lam)).reshape(R.shape[:-2] + (-1,))
     terms = cal.terms
     Linv = np.linalg.inv(terms.L_sigma) if terms is not None else None
     cache: dict = {}
@@ -695,5 +705,5 @@ def run_least_squares(cal: Calibration, rng) -> dict:
     nres = d_obs.size
     return {"prior_state": prior_state, "prior": _prior_prediction(cal, prior_state, first), "state": state,
             "posterior": post, "history": [{"iterations": int(res.nfev), "status": int(res.status), "message": str(res.message),
-                                            "chi2_per_value_map": float(np.sum(res.fun[:nres] ** 2) / nres),
+                                            "chi2_per_value_map": float(np.sum(res.fun[:nres] ** 2) / nw.size),
                                             "converged": bool(res.success)}]}
