@@ -48,6 +48,20 @@ MIN_SHARED_EPOCHS = 6
 REFERENCES = ("overlap", "calibration", "first-epochs")
 
 
+def calibration_gaps(cal_dir) -> str:
+    """How the calibration treated missing values (``calibration.json`` ``gaps``; "drop" for one made
+    before that key existed)."""
+    import json
+    from pathlib import Path
+
+    f = Path(cal_dir) / "calibration.json"
+    try:
+        g = json.loads(f.read_text(encoding="utf-8")).get("gaps", "drop")
+    except (OSError, ValueError, AttributeError):
+        return "drop"
+    return g if g in ("drop", "marginalise") else "drop"
+
+
 def last_calibration_date(cal_dir) -> _dt.date:
     """The last epoch the calibration used (``calibration.json`` ``data.last_calibration``)."""
     import json
@@ -62,13 +76,15 @@ def last_calibration_date(cal_dir) -> _dt.date:
         raise CaseError(str(f), "data.last_calibration", "missing or not a date: a calibration of another version?") from None
 
 
-def observations_for_check(ds, case, st, until: _dt.date, match_distance: float = 0.0):
+def observations_for_check(ds, case, st, until: _dt.date, match_distance: float = 0.0, gaps: str = "drop"):
     """The product's points that are calibration points, as ``Observations`` whose ``cal`` marks the
     epochs up to ``until``, and the index of each one's calibration point. Matched by id; with
     ``match_distance`` > 0 (m), a point whose id is not a calibration point's takes the nearest
     calibration point within that distance (another product of the same area: its per-point values
-    and posterior; the model itself runs at the product point's own position)."""
-    from subsidence.calibration.calibrate import observations_from
+    and posterior; the model itself runs at the product point's own position). ``gaps``: the
+    calibration's mode (``calibration.json``): with "marginalise", points with gaps over the shared
+    epochs are kept as the calibration kept them."""
+    from subsidence.calibration.calibrate import MIN_OBSERVED, observations_from
     from subsidence.log import get_logger
 
     file = str(ds.provenance.get("file", ds.name))
@@ -91,12 +107,14 @@ def observations_for_check(ds, case, st, until: _dt.date, match_distance: float 
     if not (d > np.datetime64(until, "D")).any():
         raise CaseError(file, "--insar", f"no epoch after {until}, the calibration's last epoch: nothing to score "
                         f"(the product ends {d[-1]})")
-    # the offsets and the baselines need complete series over the shared epochs, as calibrate does
-    complete = np.isfinite(np.asarray(ds.disp, float)[:, sh]).all(axis=1)
+    # the offsets and the baselines need complete series over the shared epochs, as calibrate does (or, with
+    # gaps marginalised, MIN_OBSERVED values there)
+    have = np.isfinite(np.asarray(ds.disp, float)[:, sh]).sum(axis=1)
+    complete = have >= MIN_OBSERVED if gaps == "marginalise" else have == shared
     obs = observations_from(ds, start_date=case.start_date, until=until, key="--insar",
                             epochs=f"epochs up to {until} (offsets, baselines)",
                             remedy="remove the epochs with gaps from the file, or score the later epochs only with "
-                                   "--reference calibration or --reference first-epochs")
+                                   "--reference calibration or --reference first-epochs", gaps=gaps)
     idx = idx[complete]
     keep = _with_scored_values(file, obs.D, ~obs.cal, f"after {until}")
     skipped = dict(obs.skipped)

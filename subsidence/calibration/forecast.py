@@ -247,7 +247,7 @@ def main(args) -> int:
     nm = NoiseModel(white_var=nv[0], spatial_var=nv[1], spatial_range=nv[2], temporal_var=nv[3], temporal_range=nv[4])
     check = until = full = ref = None
     if args.insar is not None:  # the product's epochs; the ones after the calibration are scored
-        from subsidence.calibration.check import (last_calibration_date, load_calibration_observations,
+        from subsidence.calibration.check import (calibration_gaps, last_calibration_date, load_calibration_observations,
                                                   observations_for_check, observations_later_only, score_forecast,
                                                   subset_state)
         from subsidence.insar.cli import read_dataset
@@ -259,7 +259,7 @@ def main(args) -> int:
                               crs=getattr(args, "crs", None) or case.crs or "EPSG:28992")
             md = getattr(args, "match_distance", 0.0) or 0.0
             if reference == "overlap":
-                full, idx = observations_for_check(ds, case, st, until, md)
+                full, idx = observations_for_check(ds, case, st, until, md, gaps=calibration_gaps(args.calibration))
             else:  # later epochs only: the calibration's own data give the offsets and the baselines
                 full, idx, ref = observations_later_only(ds, st, load_calibration_observations(args.calibration, st, until),
                                                          until, md, reference=reference, reference_epochs=n_ref)

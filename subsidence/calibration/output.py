@@ -193,7 +193,7 @@ def summarise(cal, result, rng) -> dict:
     verdict = _verdict(c2["posterior"], scores, conflicts["messages"], paired)
     doc = {
         "case": cal.case.name, "method": cal.cfg.method, "ensemble": cal.cfg.ensemble, "assimilations": cal.cfg.assimilations,
-        "inflation": cal.cfg.inflation, "seed": cal.cfg.seed, "offset": cal.cfg.offset,
+        "inflation": cal.cfg.inflation, "seed": cal.cfg.seed, "offset": cal.cfg.offset, "gaps": cal.cfg.gaps,
         "data": {"file": obs.file, "points": int(obs.ids.size), "epochs": int(obs.dates.size),
                  "calibration_epochs": int(cal_sel.sum()), "held_out_epochs": int(hold.sum()),
                  "first": str(obs.dates[0]), "last_calibration": str(obs.dates[cal_sel][-1]),

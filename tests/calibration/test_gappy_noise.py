@@ -181,6 +181,14 @@ def test_a_twin_with_gaps_is_calibrated_without_dropping_its_points(tmp_path):
     chk = json.loads((tmp_path / "chk" / "forecast_check.json").read_text())
     assert all(np.isfinite(v["rmse_m"]) for v in chk["scores"].values())
     assert chk["points"] == m and chk["skipped"] == {}
+    # the gappy product itself, scored as calibrate scored its held-out epochs (the points kept as it kept them)
+    prod = _write(tmp_path / "gappy.csv", gappy)
+    assert _forecast(tmp_path / "gaps", prod, tmp_path / "chk2") == 0
+    chk = json.loads((tmp_path / "chk2" / "forecast_check.json").read_text())
+    assert chk["points"] == m
+    for k, v in doc["scores"]["out_of_sample"].items():
+        if k != "prior ensemble":
+            assert np.isclose(chk["scores"][k]["rmse_m"], v["rmse_m"], rtol=1e-6), (k, chk["scores"][k], v)
 
 
 def cal_epochs(doc):
