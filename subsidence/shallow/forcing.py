@@ -187,6 +187,37 @@ def _stations(header, rows):
     return [r[j].strip() if j < len(r) else "" for r in rows]
 
 
+_READ_CACHE: dict = {}
+_READ_CACHE_SIZE = 32
+
+
+def _cached(read):
+    """Re-reading the same unchanged file gives the series read before (a copy): an ensemble builds
+    its case once per member, and parsing 30 years of KNMI days each time cost more than a shallow
+    run. The key is the file's resolved path, size and modification time and the arguments, so an
+    edited file is read again; errors are not cached (each read raises them again)."""
+    import functools
+
+    @functools.wraps(read)
+    def wrapper(path, *args, **kwargs):
+        p = Path(path)
+        try:
+            st = p.resolve().stat()
+            key = (read.__name__, str(p.resolve()), st.st_size, st.st_mtime_ns, args, tuple(sorted(kwargs.items())))
+        except (OSError, TypeError):
+            return read(path, *args, **kwargs)
+        hit = _READ_CACHE.get(key)
+        if hit is None:
+            hit = read(path, *args, **kwargs)
+            if len(_READ_CACHE) >= _READ_CACHE_SIZE:
+                _READ_CACHE.pop(next(iter(_READ_CACHE)))
+            _READ_CACHE[key] = hit
+        return dataclasses.replace(hit, dates=hit.dates.copy(), values=hit.values.copy())
+
+    return wrapper
+
+
+@_cached
 def read_precipitation(path: str | Path, *, fill: str | None = None) -> DailySeries:
     """Daily precipitation (m/s) from a KNMI precipitation-station or daily-data file.
     Refused: more than one header, no data rows, bad dates, negative values (other than KNMI's -1
@@ -202,6 +233,7 @@ def read_precipitation(path: str | Path, *, fill: str | None = None) -> DailySer
                     stations=_stations(header, rows))
 
 
+@_cached
 def read_evaporation(path: str | Path, *, fill: str | None = None) -> DailySeries:
     """Daily Makkink reference evaporation (m/s): KNMI daily data (EV24, 0.1 mm) or
     ``STN,MMDDYY,EVAP`` (mm/day). Refused as for precipitation (the bound
@@ -223,6 +255,7 @@ def read_evaporation(path: str | Path, *, fill: str | None = None) -> DailySerie
                     stations=_stations(header, rows))
 
 
+@_cached
 def read_monthly_totals(path: str | Path, station: str | int, *, quantity: str = "evaporation") -> DailySeries:
     """Monthly totals (mm/month) of one station as a daily series (m/s): each month's total spread
     evenly over its days. The file has one row per station, ``name,ID,lon,lat`` and one column per
@@ -294,6 +327,7 @@ def extend_series(primary: DailySeries, secondary: DailySeries) -> DailySeries:
     return DailySeries(full, out, f"{primary.name} + {secondary.name}")
 
 
+@_cached
 def read_temperature(path: str | Path, *, fill: str | None = None) -> DailySeries:
     """Daily mean air temperature (degC) from KNMI daily station data (``TG``, 0.1 degC; the
     "daggegevens" export, header ``STN,YYYYMMDD,...,TG,...``)."""
