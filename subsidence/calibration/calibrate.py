@@ -87,8 +87,6 @@ def observations_from(ds, *, start_date: _dt.date, until: _dt.date | None, key: 
     ``gaps = "marginalise"``: points with missing values there are kept (their missing values are
     marginalised by :class:`~subsidence.calibration.noise.GappyNoise`) if they have at least
     :data:`MIN_OBSERVED` values; at most ``GappyNoise.MAX_MISSING`` missing values in all."""
-    if gaps == "marginalise":
-        return _observations_with_gaps(ds, start_date=start_date, until=until, key=key or "--gaps", epochs=epochs)
     dates = ds.dates
     keep_t = dates >= np.datetime64(start_date, "D")
     if not keep_t.all():
@@ -97,12 +95,24 @@ def observations_from(ds, *, start_date: _dt.date, until: _dt.date | None, key: 
     if cal.sum() < 6:
         raise CaseError(ds.provenance.get("file", ds.name), "calibration.until",
                         f"only {int(cal.sum())} epochs up to {until}: need at least 6 to calibrate")
-    D = ds.disp.astype(float)
-    gaps = (~np.isfinite(D[:, cal])).sum(axis=1)
+    if gaps == "marginalise":
+        ds = _points_with_values(ds, cal, key=key or "--gaps", epochs=epochs)
+    else:
+        ds = _complete_points(ds, cal, key=key, epochs=epochs, remedy=remedy)
+    return Observations(ids=ds.ids, x=ds.x, y=ds.y, dates=ds.dates, D=ds.disp.astype(float), component=ds.component,
+                        los=ds.los, cal=cal, file=str(ds.provenance.get("file", ds.name)), skipped=dict(ds.skipped),
+                        provenance={k: v for k, v in ds.provenance.items() if k not in ("file", "notes")})
+
+
+def _complete_points(ds, cal, *, key: str, epochs: str, remedy: str):
+    """``gaps = "drop"``: the points with complete series over the epochs ``cal`` (the others left out,
+    counted); none is an error that names ``remedy``."""
+    miss = ~np.isfinite(np.asarray(ds.disp, float)[:, cal])
+    gaps = miss.sum(axis=1)
     complete = gaps == 0
     nc = int(cal.sum())
     if not complete.any():
-        worst = np.argsort((~np.isfinite(D[:, cal])).sum(axis=0))[::-1][:3]
+        worst = np.argsort(miss.sum(axis=0))[::-1][:3]
         raise CaseError(ds.provenance.get("file", ds.name), key,
                         f"no point has a complete series over the {nc} {epochs}: all {gaps.size} points have "
                         f"missing values ({int(gaps.min())}–{int(gaps.max())} each, {gaps.sum() / gaps.size / nc:.1%} of "
@@ -114,25 +124,14 @@ def observations_from(ds, *, start_date: _dt.date, until: _dt.date | None, key: 
                     "%d points kept; to keep them: %s)", Path(str(ds.provenance.get("file", ds.name))).name,
                     int((~complete).sum()), gaps.size, nc, epochs, int(complete.sum()), remedy)
         ds = ds.subset(complete, reason=f"missing values within the {epochs}")
-        D = D[complete]
-    return Observations(ids=ds.ids, x=ds.x, y=ds.y, dates=ds.dates, D=D, component=ds.component, los=ds.los, cal=cal,
-                        file=str(ds.provenance.get("file", ds.name)), skipped=dict(ds.skipped),
-                        provenance={k: v for k, v in ds.provenance.items() if k not in ("file", "notes")})
+    return ds
 
 
-def _observations_with_gaps(ds, *, start_date, until, key: str, epochs: str) -> Observations:
-    """:func:`observations_from` with ``gaps = "marginalise"``."""
-    from subsidence.calibration.noise import GappyNoise
-
+def _points_with_values(ds, cal, *, key: str, epochs: str):
+    """``gaps = "marginalise"``: the points with at least :data:`MIN_OBSERVED` values over the epochs
+    ``cal`` (the others left out, counted), with at most ``GappyNoise.MAX_MISSING`` missing values in all."""
     where = ds.provenance.get("file", ds.name)
-    keep_t = ds.dates >= np.datetime64(start_date, "D")
-    if not keep_t.all():
-        ds = ds.epochs(keep_t, reason="epoch before the case's start_date")
-    cal = np.ones(ds.nt, bool) if until is None else ds.dates <= np.datetime64(until, "D")
-    if cal.sum() < 6:
-        raise CaseError(where, "calibration.until", f"only {int(cal.sum())} epochs up to {until}: need at least 6 to calibrate")
-    D = ds.disp.astype(float)
-    have = np.isfinite(D[:, cal]).sum(axis=1)
+    have = np.isfinite(np.asarray(ds.disp, float)[:, cal]).sum(axis=1)
     enough = have >= MIN_OBSERVED
     if not enough.any():
         raise CaseError(where, key, f"no point has {MIN_OBSERVED} or more values within the {int(cal.sum())} {epochs}")
@@ -140,19 +139,17 @@ def _observations_with_gaps(ds, *, start_date, until, key: str, epochs: str) -> 
         log.warning("%s: %d of %d points left out: fewer than %d values within the %d %s", Path(str(where)).name,
                     int((~enough).sum()), enough.size, MIN_OBSERVED, int(cal.sum()), epochs)
         ds = ds.subset(enough, reason=f"fewer than {MIN_OBSERVED} values within the {epochs}")
-        D = D[enough]
-    missing = int((~np.isfinite(D[:, cal])).sum())
+    gap = ~np.isfinite(np.asarray(ds.disp, float)[:, cal])
+    missing = int(gap.sum())
     if missing > GappyNoise.MAX_MISSING:
-        raise CaseError(where, key, f"{missing} missing values within the {int(cal.sum())} {epochs} of {D.shape[0]} points: "
+        raise CaseError(where, key, f"{missing} missing values within the {int(cal.sum())} {epochs} of {gap.shape[0]} points: "
                         f"at most {GappyNoise.MAX_MISSING} can be marginalised (a {GappyNoise.MAX_MISSING}² system); drop "
                         "the points or epochs with the most gaps from the file, shorten the calibration period (--until), "
                         "or calibrate with --gaps drop")
     if missing:
         log.info("%s: %d missing values within the %s of %d points are marginalised", Path(str(where)).name, missing,
-                 epochs, int((~np.isfinite(D[:, cal])).any(axis=1).sum()))
-    return Observations(ids=ds.ids, x=ds.x, y=ds.y, dates=ds.dates, D=D, component=ds.component, los=ds.los, cal=cal,
-                        file=str(where), skipped=dict(ds.skipped),
-                        provenance={k: v for k, v in ds.provenance.items() if k not in ("file", "notes")})
+                 epochs, int(gap.any(axis=1).sum()))
+    return ds
 
 
 @dataclasses.dataclass

@@ -84,7 +84,7 @@ def observations_for_check(ds, case, st, until: _dt.date, match_distance: float 
     and posterior; the model itself runs at the product point's own position). ``gaps``: the
     calibration's mode (``calibration.json``): with "marginalise", points with gaps over the shared
     epochs are kept as the calibration kept them."""
-    from subsidence.calibration.calibrate import MIN_OBSERVED, observations_from
+    from subsidence.calibration.calibrate import observations_from
     from subsidence.log import get_logger
 
     file = str(ds.provenance.get("file", ds.name))
@@ -96,8 +96,7 @@ def observations_for_check(ds, case, st, until: _dt.date, match_distance: float 
     mine, idx, skipped = _match(file, ds.ids, ds.x, ds.y, st, match_distance, ds.skipped)
     ds = _without_empty_epochs(dataclasses.replace(ds.subset(mine), skipped=skipped))
     d = ds.dates
-    sh = (d >= np.datetime64(case.start_date, "D")) & (d <= np.datetime64(until, "D"))
-    shared = int(sh.sum())
+    shared = int(((d >= np.datetime64(case.start_date, "D")) & (d <= np.datetime64(until, "D"))).sum())
     if shared < MIN_SHARED_EPOCHS:
         raise CaseError(file, "--insar", f"only {shared} epochs up to {until} (the calibration's last epoch): the product "
                         f"must also cover the calibration period, at least {MIN_SHARED_EPOCHS} epochs up to {until}, to "
@@ -107,15 +106,13 @@ def observations_for_check(ds, case, st, until: _dt.date, match_distance: float 
     if not (d > np.datetime64(until, "D")).any():
         raise CaseError(file, "--insar", f"no epoch after {until}, the calibration's last epoch: nothing to score "
                         f"(the product ends {d[-1]})")
-    # the offsets and the baselines need complete series over the shared epochs, as calibrate does (or, with
-    # gaps marginalised, MIN_OBSERVED values there)
-    have = np.isfinite(np.asarray(ds.disp, float)[:, sh]).sum(axis=1)
-    complete = have >= MIN_OBSERVED if gaps == "marginalise" else have == shared
+    # the offsets and the baselines need the points calibrate would keep over the shared epochs (complete
+    # series, or with gaps marginalised MIN_OBSERVED values there): observations_from decides, as there
     obs = observations_from(ds, start_date=case.start_date, until=until, key="--insar",
                             epochs=f"epochs up to {until} (offsets, baselines)",
                             remedy="remove the epochs with gaps from the file, or score the later epochs only with "
                                    "--reference calibration or --reference first-epochs", gaps=gaps)
-    idx = idx[complete]
+    idx = idx[np.isin(ds.ids, obs.ids)]  # the product's ids are unique (the readers drop duplicates)
     keep = _with_scored_values(file, obs.D, ~obs.cal, f"after {until}")
     skipped = dict(obs.skipped)
     if not keep.all():

@@ -59,12 +59,11 @@ class PointTerms:
         missing values take from Bᵀ Q B (Q applied to B's K·m columns, a batch at a time)."""
         from scipy import linalg
 
+        from subsidence.calibration.noise import unit_batches
+
         n = self.K * self.m
         FQB = np.zeros((noise.k, n))
-        for s in range(0, n, batch):
-            idx = np.arange(s, min(s + batch, n))
-            E = np.zeros((idx.size, n))
-            E[np.arange(idx.size), idx] = 1.0
+        for idx, E in unit_batches(n, batch):
             FQB[:, idx] = noise.pick(noise.base.solve(self.design(E))).T
         return FQB.T @ linalg.cho_solve(noise.L, FQB)
 

@@ -82,6 +82,15 @@ class ProjectedNoise:
         return F @ np.diag(self.lam.ravel()) @ F.T
 
 
+def unit_batches(n: int, batch: int):
+    """The n unit vectors, ``batch`` at a time: (indices, rows of the identity (b, n))."""
+    for s in range(0, n, batch):
+        q = np.arange(s, min(s + batch, n))
+        E = np.zeros((q.size, n))
+        E[np.arange(q.size), q] = 1.0
+        yield q, E
+
+
 class GappyNoise:
     """C' of :class:`ProjectedNoise` with missing values marginalised (``[calibration] gaps =
     "marginalise"``).
@@ -119,10 +128,7 @@ class GappyNoise:
         self.size = base.size - self.k
         self.trace = base.trace * self.size / base.size
         M = np.zeros((self.k, self.k))
-        for s in range(0, self.k, batch):  # Fᵀ Q F, a batch of directions at a time (Q F is n'·m·k numbers)
-            q = np.arange(s, min(s + batch, self.k))
-            E = np.zeros((q.size, self.k))
-            E[np.arange(q.size), q] = 1.0
+        for q, E in unit_batches(self.k, batch):  # Fᵀ Q F, a batch of directions at a time (Q F is n'·m·k numbers)
             M[q] = self.pick(base.solve(self.spread(E)))
         self.M = 0.5 * (M + M.T)
         self.L = linalg.cho_factor(self.M, lower=True) if self.k else None
@@ -158,9 +164,3 @@ class GappyNoise:
     def chi2(self, R) -> np.ndarray:
         R = np.asarray(R, float)
         return np.einsum("...km,...km->...", R, self.solve(R))
-
-    def correction(self, QX):
-        """The Woodbury term of Q_gap for vectors whose Q-images are ``QX`` (..., n', m): returns
-        (Fᵀ Q X) with Q_gap X = Q X − Q F (Fᵀ Q F)⁻¹ (Fᵀ Q X); used by the per-point terms to form
-        Bᵀ Q_gap B = Bᵀ Q B − (Fᵀ Q B)ᵀ (Fᵀ Q F)⁻¹ (Fᵀ Q B)."""
-        return self.pick(QX)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from subsidence.insar.metrics import fit_trend
+from subsidence.insar.metrics import fit_trend, lstsq_rows
 
 
 def with_offsets(obs_D, pred, cal) -> np.ndarray:
@@ -178,19 +178,6 @@ SPAMS_TAUS = (30, 45, 60, 90, 120, 150)
 SPAMS_RATIOS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 
 
-def _lstsq_rows(G, Y):
-    """Least-squares coefficients (m, k) of each row of ``Y`` (m, n) on the columns of ``G`` (n, k),
-    over the finite values of each row (a row with fewer finite values than columns gets NaN)."""
-    ok = np.isfinite(Y)
-    if ok.all():
-        return np.linalg.lstsq(G, Y.T, rcond=None)[0].T
-    C = np.full((Y.shape[0], G.shape[1]), np.nan)
-    for i in range(Y.shape[0]):
-        if ok[i].sum() >= G.shape[1]:
-            C[i] = np.linalg.lstsq(G[ok[i]], Y[i, ok[i]], rcond=None)[0]
-    return C
-
-
 def weather_baseline(D, dates, cal, precip, evap, *, taus=SPAMS_TAUS, ratios=SPAMS_RATIOS):
     """Per point: an offset, a linear trend and the weather-driven terms of SPAMS
     (:mod:`subsidence.shallow.spams`: the τ-day sum of x_p P − x_e E and x_i × the dry days so
@@ -218,7 +205,7 @@ def weather_baseline(D, dates, cal, precip, evap, *, taus=SPAMS_TAUS, ratios=SPA
         for r in ratios:
             S, N = spams_columns(precip, evap, dates, tau, r)
             G = np.stack([np.ones_like(t), t, S, N], axis=1)
-            C = _lstsq_rows(G[cal], D[:, cal])
+            C = lstsq_rows(G[cal], D[:, cal])
             pred = C @ G.T
             sse = float(np.nansum((D[:, cal] - pred[:, cal]) ** 2))
             grid.append({"tau_days": int(tau), "ratio": float(r), "calibration_sse_m2": sse})

@@ -28,10 +28,11 @@ def _design(t, seasonal: bool):
     return np.stack(cols, axis=1)
 
 
-def fit_trend(D, t, *, seasonal: bool) -> np.ndarray:
-    """Least-squares coefficients per row of D (n, nt) with NaNs → (n, 2 or 4); NaN where underdetermined."""
+def lstsq_rows(G, D, *, spare: int = 0) -> np.ndarray:
+    """Least-squares coefficients (n, k) of each row of ``D`` (n, nt; NaN = missing) on the columns of
+    ``G`` (nt, k), over that row's finite values: complete rows in one solve, the others one by one;
+    NaN for a row with fewer than k + ``spare`` values, and for complete rows when nt < k."""
     D = np.asarray(D, float)
-    G = _design(np.asarray(t, float), seasonal)
     out = np.full((D.shape[0], G.shape[1]), np.nan)
     ok = np.isfinite(D)
     full = ok.all(axis=1)
@@ -39,9 +40,15 @@ def fit_trend(D, t, *, seasonal: bool) -> np.ndarray:
         out[full] = np.linalg.lstsq(G, D[full].T, rcond=None)[0].T
     for i in np.flatnonzero(~full):
         k = ok[i]
-        if k.sum() >= G.shape[1] + 1:
+        if k.sum() >= G.shape[1] + spare:
             out[i] = np.linalg.lstsq(G[k], D[i, k], rcond=None)[0]
     return out
+
+
+def fit_trend(D, t, *, seasonal: bool) -> np.ndarray:
+    """Least-squares coefficients per row of D (n, nt) with NaNs → (n, 2 or 4); NaN where underdetermined
+    (a row with gaps needs one value more than the coefficients)."""
+    return lstsq_rows(_design(np.asarray(t, float), seasonal), D, spare=1)
 
 
 def velocity(D, t) -> np.ndarray:

@@ -200,10 +200,10 @@ def _cached(read):
 
     @functools.wraps(read)
     def wrapper(path, *args, **kwargs):
-        p = Path(path)
         try:
-            st = p.resolve().stat()
-            key = (read.__name__, str(p.resolve()), st.st_size, st.st_mtime_ns, args, tuple(sorted(kwargs.items())))
+            p = Path(path).resolve()
+            st = p.stat()
+            key = (read.__name__, str(p), st.st_size, st.st_mtime_ns, args, tuple(sorted(kwargs.items())))
         except (OSError, TypeError):
             return read(path, *args, **kwargs)
         hit = _READ_CACHE.get(key)
