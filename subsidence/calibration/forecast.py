@@ -160,11 +160,13 @@ def deep_grid_forecast(cal, state, dates):
     compaction the sources are S (cell volumes per unit compaction, set by the geometry alone) times
     W(t) (the compaction history, set by Cm, the law and the pressures), so the grid response G of
     the unit sources is computed once and a member costs W @ G. A member whose geometry differs
-    (a calibrated depth or outline) is summed in full."""
+    (a calibrated depth or outline) is summed in full. The grid sums are the deep study's own
+    (``grid_fields``: exact FFT convolution on the computation lattice), so the forecast grid
+    matches what ``subsidence run`` writes for the same case."""
     import numpy as np
 
     from subsidence.deep.sources import build_sources
-    from subsidence.deep.superposition import Sources, point_displacement
+    from subsidence.deep.superposition import Sources, grid_fields
     from subsidence.studies.deep import _lattice, kernel_of
 
     def deep_of(case):
@@ -179,22 +181,25 @@ def deep_grid_forecast(cal, state, dates):
     if cfg0 is None or getattr(cfg0.model, "method", "analytic") != "analytic" or cfg0.output.grid is None:
         return None
     g = cfg0.output.grid
-    gx, gy = np.meshgrid(g.x, g.y)
-    gx, gy = gx.ravel(), gy.ravel()
     start = np.datetime64(cal.case.start_date, "D")
     times = off + np.concatenate([[0.0], (dates - start).astype(float) * 86400.0])
-    lat, _ = _lattice(cfg0)
+    lat, m = _lattice(cfg0)
+
+    def grid_uz(src, kern):  # (times of src.W, grid points)
+        rows = []
+        grid_fields(src, kern, g, ("uz",), lambda it, f: rows.append(f[0].ravel().copy()), lattice=lat, m=m)
+        return np.array(rows)
+
     src0 = build_sources(cfg0, lat, times)
     kern = kernel_of(cfg0)
-    unit = Sources(src0.x, src0.y, src0.depth, src0.S, np.eye(src0.rank))
-    G = point_displacement(unit, kern, gx, gy)[2]  # (rank, points): uz of each unit source
+    G = grid_uz(Sources(src0.x, src0.y, src0.depth, src0.S, np.eye(src0.rank)), kern)  # uz of each unit source
     out = []
     for j in range(state.zg.shape[1]):
         cfg, _ = deep_of(cal.case_of(state.zg[:, j]))
         src = build_sources(cfg, lat, times)
         same = (src.S.shape == src0.S.shape and np.array_equal(src.S, src0.S) and np.array_equal(src.depth, src0.depth)
                 and kernel_of(cfg) == kern)
-        uz = src.W @ G if same else point_displacement(src, kernel_of(cfg), gx, gy)[2]
+        uz = src.W @ G if same else grid_uz(src, kernel_of(cfg))
         out.append((uz[1:] - uz[0]).reshape(len(dates), g.ny, g.nx))
     return g, np.percentile(np.array(out), [10, 50, 90], axis=0)
 

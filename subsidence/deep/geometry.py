@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from subsidence.io.filecache import file_cached
+
 
 @dataclasses.dataclass(frozen=True)
 class Disc:
@@ -146,6 +148,7 @@ def self_intersection(vertices: np.ndarray, *, max_pairs: int = 2_000_000) -> tu
     return int(idx[i]), int(idx[j]), float(x), float(y)
 
 
+@file_cached(np.copy)  # parsed once per process (an ensemble builds its case per member)
 def read_polygon_file(path: str | Path) -> np.ndarray:
     """Vertices from a whitespace/comma separated text file: the first two columns are x y (m).
 

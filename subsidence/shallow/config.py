@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from subsidence.config.table import Table
+from subsidence.io.filecache import file_cached
 from subsidence.shallow.column import ColumnLayer, Isotache, Koppejan, LinearCompression, NoOxidation, PeatOxidation
 from subsidence.shallow.deep import CaseDeep, NoDeep, SeriesDeep
 from subsidence.shallow.forcing import (DailySeries, ForcingError, StationError, check_temperature_cosine, extend_series,
@@ -947,6 +948,12 @@ def _read_profile_file(t: Table, pf: Path, names) -> dict:
     return mapping
 
 
+def _copy_table(hit):
+    header, rows = hit
+    return list(header), [(line, list(cells)) for line, cells in rows]
+
+
+@file_cached(_copy_table)  # an ensemble builds its case per member: the parcel tables are parsed once
 def _csv_table(path: Path, what: str, comment: str | None = None):
     """Header (names stripped) and rows ``[(line, cells)]`` (cells stripped, as text exactly as
     written) of a CSV; empty lines (and ``comment`` lines) are skipped. Raises ValueError naming

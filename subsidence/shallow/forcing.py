@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from subsidence.io.filecache import file_cached
+
 MM_PER_DAY = 1e-3 / 86400.0  # m/s per mm/day
 
 
@@ -187,34 +189,12 @@ def _stations(header, rows):
     return [r[j].strip() if j < len(r) else "" for r in rows]
 
 
-_READ_CACHE: dict = {}
-_READ_CACHE_SIZE = 32
+def _copy_series(hit):
+    return dataclasses.replace(hit, dates=hit.dates.copy(), values=hit.values.copy())
 
 
-def _cached(read):
-    """Re-reading the same unchanged file gives the series read before (a copy): an ensemble builds
-    its case once per member, and parsing 30 years of KNMI days each time cost more than a shallow
-    run. The key is the file's resolved path, size and modification time and the arguments, so an
-    edited file is read again; errors are not cached (each read raises them again)."""
-    import functools
-
-    @functools.wraps(read)
-    def wrapper(path, *args, **kwargs):
-        try:
-            p = Path(path).resolve()
-            st = p.stat()
-            key = (read.__name__, str(p), st.st_size, st.st_mtime_ns, args, tuple(sorted(kwargs.items())))
-        except (OSError, TypeError):
-            return read(path, *args, **kwargs)
-        hit = _READ_CACHE.get(key)
-        if hit is None:
-            hit = read(path, *args, **kwargs)
-            if len(_READ_CACHE) >= _READ_CACHE_SIZE:
-                _READ_CACHE.pop(next(iter(_READ_CACHE)))
-            _READ_CACHE[key] = hit
-        return dataclasses.replace(hit, dates=hit.dates.copy(), values=hit.values.copy())
-
-    return wrapper
+# an ensemble builds its case once per member: 30 years of KNMI days are parsed once per process
+_cached = file_cached(_copy_series)
 
 
 @_cached
