@@ -636,13 +636,17 @@ def parse_config(root: Table, warn=None) -> CavernConfig:
 
 #: names of the built-in dilatancy criteria (columns fs_vansambeek, fs_devries)
 BUILTIN_DILATANCY = ("vansambeek", "devries")
+#: forms of a case's own dilatancy boundary (``[[indicators.dilatancy]] form``): τ_D(x)
+DILATANCY_FORMS = {"polynomial": "c0 + c1 x + c2 x^2 + ...", "power": "c0 + c1 (x / 1 MPa)^c2",
+                   "saturating": "c0 + c1 x / (c2 + x)"}
 
 
 def parse_dilatancy(ind: Table) -> tuple[DilatancyBoundary, ...]:
     """``[[indicators.dilatancy]]``: name, variables ("octahedral": τ_oct against σ_oct,
-    "invariants": √J2 against I1, "principal": σ1 − σ3 against σ3), coefficients c0, c1, … of the boundary polynomial in MPa
-    (c_k in MPa^(1−k)), source (where the coefficients come from; stated in the outputs), optionally
-    lode_d2 (the polynomial is the compression boundary, scaled to other Lode angles in De Vries' form)."""
+    "invariants": √J2 against I1, "principal": σ1 − σ3 against σ3), form ("polynomial": c0 + c1 x +
+    c2 x² + …, c_k in MPa^(1−k); "power": c0 + c1 (x/1 MPa)^c2; "saturating": c0 + c1 x/(c2 + x)),
+    coefficients, source (where the coefficients come from; stated in the outputs), optionally
+    lode_d2 (the boundary is the compression one, scaled to other Lode angles in De Vries' form)."""
     out = []
     for t in ind.tables("dilatancy", []):
         name = t.string("name")
@@ -653,8 +657,20 @@ def parse_dilatancy(ind: Table) -> tuple[DilatancyBoundary, ...]:
             raise t.error("name", f"{name!r} is already a dilatancy criterion of this case "
                           f"(built in: {', '.join(BUILTIN_DILATANCY)})")
         variables = t.string("variables", choices=("octahedral", "invariants", "principal"))
+        form = t.string("form", default="polynomial", choices=DILATANCY_FORMS)
         coef = t.array("coefficients", min_length=1)
-        if not np.any(coef[1:] != 0) and coef[0] <= 0:
+        if form != "polynomial":
+            if coef.size != 3:
+                raise t.error("coefficients", f"form = \"{form}\" takes exactly 3 coefficients "
+                              f"({DILATANCY_FORMS[form]}), got {coef.size}")
+            if not coef[2] > 0:
+                raise t.error("coefficients", f"c2 = {coef[2]:g}: " + (
+                    "the saturating form's half-saturation stress must be positive (MPa)" if form == "saturating"
+                    else "the power form's exponent must be positive"))
+            # the boundary runs from c0 (x = 0) to c0 + c1 (saturating) or to ±inf with c1 (power)
+            if not (max(coef[0], coef[0] + coef[1]) > 0 or (form == "power" and coef[1] > 0)):
+                raise t.error("coefficients", "the boundary is never positive: no stress state could be below it")
+        elif not np.any(coef[1:] != 0) and coef[0] <= 0:
             raise t.error("coefficients", "the boundary is never positive: no stress state could be below it")
         source = t.string("source")
         if not source.strip():
@@ -667,7 +683,7 @@ def parse_dilatancy(ind: Table) -> tuple[DilatancyBoundary, ...]:
                               "read at a given sigma3)")
             d2 = t.number("lode_d2", ge=0, lt=3)
         t.finish()
-        out.append(DilatancyBoundary(name, variables, tuple(float(c) for c in coef), source, d2))
+        out.append(DilatancyBoundary(name, variables, tuple(float(c) for c in coef), source, d2, form))
     return tuple(out)
 
 

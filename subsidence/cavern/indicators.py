@@ -12,9 +12,9 @@ J2 = ½ s:s, J3 = det s, Lode angle ψ with sin 3ψ = −(3√3/2) J3 / J2^{3/2}
   salt dilates at a lower √J2 than in the compression tests (the reason the Lode term was added).
   Until 2026-11-28 ψ itself was used, which gave the opposite: a boundary (1.5 + D2/2)/(1.5 − D2/2)
   = 1.42 times higher in extension than in compression for D2 = 0.524.
-- The case's own boundaries (:class:`DilatancyBoundary`, ``fs_<name>``): a polynomial in the
-  octahedral stresses, in (I1, √J2) or in (σ3, σ1 − σ3), with the coefficients of the user's
-  source.
+- The case's own boundaries (:class:`DilatancyBoundary`, ``fs_<name>``): a polynomial, a power
+  law or a saturating (hyperbolic) curve in the octahedral stresses, in (I1, √J2) or in
+  (σ3, σ1 − σ3), with the coefficients of the user's source.
 - Effective tension (leak/fracture): the least compressive stress *tangential* to the
   wall (the normal one equals the brine pressure there) minus P_brine(z); negative means
   the brine pressure exceeds it (tensile effective stress at the wall).
@@ -95,20 +95,41 @@ class DeVries:
 class DilatancyBoundary:
     """A dilatancy boundary given in the case file (``[[indicators.dilatancy]]``), for the named
     criteria of the literature (Hunsche, Spiers, Günther–Salzer, …) with the coefficients of the
-    user's source: τ_D = Σ_k c_k x^k with (x, τ) = (σ_oct, τ_oct) = (I1/3, √(2/3) √J2)
-    ("octahedral"), (I1, √J2) ("invariants") or (σ3, σ1 − σ3) ("principal": the differential
-    stress at dilatancy onset against the confining stress, as triaxial tests report it),
-    compression positive, MPa (c_k in MPa^(1−k)). Factor of safety τ_D/τ; where the boundary
-    is not positive at that stress it is 0 (no strength)."""
+    user's source, in (x, τ) = (σ_oct, τ_oct) = (I1/3, √(2/3) √J2) ("octahedral"), (I1, √J2)
+    ("invariants") or (σ3, σ1 − σ3) ("principal": the differential stress at dilatancy onset
+    against the confining stress, as triaxial tests report it), compression positive, MPa:
+
+    - ``form = "polynomial"``: τ_D = Σ_k c_k x^k (c_k in MPa^(1−k));
+    - ``"power"``: τ_D = c0 + c1 (x / 1 MPa)^c2 (c0, c1 in MPa; x below 0 counts as 0), the form of
+      De Vries' numerator T0 + D1 (I1/σ0)^m;
+    - ``"saturating"``: τ_D = c0 + c1 x / (c2 + x) (all in MPa, c2 > 0; x below 0 counts as 0): a
+      boundary that rises with the confinement and levels off at c0 + c1, hyperbolic in σ3 as the
+      IfG-type (Günther–Salzer, Minkley) salt boundaries are (the user checks the source's form).
+
+    Factor of safety τ_D/τ; where the boundary is not positive at that stress it is 0 (no
+    strength)."""
 
     name: str
     variables: str
     coefficients: tuple[float, ...]
     source: str
-    #: Lode dependence in De Vries' form (None: none): the polynomial is the boundary in triaxial
+    #: Lode dependence in De Vries' form (None: none): the boundary above is the one in triaxial
     #: compression, scaled to Lode angle ψ_D (De Vries', +30° compression, −30° extension) by
     #: (√3 cos 30° − d2 sin 30°)/(√3 cos ψ_D − d2 sin ψ_D): lower in extension for d2 > 0
     lode_d2: float | None = None
+    form: str = "polynomial"
+
+    def boundary(self, x: np.ndarray) -> np.ndarray:
+        """τ_D at the mean-stress variable ``x`` (triaxial compression; before any Lode scaling)."""
+        c = np.asarray(self.coefficients, dtype=float)
+        if self.form == "polynomial":
+            return np.polynomial.polynomial.polyval(x, c)
+        xp = np.maximum(x, 0.0)
+        if self.form == "power":
+            return c[0] + c[1] * xp ** c[2]
+        if self.form == "saturating":
+            return c[0] + c[1] * xp / (c[2] + xp)
+        raise ValueError(f"dilatancy boundary {self.name!r}: unknown form {self.form!r}")
 
     def lode_scale(self, psi: np.ndarray) -> np.ndarray | float:
         """The factor on the compression boundary at the Lode angle ``psi`` of this module (−30° in
@@ -126,7 +147,7 @@ class DilatancyBoundary:
             x, tau = eig[:, 0], eig[:, 2] - eig[:, 0]
         else:
             x, tau = I1, sqJ2
-        bound = np.polynomial.polynomial.polyval(x, np.asarray(self.coefficients, dtype=float))
+        bound = self.boundary(x)
         if self.lode_d2 is not None:
             if psi is None:
                 raise ValueError(f"dilatancy boundary {self.name!r} has a Lode dependence: give psi")

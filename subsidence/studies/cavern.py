@@ -44,7 +44,7 @@ def coarse_wall_warnings(cfg, sim) -> list[str]:
 
 def dilatancy_criteria(cfg) -> dict:
     """The dilatancy criteria of the fs_* columns: built-in ones with their parameters, the case's
-    own with their polynomial and source (summary.json)."""
+    own with their form, coefficients and source (summary.json)."""
     dv = cfg.devries
     out = {"vansambeek": {"boundary": "sqrt(J2) = 0.27 I1 (MPa)", "source": "Van Sambeek et al. / Ratigan et al. (built in)"},
            "devries": {"boundary": "sqrt(J2) = [D1 (I1/sigma0)^m + T0] / (sqrt(3) cos psi - D2 sin psi), "
@@ -53,8 +53,12 @@ def dilatancy_criteria(cfg) -> dict:
     for b in cfg.dilatancy:
         x, tau = {"octahedral": ("sigma_oct", "tau_oct"), "invariants": ("I1", "sqrt(J2)"),
                   "principal": ("sigma3", "sigma1 - sigma3")}[b.variables]
-        out[b.name] = {"boundary": f"{tau} = " + " + ".join(f"{c:g} {x}^{k}" for k, c in enumerate(b.coefficients)) + " (MPa)",
-                       "variables": b.variables, "coefficients": list(b.coefficients), "source": b.source}
+        c = b.coefficients
+        rhs = {"polynomial": lambda: " + ".join(f"{v:g} {x}^{k}" for k, v in enumerate(c)),
+               "power": lambda: f"{c[0]:g} + {c[1]:g} ({x} / 1 MPa)^{c[2]:g}",
+               "saturating": lambda: f"{c[0]:g} + {c[1]:g} {x} / ({c[2]:g} + {x})"}[b.form]()
+        out[b.name] = {"boundary": f"{tau} = {rhs} (MPa)", "form": b.form,
+                       "variables": b.variables, "coefficients": list(c), "source": b.source}
         if b.lode_d2 is not None:
             out[b.name]["boundary"] += (" in triaxial compression, times (sqrt(3) cos 30 - d2 sin 30) / (sqrt(3) cos psi - "
                                         "d2 sin psi) at Lode angle psi (+30 deg compression, -30 deg extension)")

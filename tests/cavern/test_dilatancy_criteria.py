@@ -28,6 +28,10 @@ QUAD = DilatancyBoundary("quad", "octahedral", (0.5, 0.8, -0.015), "test: a quad
 LIN_INV = DilatancyBoundary("lin_inv", "invariants", (1.2, 0.2), "test: a linear boundary in I1, √J2")
 PRINC = DilatancyBoundary("princ", "principal", (2.0, 1.1, -0.01), "test: differential stress against σ3")
 LODE = DilatancyBoundary("lode", "invariants", (1.2, 0.2), "test: LIN_INV in compression, De Vries' Lode form", 0.6)
+# the saturating (hyperbolic, IfG-type) form in the triaxial variables: σ1 − σ3 = 2 + 30 σ3 / (8 MPa + σ3)
+SAT = DilatancyBoundary("sat", "principal", (2.0, 30.0, 8.0), "test: a saturating boundary", form="saturating")
+# the power form with De Vries' numbers: T0 + D1 (I1/1 MPa)^m, with De Vries' Lode term (d2 = D2)
+DV_POW = DilatancyBoundary("dv_pow", "invariants", (3.0, 0.9, 0.693), "test: De Vries as a power form", 0.524, "power")
 
 
 def test_own_boundaries_and_devries_parameters_on_the_lame_sphere(comm):
@@ -39,7 +43,8 @@ def test_own_boundaries_and_devries_parameters_on_the_lame_sphere(comm):
     model.solve_step(0.0, np.array([P_CAV]), np.array([False]))
     model.commit()
     dv = DeVries(T0=3.0, D1=0.9)
-    rec = WallIndicators(model, devries=dv, dilatancy=(VS_OCT, QUAD, LIN_INV, PRINC, LODE)).evaluate(np.array([P_CAV]))[0]
+    rec = WallIndicators(model, devries=dv, dilatancy=(VS_OCT, QUAD, LIN_INV, PRINC, LODE, SAT, DV_POW)).evaluate(
+        np.array([P_CAV]))[0]
     sr, (t1, t2) = wall_stresses("axisymmetric")
     s = np.array([sr, t1, t2])
     I1 = s.sum()
@@ -52,6 +57,7 @@ def test_own_boundaries_and_devries_parameters_on_the_lame_sphere(comm):
         "fs_lode": (1.2 + 0.2 * I1) * (1.5 - 0.3) / (1.5 + 0.3) / sqJ2,  # extension: lower by (1.5 − d2/2)/(1.5 + d2/2)
         "fs_princ": (2.0 + 1.1 * s.min() - 0.01 * s.min() ** 2) / (s.max() - s.min()),
         "fs_devries": (0.9 * I1**dv.m + 3.0) / ((np.sqrt(3) * np.cos(psi) - dv.D2 * np.sin(psi)) * sqJ2),
+        "fs_sat": (2.0 + 30.0 * s.min() / (8.0 + s.min())) / (s.max() - s.min()),
     }
     for key, val in exact.items():
         assert rec[key] == pytest.approx(val, rel=2e-3), key
@@ -59,6 +65,9 @@ def test_own_boundaries_and_devries_parameters_on_the_lame_sphere(comm):
         assert rec["ip_" + key] > 0
     for where in ("", "roof_", "ip_", "ip_roof_"):
         assert rec[where + "fs_vs_oct"] == pytest.approx(rec[where + "fs_vansambeek"], rel=1e-12), where
+        # De Vries' boundary is its numerator over the Lode term; the power form with lode_d2 is the
+        # compression boundary, i.e. the numerator over the Lode term at compression (1.5 − D2/2)
+        assert rec[where + "fs_dv_pow"] == pytest.approx(rec[where + "fs_devries"] * (1.5 - 0.524 / 2), rel=1e-12), where
     # the default De Vries parameters give another value: the ones given were used
     assert WallIndicators(model).evaluate(np.array([P_CAV]))[0]["fs_devries"] < 0.95 * rec["fs_devries"]
 
@@ -81,6 +90,22 @@ def test_lode_dependence_of_an_own_boundary():
         b.factor(I1, q)
 
 
+def test_power_and_saturating_forms():
+    """The power and saturating forms against their formulas; a negative mean-stress variable
+    counts as 0 (a fractional power of a tensile stress has no meaning), the polynomial is not
+    clipped."""
+    x = np.array([-5.0, 0.0, 4.0, 100.0])
+    pw = DilatancyBoundary("p", "invariants", (1.0, 2.0, 0.5), "t", form="power")
+    assert np.allclose(pw.boundary(x), [1.0, 1.0, 5.0, 21.0], rtol=1e-14)
+    sat = DilatancyBoundary("s", "principal", (1.0, 10.0, 4.0), "t", form="saturating")
+    assert np.allclose(sat.boundary(x), [1.0, 1.0, 6.0, 1.0 + 1000.0 / 104.0], rtol=1e-14)
+    assert sat.boundary(np.array([1e12]))[0] == pytest.approx(11.0)  # levels off at c0 + c1
+    poly = DilatancyBoundary("q", "invariants", (1.0, 2.0), "t")
+    assert np.allclose(poly.boundary(x), [-9.0, 1.0, 9.0, 201.0])
+    eig = np.array([[4.0, 6.0, 10.0]])  # ascending: σ3 = 4, σ1 − σ3 = 6
+    assert sat.factor(np.array([20.0]), np.array([3.0]), eig)[0] == pytest.approx(6.0 / 6.0)
+
+
 def test_a_boundary_that_is_not_positive_gives_zero():
     b = DilatancyBoundary("neg", "invariants", (-1.0, 0.1), "test")
     fs = b.factor(np.array([5.0, 20.0]), np.array([1.0, 1.0]))
@@ -97,6 +122,8 @@ def _case(**ind):
 
 
 HUNSCHE_LIKE = {"name": "mine", "variables": "octahedral", "coefficients": [0.0, 0.86, -0.0168], "source": "my lab data"}
+SATURATING = {"name": "ifg", "variables": "principal", "form": "saturating", "coefficients": [1.0, 40.0, 10.0],
+              "source": "my fit"}
 
 
 def test_case_keys_reach_the_indicators(comm, tmp_path):
@@ -106,10 +133,11 @@ def test_case_keys_reach_the_indicators(comm, tmp_path):
     from subsidence.run import run_case
     from subsidence.studies.cavern import build_mesh, build_model, build_simulation
 
-    d = _case(devries_T0=2.5, dilatancy=[HUNSCHE_LIKE])
+    d = _case(devries_T0=2.5, dilatancy=[HUNSCHE_LIKE, SATURATING])
     cfg = dataclasses.replace(case_from_dict(d, file="test.toml").config, checkpoint_every=0)
     assert cfg.devries.T0 == 2.5
-    assert cfg.dilatancy == (DilatancyBoundary("mine", "octahedral", (0.0, 0.86, -0.0168), "my lab data"),)
+    assert cfg.dilatancy == (DilatancyBoundary("mine", "octahedral", (0.0, 0.86, -0.0168), "my lab data"),
+                             DilatancyBoundary("ifg", "principal", (1.0, 40.0, 10.0), "my fit", form="saturating"))
     model = build_model(cfg, build_mesh(cfg, comm), prefix="dilcase_")
     sim = build_simulation(cfg, model, cfg.scenarios[0])
     assert sim.indicators.devries.T0 == 2.5 and sim.indicators.dilatancy == cfg.dilatancy
@@ -122,6 +150,9 @@ def test_case_keys_reach_the_indicators(comm, tmp_path):
     crit = base["dilatancy_criteria"]
     assert crit["devries"]["T0_MPa"] == 2.5 and crit["mine"]["source"] == "my lab data"
     assert crit["mine"]["boundary"].startswith("tau_oct = 0 sigma_oct^0 + 0.86 sigma_oct^1")
+    assert crit["ifg"]["boundary"] == "sigma1 - sigma3 = 1 + 40 sigma3 / (10 + sigma3) (MPa)"
+    assert crit["ifg"]["form"] == "saturating" and crit["mine"]["form"] == "polynomial"
+    assert np.isfinite(row["min_fs_ifg"]) and row["min_fs_ifg"] > 0
     if comm.rank == 0:
         assert "min FS dilatancy (mine)" in (out / "scenarios.md").read_text()
         assert json.loads((out / "summary.json").read_text())["scenarios"]["base"]["dilatancy_criteria"] == crit
@@ -138,6 +169,12 @@ def test_case_keys_reach_the_indicators(comm, tmp_path):
     ({**HUNSCHE_LIKE, "slope": 1.0}, "slope", ""),
     ({**HUNSCHE_LIKE, "variables": "principal", "lode_d2": 0.5}, "lode_d2", "octahedral"),
     ({**HUNSCHE_LIKE, "lode_d2": 3.5}, "lode_d2", ""),
+    ({**HUNSCHE_LIKE, "form": "hyperbolic"}, "form", "hyperbolic"),
+    ({**SATURATING, "coefficients": [1.0, 40.0]}, "coefficients", "exactly 3 coefficients"),
+    ({**SATURATING, "coefficients": [1.0, 40.0, 0.0]}, "coefficients", "half-saturation stress must be positive"),
+    ({**SATURATING, "form": "power", "coefficients": [1.0, 0.5, -1.0]}, "coefficients", "exponent must be positive"),
+    ({**SATURATING, "coefficients": [-1.0, 0.5, 3.0]}, "coefficients", "never positive"),
+    ({**SATURATING, "form": "power", "coefficients": [-1.0, -0.5, 0.7]}, "coefficients", "never positive"),
 ])
 def test_bad_boundaries_are_errors_naming_the_key(entry, key, msg):
     with pytest.raises(CaseError, match=key) as e:
