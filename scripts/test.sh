@@ -22,8 +22,14 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
         || echo "test: could not install chromium; the browser test will be skipped"
 fi
 
-echo "== serial test suite"
-.venv/bin/python -m pytest -q -p no:cacheprovider --durations=15 "$@" tests   # the slowest: the CI budget
+# The one-rank suite runs in parallel processes (pytest-xdist; one per core, a test file's tests
+# together in one process, so module fixtures are built once). SUBSIDENCE_TEST_WORKERS=N sets the
+# number, 0 runs it in this process.
+workers=${SUBSIDENCE_TEST_WORKERS:-auto}
+xdist=()
+[ "$workers" != 0 ] && xdist=(-n "$workers" --dist loadfile)
+echo "== serial test suite (one rank; ${workers} worker processes)"
+.venv/bin/python -m pytest -q -p no:cacheprovider ${xdist[@]+"${xdist[@]}"} --durations=15 "$@" tests   # the slowest: the CI budget
 
 echo "== FE and MPI tests on 2 ranks (mpiexec -n 2)"
 set +e

@@ -43,8 +43,3 @@ def file_cached(copy: Callable):
         return wrapper
 
     return deco
-
-
-def clear() -> None:
-    """Forget every cached read (tests)."""
-    _CACHE.clear()
