@@ -10,7 +10,9 @@ bash scripts/setup.sh
 XDG_CONFIG_HOME=$(mktemp -d)
 export XDG_CONFIG_HOME
 mkdir -p "$XDG_CONFIG_HOME/dolfinx"
-echo '{"cffi_extra_compile_args": ["-O0", "-g0"]}' > "$XDG_CONFIG_HOME/dolfinx/dolfinx_jit_options.json"
+# timeout: a test process waits for a form another process is compiling (the worker processes
+# below share the JIT cache), for at most 10 s by default; on a busy machine a compile can take longer
+echo '{"cffi_extra_compile_args": ["-O0", "-g0"], "timeout": 300}' > "$XDG_CONFIG_HOME/dolfinx/dolfinx_jit_options.json"
 export MPLBACKEND=Agg PYTHONUNBUFFERED=1
 
 # The HTML-report test opens the report in headless Chromium (Debian package). Best effort:
