@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.out is not None:  # what `run --out` would refuse, check refuses too
                 from subsidence.io.rundir import RunDirectory
 
-                target = RunDirectory(args.out, None, case_name=case.name, case_sha256=case.sha256).check_target(dry=True)
+                target = RunDirectory(args.out, None, case_name=case.name, case_sha256=case.sha256, kind=case.kind).preflight()
             est = check_fits(case, args.out or ".", comm)  # refuses what cannot fit in memory or on disk
             if comm.rank == 0:
                 print(f"{args.case}: OK ({case.kind} case {case.name!r})")

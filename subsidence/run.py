@@ -37,7 +37,7 @@ def run_case(case: str | Path | Case, out: str | Path, *, comm=None, force: bool
     log.info("case %s (%s) -> %s on %d rank(s)", case.name, case.kind, out, comm.size)
     t0 = time.perf_counter()
     started = _dt.datetime.now(_dt.timezone.utc)
-    with RunDirectory(out, comm, case_name=case.name, case_sha256=case.sha256, force=force) as rd:
+    with RunDirectory(out, comm, case_name=case.name, case_sha256=case.sha256, force=force, kind=case.kind) as rd:
         summary = case.study.run(case, rd, comm) or {}
         wall = comm.allreduce(time.perf_counter() - t0, op=_max_op())
         summary = {"name": case.name, "kind": case.kind, **summary}

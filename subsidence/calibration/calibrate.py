@@ -167,11 +167,20 @@ class Calibration:
 
     def __init__(self, case: Case, obs: Observations, cfg: CalibrationConfig, *, comm=None, t0=None):
         self.case, self.obs, self.cfg = case, obs, cfg
+        #: the configuration as given (``cfg`` later holds the estimated per-point priors)
+        self.cfg_given = cfg
         self.comm = comm
         self.resolver = Resolver(case)
         #: case-file parameters (index into cfg.parameters, where the path points)
         self.targets = [(i, self.resolver.resolve(p.path, where=(str(case.file), p.key)))
                         for i, p in enumerate(cfg.parameters) if not p.observation]
+        first: dict = {}
+        for i, tg in self.targets:  # two paths to one value: the second would silently overwrite the first
+            j = first.setdefault((tg.doc, tg.keys), i)
+            if j != i:
+                p, q = cfg.parameters[i], cfg.parameters[j]
+                raise CaseError(str(case.file), p.key, f"{p.path!r} names the same case value as parameter {q.name!r} "
+                                f"({q.path!r}): a value can be calibrated once")
         #: observation-model parameters: name → index into cfg.parameters
         self.observation = {p.path.split(".", 1)[1]: i for i, p in enumerate(cfg.parameters) if p.observation}
         self.fm = ForwardModel(case, obs.ids, obs.x, obs.y, obs.dates)  # every epoch (scores, held-out)
@@ -545,10 +554,18 @@ def terms_only_prediction(cal: Calibration) -> np.ndarray | None:
     if not cal.pp_terms or cal.terms is None:
         return None
     c = copy.copy(cal)  # attributes are replaced, never changed in place: ``cal`` is untouched
+    # from the priors as given, as `forecast --insar` does: the hyperparameters estimated with the
+    # model are not the start (nor set the search bounds), so both give the same baseline
+    if c.cfg is not c.cfg_given:
+        c.cfg = c.cfg_given
+        c.pp_terms = [(name, q) for q in c.cfg.point_parameters for name in q.terms]
+        c.pp_cov = c.point_covariance()
     zero = np.zeros((c.m, int(c.obs.cal.sum())))
     if c.cfg.noise_source == "data":
         nm, info = estimate_observation_noise(c, zero)
         c.set_noise(nm, info)
+    elif c.pp_cov is not cal.pp_cov:
+        c.set_noise(c.noise_model, c.noise_info)  # the terms with the given prior
     if any(q.estimate for q in c.cfg.point_parameters):
         c.estimate_hyperparameters(zero)
     v = c.terms.condition(c.project(c.obs.D)).reshape(len(c.pp_terms), c.m)

@@ -300,7 +300,11 @@ def relevel(D, pred, ref, later):
     """Predictions (..., m, n) shifted, on the ``later`` epochs, by their per-point mean difference from
     the observations over the ``ref`` epochs (a product with its own reference: each prediction is
     put at the product's level there; missing values left out of the mean)."""
-    off = np.nanmean(D[..., ref] - pred[..., ref], axis=-1, keepdims=True)
+    import warnings
+
+    with warnings.catch_warnings():  # a point without a value there: NaN, left out of the scores
+        warnings.simplefilter("ignore", RuntimeWarning)
+        off = np.nanmean(D[..., ref] - pred[..., ref], axis=-1, keepdims=True)
     return np.where(later, pred + off, pred)
 
 

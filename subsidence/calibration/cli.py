@@ -38,8 +38,9 @@ def main(args) -> int:
     from mpi4py import MPI
 
     from subsidence.config import CaseError, load_case
-    from subsidence.insar.cli import read_dataset
+    from subsidence.insar.cli import model_crs, read_dataset
     from subsidence.insar.config import ValidationConfig
+    from subsidence.io.rundir import RunDirectory
 
     comm = MPI.COMM_WORLD
     t_start = time.perf_counter()
@@ -63,12 +64,15 @@ def main(args) -> int:
         raise CaseError("", "--assimilations", f"must be >= 1, got {cfg.assimilations}")
     if cfg.seed < 0:
         raise CaseError("", "--seed", f"must be >= 0 (a numpy seed), got {cfg.seed}")
+    # what writing --out would refuse, before the data are read and anything runs
+    RunDirectory(args.out, None, case_name=case.name, case_sha256=case.sha256, force=args.force,
+                 kind="calibration").preflight()
     vcfg = case.validation or ValidationConfig()
     files = [Path(f) for f in args.insar] if args.insar else vcfg.insar
     if len(files) != 1:
         raise CaseError(str(case.file), "validation.insar", f"calibrate takes exactly one InSAR product, got {len(files)} "
                         "(give --insar FILE)")
-    crs = args.crs or case.crs or "EPSG:28992"
+    crs = model_crs(args.crs, case.crs, "case")
     ds = read_dataset(files[0], args, vcfg, crs=crs) if comm.rank == 0 else None
     ds = comm.bcast(ds, root=0)
     summary = calibrate_case(case, ds, args.out, cfg=cfg, comm=comm, force=args.force, t_start=t_start, started=started)
@@ -172,7 +176,7 @@ def _write(case, out, force, comm, cal, result, summary, t_start, started):
     from subsidence.run import finish_run
 
     doc = summary["doc"]
-    with RunDirectory(out, comm, case_name=case.name, case_sha256=case.sha256, force=force) as rd:
+    with RunDirectory(out, comm, case_name=case.name, case_sha256=case.sha256, force=force, kind="calibration") as rd:
         if rd.rank == 0:
             write_files(rd, cal, result, summary)
             write_report(rd.path, cal, result, summary)

@@ -230,6 +230,8 @@ def main(args) -> int:
         raise CaseError(str(args.out), "--out", f"is {what} {args.calibration}: writing the forecast there would replace "
                         "the calibration (state.npz, observations.npz); choose another --out")
     case, st = load_calibration(args.calibration)
+    # what writing --out would refuse, before anything runs (on every rank: the same file system)
+    RunDirectory(args.out, None, case_name=case.name, case_sha256=case.sha256, force=args.force, kind="forecast").preflight()
     args.insar = getattr(args, "insar", None)  # (a Namespace built in Python, as before --insar existed)
     if getattr(args, "match_distance", 0.0) and args.match_distance < 0:
         raise CaseError("", "--match-distance", f"must be >= 0 (metres), got {args.match_distance:g}")
@@ -255,13 +257,13 @@ def main(args) -> int:
         from subsidence.calibration.check import (calibration_gaps, last_calibration_date, load_calibration_observations,
                                                   observations_for_check, observations_later_only, score_forecast,
                                                   subset_state)
-        from subsidence.insar.cli import read_dataset
+        from subsidence.insar.cli import model_crs, read_dataset
         from subsidence.insar.config import ValidationConfig
 
         until = last_calibration_date(args.calibration)
+        crs = model_crs(getattr(args, "crs", None), case.crs, "case")  # on every rank: an error ends all of them
         if comm.rank == 0:
-            ds = read_dataset(Path(args.insar), args, case.validation or ValidationConfig(),
-                              crs=getattr(args, "crs", None) or case.crs or "EPSG:28992")
+            ds = read_dataset(Path(args.insar), args, case.validation or ValidationConfig(), crs=crs)
             md = getattr(args, "match_distance", 0.0) or 0.0
             if reference == "overlap":
                 full, idx = observations_for_check(ds, case, st, until, md, gaps=calibration_gaps(args.calibration))
@@ -324,7 +326,7 @@ def main(args) -> int:
     notes = list(cal.fm.notes)
     prefix = {"los": "los", "up": "up", "east": "east"}[obs.component]
     grid = deep_grid_forecast(cal, state, dates) if comm.rank == 0 else None  # serial; no collective inside
-    with RunDirectory(args.out, comm, case_name=case.name, case_sha256=case.sha256, force=args.force) as rd:
+    with RunDirectory(args.out, comm, case_name=case.name, case_sha256=case.sha256, force=args.force, kind="forecast") as rd:
         if rd.rank == 0:
             _write_csv(rd.file("forecast_points.csv"), obs, dates, q, oq, total, deep, shallow, prefix)
             _write_nc(rd.file("forecast.nc"), obs, dates, q, oq, total, deep, shallow, prefix, case, notes, grid)

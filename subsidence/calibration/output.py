@@ -226,6 +226,10 @@ def _weather_baseline(cal):
     if forcing is None or getattr(forcing, "precipitation", None) is None or getattr(forcing, "evaporation", None) is None:
         return None, []
     obs = cal.obs
+    t_cal = (obs.dates[obs.cal] - obs.dates[obs.cal][0]).astype(float) / 365.25
+    if not annual_baseline_possible(t_cal):  # as trend + annual: its weather terms see part of a year's cycle
+        return None, [f"no {WEATHER} baseline: the calibration epochs span {float(np.ptp(t_cal)):.2f} yr (< 1 yr), and "
+                      "a weather response fitted to part of a seasonal cycle is no forecast"]
     try:
         pred, info = weather_baseline(obs.D, obs.dates, obs.cal, forcing.precipitation, forcing.evaporation)
     except ForcingError as e:

@@ -8,7 +8,7 @@ offset nuisance at its least-squares value), then compared with the observations
 - out of sample: over the held-out epochs (after ``until``), the forecast test.
 
 Baselines fitted per point on the calibration epochs only and extrapolated: a linear trend,
-a trend + annual sinusoid, and persistence (the mean of the last five calibration values,
+a trend + annual sinusoid, and persistence (the mean of each point's last five observed calibration values,
 "no further change"). A calibrated physics model must beat them out of sample to be worth its
 parameters. Metrics: RMSE and bias over all values, the RMS over points of the velocity error
 (trend of observed − trend of predicted over the held-out epochs), and for ensembles the
@@ -42,8 +42,19 @@ def baselines(D, t, cal) -> dict:
         c = fit_trend(D[:, cal], tc, seasonal=seasonal)
         G = [np.ones_like(t), t] + ([np.cos(2 * np.pi * t), np.sin(2 * np.pi * t)] if seasonal else [])
         out[name] = c @ np.stack(G)
-    last = np.flatnonzero(cal)[-5:]
-    out["persistence"] = np.repeat(D[:, last].mean(axis=1, keepdims=True), t.size, axis=1)
+    out["persistence"] = np.repeat(last_values_mean(D[:, cal])[:, None], t.size, axis=1)
+    return out
+
+
+def last_values_mean(Dc, k: int = 5):
+    """Per point (row), the mean of its last ``k`` observed values (NaN = missing; NaN for a row
+    with none): persistence. With gaps, the last k epochs would hold fewer values for some points
+    and none for others, and the points without would drop out of that baseline's score only."""
+    out = np.full(Dc.shape[0], np.nan)
+    for i, row in enumerate(Dc):
+        v = row[np.isfinite(row)]
+        if v.size:
+            out[i] = v[-k:].mean()
     return out
 
 

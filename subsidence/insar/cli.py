@@ -48,6 +48,25 @@ def add_data_options(p) -> None:
     p.add_argument("--chunksize", type=int, default=None, help="CSV rows read at a time")
 
 
+def model_crs(given: str | None, own: str | None, what: str) -> str:
+    """The model's CRS: ``own`` (the case's or run's ``crs``); ``--crs`` (``given``) only where it has
+    none. A ``--crs`` that contradicts it is an error: the data would be put into another CRS than
+    the model's, and every position (and with it the modelled displacement) would be wrong."""
+    from subsidence.config import CaseError
+
+    if given and own:
+        import pyproj
+
+        try:
+            same = pyproj.CRS.from_user_input(given) == pyproj.CRS.from_user_input(own)
+        except pyproj.exceptions.CRSError as e:
+            raise CaseError("", "--crs", f"{given!r} is not a coordinate reference system ({e})") from None
+        if not same:
+            raise CaseError("", "--crs", f"{given} contradicts the {what}'s crs ({own}): the model's positions are in "
+                            f"{own}; --crs is for a {what} without one")
+    return given or own or "EPSG:28992"
+
+
 def read_dataset(f, args, cfg, *, crs, bbox=None):
     """One InSAR product, with the command line over the case's ``[validation]`` options."""
     from subsidence.insar.readers import read_insar
@@ -115,9 +134,8 @@ def main(args) -> int:
     from subsidence.insar.validate import Options, compare
 
     sd = _dt.date.fromisoformat(args.start_date) if args.start_date else None
-    run = load_run(rundir, start_date=sd, crs=args.crs)
-    crs = run.crs or "EPSG:28992"
-    run.crs = crs
+    run = load_run(rundir, start_date=sd)
+    run.crs = crs = model_crs(args.crs, run.crs, "run")
     opts = Options(
         reference_epoch=args.reference_epoch or cfg.reference_epoch,
         reference_point=tuple(args.reference_point) if args.reference_point else cfg.reference_point,

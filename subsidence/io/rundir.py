@@ -75,9 +75,13 @@ class RunDirectory:
     current: RunDirectory | None = None
 
     def __init__(self, out: str | Path, comm=None, *, case_name: str | None = None, case_sha256: str | None = None,
-                 force: bool = False):
+                 force: bool = False, kind: str | None = None):
         self.out = Path(out).resolve()
         self.case_name, self.case_sha256, self.force = case_name, case_sha256, force
+        #: what is written (``summary.json`` ``kind``: "calibration", "forecast", a case kind): a run
+        #: of another kind in ``out`` is not replaced without ``force`` (a forecast into the
+        #: directory of a calibration of the same case would delete that calibration)
+        self.kind = kind
         self.comm = comm
         self.rank = comm.rank if comm is not None else 0
         token = uuid.uuid4().hex[:8] if self.rank == 0 else None
@@ -88,6 +92,18 @@ class RunDirectory:
         self.lock_path = self.out.with_name(f"{self.out.name}.lock")
         self.old_path = self.out.with_name(f"{self.out.name}.old-{token}")
         self._locked = False
+
+    def preflight(self) -> str | None:
+        """Before any work is done, what entering would refuse, raised as :class:`OutputDirError`: a
+        file where ``out`` or a directory above it should be, a directory that is not a run
+        directory, a run of another case or kind without ``force``. Else what entering will do to
+        ``out`` (a note, or None)."""
+        p = self.out.parent
+        while not p.exists() and p != p.parent:
+            p = p.parent
+        if not p.is_dir():
+            raise OutputDirError(f"cannot create {self.out}: {p} is a file, not a directory; choose another --out")
+        return self.check_target(dry=True)
 
     def check_target(self, dry: bool = False) -> str | None:
         """Refuse to replace something that is not a run directory of this toolkit.
@@ -114,8 +130,22 @@ class RunDirectory:
             old_name, old_sha = old.get("case", {}).get("name"), old.get("case_sha256")
         except (OSError, ValueError, AttributeError):
             old_name = old_sha = None
+        old_kind = None
+        if self.kind is not None:
+            try:
+                old_kind = json.loads((self.out / "summary.json").read_text(encoding="utf-8")).get("kind")
+            except (OSError, ValueError, AttributeError):
+                pass
         same = (self.case_name is None or old_name == self.case_name
                 or (self.case_sha256 is not None and old_sha == self.case_sha256))
+        if same and old_kind is not None and old_kind != self.kind:
+            if not self.force:
+                raise OutputDirError(
+                    f"{self.out} holds a {old_kind} of case {old_name!r} (this is a {self.kind}); "
+                    "use --force to replace it, or choose another --out")
+            if not dry:
+                log.warning("replacing a %s of case %r in %s with a %s (--force)", old_kind, old_name, self.out, self.kind)
+            return f"replaces a {old_kind} of case {old_name!r} in {self.out} (--force)"
         if same:
             note = f"replaces the earlier run of case {old_name!r} in {self.out}"
             if not dry:
@@ -198,6 +228,9 @@ class RunDirectory:
             try:
                 self.out.parent.mkdir(parents=True, exist_ok=True)
                 self._lock()
+            except (FileExistsError, NotADirectoryError):  # a file where a directory above out should be
+                self.preflight()
+                raise
             except OSError as exc:  # read-only, full, no permission: say so (exit 2), no traceback
                 raise (disk_error(exc, self.lock_path) or exc) from None
             try:

@@ -85,6 +85,28 @@ def test_hyperparameters_are_estimated_from_the_data():
     assert np.isclose(cal.pp_cov[0, 0], q.sd**2 + q.mean_sd**2, rtol=1e-6)
 
 
+def test_no_physics_baseline_is_the_same_after_an_estimate_with_the_model():
+    """The calibration's statistics without physics start from the per-point priors as given: in
+    `calibrate` the prior estimated with the model is installed before the baseline is made, in
+    `forecast --insar` the calibration is built afresh; both must give the same baseline (before,
+    the estimate with the model was the start and set the search bounds, and with gaps the two
+    differed by 0.06 mm RMSE)."""
+    from subsidence.calibration.calibrate import terms_only_prediction
+
+    ds, _ = twin(m=40, seed=5)
+    data = case_data(noise={"source": "model"})
+    data["calibration"]["point_parameters"][0].update(sd="0.5 mm/yr", correlation_length="3 km",
+                                                      estimate=["sd", "correlation_length"])
+    fresh = terms_only_prediction(_calibration(data, ds))
+    cal = _calibration(data, ds)
+    cal.estimate_hyperparameters(median_run(cal))  # calibrate: the model-based estimate installed
+    given = case_from_dict(data).calibration.point_parameters[0]
+    assert cal.cfg.point_parameters[0].sd != given.sd
+    after = terms_only_prediction(cal)
+    assert np.allclose(after, fresh, rtol=1e-6, atol=1e-9 * np.abs(fresh).max())
+    assert cal.cfg.point_parameters[0].sd != given.sd  # the calibration itself is untouched
+
+
 def test_estimate_must_name_known_hyperparameters():
     data = case_data()
     data["calibration"]["point_parameters"][0]["estimate"] = ["sd", "mean"]

@@ -117,3 +117,51 @@ def test_observation_points_far_from_every_case_point_are_noted():
     assert far_point_notes(cfg, ["new"], px[:1] + 300.0, py[:1]) == []  # a neighbour: nearest case point
     (note,) = far_point_notes(cfg, [str(cfg.point_names[0]), "far"], px[:2], py[:2] + [0.0, 100e3])
     assert note.startswith("1 of 2 observation points") and "far," in note and "[points]" in note
+
+
+@pytest.mark.parametrize("second", ["reservoirs.disc.compaction.cm", "reservoirs.0.compaction.cm"])
+def test_two_parameters_on_one_case_value_are_an_error(second):
+    """The second would overwrite the first in every member while the first still got a
+    'posterior': refused, whether written the same way or by the element's index."""
+    from subsidence.calibration.calibrate import Calibration
+
+    ds, _ = twin(years=1.0, m=4)
+    data = case_data()
+    data["calibration"]["parameters"].append({"name": "cm2", "path": second, "prior": "lognormal", "median": 1.0e-10,
+                                              "sigma_log": 0.5})
+    case = case_from_dict(data, file="twin.toml")
+    obs = observations_from(ds, start_date=case.start_date, until=None)
+    with pytest.raises(CaseError, match=r"twin.toml.*calibration.parameters\[1\].*same case value as parameter 'cm'"):
+        Calibration(case, obs, case.calibration, comm=MPI.COMM_SELF)
+
+
+def test_persistence_with_gaps_uses_each_points_last_observed_values():
+    """With gaps (calibrate --gaps marginalise) persistence is the mean of each point's last five
+    observed values, so it is scored on the same values as every other prediction (before, a point
+    missing any of the last five epochs had no persistence value and dropped out of its score)."""
+    from subsidence.calibration.scores import score
+
+    t = np.arange(0, 2.0, 0.05)
+    D = np.vstack([np.sin(t), np.cos(t), t])
+    D[0, 15:20] = np.nan  # the last five calibration epochs missing at point 0
+    D[1, 17] = np.nan
+    cal = t < 1.0
+    p = baselines(D, t, cal)["persistence"]
+    assert np.isfinite(p).all()
+    np.testing.assert_allclose(p[0], D[0, 10:15].mean())
+    np.testing.assert_allclose(p[1], np.mean(D[1, [14, 15, 16, 18, 19]]))
+    np.testing.assert_allclose(p[2], D[2, 15:20].mean())
+    vals = {k: score(D, v, t, ~cal)["values"] for k, v in baselines(D, t, cal).items()}
+    assert len(set(vals.values())) == 1, vals
+
+
+@pytest.mark.serial
+def test_calibrate_out_below_a_file_is_refused_before_the_data_are_read(tmp_path, capsys):
+    from subsidence.cli import main
+
+    (tmp_path / "afile").write_text("x")
+    rc = main(["calibrate", str(ROOT / "cases/calibration_nieuwolda.toml"), "--insar", str(tmp_path / "absent.csv"),
+               "--out", str(tmp_path / "afile" / "sub dir"), "-q"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "afile is a file, not a directory" in err and "Traceback" not in err
+    assert "absent.csv" not in err  # refused before the InSAR file is opened

@@ -363,3 +363,43 @@ def test_missing_values_after_until_are_left_out_of_the_scores(tmp_path):
         assert np.isfinite(v["rmse_difference_m"]) and v["p5_m"] <= v["p95_m"]
     assert all(np.isfinite(sc["rmse_m"]) for h in doc["scores_by_horizon"] for sc in h["scores"].values())
     json.loads((tmp_path / "gaps" / "calibration.json").read_text())  # valid JSON: no NaN where a number is expected
+
+
+@pytest.mark.serial
+def test_forecast_out_is_checked_before_anything_runs(full_run, tmp_path, capsys):
+    """--out below a file, or on the directory of another calibration of the same case: exit 2 with a
+    message naming it, before the ensemble runs (before, a traceback after the forecast, or the
+    other calibration silently replaced); --force replaces that calibration."""
+    import shutil
+
+    from subsidence.cli import main
+
+    out, _, _ = full_run
+    dates = tmp_path / "dates.txt"
+    dates.write_text("2018-06-01\n")
+    (tmp_path / "afile").write_text("x")
+    assert main(["forecast", str(out), "--dates", str(dates), "--out", str(tmp_path / "afile" / "sub"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "afile is a file, not a directory" in err and "Traceback" not in err and "forecast:" not in err
+    other = tmp_path / "other_calibration"
+    shutil.copytree(out, other)
+    assert main(["forecast", str(out), "--dates", str(dates), "--out", str(other), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "holds a calibration of case" in err and "--force" in err
+    assert (other / "state.npz").is_file()
+    assert main(["forecast", str(out), "--dates", str(dates), "--out", str(other), "--force", "-q"]) == 0
+    assert not (other / "state.npz").exists() and (other / "forecast_points.csv").is_file()
+
+
+@pytest.mark.serial
+def test_a_crs_that_contradicts_the_cases_is_an_error(full_run, tmp_path, capsys):
+    from subsidence.cli import main
+    from subsidence.insar.cli import model_crs
+
+    assert model_crs("epsg:28992", "EPSG:28992", "case") == "epsg:28992"  # the same CRS, spelled otherwise
+    assert model_crs(None, None, "case") == "EPSG:28992" and model_crs("EPSG:3857", None, "case") == "EPSG:3857"
+    out, _, _ = full_run
+    assert main(["forecast", str(out), "--insar", str(tmp_path / "none.csv"), "--crs", "EPSG:4326",
+                 "--out", str(tmp_path / "x"), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "--crs" in err and "contradicts the case's crs (EPSG:28992)" in err

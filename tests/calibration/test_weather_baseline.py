@@ -81,6 +81,12 @@ def test_left_out_without_weather_or_with_too_little(weather):
     got, notes = _weather_baseline(cal_with(types.SimpleNamespace(precipitation=P, evaporation=short)))
     assert got is None and len(notes) == 1
     assert notes[0].startswith(f"no {WEATHER} baseline: evaporation") and "2018-06-30" in notes[0]
+    # calibration epochs spanning less than a year (as for trend + annual): its weather terms would be
+    # fitted to part of a seasonal cycle (a user found 158 mm RMSE with 0.3 yr)
+    obs.cal = dates <= np.datetime64("2015-08-20")
+    got, notes = _weather_baseline(cal_with(types.SimpleNamespace(precipitation=P, evaporation=E)))
+    assert got is None and notes == [f"no {WEATHER} baseline: the calibration epochs span 0.30 yr (< 1 yr), and a "
+                                     "weather response fitted to part of a seasonal cycle is no forecast"]
 
 
 def test_the_nieuwolda_script_prints_the_documented_comparison(capsys):
