@@ -320,9 +320,13 @@ def main(args) -> int:
         series = res["series"] + st["offsets"][:, :, None]  # (N, m, n) in the data's reference
     q = np.percentile(series, [10, 50, 90], axis=0)
     oq = mixture_quantiles(series, float(nm.total_sigma), [0.1, 0.9])  # members + observation noise, exact
-    total = np.percentile(res["deep_uz"] + res["shallow_uz"] + res["background_uz"], 50, axis=0)
+    # the vertical parts since the case's start date, as the runs are: the per-point terms (rate from
+    # the first calibration epoch, annual cycle) less their value at that date
+    start = np.array([np.datetime64(case.start_date, "D")])
+    bg = res["background_uz"] - np.stack([cal.background(state, j, start) for j in range(state.zg.shape[1])])
+    total = np.percentile(res["deep_uz"] + res["shallow_uz"] + bg, 50, axis=0)
     deep = np.percentile(res["deep_uz"], 50, axis=0)
-    shallow = np.percentile(res["shallow_uz"] + res["background_uz"], 50, axis=0)
+    shallow = np.percentile(res["shallow_uz"] + bg, 50, axis=0)
     notes = list(cal.fm.notes)
     prefix = {"los": "los", "up": "up", "east": "east"}[obs.component]
     grid = deep_grid_forecast(cal, state, dates) if comm.rank == 0 else None  # serial; no collective inside

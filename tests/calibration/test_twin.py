@@ -403,3 +403,25 @@ def test_a_crs_that_contradicts_the_cases_is_an_error(full_run, tmp_path, capsys
                  "--out", str(tmp_path / "x"), "-q"]) == 2
     err = capsys.readouterr().err
     assert "--crs" in err and "contradicts the case's crs (EPSG:28992)" in err
+
+
+@pytest.mark.serial
+def test_forecast_vertical_parts_are_zero_at_the_cases_start(full_run, tmp_path):
+    """uz_total/deep/shallow_p50 are displacements since the case's start date, as the docs say: the
+    per-point terms (rate from the first calibration epoch, annual cycle) count from there too (a user
+    found 5.2 mm at the start date); later, total = deep + shallow."""
+    from subsidence.cli import main
+
+    out, _, _ = full_run
+    dates = tmp_path / "dates.txt"
+    dates.write_text("2015-01-01\n2018-06-01\n")
+    assert main(["forecast", str(out), "--dates", str(dates), "--out", str(tmp_path / "fc"), "-q"]) == 0
+    with open(tmp_path / "fc" / "forecast_points.csv") as f:
+        rows = list(csv.DictReader(f))
+    start = [r for r in rows if r["date"] == "2015-01-01"]
+    assert len(start) == 30
+    for r in start:
+        for k in ("uz_total_p50", "uz_deep_p50", "uz_shallow_p50"):
+            assert abs(float(r[k])) < 1e-9, (k, r[k])
+    later = [r for r in rows if r["date"] == "2018-06-01"]
+    assert max(abs(float(r["uz_shallow_p50"])) for r in later) > 1e-4  # the background rates (mm/yr) over 3.4 yr
