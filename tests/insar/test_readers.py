@@ -35,11 +35,17 @@ def test_tudelft_needs_heading():
         read_insar(DATA / "tudelft_t88_sample.csv")
 
 
-def test_tudelft_latlon_bad_data_is_counted():
-    ds = read_insar(DATA / "tudelft_latlon_sample.csv", heading=-12.0)
+def test_tudelft_latlon_bad_data_is_counted(caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="subsidence"):
+        ds = read_insar(DATA / "tudelft_latlon_sample.csv", heading=-12.0)
     assert ds.provenance["position"] == "latlon" and ds.provenance["source_crs"] == "EPSG:4326"
     assert list(ds.ids) == ["a", "b", "c"]
     assert ds.skipped == {"duplicate id": 1, "too few valid epochs (< 3)": 1}
+    # a duplicate id (one of two entries chosen) is a warning; a series too short, information
+    levels = {r.getMessage().split(": ", 2)[-1]: r.levelno for r in caplog.records if "skipped" in r.getMessage()}
+    assert levels == {"duplicate id (the first kept)": logging.WARNING, "too few valid epochs (< 3)": logging.INFO}, levels
     assert "sorted" in ds.provenance["notes"][0]
     # dates sorted: the 2016-01-03 column (zeros) comes first
     assert str(ds.dates[0]) == "2016-01-03"

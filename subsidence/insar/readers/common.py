@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -365,7 +366,10 @@ def finalize(
     if ds.n == 0:
         raise CaseError(str(path), "", f"no usable points left after reading ({_reasons(ds.skipped)})")
     for reason, k in ds.skipped.items():
-        log.info("%s: skipped %d: %s", Path(path).name, k, reason)
+        # a duplicate id or date whose data may differ: one of two entries was chosen, said louder
+        level = logging.WARNING if reason in ("duplicate id", "duplicate date (epochs)") else logging.INFO
+        log.log(level, "%s: skipped %d: %s (the first kept)" if level == logging.WARNING else "%s: skipped %d: %s",
+                Path(path).name, k, reason)
     return ds
 
 
