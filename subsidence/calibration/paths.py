@@ -100,6 +100,9 @@ class Resolver:
             raise CaseError(file, key, f"{path!r} names a table or an array, not one value")
         if isinstance(node, bool) or not isinstance(node, (int, float, str)):
             raise CaseError(file, key, f"{path!r} is not a number")
+        if isinstance(node, str) and not re.match(r"\s*[-+]?(\d|\.\d)", node):  # "500 d" is a number with a unit
+            raise CaseError(file, key, f"{path!r} is text ({node!r}), not a number: only numbers (with or without "
+                            "a unit) can be calibrated")
         return Target(doc, tuple(keys))
 
     def current(self, t: Target):

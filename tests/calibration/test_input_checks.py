@@ -165,3 +165,17 @@ def test_calibrate_out_below_a_file_is_refused_before_the_data_are_read(tmp_path
     err = capsys.readouterr().err
     assert rc == 2 and "afile is a file, not a directory" in err and "Traceback" not in err
     assert "absent.csv" not in err  # refused before the InSAR file is opened
+
+
+def test_a_path_to_text_is_named_as_such():
+    """A parameter on a text value of the case (the compaction law's name) is refused when the
+    calibration is set up, naming the entry, instead of 'expected a string, got float' from a member."""
+    from subsidence.calibration.calibrate import Calibration
+
+    ds, _ = twin(years=1.0, m=4)
+    data = case_data()
+    data["calibration"]["parameters"][0]["path"] = "reservoirs.disc.compaction.law"
+    case = case_from_dict(data, file="twin.toml")
+    obs = observations_from(ds, start_date=case.start_date, until=None)
+    with pytest.raises(CaseError, match=r"calibration.parameters\[0\].*is text \('linear'\), not a number"):
+        Calibration(case, obs, case.calibration, comm=MPI.COMM_SELF)
