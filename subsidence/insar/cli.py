@@ -64,7 +64,7 @@ def model_crs(given: str | None, own: str | None, what: str) -> str:
         if not same:
             raise CaseError("", "--crs", f"{given} contradicts the {what}'s crs ({own}): the model's positions are in "
                             f"{own}; --crs is for a {what} without one")
-    return given or own or "EPSG:28992"
+    return own or given or "EPSG:28992"  # the same CRS spelled otherwise: the model's own spelling
 
 
 def read_dataset(f, args, cfg, *, crs, bbox=None):

@@ -396,7 +396,7 @@ def test_a_crs_that_contradicts_the_cases_is_an_error(full_run, tmp_path, capsys
     from subsidence.cli import main
     from subsidence.insar.cli import model_crs
 
-    assert model_crs("epsg:28992", "EPSG:28992", "case") == "epsg:28992"  # the same CRS, spelled otherwise
+    assert model_crs("epsg:28992", "EPSG:28992", "case") == "EPSG:28992"  # the same CRS, spelled otherwise
     assert model_crs(None, None, "case") == "EPSG:28992" and model_crs("EPSG:3857", None, "case") == "EPSG:3857"
     out, _, _ = full_run
     assert main(["forecast", str(out), "--insar", str(tmp_path / "none.csv"), "--crs", "EPSG:4326",
