@@ -383,6 +383,17 @@ class Calibration:
         try:
             return self.resolver.build([(t, ps[i].case_value(vals[i])) for i, t in self.targets])
         except CaseError as exc:
+            at_median = not np.any(zg_col)
+            for i, t in self.targets:  # which parameter's value the case refuses: name its entry
+                try:
+                    self.resolver.build([(t, ps[i].case_value(vals[i]))])
+                except CaseError as one:
+                    hint = ("check the prior's median and its unit against what the case accepts there" if at_median else
+                            "a parameter the case restricts needs a bounded prior, uniform or truncated-normal, which "
+                            "keeps every member inside whatever the update does")
+                    raise CaseError(str(self.case.file), ps[i].key, f"{ps[i].path} = {ps[i].case_value(vals[i])!r}"
+                                    f"{' (the prior median)' if at_median else ''} is refused by {one.file or 'the case'}"
+                                    f" at {one.key}: {one.reason}; {hint}") from None
             raise CaseError(exc.file, exc.key, f"{exc.reason} (with the calibration's member values "
                             + ", ".join(f"{p.name}={v:.4g}" for p, v in zip(self.cfg.parameters, vals))
                             + "; a parameter the case restricts needs a bounded prior, uniform or truncated-normal, "

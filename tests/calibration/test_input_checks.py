@@ -179,3 +179,22 @@ def test_a_path_to_text_is_named_as_such():
     obs = observations_from(ds, start_date=case.start_date, until=None)
     with pytest.raises(CaseError, match=r"calibration.parameters\[0\].*is text \('linear'\), not a number"):
         Calibration(case, obs, case.calibration, comm=MPI.COMM_SELF)
+
+
+def test_a_prior_in_a_unit_the_case_refuses_names_the_calibration_entry():
+    """A prior median in metres for a compressibility: the case refuses the value, and the error names
+    the [calibration.parameters] entry, its value and the case's reason (before: only the case's key,
+    and a hint about bounded priors that did not apply)."""
+    from subsidence.calibration.calibrate import Calibration
+
+    ds, _ = twin(years=1.0, m=4)
+    data = case_data()
+    data["calibration"]["parameters"][0]["median"] = "1e-10 m"
+    case = case_from_dict(data, file="twin.toml")
+    obs = observations_from(ds, start_date=case.start_date, until=None)
+    cal = Calibration(case, obs, case.calibration, comm=MPI.COMM_SELF)
+    with pytest.raises(CaseError) as e:
+        cal.case_of(np.zeros(cal.n_g))
+    msg = str(e.value)
+    assert "calibration.parameters[0]" in msg and "reservoirs.disc.compaction.cm = '1e-10 meter' (the prior median)" in msg
+    assert "check the prior's median and its unit" in msg and "bounded prior" not in msg
