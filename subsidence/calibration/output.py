@@ -74,11 +74,13 @@ def _estimate_notes(cal, t_cal) -> list[str]:
     k = getattr(cal.noise, "k", 0)
     if k:
         miss = ~np.isfinite(cal.obs.D[:, cal.obs.cal])
-        used = ((cal.noise_info or {}).get("details") or {}).get("points")
+        det = (cal.noise_info or {}).get("details") or {}
+        used, ep = det.get("points"), det.get("epochs")
         notes.append(f"{k} missing values at {int(miss.any(axis=1).sum())} of {cal.m} points were marginalised "
                      "(gaps = \"marginalise\")" + (
-                         f"; the noise estimate rests on the {used} points with complete series over the epochs it "
-                         "used: with few of them it is uncertain (a χ²/N far from 1 says so; then give "
+                         f"; the noise estimate rests on the {used} points with complete series over the "
+                         f"{ep if ep is not None else ''} epochs it used (of {int(cal.obs.cal.sum())}): with few of "
+                         "them it is uncertain (a χ²/N far from 1 says so; then give "
                          "[calibration.noise])" if used is not None and str((cal.noise_info or {}).get("source", "")).startswith("estimated")
                          else ""))
     n_par, n_ens = len(cal.cfg.parameters), cal.cfg.ensemble

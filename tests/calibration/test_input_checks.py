@@ -3,6 +3,7 @@ shorter than a year, command-line values out of bounds, and the observation inte
 forecast (exact, not a random draw)."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -198,3 +199,19 @@ def test_a_prior_in_a_unit_the_case_refuses_names_the_calibration_entry():
     msg = str(e.value)
     assert "calibration.parameters[0]" in msg and "reservoirs.disc.compaction.cm = '1e-10 meter' (the prior median)" in msg
     assert "check the prior's median and its unit" in msg and "bounded prior" not in msg
+
+
+@pytest.mark.serial
+def test_marginalised_gaps_say_what_the_noise_estimate_rests_on(tmp_path):
+    """With gaps the noise estimated from the data rests on the points complete over the epochs it
+    keeps: the note gives both counts, so a user sees how little it may be."""
+    import dataclasses
+
+    ds, _ = twin(m=20)
+    gap = np.random.default_rng(0).random(ds.disp.shape) < 0.05
+    ds = dataclasses.replace(ds, disp=np.where(gap, np.nan, ds.disp))
+    data = case_data(ensemble=6, assimilations=1, noise={"source": "data"}, gaps="marginalise")
+    s = calibrate_case(case_from_dict(data), ds, tmp_path / "c", comm=MPI.COMM_SELF)
+    (note,) = [n for n in s["doc"]["notes"] if "marginalised" in n]
+    n_cal = s["doc"]["data"]["calibration_epochs"]
+    assert re.search(rf"rests on the \d+ points with complete series over the \d+ epochs it used \(of {n_cal}\)", note), note
