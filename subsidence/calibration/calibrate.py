@@ -198,11 +198,10 @@ class Calibration:
             self._check_fields(case)
         self.field_chol = [np.linalg.cholesky(field_covariance(obs.x, obs.y, 1.0, f.correlation_length) + 1e-9 * np.eye(m))
                            for f in self.fields]
-        #: the per-point terms (name, its parameter): one coefficient per point each
-        self.pp_terms = [(name, q) for q in cfg.point_parameters for name in q.terms]
+        #: the per-point terms (name, its parameter): one coefficient per point each; their covariance
+        self._use_point_priors(cfg)
         K = len(self.pp_terms)
         self.pp_mean = np.concatenate([np.full(m, q.mean) for _, q in self.pp_terms]) if K else np.zeros(0)
-        self.pp_cov = self.point_covariance()
         #: hyperparameters estimated from the data (:meth:`estimate_hyperparameters`), by parameter name
         self.hyper_info: dict = {}
         self.noise_model = None
@@ -322,12 +321,17 @@ class Calibration:
         """Make the estimated hyperparameters (``info`` of :meth:`estimate_hyperparameters`) the prior."""
         est = {n: v["estimated"] for n, v in info.get("parameters", {}).items()}
         self.hyper_info = info
-        self.cfg = dataclasses.replace(self.cfg, point_parameters=[
-            dataclasses.replace(q, **est.get(q.name, {})) for q in self.cfg.point_parameters])
-        self.pp_terms = [(name, q) for q in self.cfg.point_parameters for name in q.terms]
-        self.pp_cov = self.point_covariance()
+        self._use_point_priors(dataclasses.replace(self.cfg, point_parameters=[
+            dataclasses.replace(q, **est.get(q.name, {})) for q in self.cfg.point_parameters]))
         if self.noise_model is not None:
             self.set_noise(self.noise_model, self.noise_info)
+
+    def _use_point_priors(self, cfg: CalibrationConfig) -> None:
+        """Make ``cfg`` (and its per-point priors) the calibration's: the per-point terms and their
+        prior covariance (the exact handling follows with :meth:`set_noise`)."""
+        self.cfg = cfg
+        self.pp_terms = [(name, q) for q in cfg.point_parameters for name in q.terms]
+        self.pp_cov = self.point_covariance()
 
     def time_functions(self, dates) -> np.ndarray:
         """(K, n): the time function a_k(t) of each per-point term: ``background_rate`` t − t₀ (s);
@@ -384,20 +388,19 @@ class Calibration:
             return self.resolver.build([(t, ps[i].case_value(vals[i])) for i, t in self.targets])
         except CaseError as exc:
             at_median = not np.any(zg_col)
+            bounded = ("a parameter the case restricts needs a bounded prior, uniform or truncated-normal, which keeps "
+                       "every member inside whatever the update does")
             for i, t in self.targets:  # which parameter's value the case refuses: name its entry
                 try:
                     self.resolver.build([(t, ps[i].case_value(vals[i]))])
                 except CaseError as one:
-                    hint = ("check the prior's median and its unit against what the case accepts there" if at_median else
-                            "a parameter the case restricts needs a bounded prior, uniform or truncated-normal, which "
-                            "keeps every member inside whatever the update does")
+                    hint = "check the prior's median and its unit against what the case accepts there" if at_median else bounded
                     raise CaseError(str(self.case.file), ps[i].key, f"{ps[i].path} = {ps[i].case_value(vals[i])!r}"
                                     f"{' (the prior median)' if at_median else ''} is refused by {one.file or 'the case'}"
                                     f" at {one.key}: {one.reason}; {hint}") from None
             raise CaseError(exc.file, exc.key, f"{exc.reason} (with the calibration's member values "
                             + ", ".join(f"{p.name}={v:.4g}" for p, v in zip(self.cfg.parameters, vals))
-                            + "; a parameter the case restricts needs a bounded prior, uniform or truncated-normal, "
-                              "which keeps every member inside whatever the update does)") from None
+                            + f"; {bounded})") from None
 
     # -- forward ------------------------------------------------------------------------
     def model(self, zg_col, fm: ForwardModel | None = None, zp_col=None) -> Prediction:
@@ -568,9 +571,7 @@ def terms_only_prediction(cal: Calibration) -> np.ndarray | None:
     # from the priors as given, as `forecast --insar` does: the hyperparameters estimated with the
     # model are not the start (nor set the search bounds), so both give the same baseline
     if c.cfg is not c.cfg_given:
-        c.cfg = c.cfg_given
-        c.pp_terms = [(name, q) for q in c.cfg.point_parameters for name in q.terms]
-        c.pp_cov = c.point_covariance()
+        c._use_point_priors(c.cfg_given)
     zero = np.zeros((c.m, int(c.obs.cal.sum())))
     if c.cfg.noise_source == "data":
         nm, info = estimate_observation_noise(c, zero)
